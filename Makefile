@@ -1,0 +1,73 @@
+# The two commands: `make run` (a demo on embedded defaults) and `make test` (the suite,
+# on PostgreSQL and Redis). Everything they need is installed from here.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEPS_STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils
+# The demo never uses services from the environment: SQLite, in-process tasks, console email.
+RUN_ENV := env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL -u EMAIL_HOST \
+	-u EMAIL_BACKEND -u SECRET_KEY DEBUG=1 DEMO_MODE=1
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install system-deps lint format migrations-check check-deploy worker beat web clean
+
+run: install
+	@mkdir -p var
+	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
+	$(RUN_ENV) $(BIN)/python manage.py seed_demo --url http://$(HOST):$(PORT)
+	$(RUN_ENV) PYTHONUNBUFFERED=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: install lint migrations-check
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+install: system-deps $(DEPS_STAMP)
+
+$(DEPS_STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@rm -f $(VENV)/.installed-* && touch $@
+
+# Debian packages WeasyPrint (PDFs) and the tests need; installed only when missing.
+system-deps:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages:$$missing"; \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $$missing; \
+		else sudo apt-get update -qq && sudo apt-get install -y -qq $$missing; fi; \
+	fi
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+migrations-check: install
+	DJANGO_SETTINGS_MODULE=portal.settings_test $(BIN)/python manage.py makemigrations --check --dry-run
+
+# Production check: DEBUG off with the settings a deployment gives.
+check-deploy: install
+	env DEBUG=0 SECRET_KEY=$$(head -c 48 /dev/urandom | base64) ALLOWED_HOSTS=portal.example \
+		$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+# The production processes without Docker (see README): set DATABASE_URL, REDIS_URL, etc.
+web: install
+	$(BIN)/python manage.py collectstatic --noinput
+	$(BIN)/gunicorn portal.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-3}
+
+worker: install
+	$(BIN)/celery -A portal worker --loglevel=INFO
+
+beat: install
+	$(BIN)/celery -A portal beat --loglevel=INFO
+
+clean:
+	rm -rf var/portal.sqlite3 staticfiles .pytest_cache

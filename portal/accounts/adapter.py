@@ -1,0 +1,26 @@
+from allauth.account.adapter import DefaultAccountAdapter
+from django.urls import reverse
+
+from . import services
+from .models import Membership
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    """allauth's hooks: a verified email activates the membership; staff land in the admin."""
+
+    def confirm_email(self, request, email_address):
+        confirmed = super().confirm_email(request, email_address)
+        if confirmed:
+            membership = Membership.objects.filter(user_id=email_address.user_id).first()
+            if membership is not None:
+                services.membership_activate(membership=membership)
+        return confirmed
+
+    def get_login_redirect_url(self, request):
+        user = request.user
+        if user.is_staff and not Membership.objects.filter(user=user).exists():
+            return reverse("admin:index")
+        return super().get_login_redirect_url(request)
+
+    def get_signup_redirect_url(self, request):
+        return reverse("accounts:dashboard")

@@ -1,0 +1,100 @@
+"""The vocabulary of membership: nations, regions, employers, roles, sections and bands."""
+
+from django.db import models
+
+
+class Nation(models.TextChoices):
+    ENGLAND = "england", "England"
+    WALES = "wales", "Wales"
+    SCOTLAND = "scotland", "Scotland"
+    NORTHERN_IRELAND = "northern_ireland", "Northern Ireland"
+
+
+# England is organised by region; Wales, Scotland and Northern Ireland are one region each.
+REGIONS: list[tuple[str, str, str]] = [
+    ("north-east", "North East", Nation.ENGLAND),
+    ("north-west", "North West", Nation.ENGLAND),
+    ("yorkshire-humber", "Yorkshire and the Humber", Nation.ENGLAND),
+    ("east-midlands", "East Midlands", Nation.ENGLAND),
+    ("west-midlands", "West Midlands", Nation.ENGLAND),
+    ("eastern", "East of England", Nation.ENGLAND),
+    ("london", "London", Nation.ENGLAND),
+    ("south-east", "South East", Nation.ENGLAND),
+    ("south-west", "South West", Nation.ENGLAND),
+    ("wales", "Wales", Nation.WALES),
+    ("scotland", "Scotland", Nation.SCOTLAND),
+    ("northern-ireland", "Northern Ireland", Nation.NORTHERN_IRELAND),
+]
+
+
+class EmployerKind(models.TextChoices):
+    LOCAL_AUTHORITY = "local_authority", "Local authority"
+    SCHOOL = "school", "School or academy"
+    MAT = "mat", "Multi-academy trust"
+    FE_COLLEGE = "fe_college", "FE college"
+    PRIVATE_COMPANY = "private_company", "Private company"
+    SELF_EMPLOYED = "self_employed", "Self-employed"
+
+
+class Section(models.TextChoices):
+    LEADERSHIP = "leadership", "Leadership"
+    TEACHERS = "teachers", "Teachers and lecturers"
+    SUPPORT = "support", "Support staff"
+    IMPROVEMENT = "improvement", "Education improvement professionals"
+
+
+class JobRole(models.TextChoices):
+    TEACHER = "teacher", "Teacher"
+    SUPPLY_TEACHER = "supply_teacher", "Supply teacher"
+    LECTURER = "lecturer", "Lecturer"
+    SUPPORT_STAFF = "support_staff", "Support staff (teaching assistant, technician, administrator)"
+    IMPROVEMENT = "improvement", "School improvement or educational development professional"
+    CONSULTANT = "consultant", "Self-employed education consultant"
+    # The Leadership section's roles.
+    HEADTEACHER = "headteacher", "Headteacher/Principal"
+    DEPUTY_HEAD = "deputy_head", "Deputy Headteacher/Vice Principal"
+    HEAD_OF_CENTRE = "head_of_centre", "Head of Centre/School/College (Post 16)"
+    ASSISTANT_HEAD = "assistant_head", "Assistant Headteacher/Assistant Principal"
+    MAT_LEADER = "mat_leader", "CEO/Executive Head/Leader of MAT"
+    DIRECTOR_EDUCATION = "director_education", "Director/Assistant Director of Education"
+    BUSINESS_MANAGER = (
+        "business_manager",
+        "Business Manager/Bursar/FE Manager/FE Finance Manager",
+    )
+
+
+class Hours(models.TextChoices):
+    FULL_TIME = "full_time", "Full time"
+    PART_TIME = "part_time", "Part time"
+
+
+class FeeBand(models.TextChoices):
+    LEADERSHIP_FULL = "L1", "Leadership, full time"
+    LEADERSHIP_PART = "L2", "Leadership, part time"
+    PROFESSIONAL_FULL = "P1", "Professional, full time"
+    PROFESSIONAL_PART = "P2", "Professional, part time"
+    SUPPORT_FULL = "S1", "Support staff, full time"
+    SUPPORT_PART = "S2", "Support staff, part time"
+    SELF_EMPLOYED = "SE", "Self-employed"
+
+
+class MembershipStatus(models.TextChoices):
+    APPLICANT = "applicant", "Applicant"
+    ACTIVE = "active", "Active"
+    LAPSED = "lapsed", "Lapsed"
+    RESIGNED = "resigned", "Resigned"
+
+
+class CommunicationKind(models.TextChoices):
+    """Kinds a member can opt in to. Service messages (about their own case or membership)
+    are always sent and so are not a preference."""
+
+    CAMPAIGN = "campaign", "Campaigns"
+    NEWSLETTER = "newsletter", "Newsletters"
+    JOURNAL = "journal", "Leadership journal"
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "Email"
+    SMS = "sms", "Text message"
+    POST = "post", "Post"

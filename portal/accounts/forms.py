@@ -1,0 +1,280 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+
+from .choices import Channel, EmployerKind, Hours, JobRole, Nation
+from .membership import normalise_postcode, postcode_matches_nation
+from .models import EqualityMonitoring, Region
+from .selectors import employers_named
+from .services import NewEmployer
+
+# Error messages are constants so that tests assert against the same words people read.
+EMPLOYER_REQUIRED = "Enter your employer's name, or choose it from the list."
+EMPLOYER_AMBIGUOUS = (
+    "Several employers have this name. Choose yours from the list: each shows its town."
+)
+EMPLOYER_KIND_REQUIRED = "We do not know this employer yet. Choose its type so that we can add it."
+POSTCODE_INVALID = "Enter a real UK postcode, like SW1A 1AA."
+POSTCODE_NATION_MISMATCH = (
+    "Postcodes in Northern Ireland start with BT, and only they do: check the postcode "
+    "and the nation."
+)
+REGION_NATION_MISMATCH = "Choose a region in the nation you picked."
+PASSWORDS_DIFFER = "The two passwords are not the same."
+
+
+def region_choices() -> list:
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for region in Region.objects.order_by("nation", "name"):
+        groups.setdefault(Nation(region.nation).label, []).append((str(region.pk), region.name))
+    ordered = [Nation(n).label for n in Nation.values if Nation(n).label in groups]
+    return [("", "Choose your region")] + [(label, groups[label]) for label in ordered]
+
+
+class WorkplaceForm(forms.Form):
+    """Employer, role and workplace: shared by joining and by editing the profile."""
+
+    employer = forms.CharField(
+        label="Employer",
+        max_length=200,
+        help_text="Start typing to search. If yours is not listed, type its full name.",
+        widget=forms.TextInput(
+            attrs={
+                "list": "employer-options",
+                "autocomplete": "off",
+                "data-employer-search": "/join/employers/",
+            }
+        ),
+    )
+    employer_kind = forms.ChoiceField(
+        label="Type of employer (only if it is not in the list)",
+        choices=[("", "Choose a type")] + EmployerKind.choices,
+        required=False,
+    )
+    employer_town = forms.CharField(
+        label="Town of a new employer (optional)", max_length=100, required=False
+    )
+    job_role = forms.ChoiceField(
+        label="Job role",
+        choices=[("", "Choose your role")]
+        + [
+            (
+                "Teaching, support and improvement",
+                [
+                    (r.value, r.label)
+                    for r in JobRole
+                    if r.value
+                    in {
+                        "teacher",
+                        "supply_teacher",
+                        "lecturer",
+                        "support_staff",
+                        "improvement",
+                        "consultant",
+                    }
+                ],
+            ),
+            (
+                "Leadership",
+                [
+                    (r.value, r.label)
+                    for r in JobRole
+                    if r.value
+                    not in {
+                        "teacher",
+                        "supply_teacher",
+                        "lecturer",
+                        "support_staff",
+                        "improvement",
+                        "consultant",
+                    }
+                ],
+            ),
+        ],
+    )
+    hours = forms.ChoiceField(
+        label="Do you work full or part time?", choices=Hours.choices, widget=forms.RadioSelect
+    )
+    workplace_postcode = forms.CharField(
+        label="Workplace postcode",
+        max_length=10,
+        widget=forms.TextInput(attrs={"autocomplete": "postal-code", "class": "input-short"}),
+    )
+    nation = forms.ChoiceField(
+        label="Nation", choices=[("", "Choose your nation")] + Nation.choices
+    )
+    region = forms.ChoiceField(label="Region", help_text="Outside England, choose your nation.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].choices = region_choices()
+
+    def clean_workplace_postcode(self):
+        postcode = normalise_postcode(self.cleaned_data["workplace_postcode"])
+        if postcode is None:
+            raise ValidationError(POSTCODE_INVALID)
+        return postcode
+
+    def clean(self):
+        cleaned = super().clean()
+        self._clean_employer(cleaned)
+        nation, region_id = cleaned.get("nation"), cleaned.get("region")
+        if nation and region_id:
+            region = Region.objects.filter(pk=region_id).first()
+            if region is None or region.nation != nation:
+                self.add_error("region", REGION_NATION_MISMATCH)
+            else:
+                cleaned["region_obj"] = region
+        postcode = cleaned.get("workplace_postcode")
+        if postcode and nation and not postcode_matches_nation(postcode, nation):
+            self.add_error("workplace_postcode", POSTCODE_NATION_MISMATCH)
+        return cleaned
+
+    def _clean_employer(self, cleaned):
+        typed = " ".join((cleaned.get("employer") or "").split())
+        if not typed:
+            return
+        kind = cleaned.get("employer_kind")
+        matches = employers_named(typed)
+        if kind:
+            matches = [e for e in matches if e.kind == kind] or matches
+        if len(matches) == 1:
+            cleaned["employer_obj"] = matches[0]
+        elif len(matches) > 1:
+            self.add_error("employer", EMPLOYER_AMBIGUOUS)
+        elif not kind:
+            self.add_error("employer_kind", EMPLOYER_KIND_REQUIRED)
+        else:
+            town = " ".join((cleaned.get("employer_town") or "").split())
+            cleaned["employer_obj"] = NewEmployer(name=typed, kind=kind, town=town)
+
+    def workplace_data(self) -> dict:
+        c = self.cleaned_data
+        return {
+            "employer": c["employer_obj"],
+            "job_role": c["job_role"],
+            "hours": c["hours"],
+            "workplace_postcode": c["workplace_postcode"],
+            "nation": c["nation"],
+            "region_id": c["region_obj"].pk,
+        }
+
+
+class JoinForm(WorkplaceForm):
+    first_name = forms.CharField(
+        label="First name",
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+    )
+    last_name = forms.CharField(
+        label="Last name",
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
+    )
+    email = forms.EmailField(
+        label="Email address",
+        max_length=254,
+        help_text="We send a link to this address to confirm it is yours.",
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    password1 = forms.CharField(
+        label="Password",
+        strip=False,
+        help_text="At least 10 characters; not a common password, not only numbers.",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label="Password again",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    field_order = [
+        "first_name",
+        "last_name",
+        "email",
+        "password1",
+        "password2",
+        "employer",
+        "employer_kind",
+        "employer_town",
+        "job_role",
+        "hours",
+        "workplace_postcode",
+        "nation",
+        "region",
+    ]
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip().lower()
+
+    def clean(self):
+        cleaned = super().clean()
+        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", PASSWORDS_DIFFER)
+        elif p1:
+            from .models import User
+
+            probe = User(
+                email=cleaned.get("email") or "",
+                first_name=cleaned.get("first_name") or "",
+                last_name=cleaned.get("last_name") or "",
+            )
+            try:
+                password_validation.validate_password(p1, probe)
+            except ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class ProfileForm(WorkplaceForm):
+    first_name = forms.CharField(label="First name", max_length=150)
+    last_name = forms.CharField(label="Last name", max_length=150)
+    field_order = ["first_name", "last_name"]
+
+
+class PreferencesForm(forms.Form):
+    """One checkbox per kind and channel; service messages are not a choice."""
+
+    def __init__(self, *args, kinds: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kinds = kinds
+        for kind in kinds:
+            for channel in Channel:
+                self.fields[f"{kind}__{channel.value}"] = forms.BooleanField(
+                    label=channel.label, required=False
+                )
+
+    def granted(self) -> set[tuple[str, str]]:
+        return {tuple(name.split("__", 1)) for name, value in self.cleaned_data.items() if value}
+
+
+class EqualityForm(forms.ModelForm):
+    class Meta:
+        model = EqualityMonitoring
+        fields = [
+            "ethnicity",
+            "disabled",
+            "sexual_orientation",
+            "trans",
+            "network_black",
+            "network_lgbt",
+            "network_disabled",
+            "network_women",
+        ]
+        widgets = {
+            "ethnicity": forms.RadioSelect,
+            "disabled": forms.RadioSelect,
+            "sexual_orientation": forms.RadioSelect,
+            "trans": forms.RadioSelect,
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("ethnicity", "disabled", "sexual_orientation", "trans"):
+            field = self.fields[name]
+            field.required = False
+            field.choices = [c for c in field.choices if c[0] != ""]

@@ -1,0 +1,160 @@
+"""Membership rules: section and fee band from role and hours, membership numbers with a
+check digit, postcodes. Plain functions with no database access, tested as tables."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from decimal import Decimal
+
+from .choices import FeeBand, Hours, JobRole, Nation, Section
+
+LEADERSHIP_ROLES = frozenset(
+    {
+        JobRole.HEADTEACHER,
+        JobRole.DEPUTY_HEAD,
+        JobRole.HEAD_OF_CENTRE,
+        JobRole.ASSISTANT_HEAD,
+        JobRole.MAT_LEADER,
+        JobRole.DIRECTOR_EDUCATION,
+        JobRole.BUSINESS_MANAGER,
+    }
+)
+SECTION_BY_ROLE: dict[str, str] = {
+    **dict.fromkeys(LEADERSHIP_ROLES, Section.LEADERSHIP),
+    JobRole.TEACHER: Section.TEACHERS,
+    JobRole.SUPPLY_TEACHER: Section.TEACHERS,
+    JobRole.LECTURER: Section.TEACHERS,
+    JobRole.SUPPORT_STAFF: Section.SUPPORT,
+    JobRole.IMPROVEMENT: Section.IMPROVEMENT,
+    JobRole.CONSULTANT: Section.IMPROVEMENT,
+}
+
+# Monthly subscription per band, as the union's rules set them.
+MONTHLY_FEE: dict[str, Decimal] = {
+    FeeBand.LEADERSHIP_FULL: Decimal("33.00"),
+    FeeBand.LEADERSHIP_PART: Decimal("24.50"),
+    FeeBand.PROFESSIONAL_FULL: Decimal("25.00"),
+    FeeBand.PROFESSIONAL_PART: Decimal("17.50"),
+    FeeBand.SUPPORT_FULL: Decimal("12.00"),
+    FeeBand.SUPPORT_PART: Decimal("8.00"),
+    FeeBand.SELF_EMPLOYED: Decimal("20.00"),
+}
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a member sits in the union and why, shown before they confirm."""
+
+    section: str
+    fee_band: str
+    monthly_fee: Decimal
+    reasons: tuple[str, ...]
+
+    @property
+    def section_label(self) -> str:
+        return Section(self.section).label
+
+    @property
+    def fee_band_label(self) -> str:
+        return FeeBand(self.fee_band).label
+
+
+def derive_section(job_role: str) -> str:
+    return SECTION_BY_ROLE[JobRole(job_role)]
+
+
+def derive_fee_band(job_role: str, hours: str) -> str:
+    role, hours = JobRole(job_role), Hours(hours)
+    part_time = hours == Hours.PART_TIME
+    if role == JobRole.CONSULTANT:
+        return FeeBand.SELF_EMPLOYED
+    section = derive_section(role)
+    if section == Section.LEADERSHIP:
+        return FeeBand.LEADERSHIP_PART if part_time else FeeBand.LEADERSHIP_FULL
+    if section == Section.SUPPORT:
+        return FeeBand.SUPPORT_PART if part_time else FeeBand.SUPPORT_FULL
+    return FeeBand.PROFESSIONAL_PART if part_time else FeeBand.PROFESSIONAL_FULL
+
+
+def place_member(*, job_role: str, hours: str) -> Placement:
+    role = JobRole(job_role)
+    section = derive_section(role)
+    band = derive_fee_band(role, hours)
+    fee = MONTHLY_FEE[band]
+    if section == Section.LEADERSHIP:
+        why_section = (
+            f"{role.label} is a leadership role, so you join the Leadership section: its "
+            "members have their own committee, conference, journal and a lead officer for "
+            "their casework."
+        )
+    else:
+        why_section = f"{role.label} belongs to the {Section(section).label} section."
+    if band == FeeBand.SELF_EMPLOYED:
+        why_band = "Self-employed consultants pay the self-employed rate, whatever their hours."
+    else:
+        why_band = (
+            f"{Section(section).label} members who work {Hours(hours).label.lower()} pay "
+            f"the {FeeBand(band).label} band."
+        )
+    if section == Section.LEADERSHIP:
+        why_band += " Leadership members pay a higher fee."
+    why_fee = f"That is £{fee} a month."
+    return Placement(section, band, fee, (why_section, why_band, why_fee))
+
+
+# Damm's algorithm: one check digit that catches every single-digit error and every
+# transposition of adjacent digits.
+_DAMM = (
+    (0, 3, 1, 7, 5, 9, 8, 6, 4, 2),
+    (7, 0, 9, 2, 1, 5, 4, 8, 6, 3),
+    (4, 2, 0, 6, 8, 7, 1, 3, 5, 9),
+    (1, 7, 5, 0, 9, 8, 3, 4, 2, 6),
+    (6, 1, 2, 3, 0, 4, 5, 9, 7, 8),
+    (3, 6, 7, 4, 2, 0, 9, 5, 8, 1),
+    (5, 8, 6, 9, 7, 2, 0, 1, 3, 4),
+    (8, 9, 4, 5, 3, 6, 2, 0, 1, 7),
+    (9, 4, 3, 8, 6, 1, 7, 2, 0, 5),
+    (2, 5, 8, 1, 4, 3, 6, 7, 9, 0),
+)
+MEMBERSHIP_NUMBER_LENGTH = 8  # seven digits and a check digit
+
+
+def damm_check_digit(digits: str) -> int:
+    interim = 0
+    for ch in digits:
+        interim = _DAMM[interim][int(ch)]
+    return interim
+
+
+def membership_number_is_valid(number: str) -> bool:
+    number = (number or "").replace(" ", "")
+    return (
+        len(number) == MEMBERSHIP_NUMBER_LENGTH
+        and number.isdigit()
+        and damm_check_digit(number) == 0
+    )
+
+
+def new_membership_number() -> str:
+    """A random number (so numbers reveal nothing about how many members there are)."""
+    body = str(secrets.randbelow(9_000_000) + 1_000_000)
+    return body + str(damm_check_digit(body))
+
+
+_POSTCODE = re.compile(r"^(GIR ?0AA|[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2})$")
+
+
+def normalise_postcode(value: str) -> str | None:
+    """A UK postcode in its standard form ("SW1A 1AA"), or None if it is not one."""
+    compact = re.sub(r"\s+", "", (value or "").upper())
+    if not _POSTCODE.match(compact):
+        return None
+    return f"{compact[:-3]} {compact[-3:]}"
+
+
+def postcode_matches_nation(postcode: str, nation: str) -> bool:
+    """Northern Ireland's postcodes, and only they, start with BT."""
+    in_ni = postcode.upper().startswith("BT")
+    return in_ni == (nation == Nation.NORTHERN_IRELAND)

@@ -1,0 +1,261 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+
+from .choices import (
+    Channel,
+    CommunicationKind,
+    EmployerKind,
+    FeeBand,
+    Hours,
+    JobRole,
+    MembershipStatus,
+    Nation,
+    Section,
+)
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+    def get_by_natural_key(self, email):
+        return self.get(email__iexact=email)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who logs in: a member, an officer or a member of staff. Email is the login."""
+
+    email = models.EmailField("email address", unique=True)
+    first_name = models.CharField(max_length=150)
+    last_name = models.CharField(max_length=150)
+    is_staff = models.BooleanField(
+        "staff access",
+        default=False,
+        help_text="Can open the admin (after setting up two-factor authentication).",
+    )
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+    regions = models.ManyToManyField(
+        "accounts.Region",
+        blank=True,
+        related_name="officers",
+        help_text="For officers: the regions whose casework they cover.",
+    )
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["first_name", "last_name"]
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
+
+    def __str__(self):
+        return self.get_full_name() or self.email
+
+    def get_full_name(self):
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_short_name(self):
+        return self.first_name or self.email
+
+
+class Region(models.Model):
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=100, unique=True)
+    nation = models.CharField(max_length=20, choices=Nation.choices)
+
+    class Meta:
+        ordering = ["nation", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Employer(models.Model):
+    name = models.CharField(max_length=200)
+    kind = models.CharField("type", max_length=20, choices=EmployerKind.choices)
+    town = models.CharField(max_length=100, blank=True)
+    verified = models.BooleanField(
+        default=True,
+        help_text="Employers added by people joining are unverified until staff check them.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(Lower("name"), name="employer_name_lower")]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"), Lower("town"), "kind", name="employer_unique_name_town_kind"
+            )
+        ]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}, {self.town}" if self.town else self.name
+
+
+class Membership(models.Model):
+    """The union membership of one person: number, status, section, fee band, workplace."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="membership")
+    number = models.CharField("membership number", max_length=12, unique=True)
+    status = models.CharField(
+        max_length=12, choices=MembershipStatus.choices, default=MembershipStatus.APPLICANT
+    )
+    status_changed_at = models.DateTimeField(default=timezone.now)
+    joined_on = models.DateField(default=timezone.localdate)
+    employer = models.ForeignKey(Employer, on_delete=models.PROTECT, related_name="members")
+    job_role = models.CharField(max_length=30, choices=JobRole.choices)
+    hours = models.CharField(max_length=12, choices=Hours.choices)
+    section = models.CharField(max_length=20, choices=Section.choices)
+    fee_band = models.CharField(max_length=4, choices=FeeBand.choices)
+    workplace_postcode = models.CharField(max_length=10)
+    nation = models.CharField(max_length=20, choices=Nation.choices)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="members")
+    is_rep = models.BooleanField(
+        "workplace rep", default=False, help_text="Listed as the rep for their workplace."
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["section", "status"]),
+            models.Index(fields=["region", "status"]),
+            models.Index(fields=["employer", "is_rep"]),
+        ]
+
+    def __str__(self):
+        return f"{self.number} {self.user}"
+
+    def get_absolute_url(self):
+        return reverse("accounts:dashboard")
+
+    @property
+    def is_leadership(self) -> bool:
+        return self.section == Section.LEADERSHIP
+
+
+class ConsentState(models.Model):
+    """A member's current consent to one kind of communication on one channel."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="consents")
+    kind = models.CharField(max_length=20, choices=CommunicationKind.choices)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    granted = models.BooleanField(default=False)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind", "channel"], name="consent_one_per_kind_channel"
+            )
+        ]
+        indexes = [models.Index(fields=["kind", "channel", "granted"])]
+
+    def __str__(self):
+        state = "given" if self.granted else "withdrawn"
+        return f"{self.get_kind_display()} by {self.get_channel_display()}: {state}"
+
+
+class ConsentEvent(models.Model):
+    """Every change of consent, kept as the record of when it was given or withdrawn."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="consent_events")
+    kind = models.CharField(max_length=20, choices=CommunicationKind.choices)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    granted = models.BooleanField()
+    source = models.CharField(max_length=40, default="preferences")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self):
+        return f"{self.kind}/{self.channel} {'given' if self.granted else 'withdrawn'}"
+
+
+class Ethnicity(models.TextChoices):
+    ASIAN = "asian", "Asian or Asian British"
+    BLACK = "black", "Black, Black British, Caribbean or African"
+    MIXED = "mixed", "Mixed or multiple ethnic groups"
+    WHITE = "white", "White"
+    OTHER = "other", "Another ethnic group"
+    UNDISCLOSED = "undisclosed", "Prefer not to say"
+
+
+class YesNoUndisclosed(models.TextChoices):
+    YES = "yes", "Yes"
+    NO = "no", "No"
+    UNDISCLOSED = "undisclosed", "Prefer not to say"
+
+
+class SexualOrientation(models.TextChoices):
+    BISEXUAL = "bisexual", "Bisexual"
+    GAY_LESBIAN = "gay_lesbian", "Gay or lesbian"
+    HETEROSEXUAL = "heterosexual", "Heterosexual or straight"
+    OTHER = "other", "Another sexual orientation"
+    UNDISCLOSED = "undisclosed", "Prefer not to say"
+
+
+class EqualityMonitoring(models.Model):
+    """Self-declared and optional; kept apart from the profile. Only people with the
+    `accounts.view_equalitymonitoring` permission see it in the admin."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="equality")
+    ethnicity = models.CharField(max_length=20, choices=Ethnicity.choices, blank=True)
+    disabled = models.CharField(
+        "disability",
+        max_length=12,
+        choices=YesNoUndisclosed.choices,
+        blank=True,
+        help_text="Do you consider yourself to be disabled?",
+    )
+    sexual_orientation = models.CharField(
+        max_length=20, choices=SexualOrientation.choices, blank=True
+    )
+    trans = models.CharField(
+        "trans history",
+        max_length=12,
+        choices=YesNoUndisclosed.choices,
+        blank=True,
+        help_text="Is your gender identity different from the sex you were assigned at birth?",
+    )
+    network_black = models.BooleanField("Black members' network", default=False)
+    network_lgbt = models.BooleanField("LGBT+ members' network", default=False)
+    network_disabled = models.BooleanField("Disabled members' network", default=False)
+    network_women = models.BooleanField("Women members' network", default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "equality monitoring record"
+
+    def __str__(self):
+        return f"Equality monitoring for user {self.user_id}"

@@ -1,0 +1,47 @@
+"""Staff roles are Django groups. Each app's data migration grants its own permissions to
+the roles through `grant`, so that the role table stays next to the models it is about."""
+
+from __future__ import annotations
+
+
+class Role:
+    CASEWORKER = "Caseworker"
+    LEAD_OFFICER = "Lead officer"
+    CASEWORK_MANAGER = "Casework manager"
+    PUBLISHER = "Publisher"
+    COMMUNICATIONS_OFFICER = "Communications officer"
+    ADMINISTRATOR = "Administrator"
+    EQUALITY = "Equality monitoring"
+
+    ALL = (
+        CASEWORKER,
+        LEAD_OFFICER,
+        CASEWORK_MANAGER,
+        PUBLISHER,
+        COMMUNICATIONS_OFFICER,
+        ADMINISTRATOR,
+        EQUALITY,
+    )
+
+
+def grant(apps, schema_editor, app_label: str, table: dict[str, list[str]]) -> None:
+    """Give each role (group) the listed codenames of `app_label`, creating what is missing.
+
+    Permissions are normally created after migrations run; create them now so that a fresh
+    database has complete roles as soon as it is migrated.
+    """
+    from django.apps import apps as global_apps
+    from django.contrib.auth.management import create_permissions
+
+    create_permissions(global_apps.get_app_config(app_label), apps=apps, verbosity=0)
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role, codenames in table.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        perms = list(
+            Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
+        )
+        missing = set(codenames) - {p.codename for p in perms}
+        if missing:
+            raise RuntimeError(f"Unknown permissions for {app_label}: {sorted(missing)}")
+        group.permissions.add(*perms)

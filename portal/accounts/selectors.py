@@ -1,0 +1,82 @@
+"""Reads about members: who they are, their rep, their consents, employers to pick from."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from .choices import Channel, CommunicationKind, MembershipStatus, Section
+from .models import ConsentState, Employer, Membership, User
+
+
+def user_has_mfa(user: User) -> bool:
+    """Whether the account has a second factor (TOTP or a security key) set up."""
+    from allauth.mfa.models import Authenticator
+
+    cached = getattr(user, "_portal_has_mfa", None)
+    if cached is None:
+        cached = Authenticator.objects.filter(
+            user=user, type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
+        ).exists()
+        user._portal_has_mfa = cached
+    return cached
+
+
+def membership_for(user: User) -> Membership | None:
+    if not user.is_authenticated:
+        return None
+    try:
+        return Membership.objects.select_related("employer", "region").get(user=user)
+    except Membership.DoesNotExist:
+        return None
+
+
+def workplace_rep_for(membership: Membership) -> Membership | None:
+    """The active rep at the member's employer, nearest workplace first."""
+    reps = (
+        Membership.objects.filter(
+            employer_id=membership.employer_id, is_rep=True, status=MembershipStatus.ACTIVE
+        )
+        .exclude(pk=membership.pk)
+        .select_related("user")
+    )
+    same_site = reps.filter(workplace_postcode=membership.workplace_postcode).first()
+    return same_site or reps.first()
+
+
+def employers_matching(query: str, *, limit: int = 20) -> QuerySet[Employer]:
+    query = (query or "").strip()
+    if len(query) < 2:
+        return Employer.objects.none()
+    return Employer.objects.filter(Q(name__icontains=query) | Q(town__icontains=query)).order_by(
+        "name", "town"
+    )[:limit]
+
+
+def employers_named(label: str) -> list[Employer]:
+    """Employers whose name, or "name, town" label, is exactly what a person typed."""
+    label = " ".join((label or "").split())
+    if not label:
+        return []
+    exact = list(Employer.objects.filter(name__iexact=label)[:10])
+    if exact:
+        return exact
+    if ", " in label:
+        name, town = label.rsplit(", ", 1)
+        return list(Employer.objects.filter(name__iexact=name, town__iexact=town)[:10])
+    return []
+
+
+def consent_kinds_for(membership: Membership | None) -> list[str]:
+    """The kinds a member may be asked about: the journal is for the Leadership section."""
+    kinds = [CommunicationKind.CAMPAIGN, CommunicationKind.NEWSLETTER]
+    if membership is not None and membership.section == Section.LEADERSHIP:
+        kinds.append(CommunicationKind.JOURNAL)
+    return kinds
+
+
+def consent_table(user: User) -> dict[tuple[str, str], ConsentState]:
+    return {(c.kind, c.channel): c for c in ConsentState.objects.filter(user=user)}
+
+
+def has_consent(user: User, kind: str, channel: str = Channel.EMAIL) -> bool:
+    return ConsentState.objects.filter(user=user, kind=kind, channel=channel, granted=True).exists()

@@ -1,0 +1,297 @@
+from __future__ import annotations
+
+import json
+
+from allauth.account.adapter import get_adapter
+from allauth.account.internal.flows.email_verification import (
+    send_verification_email_to_address,
+)
+from allauth.account.models import EmailAddress
+from allauth.core import ratelimit
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.hashers import make_password
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from . import services
+from .choices import Channel, CommunicationKind, EmployerKind, Hours, JobRole, Section
+from .dashboard import panels_for
+from .exports import export_member_data
+from .forms import EqualityForm, JoinForm, PreferencesForm, ProfileForm
+from .membership import place_member
+from .models import Employer, Region, User
+from .selectors import (
+    consent_kinds_for,
+    consent_table,
+    employers_matching,
+    membership_for,
+    workplace_rep_for,
+)
+
+JOIN_SESSION_KEY = "portal.join.pending"
+JOIN_EXPIRED = "Your answers were not kept. Please fill in the form again."
+NO_MEMBERSHIP = "This account has no membership."
+
+
+def _pending_from_form(form: JoinForm) -> dict:
+    c = form.cleaned_data
+    employer = c["employer_obj"]
+    return {
+        "first_name": c["first_name"],
+        "last_name": c["last_name"],
+        "email": c["email"],
+        "password_hash": make_password(c["password1"]),
+        "employer": (
+            {"id": employer.pk}
+            if isinstance(employer, Employer)
+            else {"name": employer.name, "kind": employer.kind, "town": employer.town}
+        ),
+        "employer_label": employer.label if isinstance(employer, Employer) else employer.name,
+        "employer_kind": "" if isinstance(employer, Employer) else employer.kind,
+        "employer_town": "" if isinstance(employer, Employer) else employer.town,
+        "job_role": c["job_role"],
+        "hours": c["hours"],
+        "workplace_postcode": c["workplace_postcode"],
+        "nation": c["nation"],
+        "region_id": c["region_obj"].pk,
+    }
+
+
+def _employer_from_pending(pending: dict) -> Employer | services.NewEmployer | None:
+    spec = pending["employer"]
+    if "id" in spec:
+        return Employer.objects.filter(pk=spec["id"]).first()
+    return services.NewEmployer(name=spec["name"], kind=spec["kind"], town=spec["town"])
+
+
+@require_http_methods(["GET", "POST"])
+def join(request):
+    if request.user.is_authenticated:
+        messages.info(request, "You are already logged in.")
+        return redirect("accounts:dashboard")
+    pending = request.session.get(JOIN_SESSION_KEY)
+    if request.method == "POST":
+        form = JoinForm(request.POST)
+        if form.is_valid():
+            request.session[JOIN_SESSION_KEY] = _pending_from_form(form)
+            return redirect("accounts:join_confirm")
+        status = 400
+    else:
+        initial = {}
+        if pending:
+            initial = {k: v for k, v in pending.items() if k != "password_hash"}
+            initial["employer"] = pending.get("employer_label", "")
+            initial["region"] = pending.get("region_id")
+        form = JoinForm(initial=initial)
+        status = 200
+    return render(request, "accounts/join.html", {"form": form}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def join_confirm(request):
+    pending = request.session.get(JOIN_SESSION_KEY)
+    if not pending:
+        messages.warning(request, JOIN_EXPIRED)
+        return redirect("accounts:join")
+    placement = place_member(job_role=pending["job_role"], hours=pending["hours"])
+    region = Region.objects.filter(pk=pending["region_id"]).first()
+    employer = _employer_from_pending(pending)
+    if region is None or employer is None:
+        request.session.pop(JOIN_SESSION_KEY, None)
+        messages.warning(request, JOIN_EXPIRED)
+        return redirect("accounts:join")
+    if request.method == "POST":
+        if not ratelimit.consume(request, action="signup"):
+            return render(request, "429.html", status=429)
+        email = pending["email"]
+        if (
+            EmailAddress.objects.filter(email__iexact=email).exists()
+            or User.objects.filter(email__iexact=email).exists()
+        ):
+            # Say nothing different: the address's owner is told by email instead.
+            get_adapter(request).send_account_already_exists_mail(email)
+        else:
+            membership = services.member_join(
+                email=email,
+                password_hash=pending["password_hash"],
+                first_name=pending["first_name"],
+                last_name=pending["last_name"],
+                employer=employer,
+                job_role=pending["job_role"],
+                hours=pending["hours"],
+                workplace_postcode=pending["workplace_postcode"],
+                nation=pending["nation"],
+                region_id=region.pk,
+            )
+            address = EmailAddress.objects.get(user=membership.user)
+            send_verification_email_to_address(request, address, signup=True)
+        request.session.pop(JOIN_SESSION_KEY, None)
+        request.session["portal.join.sent_to"] = email
+        return redirect("accounts:join_check_email")
+    context = {
+        "pending": pending,
+        "placement": placement,
+        "region": region,
+        "employer_label": employer.label,
+        "employer_is_new": not isinstance(employer, Employer),
+        "employer_kind_label": EmployerKind(employer.kind).label,
+        "job_role_label": JobRole(pending["job_role"]).label,
+        "hours_label": Hours(pending["hours"]).label,
+    }
+    return render(request, "accounts/join_confirm.html", context)
+
+
+@require_GET
+def join_check_email(request):
+    email = request.session.get("portal.join.sent_to")
+    return render(request, "accounts/join_check_email.html", {"email": email})
+
+
+@require_GET
+def employer_search(request):
+    """Employers for the join and profile forms' search box (JSON; public: names only)."""
+    query = request.GET.get("q", "")[:100]
+    results = [{"label": e.label, "kind": e.get_kind_display()} for e in employers_matching(query)]
+    return JsonResponse({"results": results})
+
+
+@login_required
+@require_GET
+def dashboard(request):
+    membership = membership_for(request.user)
+    context = {
+        "membership": membership,
+        "rep": workplace_rep_for(membership) if membership else None,
+        "panels": panels_for(request.user),
+    }
+    if membership:
+        context["placement"] = place_member(job_role=membership.job_role, hours=membership.hours)
+    return render(request, "accounts/dashboard.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request):
+    membership = membership_for(request.user)
+    if membership is None:
+        messages.info(request, NO_MEMBERSHIP)
+        return redirect("accounts:dashboard")
+    if request.method == "POST":
+        form = ProfileForm(request.POST)
+        if form.is_valid():
+            change = services.membership_update_profile(
+                membership=membership,
+                first_name=form.cleaned_data["first_name"],
+                last_name=form.cleaned_data["last_name"],
+                **form.workplace_data(),
+            )
+            messages.success(request, "Your details are saved.")
+            membership.refresh_from_db()
+            if change.section_changed:
+                messages.info(
+                    request,
+                    f"Your new role puts you in the {membership.get_section_display()} section "
+                    f"(you were in {Section(change.old_section).label}).",
+                )
+            if change.band_changed:
+                placement = place_member(job_role=membership.job_role, hours=membership.hours)
+                messages.info(
+                    request,
+                    f"Your fee band is now {membership.get_fee_band_display()}: "
+                    f"£{placement.monthly_fee} a month.",
+                )
+            return redirect("accounts:dashboard")
+        status = 400
+    else:
+        form = ProfileForm(
+            initial={
+                "first_name": request.user.first_name,
+                "last_name": request.user.last_name,
+                "employer": membership.employer.label,
+                "job_role": membership.job_role,
+                "hours": membership.hours,
+                "workplace_postcode": membership.workplace_postcode,
+                "nation": membership.nation,
+                "region": membership.region_id,
+            }
+        )
+        status = 200
+    return render(
+        request, "accounts/profile.html", {"form": form, "membership": membership}, status=status
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def preferences(request):
+    membership = membership_for(request.user)
+    kinds = consent_kinds_for(membership)
+    if request.method == "POST":
+        form = PreferencesForm(request.POST, kinds=kinds)
+        if form.is_valid():
+            services.consent_set(user=request.user, granted=form.granted(), kinds=kinds)
+            messages.success(request, "Your communication preferences are saved.")
+            return redirect("accounts:preferences")
+        status = 400
+    else:
+        table = consent_table(request.user)
+        form = PreferencesForm(
+            kinds=kinds,
+            initial={f"{k}__{ch}": s.granted for (k, ch), s in table.items()},
+        )
+        status = 200
+    table = consent_table(request.user)
+    groups = []
+    for kind in kinds:
+        options = []
+        for channel in Channel:
+            state = table.get((kind, channel.value))
+            options.append({"field": form[f"{kind}__{channel.value}"], "state": state})
+        groups.append({"kind": CommunicationKind(kind), "options": options})
+    return render(
+        request, "accounts/preferences.html", {"form": form, "groups": groups}, status=status
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def equality(request):
+    record = getattr(request.user, "equality", None)
+    if request.method == "POST":
+        if "delete" in request.POST:
+            services.equality_delete(user=request.user)
+            messages.success(request, "Your equality monitoring answers are deleted.")
+            return redirect("accounts:equality")
+        form = EqualityForm(request.POST, instance=record)
+        if form.is_valid():
+            data = {name: form.cleaned_data[name] for name in form.Meta.fields}
+            services.equality_save(user=request.user, data=data)
+            messages.success(request, "Your equality monitoring answers are saved.")
+            return redirect("accounts:equality")
+        status = 400
+    else:
+        form = EqualityForm(instance=record)
+        status = 200
+    return render(
+        request, "accounts/equality.html", {"form": form, "record": record}, status=status
+    )
+
+
+@login_required
+@require_GET
+def data_export(request):
+    data = export_member_data(request.user)
+    response = HttpResponse(
+        json.dumps(data, indent=2, ensure_ascii=False, default=str),
+        content_type="application/json; charset=utf-8",
+    )
+    response["Content-Disposition"] = 'attachment; filename="my-member-data.json"'
+    return response
+
+
+def signup_redirect(request):
+    """allauth's own signup page: joining happens at /join/."""
+    return redirect(reverse("accounts:join"))

@@ -1,0 +1,13 @@
+"""The Celery app. Redis is the broker when REDIS_URL is set; without it (the local demo)
+tasks run in-process (CELERY_TASK_ALWAYS_EAGER). Tasks derive from Celery's DjangoTask, so
+`task.delay_on_commit(...)` enqueues only after the surrounding transaction commits."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+
+app = Celery("portal", task_cls="celery.contrib.django.task:DjangoTask")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

@@ -1,0 +1,83 @@
+"""Cross-cutting request rules: security headers, no caching of private pages, and the
+staff second-factor requirement."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
+
+from portal.accounts.selectors import user_has_mfa
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
+)
+
+STAFF_MFA_REQUIRED_MESSAGE = (
+    "Staff accounts need two-factor authentication. Set up an authenticator app to "
+    "continue to the admin."
+)
+
+
+class SecurityHeadersMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+        return response
+
+
+class PrivatePageCacheMiddleware:
+    """Anything served to a logged-in person is private: never stored by a browser or proxy."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            add_never_cache_headers(response)
+            response.headers["Cache-Control"] = "no-store, no-cache, must-revalidate, private"
+            patch_vary_headers(response, ["Cookie"])
+        return response
+
+
+class StaffMFAMiddleware:
+    """Every staff page needs an account with a second factor set up (allauth.mfa does not
+    force anyone to enrol). Until then a staff user is sent to set up TOTP."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (
+            settings.PORTAL_STAFF_MFA_REQUIRED
+            and request.path.startswith("/admin/")
+            and request.user.is_authenticated
+            and request.user.is_staff
+            and not user_has_mfa(request.user)
+        ):
+            messages.warning(request, STAFF_MFA_REQUIRED_MESSAGE)
+            return redirect(reverse("mfa_activate_totp"))
+        return self.get_response(request)

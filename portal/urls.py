@@ -1,0 +1,24 @@
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path
+
+from portal import views
+from portal.accounts import views as account_views
+
+# The admin's login goes through allauth: the same rate limits and the second factor.
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = "Member portal administration"
+admin.site.site_title = "Member portal admin"
+admin.site.index_title = "Officers and staff"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz/", views.healthz, name="healthz"),
+    path("accounts/signup/", account_views.signup_redirect, name="account_signup"),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("", include("portal.accounts.urls")),
+]
+
+handler404 = "portal.views.not_found"
+handler500 = "portal.views.server_error"
