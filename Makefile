@@ -51,7 +51,8 @@ format: install
 	$(BIN)/ruff check --fix .
 
 migrations-check: install
-	DJANGO_SETTINGS_MODULE=portal.settings_test $(BIN)/python manage.py makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=portal.settings_test DATABASE_URL=sqlite://:memory: \
+		$(BIN)/python manage.py makemigrations --check --dry-run
 
 # Production check: DEBUG off with the settings a deployment gives.
 check-deploy: install

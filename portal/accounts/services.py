@@ -20,6 +20,10 @@ class NewEmployer:
     kind: str
     town: str = ""
 
+    @property
+    def label(self) -> str:
+        return f"{self.name}, {self.town}" if self.town else self.name
+
 
 def employer_get_or_create(*, employer: Employer | NewEmployer) -> Employer:
     if isinstance(employer, Employer):
@@ -166,8 +170,10 @@ def consent_set(
             want = (kind, channel) in granted
             state = current.get((kind, channel))
             if state is None:
-                state = ConsentState(user=user, kind=kind, channel=channel, granted=not want)
-            if state.granted == want and state.pk:
+                if not want:
+                    continue  # never given, nothing to withdraw
+                state = ConsentState(user=user, kind=kind, channel=channel)
+            elif state.granted == want:
                 continue
             state.granted, state.changed_at = want, now
             state.save()
