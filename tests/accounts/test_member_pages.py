@@ -1,0 +1,185 @@
+"""The member's own pages: dashboard, profile, preferences, equality monitoring, data."""
+
+import json
+
+import pytest
+from django.urls import reverse
+
+from portal.accounts.choices import JobRole
+from portal.accounts.models import ConsentEvent, ConsentState, EqualityMonitoring, Membership
+from tests.factories import EmployerFactory, MembershipFactory, region
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    "path", ["/me/", "/me/profile/", "/me/preferences/", "/me/equality/", "/me/data/"]
+)
+def test_member_pages_need_a_login(client, path):
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_dashboard_shows_the_membership_and_the_workplace_rep(client):
+    membership = MembershipFactory(job_role=JobRole.SUPPORT_STAFF)
+    rep = MembershipFactory(employer=membership.employer, is_rep=True)
+    MembershipFactory(is_rep=True)  # a rep elsewhere is not theirs
+    client.force_login(membership.user)
+    page = client.get(reverse("accounts:dashboard")).content.decode()
+    assert membership.number in page
+    assert "Support staff" in page
+    assert "Support staff, full time: £12.00 a month" in page
+    assert rep.user.get_full_name() in page
+
+
+def test_dashboard_query_count_does_not_grow_with_other_members(
+    client, django_assert_max_num_queries
+):
+    membership = MembershipFactory()
+    client.force_login(membership.user)
+    with django_assert_max_num_queries(12) as first:
+        client.get(reverse("accounts:dashboard"))
+    MembershipFactory.create_batch(20, employer=membership.employer, is_rep=True)
+    with django_assert_max_num_queries(len(first.captured_queries)):
+        client.get(reverse("accounts:dashboard"))
+
+
+def profile_data(membership, **overrides):
+    data = {
+        "first_name": membership.user.first_name,
+        "last_name": membership.user.last_name,
+        "employer": membership.employer.label,
+        "employer_kind": "",
+        "employer_town": "",
+        "job_role": membership.job_role,
+        "hours": membership.hours,
+        "workplace_postcode": membership.workplace_postcode,
+        "nation": membership.nation,
+        "region": str(membership.region_id),
+    }
+    data.update(overrides)
+    return data
+
+
+def test_a_new_role_re_derives_section_and_fee_band_and_says_so(client):
+    membership = MembershipFactory()
+    client.force_login(membership.user)
+    response = client.post(
+        reverse("accounts:profile"), profile_data(membership, job_role="headteacher"), follow=True
+    )
+    page = response.content.decode()
+    membership.refresh_from_db()
+    assert (membership.section, membership.fee_band) == ("leadership", "L1")
+    assert "Your new role puts you in the Leadership section" in page
+    assert "you were in Teachers and lecturers" in page
+    assert "Your fee band is now Leadership, full time: £33.00 a month." in page
+
+
+def test_a_change_of_employer_is_saved(client):
+    membership = MembershipFactory()
+    other = EmployerFactory(name="Hill Academy", town="York")
+    client.force_login(membership.user)
+    client.post(reverse("accounts:profile"), profile_data(membership, employer="Hill Academy"))
+    membership.refresh_from_db()
+    assert membership.employer == other
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"first_name": ""}, "first_name"),
+        ({"job_role": "pirate"}, "job_role"),
+        ({"workplace_postcode": "123"}, "workplace_postcode"),
+        ({"region": "abc"}, "region"),
+        ({"nation": "scotland"}, "region"),
+        ({"employer": "Unknown Place"}, "employer_kind"),
+        ({"hours": "always"}, "hours"),
+    ],
+)
+def test_bad_profile_input_changes_nothing(client, overrides, field):
+    membership = MembershipFactory()
+    before = Membership.objects.values().get(pk=membership.pk)
+    client.force_login(membership.user)
+    response = client.post(reverse("accounts:profile"), profile_data(membership, **overrides))
+    assert response.status_code == 400
+    assert f'id="id_{field}_error"' in response.content.decode()
+    assert Membership.objects.values().get(pk=membership.pk) == before
+
+
+def test_preferences_record_when_consent_was_given_and_withdrawn(member_client, member):
+    page = member_client.get(reverse("accounts:preferences")).content.decode()
+    assert "Service messages" in page
+    assert "Leadership journal" not in page, "the journal is for the Leadership section"
+    member_client.post(
+        reverse("accounts:preferences"), {"newsletter__email": "on", "campaign__sms": "on"}
+    )
+    granted = set(
+        ConsentState.objects.filter(user=member, granted=True).values_list("kind", "channel")
+    )
+    assert granted == {("newsletter", "email"), ("campaign", "sms")}
+    member_client.post(reverse("accounts:preferences"), {"newsletter__email": "on"})
+    history = list(
+        ConsentEvent.objects.filter(user=member)
+        .order_by("at", "id")
+        .values_list("kind", "channel", "granted")
+    )
+    assert sorted(history[:2]) == [("campaign", "sms", True), ("newsletter", "email", True)]
+    assert history[2:] == [("campaign", "sms", False)]
+    page = member_client.get(reverse("accounts:preferences")).content.decode()
+    assert "Consent given" in page and "Withdrawn" in page
+
+
+def test_leadership_members_are_offered_the_journal(client):
+    leader = MembershipFactory(job_role=JobRole.HEADTEACHER)
+    client.force_login(leader.user)
+    assert "Leadership journal" in client.get(reverse("accounts:preferences")).content.decode()
+
+
+def test_unknown_preference_fields_are_ignored(member_client, member):
+    member_client.post(reverse("accounts:preferences"), {"journal__email": "on", "x__y": "on"})
+    assert not ConsentState.objects.filter(user=member).exists()
+
+
+def test_equality_monitoring_is_optional_separate_and_deletable(member_client, member):
+    response = member_client.post(reverse("accounts:equality"), {})
+    assert response.status_code == 302
+    member_client.post(reverse("accounts:equality"), {"ethnicity": "black", "network_black": "on"})
+    record = EqualityMonitoring.objects.get(user=member)
+    assert record.ethnicity == "black" and record.network_black
+    response = member_client.post(reverse("accounts:equality"), {"ethnicity": "martian"})
+    assert response.status_code == 400
+    record.refresh_from_db()
+    assert record.ethnicity == "black"
+    member_client.post(reverse("accounts:equality"), {"delete": "1"})
+    assert not EqualityMonitoring.objects.filter(user=member).exists()
+
+
+def test_data_export_holds_everything_about_the_member_and_nobody_else(client):
+    membership = MembershipFactory(region=region("wales"), workplace_postcode="CF10 4UW")
+    other = MembershipFactory()
+    EqualityMonitoring.objects.create(user=membership.user, ethnicity="white")
+    client.force_login(membership.user)
+    client.post(reverse("accounts:preferences"), {"newsletter__email": "on"})
+    response = client.get(reverse("accounts:data_export"))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/json")
+    assert "attachment" in response["Content-Disposition"]
+    data = json.loads(response.content)
+    assert data["account"]["email"] == membership.user.email
+    assert data["membership"]["number"] == membership.number
+    assert data["membership"]["region"] == "Wales"
+    assert data["equality_monitoring"]["ethnicity"] == "White"
+    assert data["communication_preferences"]["current"][0]["kind"] == "newsletter"
+    text = response.content.decode()
+    assert other.user.email not in text and other.number not in text
+    assert "password" not in text.lower()
+
+
+def test_a_staff_account_without_membership_sees_a_plain_dashboard(client):
+    from tests.factories import staff_user
+
+    user, _ = staff_user()
+    client.force_login(user)
+    page = client.get(reverse("accounts:dashboard")).content.decode()
+    assert "No membership on this account" in page
