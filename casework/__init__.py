@@ -1,0 +1,1 @@
+"""casework: built in its own issue; see README."""

@@ -1,0 +1,1 @@
+"""consultations: built in its own issue; see README."""

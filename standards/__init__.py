@@ -1,0 +1,1 @@
+"""standards: built in its own issue; see README."""
