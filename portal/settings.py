@@ -173,7 +173,9 @@ ACCOUNT_RATE_LIMITS = {
     "reauthenticate": "10/m/user",
     "confirm_email": "1/180s/key",
 }
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+# Security keys need a secure origin; plain http://127.0.0.1 is allowed only for the demo.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 MFA_TOTP_ISSUER = "Member portal"
 # Staff must have a second factor before any admin page opens (portal.middleware).
 PORTAL_STAFF_MFA_REQUIRED = True

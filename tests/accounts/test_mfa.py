@@ -117,3 +117,25 @@ def test_setting_up_totp_asks_for_the_password_again(member_client):
 
 def test_members_do_not_need_mfa_for_their_own_pages(member_client):
     assert member_client.get(reverse("accounts:dashboard")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "account_email",
+        "account_change_password",
+        "mfa_index",
+        "mfa_activate_totp",
+        "mfa_list_webauthn",
+        "mfa_add_webauthn",
+        "usersessions_list",
+    ],
+)
+def test_account_security_pages_open_in_the_portal_layout(client, member, name):
+    client.post(reverse("account_login"), {"login": member.email, "password": PASSWORD})
+    reauthenticate(client)
+    response = client.get(reverse(name), follow=True)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'class="skip-link"' in page
+    assert 'style="' not in page, "inline styles are blocked by the content security policy"
