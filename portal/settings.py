@@ -69,6 +69,10 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "allauth.usersessions",
     "portal.accounts",
+    "portal.communications",
+    "casework",
+    "standards",
+    "consultations",
 ]
 
 MIDDLEWARE = [

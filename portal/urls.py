@@ -18,6 +18,10 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("", include("portal.accounts.urls")),
+    path("cases/", include("casework.urls")),
+    path("standards/", include("standards.urls")),
+    path("consultations/", include("consultations.urls")),
+    path("", include("portal.communications.urls")),
 ]
 
 handler404 = "portal.views.not_found"

@@ -1,0 +1,1 @@
+"""Member communications: campaigns, notifications, delivery records, unsubscribe."""
