@@ -256,7 +256,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY", 3600)}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "casework-flags": {"task": "casework.tasks.refresh_case_flags", "schedule": 60 * 60},
+    "casework-retention": {"task": "casework.tasks.apply_case_retention", "schedule": 24 * 3600},
+}
 
 LOGGING = {
     "version": 1,
@@ -273,3 +276,15 @@ LOGGING = {
 
 # Membership rules that the union sets, not the code.
 PORTAL_UNION_NAME = env("PORTAL_UNION_NAME", "Education Union")
+
+# Casework rules.
+CASEWORK_URGENT_WORKING_DAYS = env_int("CASEWORK_URGENT_WORKING_DAYS", 5)
+CASEWORK_OVERDUE_WORKING_DAYS = {"urgent": 1, "high": 2, "normal": 5}
+CASEWORK_MANAGER_REMINDER_WORKING_DAYS = env_int("CASEWORK_MANAGER_REMINDER_WORKING_DAYS", 3)
+CASEWORK_QUALIFYING_DAYS = env_int("CASEWORK_QUALIFYING_DAYS", 28)
+CASEWORK_RETENTION_YEARS = env_int("CASEWORK_RETENTION_YEARS", 6)
+CASEWORK_MAX_FILE_MB = env_int("CASEWORK_MAX_FILE_MB", 10)
+CASEWORK_MAX_FILES_PER_UPLOAD = env_int("CASEWORK_MAX_FILES_PER_UPLOAD", 5)
+CASEWORK_MAX_FILES_PER_CASE = env_int("CASEWORK_MAX_FILES_PER_CASE", 30)
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

@@ -1,0 +1,858 @@
+"""Officers' triage queue and case screen. Every queryset goes through casework.access, so a
+case an officer may not see does not exist for them anywhere in the admin."""
+
+from __future__ import annotations
+
+import csv
+from datetime import timedelta
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Case as When_
+from django.db.models import IntegerField, Value, When
+from django.http import Http404, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+
+from portal.accounts.models import Membership, User
+from portal.pdf import html_to_pdf
+
+from . import access, services
+from .files import check_files, limits_text
+from .forms import MultipleFileField, MultipleFileInput
+from .models import (
+    AccessAction,
+    Case,
+    CaseAccess,
+    CaseAttachment,
+    Outcome,
+    SavedReply,
+    Status,
+)
+from .selectors import cases_summary, officer_timeline
+from .views import attachment_response
+from .workdays import working_days_until
+
+STATUS_ORDER = [
+    Status.NEW,
+    Status.ASSIGNED,
+    Status.WAITING_MEMBER,
+    Status.IN_PROGRESS,
+    Status.LEGAL,
+    Status.CLOSED,
+]
+
+
+class AssignedFilter(admin.SimpleListFilter):
+    title = "assigned"
+    parameter_name = "assigned"
+
+    def lookups(self, request, model_admin):
+        return [("me", "To me"), ("none", "Unassigned"), ("others", "To someone else")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "me":
+            return queryset.filter(assigned_to=request.user)
+        if self.value() == "none":
+            return queryset.filter(assigned_to__isnull=True)
+        if self.value() == "others":
+            return queryset.exclude(assigned_to=request.user).exclude(assigned_to__isnull=True)
+        return queryset
+
+
+class OpenFilter(admin.SimpleListFilter):
+    title = "open or closed"
+    parameter_name = "open"
+
+    def lookups(self, request, model_admin):
+        return [("open", "Open"), ("closed", "Closed")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            return queryset.exclude(status=Status.CLOSED)
+        if self.value() == "closed":
+            return queryset.filter(status=Status.CLOSED)
+        return queryset
+
+
+class HearingFilter(admin.SimpleListFilter):
+    title = "hearing"
+    parameter_name = "hearing"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("7", "Within a week"),
+            ("28", "Within four weeks"),
+            ("any", "Has a date"),
+            ("none", "No date"),
+        ]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        value = self.value()
+        if value in ("7", "28"):
+            return queryset.filter(
+                hearing_date__gte=today, hearing_date__lte=today + timedelta(days=int(value))
+            )
+        if value == "any":
+            return queryset.filter(hearing_date__isnull=False)
+        if value == "none":
+            return queryset.filter(hearing_date__isnull=True)
+        return queryset
+
+
+class FlagFilter(admin.SimpleListFilter):
+    title = "flags"
+    parameter_name = "flag"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("urgent", "Urgent"),
+            ("overdue", "Overdue"),
+            ("eligibility", "Eligibility"),
+            ("restricted", "Restricted"),
+            ("complaint", "Complaint"),
+            ("collective", "Colleagues affected"),
+        ]
+
+    def queryset(self, request, queryset):
+        filters = {
+            "urgent": {"urgent": True},
+            "overdue": {"overdue": True},
+            "restricted": {"restricted": True},
+            "complaint": {"complaint_open": True},
+            "collective": {"colleagues_affected": True},
+        }
+        if self.value() == "eligibility":
+            return queryset.exclude(eligibility_concern="")
+        if self.value() in filters:
+            return queryset.filter(**filters[self.value()])
+        return queryset
+
+
+class CaseAdminForm(forms.ModelForm):
+    """The officer's work on a case: each part is optional and goes through a service."""
+
+    assign_to = forms.ModelChoiceField(
+        queryset=User.objects.none(), required=False, label="Assign to"
+    )
+    new_status = forms.ChoiceField(required=False, label="Change status to")
+    outcome = forms.ChoiceField(
+        required=False, choices=[("", "—")] + Outcome.choices, label="Outcome (to close)"
+    )
+    outcome_note = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Outcome note"
+    )
+    legal_reason = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Reason for escalating to legal",
+    )
+    saved_reply = forms.ModelChoiceField(
+        queryset=SavedReply.objects.all(),
+        required=False,
+        label="Start from a saved reply",
+        help_text="Fills in the message below for you to edit before sending.",
+    )
+    message = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        label="Message to the member",
+        help_text="The member is emailed that a message is waiting; the email never contains it.",
+    )
+    await_reply = forms.BooleanField(required=False, label="Waiting for the member's reply")
+    note = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Internal note",
+        help_text="Never shown to the member.",
+    )
+    files = MultipleFileField(
+        required=False,
+        widget=MultipleFileInput(),
+        label="Files",
+        help_text="Sent with the message if there is one, otherwise kept with the internal "
+        "note. " + limits_text(),
+    )
+    restrict_to = forms.ModelMultipleChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        label="Restrict to these officers",
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Case
+        fields = ["priority"]
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+        user = request.user
+        case = self.instance
+        officers = services.casework_officers()
+        if user.has_perm("casework.assign_case"):
+            self.fields["assign_to"].queryset = officers
+        else:
+            self.fields["assign_to"].queryset = officers.filter(pk=user.pk)
+            self.fields["assign_to"].label = "Take this case"
+        moves = services.ALLOWED_MOVES.get(case.status, set())
+        self.fields["new_status"].choices = [("", "—")] + [
+            (s.value, s.label) for s in STATUS_ORDER if s in moves
+        ]
+        if user.has_perm("casework.restrict_case"):
+            self.fields["restrict_to"].queryset = officers
+            self.fields["restrict_to"].initial = list(case.restricted_to.all())
+        else:
+            del self.fields["restrict_to"]
+        saved = {str(r.pk): r.body for r in SavedReply.objects.all()}
+        self.saved_bodies = saved
+
+    def clean_files(self):
+        files = self.cleaned_data.get("files") or []
+        return check_files(files, already_on_case=self.instance.attachments.count())
+
+    def clean(self):
+        cleaned = super().clean()
+        case, user = self.instance, self.request.user
+        saved = cleaned.get("saved_reply")
+        if saved and not (cleaned.get("message") or "").strip():
+            # Without JavaScript: fill the message in and ask for it to be checked.
+            data = self.data.copy()
+            data["message"] = saved.body
+            self.data = data
+            self.add_error("message", "Check and edit the saved reply, then save again.")
+        officer = cleaned.get("assign_to")
+        if officer is not None and officer != case.assigned_to:
+            problem = services.assignment_problem(case, officer, user)
+            if problem:
+                self.add_error("assign_to", problem)
+        new_status = cleaned.get("new_status")
+        if new_status:
+            probe = Case(status=case.status)
+            if officer is not None and case.status == Status.NEW:
+                probe.status = Status.ASSIGNED
+            problem = services.status_change_problem(
+                probe, new_status, cleaned.get("outcome", ""), cleaned.get("legal_reason", "")
+            )
+            if problem:
+                field = {
+                    services.OUTCOME_REQUIRED: "outcome",
+                    services.LEGAL_REASON_REQUIRED: "legal_reason",
+                }.get(problem, "new_status")
+                self.add_error(field, problem)
+        adding = cleaned.get("message") or cleaned.get("files")
+        if not case.is_open and adding and not new_status:
+            self.add_error("message", services.CASE_NOT_OPEN)
+        return cleaned
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    form = CaseAdminForm
+    change_list_template = "admin/casework/case/change_list.html"
+    list_display = [
+        "reference",
+        "flags",
+        "age",
+        "category",
+        "region",
+        "section",
+        "hearing",
+        "assigned_to",
+        "waiting_on",
+        "status",
+    ]
+    list_filter = [
+        OpenFilter,
+        "status",
+        AssignedFilter,
+        FlagFilter,
+        HearingFilter,
+        "category",
+        "nation",
+        "region",
+        "section",
+        "waiting_on",
+        "priority",
+    ]
+    search_fields = [
+        "=reference",
+        "member__first_name",
+        "member__last_name",
+        "=member__membership__number",
+    ]
+    list_select_related = ["region", "assigned_to"]
+    show_full_result_count = False
+    list_per_page = 50
+    view_on_site = False
+    actions = ["take_cases", "mark_in_progress", "mark_waiting_member", "assign_cases"]
+    readonly_fields = [
+        "reference",
+        "status",
+        "waiting_on",
+        "urgency",
+        "member_details",
+        "request_details",
+        "timeline",
+        "files_list",
+        "access_links",
+    ]
+    fieldsets = [
+        (None, {"fields": ["reference", "status", "waiting_on", "urgency", "priority"]}),
+        ("Member", {"fields": ["member_details"]}),
+        ("Request", {"fields": ["request_details", "files_list"]}),
+        ("Timeline", {"fields": ["timeline"]}),
+        (
+            "Work on the case",
+            {
+                "fields": [
+                    "assign_to",
+                    "new_status",
+                    "outcome",
+                    "outcome_note",
+                    "legal_reason",
+                    "saved_reply",
+                    "message",
+                    "await_reply",
+                    "note",
+                    "files",
+                    "restrict_to",
+                ]
+            },
+        ),
+        ("Records", {"fields": ["access_links"]}),
+    ]
+
+    class Media:
+        js = ["casework/admin.js"]
+        css = {"all": ["casework/admin.css"]}
+
+    # --- What an officer may see -------------------------------------------------------
+
+    def get_queryset(self, request):
+        rank = When_(
+            *[When(status=s, then=Value(i)) for i, s in enumerate(STATUS_ORDER)],
+            default=Value(99),
+            output_field=IntegerField(),
+        )
+        return access.cases_visible_to(request.user).annotate(status_rank=rank)
+
+    def get_ordering(self, request):
+        return ["-urgent", "status_rank", "submitted_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return access.is_case_officer(request.user) and super().has_view_permission(request, obj)
+
+    def has_module_permission(self, request):
+        return access.is_case_officer(request.user)
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        raise Http404(access.NOT_FOUND)
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if term.upper().startswith("CW-"):
+            return queryset.filter(reference=term.upper()), False
+        return super().get_search_results(request, queryset, term)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+
+        class RequestForm(form):
+            def __init__(self, *args, **kw):
+                super().__init__(*args, request=request, **kw)
+
+        return RequestForm
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.has_perm("casework.restrict_case"):
+            return fieldsets
+        return [
+            (name, {**opts, "fields": [f for f in opts["fields"] if f != "restrict_to"]})
+            for name, opts in fieldsets
+        ]
+
+    def get_object(self, request, object_id, from_field=None):
+        case = super().get_object(request, object_id, from_field)
+        if case is not None:
+            case.viewer = request.user  # what the read-only parts may show depends on it
+        return case
+
+    # --- Columns ------------------------------------------------------------------------
+
+    @admin.display(description="")
+    def flags(self, obj):
+        parts = []
+        if obj.urgent:
+            parts.append(("flag flag-urgent", "Urgent"))
+        if obj.overdue:
+            parts.append(("flag flag-overdue", "Overdue"))
+        if obj.eligibility_concern:
+            parts.append(("flag", "Eligibility"))
+        if obj.restricted:
+            parts.append(("flag", "Restricted"))
+        if obj.complaint_open:
+            parts.append(("flag", "Complaint"))
+        if obj.colleagues_affected:
+            parts.append(("flag", "Collective"))
+        return format_html_join(" ", '<span class="{}">{}</span>', parts)
+
+    @admin.display(description="age", ordering="submitted_at")
+    def age(self, obj):
+        if not obj.submitted_at:
+            return "—"
+        days = (timezone.now() - obj.submitted_at).days
+        return f"{days} day{'s' if days != 1 else ''}"
+
+    @admin.display(description="hearing", ordering="hearing_date")
+    def hearing(self, obj):
+        if not obj.hearing_date:
+            return "—"
+        today = timezone.localdate()
+        if obj.hearing_date < today:
+            return f"{obj.hearing_date:%d %b} (past)"
+        days = working_days_until(today, obj.hearing_date, obj.nation)
+        return f"{obj.hearing_date:%d %b} (in {days} working day{'s' if days != 1 else ''})"
+
+    # --- Read-only parts of the case screen ---------------------------------------------
+
+    @admin.display(description="urgency")
+    def urgency(self, obj):
+        notes = []
+        if obj.urgent:
+            notes.append("Urgent: the meeting or hearing is within the urgent period.")
+        if obj.overdue:
+            notes.append("Overdue: not touched within the agreed time.")
+        if obj.eligibility_concern:
+            notes.append("Eligibility: " + obj.eligibility_concern)
+        if obj.restricted:
+            notes.append(
+                "Restricted: this case is about another person"
+                + (f" ({obj.other_party_name})" if obj.other_party_name else "")
+                + "."
+            )
+        if obj.complaint_open:
+            notes.append("The member has complained about how the case is handled.")
+        if not notes:
+            return "—"
+        return format_html_join("", "<p>{}</p>", ((n,) for n in notes))
+
+    @admin.display(description="membership")
+    def member_details(self, obj):
+        membership = (
+            Membership.objects.filter(user_id=obj.member_id)
+            .select_related("user", "employer", "region")
+            .first()
+        )
+        if membership is None:
+            return "No membership record."
+        rows = [
+            ("Name", membership.user.get_full_name()),
+            ("Email", membership.user.email),
+            ("Membership number", membership.number),
+            ("Status", membership.get_status_display()),
+            ("Section", membership.get_section_display()),
+            ("Job role", membership.get_job_role_display()),
+            ("Employer", membership.employer.label),
+            ("Region", membership.region.name),
+            ("Member since", f"{membership.joined_on:%d %B %Y}"),
+        ]
+        return format_html(
+            '<dl class="case-summary">{}</dl>',
+            format_html_join("", "<dt>{}</dt><dd>{}</dd>", rows),
+        )
+
+    @admin.display(description="what the member told us")
+    def request_details(self, obj):
+        rows = [
+            ("Category", obj.get_category_display()),
+            ("Employer", obj.employer.label if obj.employer else "—"),
+            ("What happened", obj.what_happened),
+            ("Outcome wanted", obj.desired_outcome),
+            (
+                "Problem started",
+                f"{obj.problem_started_on:%d %B %Y}" if obj.problem_started_on else "—",
+            ),
+            ("Meeting or hearing", f"{obj.hearing_date:%d %B %Y}" if obj.hearing_date else "—"),
+            ("Colleagues affected", "Yes" if obj.colleagues_affected else "No"),
+            ("About another person", obj.other_party_name or "—"),
+            ("Outcome", obj.get_outcome_display() if obj.outcome else "—"),
+            ("Legal escalation", obj.legal_reason or "—"),
+        ]
+        return format_html(
+            '<dl class="case-summary">{}</dl>',
+            format_html_join("", '<dt>{}</dt><dd class="prewrap">{}</dd>', rows),
+        )
+
+    @admin.display(description="timeline")
+    def timeline(self, obj):
+        events = officer_timeline(obj.viewer, obj)
+        if not events:
+            return "—"
+        rows = []
+        for event in events:
+            who = event.author.get_full_name() if event.author else "System"
+            what = event.get_kind_display()
+            if event.new_status:
+                what += f": {event.get_new_status_display()}"
+            seen = "" if event.visible_to_member else " (internal)"
+            files = ", ".join(a.name for a in event.attachments.all())
+            rows.append(
+                (
+                    f"{timezone.localtime(event.created_at):%d %b %Y %H:%M}",
+                    who,
+                    what + seen,
+                    event.body,
+                    files,
+                )
+            )
+        return format_html(
+            '<table class="case-timeline"><thead><tr><th scope="col">When</th>'
+            '<th scope="col">Who</th><th scope="col">What</th><th scope="col">Text</th>'
+            '<th scope="col">Files</th></tr></thead><tbody>{}</tbody></table>',
+            format_html_join(
+                "",
+                '<tr><td>{}</td><td>{}</td><td>{}</td><td class="prewrap">{}</td><td>{}</td></tr>',
+                rows,
+            ),
+        )
+
+    @admin.display(description="files")
+    def files_list(self, obj):
+        files = list(obj.attachments.all())
+        if not files:
+            return "—"
+        rows = [
+            (
+                reverse("admin:casework_case_file", args=[obj.pk, a.pk]),
+                a.name,
+                a.size // 1024 or 1,
+                "" if a.shared_with_member else " (internal)",
+            )
+            for a in files
+        ]
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join("", '<li><a href="{}">{}</a> ({} KB){}</li>', rows),
+        )
+
+    @admin.display(description="records")
+    def access_links(self, obj):
+        links = [(reverse("admin:casework_case_bundle", args=[obj.pk]), "Case bundle (PDF)")]
+        if obj.viewer.has_perm("casework.view_case_access_log"):
+            links.append(
+                (
+                    reverse("admin:casework_caseaccess_changelist") + f"?case__id__exact={obj.pk}",
+                    "Who viewed and changed this case",
+                )
+            )
+        return format_html_join(" · ", '<a href="{}">{}</a>', links)
+
+    # --- Views --------------------------------------------------------------------------
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "my_cases_url": reverse("admin:casework_case_changelist") + "?assigned=me&open=open",
+            "unassigned_url": reverse("admin:casework_case_changelist")
+            + "?assigned=none&open=open",
+            "summary_url": reverse("admin:casework_case_summary")
+            if request.user.has_perm("casework.view_casework_reports")
+            else None,
+        }
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        case = access.get_case_for_officer(request.user, object_id)
+        if request.method == "GET":
+            services.case_log_access(
+                case=case, user=request.user, action=AccessAction.VIEW, request=request
+            )
+        extra_context = {**(extra_context or {}), "saved_replies": self._saved_replies()}
+        return super().change_view(request, str(case.pk), form_url, extra_context)
+
+    def _saved_replies(self):
+        return {str(r.pk): r.body for r in SavedReply.objects.all()}
+
+    def history_view(self, request, object_id, extra_context=None):
+        access.get_case_for_officer(request.user, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        c = form.cleaned_data
+        user = request.user
+        try:
+            if "priority" in form.changed_data:
+                Case.objects.filter(pk=obj.pk).update(priority=obj.priority)
+            officer = c.get("assign_to")
+            if officer is not None and officer.pk != obj.assigned_to_id:
+                services.case_assign(case=obj, officer=officer, by=user)
+            if c.get("new_status"):
+                services.case_change_status(
+                    case=obj,
+                    new_status=c["new_status"],
+                    by=user,
+                    outcome=c.get("outcome", ""),
+                    outcome_note=c.get("outcome_note", ""),
+                    legal_reason=c.get("legal_reason", ""),
+                )
+            files = c.get("files") or []
+            if (c.get("message") or "").strip():
+                services.case_officer_message(
+                    case=obj,
+                    by=user,
+                    body=c["message"],
+                    files=files,
+                    await_reply=c.get("await_reply", False),
+                )
+                files = []
+            if (c.get("note") or "").strip() or files:
+                services.case_internal_note(
+                    case=obj, by=user, body=c.get("note") or "Files added", files=files
+                )
+            if "restrict_to" in form.fields and set(c.get("restrict_to") or []) != set(
+                obj.restricted_to.all()
+            ):
+                services.case_restrict(case=obj, officers=list(c["restrict_to"]), by=user)
+        except (ValidationError, PermissionDenied) as error:
+            messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+            return
+        services.case_log_access(case=obj, user=user, action=AccessAction.CHANGE, request=request)
+        obj.refresh_from_db()
+
+    def save_related(self, request, form, formsets, change):
+        """Nothing is saved from the form directly: save_model went through the services."""
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        changed = [f for f in form.changed_data if f not in ("files",)]
+        return [{"changed": {"fields": changed}}] if changed else []
+
+    def get_urls(self):
+        urls = super().get_urls()
+        mine = [
+            path(
+                "<path:object_id>/files/<int:attachment_id>/",
+                self.admin_site.admin_view(self.file_view),
+                name="casework_case_file",
+            ),
+            path(
+                "<path:object_id>/bundle/",
+                self.admin_site.admin_view(self.bundle_view),
+                name="casework_case_bundle",
+            ),
+            path(
+                "summary/",
+                self.admin_site.admin_view(self.summary_view),
+                name="casework_case_summary",
+            ),
+        ]
+        return mine + urls
+
+    def file_view(self, request, object_id, attachment_id):
+        case = access.get_case_for_officer(request.user, object_id)
+        attachment = CaseAttachment.objects.filter(case=case, pk=attachment_id).first()
+        if attachment is None:
+            raise Http404(access.NOT_FOUND)
+        services.case_log_access(
+            case=case,
+            user=request.user,
+            action=AccessAction.DOWNLOAD,
+            request=request,
+            detail=f"file {attachment.pk}",
+        )
+        return attachment_response(attachment)
+
+    def bundle_view(self, request, object_id):
+        from django.template.loader import render_to_string
+
+        case = access.get_case_for_officer(request.user, object_id)
+        membership = (
+            Membership.objects.filter(user_id=case.member_id)
+            .select_related("user", "employer", "region")
+            .first()
+        )
+        html = render_to_string(
+            "casework/bundle.html",
+            {
+                "case": case,
+                "membership": membership,
+                "events": officer_timeline(request.user, case),
+                "attachments": list(case.attachments.all()),
+                "generated_by": request.user,
+                "generated_at": timezone.now(),
+            },
+        )
+        pdf = html_to_pdf(html)
+        services.case_log_access(
+            case=case, user=request.user, action=AccessAction.BUNDLE, request=request
+        )
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{case.reference}-bundle.pdf"'
+        return response
+
+    def summary_view(self, request):
+        if not request.user.has_perm("casework.view_casework_reports"):
+            raise PermissionDenied
+        summary = cases_summary(request.user)
+        if request.GET.get("format") == "csv":
+            response = HttpResponse(content_type="text/csv; charset=utf-8")
+            response["Content-Disposition"] = 'attachment; filename="open-cases-summary.csv"'
+            writer = csv.writer(response)
+            writer.writerow(["measure", "value", "open cases"])
+            for row in summary["by_category"]:
+                writer.writerow(["category", row["category"], row["n"]])
+            for row in summary["by_region"]:
+                writer.writerow(["region", row["region__name"] or "", row["n"]])
+            for row in summary["by_status"]:
+                writer.writerow(["status", row["status"], row["n"]])
+            for row in summary["by_officer"]:
+                name = (
+                    f"{row['assigned_to__first_name'] or ''} {row['assigned_to__last_name'] or ''}"
+                )
+                writer.writerow(["officer", name.strip() or "unassigned", row["n"]])
+            for label, n in summary["by_age"]:
+                writer.writerow(["age", label, n])
+            return response
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Open cases: summary",
+            "summary": summary,
+            "opts": self.model._meta,
+            "csv_url": reverse("admin:casework_case_summary") + "?format=csv",
+        }
+        return TemplateResponse(request, "admin/casework/case/summary.html", context)
+
+    # --- Bulk actions -------------------------------------------------------------------
+
+    def _bulk(self, request, queryset, fn, done):
+        ok, problems = 0, []
+        for case in queryset:
+            try:
+                fn(case)
+                ok += 1
+            except (ValidationError, PermissionDenied) as error:
+                problems.append(
+                    f"{case.reference}: {' '.join(getattr(error, 'messages', [str(error)]))}"
+                )
+        if ok:
+            self.message_user(request, f"{ok} case(s) {done}.", messages.SUCCESS)
+        for problem in problems[:20]:
+            self.message_user(request, problem, messages.ERROR)
+
+    @admin.action(description="Take the selected unassigned cases")
+    def take_cases(self, request, queryset):
+        self._bulk(
+            request,
+            queryset,
+            lambda c: services.case_assign(case=c, officer=request.user, by=request.user),
+            "taken",
+        )
+
+    @admin.action(description="Mark the selected cases in progress")
+    def mark_in_progress(self, request, queryset):
+        self._bulk(
+            request,
+            queryset,
+            lambda c: services.case_change_status(
+                case=c, new_status=Status.IN_PROGRESS, by=request.user
+            ),
+            "marked in progress",
+        )
+
+    @admin.action(description="Mark the selected cases waiting on the member")
+    def mark_waiting_member(self, request, queryset):
+        self._bulk(
+            request,
+            queryset,
+            lambda c: services.case_change_status(
+                case=c, new_status=Status.WAITING_MEMBER, by=request.user
+            ),
+            "marked waiting on the member",
+        )
+
+    @admin.action(description="Assign the selected cases to an officer…")
+    def assign_cases(self, request, queryset):
+        if not request.user.has_perm("casework.assign_case"):
+            self.message_user(request, services.CANNOT_ASSIGN, messages.ERROR)
+            return None
+        officers = services.casework_officers()
+        if "officer" in request.POST:
+            officer = officers.filter(pk=request.POST.get("officer")).first()
+            if officer is None:
+                self.message_user(request, "Choose an officer.", messages.ERROR)
+            else:
+                self._bulk(
+                    request,
+                    queryset,
+                    lambda c: services.case_assign(case=c, officer=officer, by=request.user),
+                    f"assigned to {officer.get_full_name()}",
+                )
+                return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Assign cases",
+            "cases": queryset,
+            "officers": officers,
+            "opts": self.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/casework/case/assign.html", context)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not request.user.has_perm("casework.assign_case"):
+            actions.pop("assign_cases", None)
+        if not request.user.has_perm("casework.take_case"):
+            actions.pop("take_cases", None)
+        return actions
+
+
+@admin.register(CaseAccess)
+class CaseAccessAdmin(admin.ModelAdmin):
+    """The access record: read-only, for managers; nobody can change or delete it here."""
+
+    list_display = ["at", "case", "user", "action", "detail", "ip"]
+    list_filter = ["action"]
+    search_fields = ["=case__reference"]
+    list_select_related = ["case", "user"]
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        visible = access.cases_visible_to(request.user)
+        return super().get_queryset(request).filter(case__in=visible)
+
+    def has_module_permission(self, request):
+        return request.user.has_perm("casework.view_case_access_log")
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("casework.view_case_access_log")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        raise Http404(access.NOT_FOUND)
+
+
+@admin.register(SavedReply)
+class SavedReplyAdmin(admin.ModelAdmin):
+    list_display = ["title", "category"]
+    list_filter = ["category"]
+    search_fields = ["title", "body"]

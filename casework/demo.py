@@ -1,0 +1,235 @@
+"""Demo cases in every state, made through the same services officers and members use."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+
+from django.db import transaction
+from django.test.utils import override_settings
+from django.utils import timezone
+
+from portal.accounts.models import User
+
+from . import services
+from .files import CheckedFile
+from .models import Case, Category, Outcome, SavedReply, Status
+from .workdays import add_working_days
+
+SAVED_REPLIES = [
+    (
+        "Acknowledge and ask for documents",
+        "Thank you for getting in touch. I am the officer looking after your case.\n\n"
+        "Please send me any letters you have had from your employer, your contract and any "
+        "notes of meetings, by adding them to this case.",
+        "",
+    ),
+    (
+        "Hearing: right to be accompanied",
+        "You have the right to be accompanied at the hearing by a trade union "
+        "representative. I will attend with you. Please ask your employer to send the "
+        "invitation and any evidence at least five working days before.",
+        Category.DISCIPLINE,
+    ),
+    (
+        "Closing: resolved",
+        "I am glad we have been able to resolve this. I am closing the case now; if "
+        "anything changes, ask for help again and mention this reference.",
+        "",
+    ),
+]
+
+
+def _text_file(name: str, text: str) -> CheckedFile:
+    data = text.encode()
+    return CheckedFile(
+        name=name,
+        content_type="text/plain",
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        data=data,
+    )
+
+
+def _details(member: User, category, what, want, **extra) -> services.CaseDetails:
+    return services.CaseDetails(
+        category=category,
+        employer=member.membership.employer,
+        what_happened=what,
+        desired_outcome=want,
+        problem_started_on=extra.pop("started", timezone.localdate() - timedelta(days=40)),
+        **extra,
+    )
+
+
+@transaction.atomic
+@override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend")
+def seed() -> None:
+    for title, body, category in SAVED_REPLIES:
+        SavedReply.objects.get_or_create(title=title, defaults={"body": body, "category": category})
+    member = User.objects.filter(email="member@demo.example").first()
+    leader = User.objects.filter(email="leader@demo.example").first()
+    rep = User.objects.filter(email="rep@demo.example").first()
+    caseworker = User.objects.filter(email="caseworker@demo.example").first()
+    lead = User.objects.filter(email="lead-officer@demo.example").first()
+    manager = User.objects.filter(email="case-manager@demo.example").first()
+    if not all([member, leader, rep, caseworker, lead, manager]):
+        return
+    if Case.objects.filter(member__in=[member, leader, rep]).exists():
+        return
+    today = timezone.localdate()
+
+    # member: an urgent new case with a hearing soon and a letter attached
+    services.case_submit(
+        member=member,
+        details=_details(
+            member,
+            Category.DISCIPLINE,
+            "I have been invited to a disciplinary hearing about a parents' complaint. I was "
+            "not told about the complaint before the letter arrived.",
+            "I want to be represented at the hearing and for the allegation to be dropped.",
+            hearing_date=add_working_days(today, 3, "england"),
+            files=[
+                _text_file(
+                    "invitation-letter.txt",
+                    "Dear Ms Okafor,\nYou are invited to a disciplinary hearing...\n",
+                )
+            ],
+        ),
+    )
+    # member: in progress, with messages both ways and an internal note
+    case = services.case_submit(
+        member=member,
+        details=_details(
+            member,
+            Category.PAY,
+            "My pay progression was refused although my appraisal was positive.",
+            "Progression to the next point, backdated to September.",
+        ),
+    )
+    services.case_assign(case=case, officer=caseworker, by=caseworker)
+    services.case_change_status(case=case, new_status=Status.IN_PROGRESS, by=caseworker)
+    services.case_officer_message(
+        case=case,
+        by=caseworker,
+        body="Thank you. Could you send me your appraisal statement and the pay policy?",
+    )
+    services.case_member_reply(
+        case=case,
+        member=member,
+        body="Here is my appraisal statement.",
+        files=[_text_file("appraisal.txt", "Appraisal 2025-26: all objectives met.\n")],
+    )
+    services.case_internal_note(
+        case=case, by=caseworker, body="Policy allows appeal within 10 days; draft appeal."
+    )
+    # member: waiting on the member
+    case = services.case_submit(
+        member=member,
+        details=_details(
+            member,
+            Category.TERMS,
+            "My timetable has been changed to add two extra duties a week.",
+            "Advice on whether this is allowed under my contract.",
+        ),
+    )
+    services.case_assign(case=case, officer=caseworker, by=caseworker)
+    services.case_officer_message(
+        case=case,
+        by=caseworker,
+        body="Could you tell me which duties were added and send your contract?",
+        await_reply=True,
+    )
+    # member: closed with an outcome
+    case = services.case_submit(
+        member=member,
+        details=_details(
+            member,
+            Category.HEALTH_SAFETY,
+            "The classroom heating has been broken for three weeks.",
+            "The heating fixed.",
+        ),
+    )
+    services.case_assign(case=case, officer=caseworker, by=caseworker)
+    services.case_change_status(
+        case=case,
+        new_status=Status.CLOSED,
+        by=caseworker,
+        outcome=Outcome.RESOLVED,
+        outcome_note="The employer repaired the heating after our letter.",
+    )
+    # member: a draft
+    services.case_save_draft(
+        member=member,
+        details=_details(
+            member,
+            Category.PENSION,
+            "I am thinking of going part time and want to know what happens to my pension.",
+            "",
+        ),
+    )
+
+    # Leadership member: escalated to legal by the lead officer; another one new
+    case = services.case_submit(
+        member=leader,
+        details=_details(
+            leader,
+            Category.GRIEVANCE,
+            "The chair of governors has made statements about me to parents that are untrue.",
+            "A retraction, and advice on defamation.",
+            other_party_name="Chair of governors",
+        ),
+    )
+    services.case_assign(case=case, officer=lead, by=lead)
+    services.case_change_status(case=case, new_status=Status.IN_PROGRESS, by=lead)
+    services.case_change_status(
+        case=case,
+        new_status=Status.LEGAL,
+        by=lead,
+        legal_reason="Possible defamation: needs a solicitor's opinion.",
+    )
+    services.case_submit(
+        member=leader,
+        details=_details(
+            leader,
+            Category.RESTRUCTURE,
+            "The local authority proposes to federate our school with two others.",
+            "Advice on my position as headteacher.",
+            colleagues_affected=True,
+        ),
+    )
+
+    # rep: assigned
+    case = services.case_submit(
+        member=rep,
+        details=_details(
+            rep,
+            Category.REDUNDANCY,
+            "The school has announced a staffing review that may remove two posts.",
+            "Consultation with the union before any decision.",
+            colleagues_affected=True,
+        ),
+    )
+    services.case_assign(case=case, officer=caseworker, by=manager)
+
+    # Other members in other regions: the queue shows several regions.
+    others = User.objects.filter(email__endswith="@members.demo.example").select_related(
+        "membership"
+    )
+    categories = [
+        Category.CAPABILITY,
+        Category.SICKNESS,
+        Category.DISCRIMINATION,
+        Category.TUPE,
+        Category.ALLEGATION,
+    ]
+    for other, category in zip(others, categories, strict=False):
+        services.case_submit(
+            member=other,
+            details=_details(
+                other,
+                category,
+                "I would like advice about a problem at work.",
+                "To understand my options.",
+            ),
+        )

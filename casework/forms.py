@@ -1,0 +1,195 @@
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from portal.accounts.choices import EmployerKind
+from portal.accounts.membership import membership_number_is_valid
+from portal.accounts.selectors import employers_named
+from portal.accounts.services import NewEmployer
+
+from .files import check_files, limits_text
+from .models import Category
+
+HEARING_IN_PAST = "The meeting or hearing date is in the past. Leave it empty if there is none."
+STARTED_IN_FUTURE = "The date the problem started cannot be in the future."
+REQUIRED_TO_SUBMIT = "Tell us this before you send your request."
+EMPLOYER_UNKNOWN = "We do not know this employer. Choose its type so that we can add it."
+EMPLOYER_AMBIGUOUS = "Several employers have this name. Choose yours from the list."
+NUMBER_INVALID = "This is not a valid membership number: check the digits."
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, (list, tuple)):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
+
+class AttachmentsMixin:
+    already_on_case = 0
+
+    def clean_attachments(self):
+        files = self.cleaned_data.get("attachments") or []
+        return check_files(files, already_on_case=self.already_on_case)
+
+
+def attachments_field(label="Attachments"):
+    return MultipleFileField(
+        label=label,
+        required=False,
+        help_text=limits_text(),
+        widget=MultipleFileInput(
+            attrs={"accept": ".pdf,.doc,.docx,.jpg,.jpeg,.png,.gif,.txt,text/plain"}
+        ),
+    )
+
+
+class CaseForm(AttachmentsMixin, forms.Form):
+    category = forms.ChoiceField(
+        label="What is it about?", choices=[("", "Choose a category")] + Category.choices
+    )
+    employer = forms.CharField(
+        label="Employer",
+        max_length=200,
+        help_text="The employer this is about. We filled in yours; change it if needed.",
+        widget=forms.TextInput(
+            attrs={
+                "list": "employer-options",
+                "autocomplete": "off",
+                "data-employer-search": "/join/employers/",
+            }
+        ),
+    )
+    employer_kind = forms.ChoiceField(
+        label="Type of employer (only if it is not in the list)",
+        choices=[("", "Choose a type")] + EmployerKind.choices,
+        required=False,
+    )
+    what_happened = forms.CharField(
+        label="What happened?",
+        required=False,
+        max_length=20000,
+        help_text="In your own words: what happened, when, and who was involved.",
+        widget=forms.Textarea(attrs={"rows": 8}),
+    )
+    desired_outcome = forms.CharField(
+        label="What outcome do you want?",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    problem_started_on = forms.DateField(
+        label="When did the problem start?",
+        required=False,
+        help_text="An approximate date is fine.",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    hearing_date = forms.DateField(
+        label="Date of any meeting or hearing",
+        required=False,
+        help_text="If you have been invited to a meeting or hearing, its date. We will "
+        "treat your request as urgent if it is soon.",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    colleagues_affected = forms.BooleanField(label="Colleagues are affected too", required=False)
+    other_party_name = forms.CharField(
+        label="Is this about another person, such as a manager or headteacher? Their name",
+        required=False,
+        max_length=200,
+        help_text="If they are a union member too, we make sure they can never see your "
+        "request and that the officer helping you does not also act for them.",
+    )
+    other_party_number = forms.CharField(
+        label="Their membership number, if you know it", required=False, max_length=12
+    )
+    attachments = attachments_field("Letters, contracts, emails")
+
+    def __init__(self, *args, submitting: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.submitting = submitting
+
+    def clean_hearing_date(self):
+        value = self.cleaned_data.get("hearing_date")
+        if value and value < timezone.localdate():
+            raise ValidationError(HEARING_IN_PAST)
+        return value
+
+    def clean_problem_started_on(self):
+        value = self.cleaned_data.get("problem_started_on")
+        if value and value > timezone.localdate():
+            raise ValidationError(STARTED_IN_FUTURE)
+        return value
+
+    def clean_other_party_number(self):
+        value = (self.cleaned_data.get("other_party_number") or "").replace(" ", "")
+        if value and not membership_number_is_valid(value):
+            raise ValidationError(NUMBER_INVALID)
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.submitting:
+            for name in ("what_happened", "desired_outcome"):
+                if not (cleaned.get(name) or "").strip() and name not in self.errors:
+                    self.add_error(name, REQUIRED_TO_SUBMIT)
+        typed = " ".join((cleaned.get("employer") or "").split())
+        if typed:
+            kind = cleaned.get("employer_kind")
+            matches = employers_named(typed)
+            if kind:
+                matches = [e for e in matches if e.kind == kind] or matches
+            if len(matches) == 1:
+                cleaned["employer_obj"] = matches[0]
+            elif len(matches) > 1:
+                self.add_error("employer", EMPLOYER_AMBIGUOUS)
+            elif not kind:
+                self.add_error("employer_kind", EMPLOYER_UNKNOWN)
+            else:
+                cleaned["employer_obj"] = NewEmployer(name=typed, kind=kind)
+        return cleaned
+
+
+class ReplyForm(AttachmentsMixin, forms.Form):
+    message = forms.CharField(
+        label="Your message",
+        max_length=20000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    attachments = attachments_field("Add files")
+
+    def clean(self):
+        cleaned = super().clean()
+        empty = not (cleaned.get("message") or "").strip() and not cleaned.get("attachments")
+        if empty and "attachments" not in self.errors:
+            self.add_error("message", "Write a message or add a file.")
+        return cleaned
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label="Why are you withdrawing?",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ComplaintForm(forms.Form):
+    complaint = forms.CharField(
+        label="What went wrong with how your case was handled?",
+        max_length=10000,
+        help_text="This goes to a casework manager, not to the officer on your case.",
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )

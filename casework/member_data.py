@@ -1,0 +1,64 @@
+"""Casework's part of the member's dashboard and of their data export."""
+
+from __future__ import annotations
+
+from portal.accounts.dashboard import register_panel
+from portal.accounts.exports import register
+
+from . import access
+from .models import OPEN_STATUSES, Status
+
+
+@register_panel("cases", order=10, template="casework/panel.html")
+def cases_panel(user):
+    if not hasattr(user, "membership"):
+        return None
+    cases = list(access.member_cases(user).order_by("-created_at")[:5])
+    return {
+        "cases": cases,
+        "open": sum(1 for c in cases if c.status in OPEN_STATUSES),
+        "waiting": [c for c in cases if c.status == Status.WAITING_MEMBER],
+    }
+
+
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+@register("cases")
+def export_cases(user):
+    rows = []
+    cases = access.member_cases(user).prefetch_related("attachments")
+    for case in cases:
+        rows.append(
+            {
+                "reference": case.reference,
+                "status": case.member_status,
+                "category": case.get_category_display(),
+                "employer": case.employer.label if case.employer_id else None,
+                "what_happened": case.what_happened,
+                "desired_outcome": case.desired_outcome,
+                "problem_started_on": _iso(case.problem_started_on),
+                "hearing_date": _iso(case.hearing_date),
+                "colleagues_affected": case.colleagues_affected,
+                "about_another_person": case.other_party_name or None,
+                "submitted_at": _iso(case.submitted_at),
+                "closed_at": _iso(case.closed_at),
+                "outcome": case.get_outcome_display() if case.outcome else None,
+                "timeline": [
+                    {
+                        "at": _iso(e.created_at),
+                        "what": e.get_kind_display(),
+                        "status": e.get_new_status_display() if e.new_status else None,
+                        "text": e.body,
+                    }
+                    for e in access.member_visible_events(case)
+                ],
+                "files": [
+                    {"name": a.name, "size": a.size, "added_at": _iso(a.created_at)}
+                    for a in case.attachments.all()
+                    if a.shared_with_member
+                ],
+            }
+        )
+    return rows
