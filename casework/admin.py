@@ -200,7 +200,10 @@ class CaseAdminForm(forms.ModelForm):
             self.fields["assign_to"].queryset = officers.filter(pk=user.pk)
             self.fields["assign_to"].label = "Take this case"
         moves = services.ALLOWED_MOVES.get(case.status, set())
-        self.fields["new_status"].choices = [("", "—")] + [
+        # Any status is accepted by the field, so that a move outside the workflow gets the
+        # workflow's own message; the menu offers only the allowed ones.
+        self.fields["new_status"].choices = [("", "—")] + [(s.value, s.label) for s in STATUS_ORDER]
+        self.fields["new_status"].widget.choices = [("", "—")] + [
             (s.value, s.label) for s in STATUS_ORDER if s in moves
         ]
         if user.has_perm("casework.restrict_case"):
