@@ -104,6 +104,31 @@ class HearingFilter(admin.SimpleListFilter):
         return queryset
 
 
+class AgeFilter(admin.SimpleListFilter):
+    title = "age"
+    parameter_name = "age"
+    BANDS = {"week": (0, 7), "month": (7, 28), "quarter": (28, 91), "older": (91, None)}
+
+    def lookups(self, request, model_admin):
+        return [
+            ("week", "Under a week"),
+            ("month", "1 to 4 weeks"),
+            ("quarter", "1 to 3 months"),
+            ("older", "Over 3 months"),
+        ]
+
+    def queryset(self, request, queryset):
+        band = self.BANDS.get(self.value())
+        if band is None:
+            return queryset
+        now = timezone.now()
+        low, high = band
+        queryset = queryset.filter(submitted_at__lte=now - timedelta(days=low))
+        if high is not None:
+            queryset = queryset.filter(submitted_at__gt=now - timedelta(days=high))
+        return queryset
+
+
 class FlagFilter(admin.SimpleListFilter):
     title = "flags"
     parameter_name = "flag"
@@ -275,6 +300,7 @@ class CaseAdmin(admin.ModelAdmin):
         AssignedFilter,
         FlagFilter,
         HearingFilter,
+        AgeFilter,
         "category",
         "nation",
         "region",
