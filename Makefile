@@ -18,7 +18,7 @@ run: install
 	@mkdir -p var
 	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
 	$(RUN_ENV) $(BIN)/python manage.py seed_demo --url http://$(HOST):$(PORT)
-	$(RUN_ENV) PYTHONUNBUFFERED=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(RUN_ENV) PYTHONUNBUFFERED=1 $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
 
 test: install lint migrations-check
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
