@@ -16,7 +16,9 @@ COPY consultations ./consultations
 COPY standards ./standards
 RUN pip install .
 COPY . .
-RUN DEBUG=0 SECRET_KEY=build-only ALLOWED_HOSTS=build python manage.py collectstatic --noinput \
+RUN DEBUG=0 SECRET_KEY=build-only ALLOWED_HOSTS=build \
+    FIELD_ENCRYPTION_KEYS=YnVpbGQtb25seS1ub3QtYS1yZWFsLWtleS0wMDAwMDA= \
+    python manage.py collectstatic --noinput \
     && mkdir -p /app/var/private && chown -R portal /app/var
 
 USER portal

@@ -12,7 +12,8 @@ RUN_ENV := env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL -u EMAIL_HOST \
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install system-deps lint format migrations-check check-deploy worker beat web clean
+.PHONY: run test install system-deps lint format migrations-check check-deploy worker beat web \
+	encryption-key clean
 
 run: install
 	@mkdir -p var
@@ -57,6 +58,7 @@ migrations-check: install
 # Production check: DEBUG off with the settings a deployment gives.
 check-deploy: install
 	env DEBUG=0 SECRET_KEY=$$(head -c 48 /dev/urandom | base64) ALLOWED_HOSTS=portal.example \
+		FIELD_ENCRYPTION_KEYS=$$($(BIN)/python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())") \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 # The production processes without Docker (see README): set DATABASE_URL, REDIS_URL, etc.
@@ -69,6 +71,10 @@ worker: install
 
 beat: install
 	$(BIN)/celery -A portal beat --loglevel=INFO
+
+# A new key for FIELD_ENCRYPTION_KEYS (put it first, run `manage.py rotate_encryption`).
+encryption-key: install
+	@$(BIN)/python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"
 
 clean:
 	rm -rf var/portal.sqlite3 staticfiles .pytest_cache

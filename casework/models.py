@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.functional import LazyObject
 
 from portal.accounts.choices import Nation, Section
+from portal.fields import EncryptedTextField
 
 
 class Category(models.TextChoices):
@@ -119,12 +120,12 @@ class Case(models.Model):
     )
     nation = models.CharField(max_length=20, choices=Nation.choices, blank=True)
     section = models.CharField(max_length=20, choices=Section.choices, blank=True)
-    what_happened = models.TextField(blank=True)
-    desired_outcome = models.TextField("outcome wanted", blank=True)
+    what_happened = EncryptedTextField(blank=True)
+    desired_outcome = EncryptedTextField("outcome wanted", blank=True)
     problem_started_on = models.DateField(null=True, blank=True)
     hearing_date = models.DateField("meeting or hearing date", null=True, blank=True)
     colleagues_affected = models.BooleanField(default=False)
-    other_party_name = models.CharField(max_length=200, blank=True)
+    other_party_name = EncryptedTextField(blank=True)
     other_party = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -157,8 +158,8 @@ class Case(models.Model):
     overdue = models.BooleanField(default=False)
     eligibility_concern = models.CharField(max_length=300, blank=True)
     outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
-    outcome_note = models.TextField(blank=True)
-    legal_reason = models.TextField(blank=True)
+    outcome_note = EncryptedTextField(blank=True)
+    legal_reason = EncryptedTextField(blank=True)
     complaint_open = models.BooleanField(default=False)
 
     created_at = models.DateTimeField(default=timezone.now)
@@ -227,7 +228,7 @@ class CaseEvent(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    body = models.TextField(blank=True)
+    body = EncryptedTextField(blank=True)
     old_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
     new_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
     visible_to_member = models.BooleanField(default=False)
@@ -242,7 +243,7 @@ class CaseEvent(models.Model):
 
 
 def attachment_path(instance, filename):
-    return f"{instance.case_id}/{instance.sha256[:2]}/{instance.sha256}"
+    return f"{instance.case_id}/{filename}"
 
 
 class CaseAttachment(models.Model):
@@ -254,7 +255,7 @@ class CaseAttachment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     file = models.FileField(storage=private_storage, upload_to=attachment_path, max_length=300)
-    name = models.CharField(max_length=150)
+    name = EncryptedTextField()
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)

@@ -3,6 +3,7 @@ the workflow, routing, confidentiality and audit rules cannot be skipped."""
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -14,6 +15,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from portal import crypto
 from portal.accounts.models import Employer, Membership, User
 from portal.accounts.roles import Role
 from portal.accounts.services import NewEmployer, employer_get_or_create
@@ -104,7 +106,10 @@ def _store_files(
             sha256=checked.sha256,
             shared_with_member=shared,
         )
-        attachment.file.save(checked.sha256, ContentFile(checked.data), save=False)
+        # Stored encrypted; the name on disk is a random one, not the member's file name.
+        attachment.file.save(
+            secrets.token_hex(16), ContentFile(crypto.encrypt_bytes(checked.data)), save=False
+        )
         attachment.save()
         stored.append(attachment)
     return stored

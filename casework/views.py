@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import io
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -7,6 +9,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from portal import crypto
 from portal.accounts.selectors import membership_for
 
 from . import access, services
@@ -205,11 +208,15 @@ def attachment_download(request, reference, attachment_id):
 
 def attachment_response(attachment: CaseAttachment) -> FileResponse:
     try:
-        handle = attachment.file.open("rb")
+        with attachment.file.open("rb") as handle:
+            data = crypto.decrypt_bytes(handle.read())
     except FileNotFoundError:
         raise Http404(access.NOT_FOUND) from None
     response = FileResponse(
-        handle, as_attachment=True, filename=attachment.name, content_type=attachment.content_type
+        io.BytesIO(data),
+        as_attachment=True,
+        filename=attachment.name,
+        content_type=attachment.content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"

@@ -223,6 +223,12 @@ STORAGES = {
         )
     },
 }
+# Special category data is encrypted at rest with these keys (first encrypts, all decrypt).
+# Generate one with `make encryption-key`.
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
+if not DEBUG and not FIELD_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS must be set when DEBUG is off.")
+
 # Files members upload are private: outside anything served, read only through views
 # that check access.
 PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", str(BASE_DIR / "var" / "private")))

@@ -8,6 +8,7 @@ os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "CGj8cBvN1Tlw6q2v3Gm8x0uQeKQwq0o3Z2mJ9sF1y3M=")
 
 from portal.settings import *  # noqa: E402,F403
 

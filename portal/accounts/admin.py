@@ -200,16 +200,7 @@ class EqualityMonitoringAdmin(admin.ModelAdmin):
     members declare it themselves."""
 
     list_display = ["user", "ethnicity", "disabled", "sexual_orientation", "trans", "updated_at"]
-    list_filter = [
-        "ethnicity",
-        "disabled",
-        "sexual_orientation",
-        "trans",
-        "network_black",
-        "network_lgbt",
-        "network_disabled",
-        "network_women",
-    ]
+    # The answers are encrypted at rest, so they are not filterable in SQL.
     list_select_related = ["user"]
     raw_id_fields = ["user"]
     show_full_result_count = False

@@ -118,16 +118,7 @@ def _equality(user: User) -> dict | None:
         "disability": record.get_disabled_display(),
         "sexual_orientation": record.get_sexual_orientation_display(),
         "trans_history": record.get_trans_display(),
-        "networks": [
-            label
-            for flag, label in (
-                (record.network_black, "Black members"),
-                (record.network_lgbt, "LGBT+ members"),
-                (record.network_disabled, "Disabled members"),
-                (record.network_women, "Women members"),
-            )
-            if flag
-        ],
+        "networks": record.network_labels(),
         "updated_at": _iso(record.updated_at),
     }
 

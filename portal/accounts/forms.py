@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 
 from .choices import Channel, EmployerKind, Hours, JobRole, Nation
 from .membership import normalise_postcode, postcode_matches_nation
-from .models import EqualityMonitoring, Region
+from .models import EqualityMonitoring, Network, Region
 from .selectors import employers_named
 from .services import NewEmployer
 
@@ -253,18 +253,16 @@ class PreferencesForm(forms.Form):
 
 
 class EqualityForm(forms.ModelForm):
+    networks = forms.MultipleChoiceField(
+        label="Networks you would like to hear from",
+        choices=Network.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
     class Meta:
         model = EqualityMonitoring
-        fields = [
-            "ethnicity",
-            "disabled",
-            "sexual_orientation",
-            "trans",
-            "network_black",
-            "network_lgbt",
-            "network_disabled",
-            "network_women",
-        ]
+        fields = ["ethnicity", "disabled", "sexual_orientation", "trans", "networks"]
         widgets = {
             "ethnicity": forms.RadioSelect,
             "disabled": forms.RadioSelect,

@@ -6,6 +6,8 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
+from portal.fields import EncryptedJSONListField, EncryptedTextField
+
 from .choices import (
     Channel,
     CommunicationKind,
@@ -225,33 +227,33 @@ class SexualOrientation(models.TextChoices):
     UNDISCLOSED = "undisclosed", "Prefer not to say"
 
 
+class Network(models.TextChoices):
+    BLACK = "black", "Black members' network"
+    LGBT = "lgbt", "LGBT+ members' network"
+    DISABLED = "disabled", "Disabled members' network"
+    WOMEN = "women", "Women members' network"
+
+
 class EqualityMonitoring(models.Model):
-    """Self-declared and optional; kept apart from the profile. Only people with the
-    `accounts.view_equalitymonitoring` permission see it in the admin."""
+    """Self-declared and optional; kept apart from the profile and encrypted at rest. Only
+    people with the `accounts.view_equalitymonitoring` permission see it in the admin."""
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="equality")
-    ethnicity = models.CharField(max_length=20, choices=Ethnicity.choices, blank=True)
-    disabled = models.CharField(
+    ethnicity = EncryptedTextField(choices=Ethnicity.choices, blank=True)
+    disabled = EncryptedTextField(
         "disability",
-        max_length=12,
         choices=YesNoUndisclosed.choices,
         blank=True,
         help_text="Do you consider yourself to be disabled?",
     )
-    sexual_orientation = models.CharField(
-        max_length=20, choices=SexualOrientation.choices, blank=True
-    )
-    trans = models.CharField(
+    sexual_orientation = EncryptedTextField(choices=SexualOrientation.choices, blank=True)
+    trans = EncryptedTextField(
         "trans history",
-        max_length=12,
         choices=YesNoUndisclosed.choices,
         blank=True,
         help_text="Is your gender identity different from the sex you were assigned at birth?",
     )
-    network_black = models.BooleanField("Black members' network", default=False)
-    network_lgbt = models.BooleanField("LGBT+ members' network", default=False)
-    network_disabled = models.BooleanField("Disabled members' network", default=False)
-    network_women = models.BooleanField("Women members' network", default=False)
+    networks = EncryptedJSONListField("networks you would like to hear from", blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -259,3 +261,6 @@ class EqualityMonitoring(models.Model):
 
     def __str__(self):
         return f"Equality monitoring for user {self.user_id}"
+
+    def network_labels(self) -> list[str]:
+        return [Network(n).label for n in self.networks if n in Network.values]

@@ -144,9 +144,11 @@ def test_unknown_preference_fields_are_ignored(member_client, member):
 def test_equality_monitoring_is_optional_separate_and_deletable(member_client, member):
     response = member_client.post(reverse("accounts:equality"), {})
     assert response.status_code == 302
-    member_client.post(reverse("accounts:equality"), {"ethnicity": "black", "network_black": "on"})
+    member_client.post(
+        reverse("accounts:equality"), {"ethnicity": "black", "networks": ["black", "women"]}
+    )
     record = EqualityMonitoring.objects.get(user=member)
-    assert record.ethnicity == "black" and record.network_black
+    assert record.ethnicity == "black" and record.networks == ["black", "women"]
     response = member_client.post(reverse("accounts:equality"), {"ethnicity": "martian"})
     assert response.status_code == 400
     record.refresh_from_db()

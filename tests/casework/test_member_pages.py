@@ -215,7 +215,8 @@ def test_the_member_reads_replies_and_answers_with_a_file(
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.status == Status.IN_PROGRESS
-    assert CaseEvent.objects.filter(case=case, kind="member_message", body="Here it is.").exists()
+    replies = CaseEvent.objects.filter(case=case, kind="member_message")
+    assert [e.body for e in replies] == ["Here it is."]
     assert any(m.to == [officer.email] for m in mail.outbox)
 
 
