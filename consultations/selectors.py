@@ -1,0 +1,377 @@
+"""Reads: who may see which consultation, a member's lists, and the results for staff.
+
+`consultation_for_viewer` is the one access check of the member pages: an unknown slug, a
+draft, and a consultation outside the member's audience all give the same 404.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, F, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from portal.accounts.choices import EmployerKind, MembershipStatus, Nation, Section
+from portal.accounts.models import Membership, User
+from portal.accounts.selectors import membership_for
+
+from . import rules
+from .models import (
+    MIN_GROUP_SIZE,
+    Answer,
+    Consultation,
+    Phase,
+    Question,
+    QuestionKind,
+    QuestionSection,
+    Response,
+    ResponseStatus,
+)
+
+CLOSED_LIST_LIMIT = 20
+
+
+@dataclass(frozen=True)
+class NumberedQuestion:
+    number: int
+    question: Question
+
+
+def numbered_questions(consultation: Consultation) -> list[NumberedQuestion]:
+    """Questions in the order members see them: by section, then by their own order."""
+    questions = list(Question.objects.filter(consultation=consultation).select_related("section"))
+    questions.sort(
+        key=lambda q: (
+            (q.section.order, q.section_id) if q.section_id else (-1, 0),
+            q.order,
+            q.pk,
+        )
+    )
+    return [NumberedQuestion(i, q) for i, q in enumerate(questions, start=1)]
+
+
+def can_preview(user) -> bool:
+    return bool(
+        user.is_authenticated and user.is_staff and user.has_perm("consultations.view_consultation")
+    )
+
+
+def open_q(now=None) -> Q:
+    now = now or timezone.now()
+    return Q(
+        published_at__isnull=False,
+        outcome_published_at__isnull=True,
+        opens_at__lte=now,
+        closes_at__gt=now,
+    )
+
+
+@dataclass
+class Viewer:
+    """What one person may do with one consultation."""
+
+    consultation: Consultation
+    membership: Membership | None
+    eligible: bool
+    preview: bool  # staff looking at a consultation they could not answer
+
+
+def consultation_for_viewer(user, slug: str, *, now=None) -> Viewer:
+    consultation = Consultation.objects.filter(slug=slug).prefetch_related("policy_areas").first()
+    if consultation is None:
+        raise Http404
+    membership = membership_for(user) if user.is_authenticated else None
+    eligible = rules.is_in_audience(consultation, membership)
+    phase = consultation.phase(now)
+    staff = can_preview(user)
+    if phase in (Phase.DRAFT, Phase.SCHEDULED):
+        if not staff:
+            raise Http404
+        return Viewer(consultation, membership, eligible, preview=True)
+    if not user.is_authenticated:
+        if phase != Phase.OPEN:
+            raise Http404
+        return Viewer(consultation, None, False, preview=False)
+    if not eligible and not staff:
+        raise Http404
+    return Viewer(consultation, membership, eligible, preview=not eligible)
+
+
+@dataclass
+class MemberListing:
+    consultation: Consultation
+    response_status: str | None = None
+    submitted_at: Any = None
+
+
+@dataclass
+class MemberLists:
+    open: list[MemberListing] = field(default_factory=list)
+    closed: list[MemberListing] = field(default_factory=list)
+
+
+def consultations_for_member(user: User, *, now=None) -> MemberLists:
+    """Open consultations the member may answer, and the closed ones they could have, each
+    with the state of the member's own response. Three queries, whatever the numbers."""
+    now = now or timezone.now()
+    membership = membership_for(user)
+    lists = MemberLists()
+    if membership is None:
+        return lists
+    candidates = [
+        c
+        for c in Consultation.objects.filter(published_at__isnull=False, opens_at__lte=now)
+        .order_by("closes_at")
+        .defer("background", "outcome")
+        if rules.is_in_audience(c, membership)
+    ]
+    responses = {
+        r["consultation_id"]: r
+        for r in Response.objects.filter(
+            user=user, consultation_id__in=[c.pk for c in candidates]
+        ).values("consultation_id", "status", "submitted_at")
+    }
+    for c in candidates:
+        r = responses.get(c.pk, {})
+        item = MemberListing(c, r.get("status"), r.get("submitted_at"))
+        if c.phase(now) == Phase.OPEN:
+            lists.open.append(item)
+        else:
+            lists.closed.append(item)
+    lists.closed.sort(key=lambda i: i.consultation.closes_at, reverse=True)
+    lists.closed = lists.closed[:CLOSED_LIST_LIMIT]
+    return lists
+
+
+def consultations_open_to_visitors(*, now=None) -> QuerySet[Consultation]:
+    return Consultation.objects.filter(open_q(now)).order_by("closes_at")
+
+
+def member_response(user: User, consultation: Consultation) -> Response | None:
+    if not user.is_authenticated:
+        return None
+    return (
+        Response.objects.filter(user=user, consultation=consultation)
+        .prefetch_related("answers")
+        .first()
+    )
+
+
+def response_answers(response: Response | None) -> rules.Answers:
+    """A saved response as the answers dict the form and the rules use."""
+    answers: rules.Answers = {}
+    if response is None:
+        return answers
+    for a in response.answers.all():
+        if a.text:
+            answers[a.question_id] = a.text
+        elif a.choice:
+            existing = answers.get(a.question_id)
+            if isinstance(existing, list):
+                existing.append(a.choice)
+            else:
+                answers[a.question_id] = [a.choice]
+    return answers
+
+
+def form_initial(questions: list[NumberedQuestion], answers: rules.Answers) -> dict:
+    initial = {}
+    for nq in questions:
+        q = nq.question
+        value = answers.get(q.pk)
+        if value is None:
+            continue
+        if q.kind != QuestionKind.MULTIPLE_CHOICE and isinstance(value, list):
+            value = value[0] if value else ""
+        initial[f"q{q.pk}"] = value
+    return initial
+
+
+def eligible_memberships(consultation: Consultation) -> QuerySet[Membership]:
+    """Active members in the consultation's audience."""
+    members = Membership.objects.filter(status=MembershipStatus.ACTIVE)
+    if consultation.audience_section:
+        members = members.filter(section=consultation.audience_section)
+    if consultation.audience_nations:
+        members = members.filter(nation__in=consultation.audience_nations)
+    if consultation.audience_employer_kind:
+        members = members.filter(employer__kind=consultation.audience_employer_kind)
+    return members
+
+
+def members_to_notify(consultation: Consultation) -> QuerySet[User]:
+    """Eligible members who have not submitted a response (drafts count as not submitted)."""
+    submitted = Response.objects.filter(
+        consultation=consultation, status=ResponseStatus.SUBMITTED
+    ).values("user_id")
+    return (
+        User.objects.filter(
+            is_active=True, membership__in=eligible_memberships(consultation).values("pk")
+        )
+        .exclude(pk__in=submitted)
+        .order_by("pk")
+    )
+
+
+def questions_locked(consultation: Consultation) -> bool:
+    """Questions cannot change once anyone has a response, even a draft."""
+    return consultation.pk is not None and consultation.responses.exists()
+
+
+def dashboard_items(user: User, *, now=None) -> dict | None:
+    lists = consultations_for_member(user, now=now)
+    not_started = [i for i in lists.open if i.response_status is None]
+    drafts = [i for i in lists.open if i.response_status == ResponseStatus.DRAFT]
+    if not not_started and not drafts:
+        return None
+    return {"not_started": not_started, "drafts": drafts}
+
+
+# ---------------------------------------------------------------- results for staff
+
+GROUPINGS = {
+    "section": ("Section", Section),
+    "nation": ("Nation", Nation),
+    "employer_kind": ("Employer type", EmployerKind),
+}
+
+
+@dataclass
+class OptionResult:
+    value: str
+    label: str
+    count: int
+    percent: float
+
+
+@dataclass
+class QuestionResult:
+    number: int
+    question: Question
+    answered: int
+    suppressed: bool
+    options: list[OptionResult] = field(default_factory=list)
+
+
+@dataclass
+class GroupCount:
+    label: str
+    count: int | None  # None: fewer than MIN_GROUP_SIZE, not shown
+
+
+@dataclass
+class Results:
+    consultation: Consultation
+    filters: dict[str, str]
+    respondents: int
+    suppressed: bool
+    questions: list[QuestionResult]
+    groups: dict[str, tuple[str, list[GroupCount]]]
+    sections: list[QuestionSection]
+    drafts: int = 0
+
+    @property
+    def min_group(self) -> int:
+        return MIN_GROUP_SIZE
+
+
+def submitted_responses(consultation: Consultation, filters: dict[str, str] | None = None):
+    return Response.objects.filter(
+        consultation=consultation, status=ResponseStatus.SUBMITTED, **(filters or {})
+    )
+
+
+def consultation_results(
+    consultation: Consultation, *, filters: dict[str, str] | None = None
+) -> Results:
+    """Counts and percentages of every choice, Yes/No and scale question, among submitted
+    responses in the selection. A selection of fewer than MIN_GROUP_SIZE respondents, or a
+    question fewer than that answered, shows no counts. A fixed number of queries."""
+    filters = filters or {}
+    numbered = numbered_questions(consultation)
+    base = submitted_responses(consultation, filters)
+    respondents = base.count()
+    suppressed = respondents < MIN_GROUP_SIZE
+    answered = dict(
+        Answer.objects.filter(response__in=base)
+        .values_list("question_id")
+        .annotate(n=Count("response_id", distinct=True))
+        .order_by()
+    )
+    counts: dict[int, Counter] = {}
+    if not suppressed:
+        rows = (
+            Answer.objects.filter(response__in=base, question__consultation=consultation)
+            .exclude(choice="")
+            .values_list("question_id", "choice")
+            .annotate(n=Count("response_id", distinct=True))
+            .order_by()
+        )
+        for qid, choice, n in rows:
+            counts.setdefault(qid, Counter())[choice] = n
+    results = []
+    for nq in numbered:
+        q = nq.question
+        n = answered.get(q.pk, 0)
+        small = suppressed or n < MIN_GROUP_SIZE
+        item = QuestionResult(nq.number, q, n, small)
+        if q.is_counted and not small:
+            got = counts.get(q.pk, Counter())
+            values = q.option_list + [v for v in got if v not in q.option_list]
+            item.options = [
+                OptionResult(v, q.option_label(v), got[v], round(100 * got[v] / n, 1))
+                for v in values
+            ]
+        results.append(item)
+    groups = {}
+    for name, (label, choices) in GROUPINGS.items():
+        got = dict(base.values_list(name).annotate(n=Count("pk")).order_by())
+        groups[name] = (
+            label,
+            [
+                GroupCount(c.label, got[c.value] if got.get(c.value, 0) >= MIN_GROUP_SIZE else None)
+                for c in choices
+                if got.get(c.value)
+            ],
+        )
+    drafts = Response.objects.filter(consultation=consultation, status=ResponseStatus.DRAFT).count()
+    return Results(
+        consultation,
+        filters,
+        respondents,
+        suppressed,
+        results,
+        groups,
+        list(consultation.sections.all()),
+        drafts,
+    )
+
+
+def text_answers(
+    consultation: Consultation,
+    question: Question,
+    *,
+    filters: dict[str, str] | None = None,
+    tag: str = "",
+) -> QuerySet[Answer]:
+    """Free-text answers to one question among submitted responses. In an anonymous
+    consultation they come in an order that says nothing about who or when."""
+    answers = (
+        Answer.objects.filter(
+            question=question,
+            response__consultation=consultation,
+            response__status=ResponseStatus.SUBMITTED,
+            **{f"response__{k}": v for k, v in (filters or {}).items()},
+        )
+        .exclude(text="")
+        .annotate(quote_consent=F("response__quote_consent"))
+        .prefetch_related("tags")
+    )
+    if tag:
+        answers = answers.filter(tags__name=tag)
+    if consultation.anonymous:
+        return answers.only("id", "text", "question_id").order_by("text", "id")
+    return answers.select_related("response__user").order_by("response__submitted_at", "id")

@@ -1,0 +1,361 @@
+"""Writes: members' responses, the consultation's lifecycle, analysts' tags, invitations and
+reminders. Views, the admin and tasks all come through here."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from portal.accounts.models import User
+from portal.accounts.selectors import membership_for
+from portal.communications.notifications import absolute_url, notification_send
+
+from . import rules, selectors
+from .models import (
+    AnalystTag,
+    Answer,
+    Consultation,
+    ConsultationEvent,
+    Phase,
+    QuestionKind,
+    QuoteConsent,
+    Response,
+    ResponseStatus,
+)
+
+logger = logging.getLogger(__name__)
+
+NOT_ELIGIBLE = "This consultation is not open to you."
+NOT_OPEN = "This consultation is not open for answers yet."
+CLOSED = "This consultation has closed: answers can no longer be saved or changed."
+INVALID_ANSWER = "One of the answers is not a possible answer to its question."
+INVALID_CONSENT = "Choose one of the options about quoting your answers."
+CONSENT_REQUIRED = "Tell us whether we may quote your answers."
+MISSING_ANSWERS = "Answer every required question to submit your response."
+QUESTIONS_LOCKED = (
+    "The questions cannot be changed: members have already started answering this "
+    "consultation, and changing a question would change what they answered."
+)
+ANONYMITY_LOCKED = (
+    "Whether answers are anonymous cannot be changed once members have started answering."
+)
+OPEN_ONLY_DRAFT = "Only a draft can be opened."
+OPEN_NEEDS_QUESTIONS = "Add at least one question before opening the consultation."
+OPEN_CHOICES_NEED_OPTIONS = "Question {number} needs at least two options."
+OPEN_BAD_CONDITION = (
+    "Question {number} depends on a question that is not earlier in this consultation, "
+    "or on an answer that question cannot have."
+)
+OPEN_BAD_DATES = "The closing time must be after the opening time and still to come."
+CLOSE_ONLY_OPEN = "Only an open consultation can be closed."
+OUTCOME_NEEDS_CLOSED = "The outcome can be published once the consultation has closed."
+OUTCOME_NEEDS_TEXT = "Write what the union submitted before publishing the outcome."
+
+REMINDER_BEFORE = timedelta(days=3)
+
+
+class ConsultationError(Exception):
+    def __init__(self, message: str, *, problems: list[str] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.problems = problems or []
+
+
+def _event(consultation: Consultation, action: str, *, by: User | None = None, detail=""):
+    ConsultationEvent.objects.create(
+        consultation=consultation, actor=by, action=action, detail=detail[:300]
+    )
+
+
+# ---------------------------------------------------------------- members' responses
+
+
+def _allowed_consents(consultation: Consultation) -> set[str]:
+    allowed = set(QuoteConsent.values)
+    if consultation.anonymous:
+        allowed.discard(QuoteConsent.NAMED)
+    return allowed
+
+
+def _write_answers(response: Response, questions, answers: rules.Answers) -> None:
+    """Make the response's answer rows exactly `answers`, keeping rows that did not change
+    (and so the tags analysts gave them)."""
+    wanted: dict[tuple[int, str], str] = {}
+    for q in questions:
+        value = answers.get(q.pk)
+        if rules.is_empty(value):
+            continue
+        if q.is_text:
+            wanted[(q.pk, "")] = value.strip()
+        elif q.kind == QuestionKind.MULTIPLE_CHOICE:
+            for choice in value:
+                wanted[(q.pk, choice)] = ""
+        else:
+            wanted[(q.pk, value)] = ""
+    existing = {(a.question_id, a.choice): a for a in Answer.objects.filter(response=response)}
+    stale = [a.pk for key, a in existing.items() if key not in wanted]
+    if stale:
+        Answer.objects.filter(pk__in=stale).delete()
+    new = []
+    for key, text in wanted.items():
+        answer = existing.get(key)
+        if answer is None:
+            new.append(Answer(response=response, question_id=key[0], choice=key[1], text=text))
+        elif answer.text != text:
+            answer.text = text
+            answer.save(update_fields=["text"])
+    Answer.objects.bulk_create(new)
+
+
+def response_save(
+    *,
+    consultation: Consultation,
+    user: User,
+    answers: rules.Answers,
+    quote_consent: str = "",
+    submit: bool = False,
+    now=None,
+) -> Response:
+    """Save a member's answers as a draft, or submit them. A submitted response stays
+    submitted and can be changed until the consultation closes. Answers to questions that
+    a condition hides are not saved. One response per member: the database enforces it."""
+    now = now or timezone.now()
+    membership = membership_for(user)
+    if not rules.is_in_audience(consultation, membership):
+        raise ConsultationError(NOT_ELIGIBLE)
+    with transaction.atomic():
+        consultation = Consultation.objects.get(pk=consultation.pk)
+        phase = consultation.phase(now)
+        if phase != Phase.OPEN:
+            raise ConsultationError(CLOSED if phase in (Phase.CLOSED, Phase.OUTCOME) else NOT_OPEN)
+        questions = [nq.question for nq in selectors.numbered_questions(consultation)]
+        known = {q.pk for q in questions}
+        answers = {qid: v for qid, v in answers.items() if qid in known}
+        if any(rules.invalid_value(q, answers.get(q.pk)) for q in questions):
+            raise ConsultationError(INVALID_ANSWER)
+        answers = rules.keep_visible(questions, answers)
+        if quote_consent and quote_consent not in _allowed_consents(consultation):
+            raise ConsultationError(INVALID_CONSENT)
+
+        response, _ = Response.objects.get_or_create(
+            consultation=consultation, user=user, defaults={"created_at": now}
+        )
+        response = Response.objects.select_for_update().get(pk=response.pk)
+        submitting = submit or response.status == ResponseStatus.SUBMITTED
+        if submitting:
+            missing = rules.missing_required(questions, answers)
+            if missing:
+                raise ConsultationError(MISSING_ANSWERS, problems=[q.text for q in missing])
+            if not quote_consent:
+                raise ConsultationError(CONSENT_REQUIRED)
+        _write_answers(response, questions, answers)
+        response.quote_consent = quote_consent
+        response.updated_at = now
+        fields = ["quote_consent", "updated_at"]
+        if submitting:
+            if response.submitted_at is None:
+                response.submitted_at = now
+            response.status = ResponseStatus.SUBMITTED
+            response.section = membership.section
+            response.nation = membership.nation
+            response.employer_kind = membership.employer.kind
+            fields += ["status", "submitted_at", "section", "nation", "employer_kind"]
+        response.save(update_fields=fields)
+    return response
+
+
+# ---------------------------------------------------------------- the lifecycle
+
+
+def consultation_problems(consultation: Consultation) -> list[str]:
+    """What stops a consultation from being opened: its questions must make sense."""
+    numbered = selectors.numbered_questions(consultation)
+    if not numbered:
+        return [OPEN_NEEDS_QUESTIONS]
+    problems = []
+    position = {nq.question.pk: nq.number for nq in numbered}
+    by_id = {nq.question.pk: nq.question for nq in numbered}
+    for nq in numbered:
+        q = nq.question
+        if (
+            q.kind in (QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE)
+            and len(q.option_list) < 2
+        ):
+            problems.append(OPEN_CHOICES_NEED_OPTIONS.format(number=nq.number))
+        if q.condition_question_id:
+            target = by_id.get(q.condition_question_id)
+            if (
+                target is None
+                or position[target.pk] >= nq.number
+                or not any(
+                    " ".join(o.split()).casefold() == " ".join(q.condition_value.split()).casefold()
+                    for o in target.option_list
+                )
+            ):
+                problems.append(OPEN_BAD_CONDITION.format(number=nq.number))
+    return problems
+
+
+@transaction.atomic
+def consultation_open(*, consultation: Consultation, by: User | None, now=None) -> Consultation:
+    """Publish a draft: members of its audience can answer between its opening and closing
+    times. Invitations go out when it opens (see `consultation_send_invitations`)."""
+    now = now or timezone.now()
+    consultation = Consultation.objects.select_for_update().get(pk=consultation.pk)
+    if consultation.published_at is not None:
+        raise ConsultationError(OPEN_ONLY_DRAFT)
+    if consultation.closes_at <= now or consultation.closes_at <= consultation.opens_at:
+        raise ConsultationError(OPEN_BAD_DATES)
+    problems = consultation_problems(consultation)
+    if problems:
+        raise ConsultationError(problems[0], problems=problems)
+    consultation.published_at = now
+    consultation.save(update_fields=["published_at", "updated_at"])
+    _event(consultation, "opened", by=by)
+    if consultation.opens_at <= now:
+        from .tasks import send_invitations
+
+        send_invitations.delay_on_commit(consultation.pk)
+    return consultation
+
+
+@transaction.atomic
+def consultation_close(*, consultation: Consultation, by: User | None, now=None) -> Consultation:
+    """Close an open consultation now, before its closing time."""
+    now = now or timezone.now()
+    consultation = Consultation.objects.select_for_update().get(pk=consultation.pk)
+    if consultation.phase(now) != Phase.OPEN:
+        raise ConsultationError(CLOSE_ONLY_OPEN)
+    consultation.closes_at = now
+    consultation.save(update_fields=["closes_at", "updated_at"])
+    _event(consultation, "closed early", by=by)
+    return consultation
+
+
+@transaction.atomic
+def consultation_publish_outcome(
+    *, consultation: Consultation, by: User | None, now=None
+) -> Consultation:
+    now = now or timezone.now()
+    consultation = Consultation.objects.select_for_update().get(pk=consultation.pk)
+    if consultation.phase(now) != Phase.CLOSED:
+        raise ConsultationError(OUTCOME_NEEDS_CLOSED)
+    if not consultation.outcome.strip():
+        raise ConsultationError(OUTCOME_NEEDS_TEXT)
+    consultation.outcome_published_at = now
+    consultation.save(update_fields=["outcome_published_at", "updated_at"])
+    _event(consultation, "outcome published", by=by)
+    return consultation
+
+
+@transaction.atomic
+def consultation_save(
+    *, consultation: Consultation, by: User | None, changed: list[str] | None = None
+) -> Consultation:
+    """Create or change a consultation's own fields (the admin's form)."""
+    creating = consultation.pk is None
+    if not creating and "anonymous" in (changed or []) and selectors.questions_locked(consultation):
+        raise ConsultationError(ANONYMITY_LOCKED)
+    consultation.save()
+    _event(
+        consultation,
+        "created" if creating else "changed",
+        by=by,
+        detail=", ".join(changed or []),
+    )
+    return consultation
+
+
+def questions_check_editable(*, consultation: Consultation) -> None:
+    if selectors.questions_locked(consultation):
+        raise ConsultationError(QUESTIONS_LOCKED)
+
+
+# ---------------------------------------------------------------- analysts' tags
+
+
+@transaction.atomic
+def answer_set_tags(*, answer: Answer, names: list[str], by: User | None) -> list[AnalystTag]:
+    consultation_id = answer.response.consultation_id
+    tags = [
+        AnalystTag.objects.get_or_create(consultation_id=consultation_id, name=name)[0]
+        for name in names
+    ]
+    answer.tags.set(tags)
+    return tags
+
+
+# ---------------------------------------------------------------- invitations, reminders
+
+
+def _notification_context(consultation: Consultation) -> dict:
+    closes = timezone.localtime(consultation.closes_at)
+    return {
+        "title": consultation.title,
+        "closes": date_format(closes, "l j F Y, H:i"),
+        "url": absolute_url(consultation.get_absolute_url()),
+        "body": consultation.body_name,
+    }
+
+
+def _notify(consultation: Consultation, kind: str) -> int:
+    context = _notification_context(consultation)
+    sent = 0
+    for user in (
+        selectors.members_to_notify(consultation).only("pk", "email").iterator(chunk_size=500)
+    ):
+        notification_send(user=user, kind=kind, context=context)
+        sent += 1
+    return sent
+
+
+def consultation_send_invitations(*, consultation: Consultation, now=None) -> int:
+    """Invite every eligible member who has not submitted a response, once per consultation
+    (a second call sends nothing). Returns how many were invited. The emails go out after
+    the transaction commits, through the communications notification path."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        consultation = Consultation.objects.select_for_update().get(pk=consultation.pk)
+        if consultation.phase(now) != Phase.OPEN or consultation.invitations_sent_at:
+            return 0
+        consultation.invitations_sent_at = now
+        consultation.save(update_fields=["invitations_sent_at"])
+        sent = _notify(consultation, "consultation_invitation")
+        _event(consultation, "invitations sent", detail=f"{sent} members")
+    logger.info("consultation %s: %s invitations", consultation.pk, sent)
+    return sent
+
+
+def consultation_send_reminders(*, consultation: Consultation, now=None) -> int:
+    """Remind eligible members who have not submitted (drafts included) that it closes
+    soon; once per consultation, only while it is open. Returns how many were reminded."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        consultation = Consultation.objects.select_for_update().get(pk=consultation.pk)
+        if consultation.phase(now) != Phase.OPEN or consultation.reminders_sent_at:
+            return 0
+        consultation.reminders_sent_at = now
+        consultation.save(update_fields=["reminders_sent_at"])
+        sent = _notify(consultation, "consultation_reminder")
+        _event(consultation, "reminders sent", detail=f"{sent} members")
+    logger.info("consultation %s: %s reminders", consultation.pk, sent)
+    return sent
+
+
+def consultations_send_due_notifications(*, now=None) -> dict[str, int]:
+    """The periodic sweep: invitations for consultations that have opened, reminders for
+    those closing within REMINDER_BEFORE. Safe to run as often as wanted."""
+    now = now or timezone.now()
+    invited = reminded = 0
+    open_now = Consultation.objects.filter(selectors.open_q(now))
+    for consultation in open_now.filter(invitations_sent_at__isnull=True):
+        invited += consultation_send_invitations(consultation=consultation, now=now)
+    for consultation in open_now.filter(
+        reminders_sent_at__isnull=True, closes_at__lte=now + REMINDER_BEFORE
+    ):
+        reminded += consultation_send_reminders(consultation=consultation, now=now)
+    return {"invited": invited, "reminded": reminded}

@@ -1,0 +1,144 @@
+"""Reads for Standards and Principles: what the public may see, search, and who may
+preview what is not yet published."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+
+from portal.accounts.models import User
+from portal.accounts.selectors import user_has_mfa
+
+from .models import (
+    NATION_FIELDS,
+    OPEN_STATUSES,
+    PUBLIC_STATUSES,
+    Document,
+    Edition,
+    EditionStatus,
+    GoodPracticeExample,
+    Standard,
+)
+
+SEARCH_CONFIG = "english"
+
+
+def can_preview(user: User | None) -> bool:
+    """Publishers (with their second factor) see drafts as the public will."""
+    if user is None or not user.is_authenticated or not user.is_staff:
+        return False
+    if not user.has_perm("standards.preview_edition"):
+        return False
+    return not getattr(settings, "PORTAL_STAFF_MFA_REQUIRED", True) or user_has_mfa(user)
+
+
+def _search_postgres(editions: QuerySet[Edition], q: str) -> QuerySet[Edition]:
+    from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+    vector = (
+        SearchVector("title", weight="A", config=SEARCH_CONFIG)
+        + SearchVector("summary", weight="B", config=SEARCH_CONFIG)
+        + SearchVector("search_text", weight="C", config=SEARCH_CONFIG)
+    )
+    query = SearchQuery(q, search_type="websearch", config=SEARCH_CONFIG)
+    return (
+        editions.annotate(rank=SearchRank(vector, query))
+        .filter(rank__gt=0)
+        .order_by("-rank", "title")
+    )
+
+
+def search_simple(editions: QuerySet[Edition], q: str) -> QuerySet[Edition]:
+    """The fallback where there is no full-text search (SQLite): every word must appear."""
+    for word in q.split()[:10]:
+        editions = editions.filter(
+            Q(title__icontains=word) | Q(summary__icontains=word) | Q(search_text__icontains=word)
+        )
+    return editions
+
+
+def published_editions(*, q: str = "", audience: str = "", nation: str = "") -> QuerySet[Edition]:
+    """The current edition of every published document, optionally searched and filtered."""
+    editions = (
+        Edition.objects.filter(status=EditionStatus.PUBLISHED)
+        .select_related("document")
+        .order_by("title")
+    )
+    if audience:
+        editions = editions.filter(audience=audience)
+    if nation:
+        editions = editions.filter(**{NATION_FIELDS[nation]: True})
+    q = q.strip()
+    if q:
+        if connection.vendor == "postgresql":
+            editions = _search_postgres(editions, q)
+        else:
+            editions = search_simple(editions, q)
+    return editions
+
+
+def _with_content(editions: QuerySet[Edition]) -> QuerySet[Edition]:
+    examples = GoodPracticeExample.objects.order_by("-date", "title")
+    return editions.select_related("document", "document__current_edition").prefetch_related(
+        Prefetch(
+            "standards",
+            queryset=Standard.objects.order_by("number").prefetch_related(
+                Prefetch("examples", queryset=examples)
+            ),
+        )
+    )
+
+
+def edition_for_reader(*, slug: str, number: int | None = None, user=None) -> Edition:
+    """The edition a reader asked for: the current one, or a given number. Unknown, and
+    unpublished to anyone who may not preview, are the same 404."""
+    preview = can_preview(user)
+    document = Document.objects.filter(slug=slug).select_related("current_edition").first()
+    if document is None:
+        raise Http404("No such document.")
+    editions = _with_content(Edition.objects.filter(document=document))
+    if not preview:
+        editions = editions.filter(status__in=PUBLIC_STATUSES)
+    if number is not None:
+        edition = editions.filter(number=number).first()
+    elif document.current_edition_id:
+        edition = editions.filter(pk=document.current_edition_id).first()
+    else:
+        # Never published: a publisher sees the draft in progress.
+        edition = editions.filter(status__in=OPEN_STATUSES).first() if preview else None
+    if edition is None:
+        raise Http404("No such edition.")
+    return edition
+
+
+def edition_history(*, edition: Edition, user=None) -> list[Edition]:
+    """All editions of the document that the reader may see, newest first."""
+    editions = Edition.objects.filter(document_id=edition.document_id).order_by("-number")
+    if not can_preview(user):
+        editions = editions.filter(status__in=PUBLIC_STATUSES)
+    return list(
+        editions.only(
+            "pk", "number", "status", "published_at", "superseded_at", "change_note", "document"
+        ).select_related("document")
+    )
+
+
+def documents_due_for_review(*, today: dt.date) -> QuerySet[Document]:
+    return (
+        Document.objects.filter(
+            current_edition__status=EditionStatus.PUBLISHED, review_by__lte=today
+        )
+        .select_related("current_edition")
+        .order_by("review_by")
+    )
+
+
+def edition_pdf_meta(edition: Edition):
+    """The kept PDF's headers (no content), or None."""
+    from .models import EditionPDF
+
+    return EditionPDF.objects.filter(edition=edition).defer("content").first()

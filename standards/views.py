@@ -1,0 +1,124 @@
+"""Public pages: the list, a document's current edition, earlier editions and the PDFs.
+Anyone may read what is published; publishers also preview drafts."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import http_date
+from django.views.decorators.http import require_safe
+
+from . import selectors, services
+from .forms import SearchForm
+from .models import EditionPDF
+from .pdf import edition_pdf_bytes
+
+# Browsers and proxies may keep a PDF this long, then revalidate with its ETag. The
+# current-edition address changes content on publication, so it is kept for less time.
+EDITION_PDF_MAX_AGE = 60 * 60
+CURRENT_PDF_MAX_AGE = 5 * 60
+
+
+@require_safe
+def document_list(request):
+    form = SearchForm(request.GET or None)
+    status = 200
+    editions = []
+    if form.is_bound and not form.is_valid():
+        status = 400
+    else:
+        data = form.cleaned_data if form.is_bound else {}
+        editions = list(
+            selectors.published_editions(
+                q=data.get("q", ""),
+                audience=data.get("audience", ""),
+                nation=data.get("nation", ""),
+            )
+        )
+    searched = form.is_bound and any(request.GET.get(k) for k in ("q", "audience", "nation"))
+    return render(
+        request,
+        "standards/list.html",
+        {"form": form, "editions": editions, "searched": searched},
+        status=status,
+    )
+
+
+def _render_edition(request, edition):
+    history = selectors.edition_history(edition=edition, user=request.user)
+    current = edition.document.current_edition
+    return render(
+        request,
+        "standards/detail.html",
+        {
+            "edition": edition,
+            "document": edition.document,
+            "standards": edition.standards.all(),
+            "history": history,
+            "current": current,
+            "is_current": current is not None and current.pk == edition.pk,
+            "preview": not edition.is_public,
+            "can_preview": selectors.can_preview(request.user),
+            "pdf": selectors.edition_pdf_meta(edition) if edition.is_public else None,
+        },
+    )
+
+
+@require_safe
+def document_detail(request, slug):
+    edition = selectors.edition_for_reader(slug=slug, user=request.user)
+    return _render_edition(request, edition)
+
+
+@require_safe
+def edition_detail(request, slug, number):
+    edition = selectors.edition_for_reader(slug=slug, number=number, user=request.user)
+    return _render_edition(request, edition)
+
+
+def _filename(edition) -> str:
+    suffix = "-superseded" if edition.is_superseded else ""
+    suffix = suffix if edition.is_public else "-draft-preview"
+    return f"{edition.document.slug}-edition-{edition.number}{suffix}.pdf"
+
+
+def _serve_pdf(request, edition, *, max_age: int) -> HttpResponse:
+    if not edition.is_public:
+        # A publisher's preview: rendered each time, never kept or cached.
+        response = HttpResponse(
+            edition_pdf_bytes(edition, preview=True), content_type="application/pdf"
+        )
+        response["Content-Disposition"] = f'inline; filename="{_filename(edition)}"'
+        response["Cache-Control"] = "no-store, private"
+        return response
+    meta = selectors.edition_pdf_meta(edition)
+    if meta is None or meta.superseded != edition.is_superseded:
+        # Not rendered yet (the task has not run, or was lost): render it now, once.
+        meta = services.edition_pdf_render(edition=edition)
+    etag = f'"{meta.sha256}"'
+    last_modified = int(meta.rendered_at.timestamp())
+    not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
+    if not_modified is None:
+        content = EditionPDF.objects.values_list("content", flat=True).get(pk=meta.pk)
+        response = HttpResponse(bytes(content), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{_filename(edition)}"'
+    else:
+        response = not_modified
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(last_modified)
+    patch_cache_control(response, public=True, max_age=max_age)
+    return response
+
+
+@require_safe
+def document_pdf(request, slug):
+    edition = selectors.edition_for_reader(slug=slug, user=request.user)
+    max_age = CURRENT_PDF_MAX_AGE if edition.is_public else 0
+    return _serve_pdf(request, edition, max_age=max_age)
+
+
+@require_safe
+def edition_pdf(request, slug, number):
+    edition = selectors.edition_for_reader(slug=slug, number=number, user=request.user)
+    return _serve_pdf(request, edition, max_age=EDITION_PDF_MAX_AGE)
