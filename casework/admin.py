@@ -20,7 +20,7 @@ from django.utils.html import format_html, format_html_join
 from portal.accounts.models import Membership, User
 from portal.pdf import html_to_pdf
 
-from . import access, services
+from . import access, scanning, services
 from .files import check_files, limits_text
 from .forms import MultipleFileField, MultipleFileInput
 from .models import (
@@ -36,6 +36,10 @@ from .selectors import cases_summary, officer_timeline
 from .views import attachment_response
 from .workdays import working_days_until
 
+UNSCANNED_WARNING = (
+    "Attachments are not checked for viruses: ClamAV (clamd) is not configured. Open files "
+    "from members with care."
+)
 STATUS_ORDER = [
     Status.NEW,
     Status.ASSIGNED,
@@ -600,6 +604,8 @@ class CaseAdmin(admin.ModelAdmin):
             if request.user.has_perm("casework.view_casework_reports")
             else None,
         }
+        if not scanning.is_configured():
+            messages.warning(request, UNSCANNED_WARNING)
         return super().changelist_view(request, extra_context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

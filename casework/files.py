@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from . import scanning
+
 ALLOWED_DESCRIPTION = "PDF, Word (.doc, .docx), images (JPEG, PNG, GIF) or plain text"
 
 TYPE_REFUSED = (
@@ -23,6 +25,25 @@ TOO_BIG = "“{name}” is larger than {limit} MB. Make it smaller or send it in
 TOO_MANY = "You can attach up to {limit} files at a time."
 CASE_FULL = "This case already has the most files it can hold ({limit})."
 EMPTY_FILE = "“{name}” is empty."
+VIRUS_FOUND = "“{name}” looks like it contains a virus, so it was refused."
+SCANNER_DOWN = (
+    "Files cannot be checked for viruses just now, so none were accepted. Please try again "
+    "in a few minutes."
+)
+MAX_UNZIPPED = 50 * 1024 * 1024
+MAX_ZIP_ENTRIES = 2000
+MARKUP_STARTS = (
+    b"<!doctype",
+    b"<html",
+    b"<svg",
+    b"<?xml",
+    b"<script",
+    b"<body",
+    b"<head",
+    b"<iframe",
+    b"<object",
+    b"<embed",
+)
 
 EXTENSION = {
     "application/pdf": "pdf",
@@ -54,36 +75,68 @@ def limits_text() -> str:
     )
 
 
-def detect_type(head: bytes, data_for_zip: bytes | None = None) -> str | None:
-    """The file's real type from its first bytes (and, for .docx, its zip contents)."""
+def _looks_like_markup(head: bytes) -> bool:
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return start.startswith(MARKUP_STARTS) or b"<script" in head.lower()
+
+
+def _image_is_real(data: bytes, expected: str) -> bool:
+    from PIL import Image
+
+    Image.MAX_IMAGE_PIXELS = 50_000_000
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.verify()
+            return Image.MIME.get(image.format) == expected
+    except Exception:  # noqa: BLE001 - any failure to parse means "not a real image"
+        return False
+
+
+def _docx_is_real(data: bytes) -> bool:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            entries = archive.infolist()
+            if len(entries) > MAX_ZIP_ENTRIES:
+                return False
+            if sum(e.file_size for e in entries) > MAX_UNZIPPED:
+                return False  # a zip bomb
+            names = {e.filename for e in entries}
+            if any(n.startswith("/") or ".." in n.split("/") for n in names):
+                return False
+            return "word/document.xml" in names and "[Content_Types].xml" in names
+    except (zipfile.BadZipFile, ValueError):
+        return False
+
+
+def detect_type(head: bytes, data: bytes | None = None) -> str | None:
+    """The file's real type from its content: the first bytes, then a structural check
+    (images must parse, PDFs must end properly, Word files must be real Word zips)."""
+    data = head if data is None else data
     if head.startswith(b"%PDF-"):
-        return "application/pdf"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head.startswith((b"GIF87a", b"GIF89a")):
-        return "image/gif"
+        return "application/pdf" if b"%%EOF" in data[-2048:] else None
+    for magic, kind in (
+        (b"\x89PNG\r\n\x1a\n", "image/png"),
+        (b"\xff\xd8\xff", "image/jpeg"),
+        (b"GIF87a", "image/gif"),
+        (b"GIF89a", "image/gif"),
+    ):
+        if head.startswith(magic):
+            return kind if _image_is_real(data, kind) else None
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         return "application/msword"
-    if head.startswith(b"PK\x03\x04") and data_for_zip is not None:
-        try:
-            with zipfile.ZipFile(io.BytesIO(data_for_zip)) as archive:
-                names = set(archive.namelist())
-        except zipfile.BadZipFile:
-            return None
-        if "word/document.xml" in names and "[Content_Types].xml" in names:
+    if head.startswith(b"PK\x03\x04"):
+        if _docx_is_real(data):
             return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
         return None
-    if b"\x00" not in head:
-        try:
-            head.decode("utf-8")
-        except UnicodeDecodeError as error:
-            # A multi-byte character cut at the end of the sample is still text.
-            if error.start < len(head) - 4:
-                return None
-        return "text/plain"
-    return None
+    if b"\x00" in head or _looks_like_markup(head):
+        return None
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as error:
+        # A multi-byte character cut at the end of the sample is still text.
+        if error.start < len(head) - 4:
+            return None
+    return "text/plain"
 
 
 def safe_name(name: str, content_type: str) -> str:
@@ -132,6 +185,14 @@ def check_files(files, *, already_on_case: int = 0) -> list[CheckedFile]:
         if kind is None:
             errors.append(TYPE_REFUSED.format(name=shown))
             continue
+        if scanning.is_configured():
+            try:
+                found = scanning.scan_bytes(data)
+            except scanning.ScannerUnavailable:
+                raise ValidationError(SCANNER_DOWN) from None
+            if found:
+                errors.append(VIRUS_FOUND.format(name=shown))
+                continue
         checked.append(
             CheckedFile(
                 name=safe_name(upload.name, kind),

@@ -3,28 +3,18 @@ staff second-factor requirement."""
 
 from __future__ import annotations
 
+import time
+
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
 
 from portal.accounts.selectors import user_has_mfa
 
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
 PERMISSIONS_POLICY = (
     "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
 )
@@ -35,13 +25,49 @@ STAFF_MFA_REQUIRED_MESSAGE = (
 )
 
 
+SESSION_EXPIRED = "You were logged out because you were away for a while. Please log in again."
+SESSION_TOO_OLD = "For your security, please log in again."
+
+
+class SessionPolicyMiddleware:
+    """Idle and absolute session limits: staff 30 minutes idle, members longer, everyone
+    logged out after the absolute limit. Times are kept in the session itself."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = int(time.time())
+            session = request.session
+            started = session.setdefault("portal.started", now)
+            last = session.get("portal.seen", now)
+            idle = (
+                settings.PORTAL_STAFF_IDLE_SECONDS
+                if user.is_staff
+                else settings.PORTAL_MEMBER_IDLE_SECONDS
+            )
+            message = None
+            if now - last > idle:
+                message = SESSION_EXPIRED
+            elif now - started > settings.PORTAL_SESSION_MAX_SECONDS:
+                message = SESSION_TOO_OLD
+            if message:
+                logout(request)
+                messages.info(request, message)
+                return redirect_to_login(request.get_full_path())
+            if now - last >= 30 or "portal.seen" not in session:
+                session["portal.seen"] = now
+        return self.get_response(request)
+
+
 class SecurityHeadersMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         response = self.get_response(request)
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
         return response

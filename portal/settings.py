@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -64,6 +65,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.forms",
+    "csp",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -77,6 +79,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "portal.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -87,6 +90,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "portal.middleware.SessionPolicyMiddleware",
     "portal.middleware.StaffMFAMiddleware",
     "portal.middleware.PrivatePageCacheMiddleware",
 ]
@@ -118,6 +122,13 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The demo's SQLite: wait for a lock rather than fail, take write locks up front.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL")
@@ -185,9 +196,30 @@ MFA_TOTP_ISSUER = "Member portal"
 PORTAL_STAFF_MFA_REQUIRED = True
 USERSESSIONS_TRACK_ACTIVITY = True
 
+# Content Security Policy (django-csp): no inline script or style, nothing framed.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Sessions: staff time out after 30 minutes idle, members after 2 hours; nobody stays
+# logged in longer than 12 hours (portal.middleware.SessionPolicyMiddleware).
+PORTAL_STAFF_IDLE_SECONDS = env_int("PORTAL_STAFF_IDLE_SECONDS", 30 * 60)
+PORTAL_MEMBER_IDLE_SECONDS = env_int("PORTAL_MEMBER_IDLE_SECONDS", 2 * 60 * 60)
+PORTAL_SESSION_MAX_SECONDS = env_int("PORTAL_SESSION_MAX_SECONDS", 12 * 60 * 60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 8)
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12)
 CSRF_COOKIE_HTTPONLY = True
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -265,6 +297,22 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict = {
     "casework-flags": {"task": "casework.tasks.refresh_case_flags", "schedule": 60 * 60},
     "casework-retention": {"task": "casework.tasks.apply_case_retention", "schedule": 24 * 3600},
+    "standards-publish-scheduled": {
+        "task": "standards.tasks.publish_scheduled_editions",
+        "schedule": 60.0,
+    },
+    "standards-render-missing-pdfs": {
+        "task": "standards.tasks.render_missing_pdfs",
+        "schedule": 600.0,
+    },
+    "consultations-notifications": {
+        "task": "consultations.tasks.send_due_notifications",
+        "schedule": 15 * 60,
+    },
+    "standards-review-reminders": {
+        "task": "standards.tasks.send_review_reminders",
+        "schedule": crontab(hour=7, minute=0),
+    },
 }
 
 LOGGING = {
@@ -293,4 +341,8 @@ CASEWORK_MAX_FILE_MB = env_int("CASEWORK_MAX_FILE_MB", 10)
 CASEWORK_MAX_FILES_PER_UPLOAD = env_int("CASEWORK_MAX_FILES_PER_UPLOAD", 5)
 CASEWORK_MAX_FILES_PER_CASE = env_int("CASEWORK_MAX_FILES_PER_CASE", 30)
 DATA_UPLOAD_MAX_NUMBER_FILES = 10
+# Virus scanning of uploads through clamd (casework.scanning); unset means not scanned.
+CLAMD_SOCKET = env("CLAMD_SOCKET", "")
+CLAMD_HOST = env("CLAMD_HOST", "")
+CLAMD_PORT = env_int("CLAMD_PORT", 3310)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

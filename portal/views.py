@@ -42,11 +42,23 @@ def _check_broker() -> str:
     return "ok"
 
 
+def _check_antivirus() -> str:
+    from casework import scanning
+
+    return scanning.status()
+
+
 @never_cache
 @require_GET
 def healthz(request):
-    """The state of what the portal depends on: 200 when all are up, 503 otherwise."""
-    checks = {"database": _check_database, "cache": _check_cache, "broker": _check_broker}
+    """The state of what the portal depends on: 200 when all are up, 503 otherwise.
+    Antivirus reports "not configured" when no clamd is set (uploads are then unscanned)."""
+    checks = {
+        "database": _check_database,
+        "cache": _check_cache,
+        "broker": _check_broker,
+        "antivirus": _check_antivirus,
+    }
     result, healthy = {}, True
     for name, check in checks.items():
         try:
