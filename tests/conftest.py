@@ -3,6 +3,7 @@ the run stops at once with the command that starts it, rather than skipping anyt
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 
@@ -88,3 +89,69 @@ def member_client(client, member):
 
 def links_in(text: str) -> list[str]:
     return re.findall(r"https?://[^\s\"'<>]+", text)
+
+
+# Words that tests put into confidential places (case text, messages, notes, equality
+# answers). None may ever appear in a log line, an email or a Celery task's arguments.
+CONFIDENTIAL_SENTINELS = (
+    "SECRET-NARRATIVE",
+    "CONFIDENTIAL-REPLY",
+    "INTERNAL-ONLY",
+    "SECRET-OUTCOME",
+    "SECRET-PERSON",
+    "SECRET-FILE-CONTENT",
+    "sexual_orientation",
+    "ethnicity",
+)
+
+
+class _Capture(logging.Handler):
+    def __init__(self):
+        super().__init__(level=logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record):
+        try:
+            self.lines.append(record.getMessage())
+        except Exception:  # noqa: BLE001
+            self.lines.append(str(record.msg))
+
+
+@pytest.fixture(autouse=True)
+def _no_confidential_data_leaks():
+    """Scans what each test logged, mailed and handed to Celery for confidential words."""
+    from celery.signals import before_task_publish, task_prerun
+    from django.core import mail
+
+    handler = _Capture()
+    root = logging.getLogger()
+    root.addHandler(handler)
+    tasks: list[str] = []
+
+    def on_publish(sender=None, body=None, **kwargs):
+        tasks.append(repr(body))
+
+    def on_prerun(sender=None, args=None, kwargs=None, **extra):
+        tasks.append(repr(args) + repr(kwargs))
+
+    before_task_publish.connect(on_publish, weak=False)
+    task_prerun.connect(on_prerun, weak=False)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        before_task_publish.disconnect(on_publish)
+        task_prerun.disconnect(on_prerun)
+    sources = {
+        "log": handler.lines,
+        "email": [
+            m.subject + "\n" + m.body + "".join(str(a[0]) for a in getattr(m, "alternatives", []))
+            for m in getattr(mail, "outbox", [])
+        ],
+        "Celery task arguments": tasks,
+    }
+    for where, texts in sources.items():
+        for text in texts:
+            for word in CONFIDENTIAL_SENTINELS:
+                if word in text:
+                    pytest.fail(f"Confidential text {word!r} leaked into a {where}: {text[:300]}")

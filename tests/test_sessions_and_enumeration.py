@@ -107,7 +107,7 @@ print("accepted" if TOTP(auth).validate_code(sys.argv[3]) else "refused")
 """
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_used_totp_code_is_refused_in_another_process(client, settings):
     from django.db import connection
 
