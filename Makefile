@@ -27,7 +27,7 @@ test: install lint migrations-check
 install: system-deps $(DEPS_STAMP)
 
 $(DEPS_STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip --version >/dev/null 2>&1 || { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	@rm -f $(VENV)/.installed-* && touch $@
