@@ -13,7 +13,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: run test install system-deps lint format migrations-check check-deploy worker beat web \
-	encryption-key clean
+	encryption-key backup restore clean
 
 run: install
 	@mkdir -p var
@@ -71,6 +71,26 @@ worker: install
 
 beat: install
 	$(BIN)/celery -A portal beat --loglevel=INFO
+
+# Backups: the database in pg_dump's custom format plus the private files (already
+# encrypted). Keep FIELD_ENCRYPTION_KEYS somewhere else: a backup is useless without them.
+BACKUP_DIR ?= backups
+backup: install
+	@test -n "$$DATABASE_URL" || { echo "Set DATABASE_URL to the database to back up."; exit 2; }
+	@mkdir -p $(BACKUP_DIR)
+	pg_dump --format=custom --no-owner --file=$(BACKUP_DIR)/portal-$$(date -u +%Y%m%dT%H%M%SZ).dump "$$DATABASE_URL"
+	tar -czf $(BACKUP_DIR)/private-files-$$(date -u +%Y%m%dT%H%M%SZ).tar.gz -C $${PRIVATE_MEDIA_ROOT:-var/private} . 2>/dev/null || true
+	@ls -1t $(BACKUP_DIR) | head -2
+
+# Restore a dump into a scratch database and check it: make restore DUMP=backups/x.dump
+# (RESTORE_URL defaults to a new database portal_restore_check on the local server).
+RESTORE_URL ?= postgres://postgres@127.0.0.1:5432/portal_restore_check
+restore: install
+	@test -n "$(DUMP)" || { echo "Usage: make restore DUMP=backups/portal-....dump"; exit 2; }
+	dropdb --if-exists "$$(basename $(RESTORE_URL))" -h 127.0.0.1 -U postgres
+	createdb "$$(basename $(RESTORE_URL))" -h 127.0.0.1 -U postgres
+	pg_restore --no-owner --dbname="$(RESTORE_URL)" "$(DUMP)"
+	DATABASE_URL="$(RESTORE_URL)" $(BIN)/python manage.py smoke_check
 
 # A new key for FIELD_ENCRYPTION_KEYS (put it first, run `manage.py rotate_encryption`).
 encryption-key: install
