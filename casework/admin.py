@@ -858,6 +858,8 @@ class CaseAccessAdmin(admin.ModelAdmin):
     """The access record: read-only, for managers; nobody can change or delete it here."""
 
     list_display = ["at", "case", "user", "action", "detail", "ip"]
+    fields = ["at", "case", "user", "action", "detail", "ip"]
+    readonly_fields = fields
     list_filter = ["action"]
     search_fields = ["=case__reference"]
     list_select_related = ["case", "user"]

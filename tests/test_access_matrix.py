@@ -1,0 +1,415 @@
+"""Every URL the portal answers, for every role, against the demo data.
+
+The test walks the URL resolver (the admin included) and fails if any pattern has no entry
+in the matrix below, so a new URL cannot be added without saying who may open it. Only the
+expected cells answer 200; hidden objects answer 404, for members and officers alike; no
+cell answers 500.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from casework.access import cases_visible_to
+from casework.models import Case, CaseAttachment, Status
+from portal.accounts.models import Region, User
+from portal.accounts.roles import Role
+from tests.factories import staff_user
+
+pytestmark = pytest.mark.django_db
+
+ROLES = [
+    "anonymous",
+    "member",
+    "member_b",
+    "leader",
+    "rep",
+    "cw_london",
+    "cw_wales",
+    "lead",
+    "manager",
+    "publisher",
+    "comms",
+    "admin",
+]
+EMAILS = {
+    "member": "member@demo.example",
+    "member_b": "chloe.wilson@members.demo.example",
+    "leader": "leader@demo.example",
+    "rep": "rep@demo.example",
+    "cw_london": "caseworker@demo.example",
+    "lead": "lead-officer@demo.example",
+    "manager": "case-manager@demo.example",
+    "publisher": "publisher@demo.example",
+    "comms": "comms@demo.example",
+    "admin": "admin@demo.example",
+}
+MEMBERS = {"member", "member_b", "leader", "rep"}
+STAFF = set(ROLES) - MEMBERS - {"anonymous"}
+
+
+def walk(patterns, prefix="", namespace=""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            ns = namespace + (f"{p.namespace}:" if p.namespace else "")
+            yield from walk(p.url_patterns, prefix + str(p.pattern), ns)
+        elif isinstance(p, URLPattern):
+            yield namespace + (p.name or ""), prefix + str(p.pattern)
+
+
+def fill(route: str, values: dict) -> str:
+    """A concrete path for a route, its parameters taken from `values`."""
+    path = route.replace("^", "").replace("$", "")
+    path = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: str(values[m.group(1)]), path)
+    path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), path)
+    return "/" + path
+
+
+class World:
+    """The demo data and one logged-in client per role."""
+
+    def __init__(self):
+        call_command("seed_demo", stdout=io.StringIO())
+        self.users = {role: User.objects.get(email=email) for role, email in EMAILS.items()}
+        wales, _ = staff_user(Role.CASEWORKER, first_name="Wyn", last_name="Jones")
+        wales.regions.add(Region.objects.get(slug="wales"))
+        self.users["cw_wales"] = wales
+        self.clients = {"anonymous": Client(raise_request_exception=False)}
+        for role, user in self.users.items():
+            client = Client(raise_request_exception=False)
+            client.force_login(user)
+            self.clients[role] = client
+        member = self.users["member"]
+        self.case = (
+            Case.objects.filter(member=member, status=Status.IN_PROGRESS)
+            .exclude(attachments=None)
+            .first()
+        )
+        self.draft = Case.objects.get(member=member, status=Status.DRAFT)
+        self.attachment = CaseAttachment.objects.filter(
+            case=self.case, shared_with_member=True
+        ).first()
+        self.leader_case = Case.objects.filter(member=self.users["leader"]).first()
+
+
+@pytest.fixture
+def world():
+    return World()
+
+
+# --- Expectations -------------------------------------------------------------------------
+
+LOGIN = "login"  # a redirect to the login page
+
+
+def member_page(staff_without_membership=200):
+    def expect(role, world):
+        if role == "anonymous":
+            return LOGIN
+        if role in STAFF and not hasattr(world.users[role], "membership"):
+            return staff_without_membership
+        return 200
+
+    return expect
+
+
+def owner_only(owner="member", anon=LOGIN):
+    def expect(role, world):
+        if role == "anonymous":
+            return anon
+        return 200 if role == owner else 404
+
+    return expect
+
+
+def everyone(status=200):
+    return lambda role, world: status
+
+
+def logged_in(status=200):
+    return lambda role, world: LOGIN if role == "anonymous" else status
+
+
+ALLAUTH_PUBLIC = {
+    "account_login": None,
+    "account_reset_password": 200,
+    "account_reset_password_done": 200,
+    "account_reset_password_from_key_done": 200,
+    "account_signup": 302,
+    "account_inactive": 200,
+    "account_email_verification_sent": 200,
+    "account_logout": None,
+    "account_confirm_login_code": None,
+    "account_confirm_email": None,
+    "account_reset_password_from_key": None,
+    "mfa_authenticate": None,
+}
+
+
+def app_values(world):
+    from standards.models import Document
+
+    published = (
+        Document.objects.exclude(current_edition=None).first()
+        if hasattr(Document, "current_edition")
+        else Document.objects.first()
+    )
+    return {
+        "reference": world.case.reference,
+        "attachment_id": world.attachment.pk,
+        "slug": published.slug if published else "no-such-document",
+        "number": 1,
+        "key": "bogus-key",
+        "uidb36": "zz",
+        "pk": 999999,
+        "token": "forged-token-123",
+    }
+
+
+EXPECT = {
+    "account_login": lambda role, world: 200 if role == "anonymous" else 302,
+    "home": everyone(),
+    "healthz": everyone(),
+    "accounts:join": lambda role, world: 200 if role == "anonymous" else 302,
+    "accounts:join_confirm": everyone(302),
+    "accounts:join_check_email": everyone(),
+    "accounts:employer_search": everyone(),
+    "accounts:dashboard": member_page(),
+    "accounts:profile": member_page(302),
+    "accounts:preferences": member_page(),
+    "accounts:equality": member_page(),
+    "accounts:data_export": member_page(),
+    "casework:list": logged_in(),
+    "casework:new": member_page(302),
+    "casework:detail": owner_only(),
+    "casework:edit": owner_only(),  # the draft's page; checked with the draft below
+    "casework:submitted": owner_only(),
+    "casework:withdraw": logged_in(405),
+    "casework:complaint": logged_in(405),
+    "casework:attachment": owner_only(),
+    "standards:list": everyone(),
+    "standards:detail": everyone(),
+    "standards:pdf": everyone(),
+    "standards:edition": everyone(),
+    "standards:edition_pdf": everyone(),
+    "consultations:list": everyone(),
+    "consultations:detail": None,  # checked per consultation below
+    "communications:unsubscribe": everyone(400),
+    "communications:feedback_webhook": everyone(405),
+}
+AUTH_REQUIRED_PREFIXES = (
+    "account_email",
+    "account_change_password",
+    "account_set_password",
+    "account_reauthenticate",
+    "mfa_",
+    "usersessions_",
+)
+
+
+def check_status(response, expected) -> bool:
+    if expected is None:
+        return response.status_code < 500
+    if expected == LOGIN:
+        return response.status_code == 302 and "/login/" in response.get("Location", "")
+    if isinstance(expected, int) and expected in (400, 404, 405):
+        return response.status_code == expected or (expected == 400 and response.status_code == 404)
+    return response.status_code == expected
+
+
+ADMIN_VIEW_SUFFIXES = ("_changelist", "_add", "_change", "_history", "_delete")
+ADMIN_GENERAL = {
+    "admin:index",
+    "admin:login",
+    "admin:logout",
+    "admin:password_change",
+    "admin:password_change_done",
+    "admin:autocomplete",
+    "admin:jsi18n",
+    "admin:view_on_site",
+    "admin:app_list",
+}
+
+
+def admin_object_id(model):
+    obj = model._default_manager.order_by("pk").first()
+    return obj.pk if obj else 999999
+
+
+def test_every_url_for_every_role(world):
+    from django.apps import apps
+
+    problems = []
+    values = app_values(world)
+    patterns = list(walk(get_resolver().url_patterns))
+    for name, route in patterns:
+        if name.startswith("admin:") or (not name and route.startswith("admin/")):
+            check_admin(world, name or "admin:", route, problems)
+            continue
+        if name in EXPECT and EXPECT[name] is None:
+            continue  # checked by a dedicated test
+        if name in EXPECT:
+            expect = EXPECT[name]
+        elif name in ALLAUTH_PUBLIC:
+            status = ALLAUTH_PUBLIC[name]
+            expect = everyone(status) if status is not None else everyone(None)
+        elif name.startswith(AUTH_REQUIRED_PREFIXES):
+            expect = lambda role, world: LOGIN if role == "anonymous" else None  # noqa: E731
+        else:
+            problems.append(f"{name} ({route}) has no entry in the access matrix")
+            continue
+        local = dict(values)
+        if name == "casework:edit":
+            local["reference"] = world.draft.pk
+        path = fill(route, local)
+        for role in ROLES:
+            response = world.clients[role].get(path)
+            expected = expect(role, world)
+            if not check_status(response, expected):
+                problems.append(f"{role} GET {path}: {response.status_code}, expected {expected}")
+    assert apps.is_installed("casework")
+    assert not problems, "\n".join(problems[:80])
+
+
+def check_admin(world, name, route, problems):
+    from django.apps import apps
+
+    short = name.split(":", 1)[1]
+    if short == "auth_user_password_change":
+        short = "accounts_user_change"
+    model = None
+    for suffix in ADMIN_VIEW_SUFFIXES:
+        if short.endswith(suffix):
+            label = short[: -len(suffix)]
+            for candidate in apps.get_models():
+                if f"{candidate._meta.app_label}_{candidate._meta.model_name}" == label:
+                    model = candidate
+            view = suffix[1:]
+            break
+    else:
+        view = None
+    known_custom = {
+        "admin:casework_case_file",
+        "admin:casework_case_bundle",
+        "admin:casework_case_summary",
+    }
+    # Unnamed admin routes: "<model>/<id>/" redirects to the change page, and the catch-all
+    # that answers unknown admin paths. Both must never leak: checked like general pages.
+    unnamed = name == "admin:"
+    if (
+        model is None
+        and not unnamed
+        and name not in ADMIN_GENERAL
+        and name not in known_custom
+        and not (
+            name.startswith(("admin:standards_", "admin:consultations_", "admin:communications_"))
+        )
+    ):
+        problems.append(f"{name} ({route}) has no entry in the access matrix")
+        return
+    values = {
+        "object_id": admin_object_id(model) if model else 1,
+        "app_label": "casework",
+        "content_type_id": 1,
+        "attachment_id": world.attachment.pk,
+        "pk": 1,
+        "path": "x",
+    }
+    if model is Case or name in known_custom:
+        values["object_id"] = world.case.pk
+    try:
+        path = fill(route, values)
+    except KeyError as missing:
+        values[str(missing).strip("'")] = 1
+        path = fill(route, values)
+    for role in ROLES:
+        response = world.clients[role].get(path)
+        status = response.status_code
+        user = world.users.get(role)
+        if status >= 500:
+            problems.append(f"{role} GET {path}: {status}")
+            continue
+        if role == "anonymous" or (user is not None and not user.is_staff):
+            if name == "admin:jsi18n":
+                continue
+            if name == "admin:login" and role != "anonymous" and status == 403:
+                continue  # a logged-in member is refused the admin's login page
+            if status != 302:
+                problems.append(f"{role} GET {path}: {status}, expected a redirect to log in")
+            continue
+        if model is Case or name in known_custom:
+            if name == "admin:casework_case_summary":
+                allowed = user.has_perm("casework.view_casework_reports")
+                expected = 200 if allowed else 403
+            elif view in ("add", "delete"):
+                expected = 403
+            else:
+                visible = cases_visible_to(user).filter(pk=world.case.pk).exists()
+                expected = (
+                    200
+                    if visible
+                    else (
+                        404
+                        if user.has_perm("casework.view_case")
+                        else (403 if view == "changelist" else 404)
+                    )
+                )
+                if view == "changelist":
+                    expected = 200 if user.has_perm("casework.view_case") else 403
+            if status != expected:
+                problems.append(f"{role} GET {path}: {status}, expected {expected}")
+            continue
+        if status == 200 and model is not None:
+            perms = [
+                f"{model._meta.app_label}.{p}_{model._meta.model_name}"
+                for p in ("view", "change", "add", "delete")
+            ]
+            if not any(user.has_perm(p) for p in perms):
+                problems.append(f"{role} GET {path}: 200 without any permission on {model}")
+
+
+def test_case_pages_are_404_for_everyone_but_the_owner_even_staff(world):
+    path = f"/cases/{world.leader_case.reference}/"
+    for role in ROLES:
+        response = world.clients[role].get(path)
+        expected = LOGIN if role == "anonymous" else (200 if role == "leader" else 404)
+        assert check_status(response, expected), (role, response.status_code)
+
+
+def test_groups_in_the_matrix_exist():
+    assert set(Group.objects.values_list("name", flat=True)) >= set(Role.ALL)
+
+
+def test_consultations_by_audience(world):
+    from consultations.models import Consultation
+    from consultations.rules import is_in_audience
+
+    seen = set()
+    for consultation in Consultation.objects.all():
+        path = f"/consultations/{consultation.slug}/"
+        phase = consultation.phase()
+        for role in ROLES:
+            response = world.clients[role].get(path)
+            user = world.users.get(role)
+            membership = getattr(user, "membership", None) if user else None
+            if phase in ("draft", "scheduled"):
+                expected = (
+                    {200} if user and user.has_perm("consultations.view_consultation") else {404}
+                )
+            elif role == "anonymous":
+                expected = {200} if phase == "open" else {404}
+                assert b'name="action"' not in response.content, "no answer form for visitors"
+            elif role in MEMBERS:
+                expected = {200} if is_in_audience(consultation, membership) else {404}
+            else:
+                expected = {200, 404}
+            assert response.status_code in expected, (role, consultation.slug, phase)
+            seen.add((role, response.status_code))
+    assert ("member", 404) in seen and ("leader", 200) in seen
