@@ -3,6 +3,7 @@ staff second-factor requirement."""
 
 from __future__ import annotations
 
+import logging
 import time
 
 from django.conf import settings
@@ -14,6 +15,8 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
 
 from portal.accounts.selectors import user_has_mfa
+
+logger = logging.getLogger(__name__)
 
 PERMISSIONS_POLICY = (
     "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
@@ -107,3 +110,27 @@ class StaffMFAMiddleware:
             messages.warning(request, STAFF_MFA_REQUIRED_MESSAGE)
             return redirect(reverse("mfa_activate_totp"))
         return self.get_response(request)
+
+
+PDF_FAILED = "The PDF could not be made just now. Please try again later."
+
+
+class PDFErrorMiddleware:
+    """A PDF that cannot be made (too big, too slow, hostile content) is a clear 503 page,
+    not a crash."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.shortcuts import render
+
+        from portal.pdf import PDFRenderError
+
+        if isinstance(exception, PDFRenderError):
+            logger.warning("PDF not made for %s: %s", request.path, exception)
+            return render(request, "503.html", {"message": PDF_FAILED}, status=503)
+        return None

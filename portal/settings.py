@@ -93,6 +93,7 @@ MIDDLEWARE = [
     "portal.middleware.SessionPolicyMiddleware",
     "portal.middleware.StaffMFAMiddleware",
     "portal.middleware.PrivatePageCacheMiddleware",
+    "portal.middleware.PDFErrorMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -330,6 +331,10 @@ LOGGING = {
 
 # Membership rules that the union sets, not the code.
 PORTAL_UNION_NAME = env("PORTAL_UNION_NAME", "Education Union")
+
+# PDFs are rendered in a child process with these limits (portal.pdf).
+PDF_TIMEOUT_SECONDS = env_int("PDF_TIMEOUT_SECONDS", 60)
+PDF_MAX_MEMORY_MB = env_int("PDF_MAX_MEMORY_MB", 1536)
 
 # Casework rules.
 CASEWORK_URGENT_WORKING_DAYS = env_int("CASEWORK_URGENT_WORKING_DAYS", 5)

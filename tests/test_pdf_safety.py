@@ -1,0 +1,55 @@
+"""WeasyPrint is given only the portal's own files, within a time and memory limit."""
+
+import pytest
+
+from portal.pdf import PDFRenderError, html_to_pdf
+
+
+def test_local_files_and_network_addresses_are_never_fetched(tmp_path):
+    secret = tmp_path / "secret.css"
+    secret.write_text("body { color: red } /* SECRET-FILE-CONTENT */")
+    pdf = html_to_pdf(
+        f"""<html lang="en"><head><title>T</title>
+        <link rel="stylesheet" href="file://{secret}">
+        <link rel="stylesheet" href="http://127.0.0.1:9/x.css"></head>
+        <body><img src="file:///etc/passwd"><img src="http://169.254.169.254/latest">
+        <p>Hello</p></body></html>"""
+    )
+    assert pdf.startswith(b"%PDF-")
+    assert b"SECRET-FILE-CONTENT" not in pdf and b"root:x:0" not in pdf
+
+
+def test_huge_content_fails_cleanly_within_the_limits(settings):
+    settings.PDF_TIMEOUT_SECONDS = 3
+    settings.PDF_MAX_MEMORY_MB = 600
+    hostile = (
+        '<html lang="en"><head><title>T</title><style>p { font-size: 90000px }</style></head>'
+        "<body>" + "<table>" + "<tr><td>x</td></tr>" * 200000 + "</table></body></html>"
+    )
+    with pytest.raises(PDFRenderError):
+        html_to_pdf(hostile)
+
+
+@pytest.mark.django_db
+def test_a_failed_pdf_is_a_clear_503_page(client, settings, monkeypatch):
+    from standards.models import Document
+
+    document = Document.objects.first()
+    if document is None:
+        from django.core.management import call_command
+
+        call_command("seed_demo", stdout=__import__("io").StringIO())
+        document = Document.objects.first()
+    settings.PDF_TIMEOUT_SECONDS = 0
+    import standards.pdf as std_pdf
+
+    def broken(*args, **kwargs):
+        raise PDFRenderError("The PDF took too long to make.")
+
+    monkeypatch.setattr(std_pdf, "html_to_pdf", broken)
+    from standards.models import EditionPDF
+
+    EditionPDF.objects.all().delete()
+    response = client.get(f"/standards/{document.slug}/pdf/")
+    assert response.status_code == 503
+    assert "could not be made" in response.content.decode()
