@@ -58,6 +58,7 @@ migrations-check: install
 # Production check: DEBUG off with the settings a deployment gives.
 check-deploy: install
 	env DEBUG=0 SECRET_KEY=$$(head -c 48 /dev/urandom | base64) ALLOWED_HOSTS=portal.example \
+		REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} \
 		FIELD_ENCRYPTION_KEYS=$$($(BIN)/python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())") \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 

@@ -133,6 +133,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL")
+if not DEBUG and not REDIS_URL:
+    # Rate limits and the TOTP replay guard must be shared by every process.
+    raise ImproperlyConfigured("REDIS_URL must be set when DEBUG is off.")
 if REDIS_URL:
     CACHES = {
         "default": {

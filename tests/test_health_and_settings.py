@@ -79,6 +79,14 @@ def test_production_settings_pass_the_deploy_check():
     assert "System check identified no issues" in result.stdout
 
 
+def test_production_refuses_to_start_without_a_shared_cache():
+    result = run_manage(
+        "check", DEBUG="0", SECRET_KEY="x" * 50, ALLOWED_HOSTS="portal.example", REDIS_URL=""
+    )
+    assert result.returncode != 0
+    assert "REDIS_URL must be set" in result.stderr
+
+
 def test_production_refuses_to_start_without_a_secret_key():
     result = run_manage("check", DEBUG="0", SECRET_KEY="", ALLOWED_HOSTS="portal.example")
     assert result.returncode != 0
