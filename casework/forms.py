@@ -5,9 +5,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from portal.accounts.choices import EmployerKind
+from portal.accounts.forms import EMPLOYER_KIND_REQUIRED, clean_employer_choice
 from portal.accounts.membership import membership_number_is_valid
-from portal.accounts.selectors import employers_named
-from portal.accounts.services import NewEmployer
 
 from .files import check_files, limits_text
 from .models import Category
@@ -15,8 +14,7 @@ from .models import Category
 HEARING_IN_PAST = "The meeting or hearing date is in the past. Leave it empty if there is none."
 STARTED_IN_FUTURE = "The date the problem started cannot be in the future."
 REQUIRED_TO_SUBMIT = "Tell us this before you send your request."
-EMPLOYER_UNKNOWN = "We do not know this employer. Choose its type so that we can add it."
-EMPLOYER_AMBIGUOUS = "Several employers have this name. Choose yours from the list."
+EMPLOYER_UNKNOWN = EMPLOYER_KIND_REQUIRED
 NUMBER_INVALID = "This is not a valid membership number: check the digits."
 
 
@@ -143,20 +141,7 @@ class CaseForm(AttachmentsMixin, forms.Form):
             for name in ("what_happened", "desired_outcome"):
                 if not (cleaned.get(name) or "").strip() and name not in self.errors:
                     self.add_error(name, REQUIRED_TO_SUBMIT)
-        typed = " ".join((cleaned.get("employer") or "").split())
-        if typed:
-            kind = cleaned.get("employer_kind")
-            matches = employers_named(typed)
-            if kind:
-                matches = [e for e in matches if e.kind == kind] or matches
-            if len(matches) == 1:
-                cleaned["employer_obj"] = matches[0]
-            elif len(matches) > 1:
-                self.add_error("employer", EMPLOYER_AMBIGUOUS)
-            elif not kind:
-                self.add_error("employer_kind", EMPLOYER_UNKNOWN)
-            else:
-                cleaned["employer_obj"] = NewEmployer(name=typed, kind=kind)
+        clean_employer_choice(self, cleaned)
         return cleaned
 
 

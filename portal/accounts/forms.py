@@ -25,6 +25,27 @@ REGION_NATION_MISMATCH = "Choose a region in the nation you picked."
 PASSWORDS_DIFFER = "The two passwords are not the same."
 
 
+def clean_employer_choice(form: forms.Form, cleaned: dict, *, town: str = "") -> None:
+    """Resolve the typed employer (a name, or "name, town" from the list) into
+    `cleaned["employer_obj"]`: a known employer, or a new one when its type is given.
+    Used by every form with `employer` and `employer_kind` fields."""
+    typed = " ".join((cleaned.get("employer") or "").split())
+    if not typed:
+        return
+    kind = cleaned.get("employer_kind")
+    matches = employers_named(typed)
+    if kind:
+        matches = [e for e in matches if e.kind == kind] or matches
+    if len(matches) == 1:
+        cleaned["employer_obj"] = matches[0]
+    elif len(matches) > 1:
+        form.add_error("employer", EMPLOYER_AMBIGUOUS)
+    elif not kind:
+        form.add_error("employer_kind", EMPLOYER_KIND_REQUIRED)
+    else:
+        cleaned["employer_obj"] = NewEmployer(name=typed, kind=kind, town=town)
+
+
 def region_choices() -> list:
     groups: dict[str, list[tuple[str, str]]] = {}
     for region in Region.objects.order_by("nation", "name"):
@@ -133,22 +154,8 @@ class WorkplaceForm(forms.Form):
         return cleaned
 
     def _clean_employer(self, cleaned):
-        typed = " ".join((cleaned.get("employer") or "").split())
-        if not typed:
-            return
-        kind = cleaned.get("employer_kind")
-        matches = employers_named(typed)
-        if kind:
-            matches = [e for e in matches if e.kind == kind] or matches
-        if len(matches) == 1:
-            cleaned["employer_obj"] = matches[0]
-        elif len(matches) > 1:
-            self.add_error("employer", EMPLOYER_AMBIGUOUS)
-        elif not kind:
-            self.add_error("employer_kind", EMPLOYER_KIND_REQUIRED)
-        else:
-            town = " ".join((cleaned.get("employer_town") or "").split())
-            cleaned["employer_obj"] = NewEmployer(name=typed, kind=kind, town=town)
+        town = " ".join((cleaned.get("employer_town") or "").split())
+        clean_employer_choice(self, cleaned, town=town)
 
     def workplace_data(self) -> dict:
         c = self.cleaned_data
