@@ -46,6 +46,7 @@ system-deps:
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit -q -r portal casework standards consultations -x '*/migrations/*'
 
 format: install
 	$(BIN)/ruff format .

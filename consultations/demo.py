@@ -454,7 +454,7 @@ def _send_review(now, respondents):
             ],
         )
         for i, membership in enumerate(respondents[:40]):
-            rng = random.Random(f"send-{i}")  # noqa: S311 - demo data, not security
+            rng = random.Random(f"send-{i}")  # noqa: S311  # nosec B311 - demo data, not security
             answers = {
                 q["resources"].pk: _answer(rng, q["resources"], [9, 12, 5, 3, 1]),
                 q["trained"].pk: _answer(rng, q["trained"], [3, 2]),
@@ -564,7 +564,7 @@ def _members_survey(now, respondents):
             ],
         )
         for i, membership in enumerate(respondents[:16]):
-            rng = random.Random(f"survey-{i}")  # noqa: S311 - demo data, not security
+            rng = random.Random(f"survey-{i}")  # noqa: S311  # nosec B311 - demo data, not security
             answers = {
                 q["workload"].pk: _answer(rng, q["workload"], [5, 6, 3, 2, 1]),
                 q["wellbeing"].pk: _answer(rng, q["wellbeing"], [2, 5, 5, 3, 1]),

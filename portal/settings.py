@@ -47,7 +47,7 @@ SECRET_KEY = env("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
-    SECRET_KEY = "insecure-local-demo-key-not-for-production-use-0123456789abcdef"  # noqa: S105
+    SECRET_KEY = "insecure-local-demo-key-not-for-production-use-0123456789abcdef"  # noqa: S105  # nosec B105
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 if not DEBUG and not ALLOWED_HOSTS:
@@ -183,11 +183,11 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Member portal] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
-    "login_failed": "10/m/ip,5/300s/key",
+    "login_failed": "10/m/ip,5/300s/key",  # nosec B105 - a rate, not a password
     "signup": "20/m/ip",
-    "reset_password": "20/m/ip,5/m/key",
-    "reset_password_from_key": "20/m/ip",
-    "change_password": "5/m/user",
+    "reset_password": "20/m/ip,5/m/key",  # nosec B105 - a rate, not a password
+    "reset_password_from_key": "20/m/ip",  # nosec B105 - a rate, not a password
+    "change_password": "5/m/user",  # nosec B105 - a rate, not a password
     "manage_email": "10/m/user",
     "reauthenticate": "10/m/user",
     "confirm_email": "1/180s/key",

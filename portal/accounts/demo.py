@@ -20,7 +20,7 @@ from .membership import place_member
 from .models import Employer, Membership, Region, User
 from .roles import Role
 
-DEMO_PASSWORD = "Union-demo-2026"  # noqa: S105 - printed for people trying the demo
+DEMO_PASSWORD = "Union-demo-2026"  # noqa: S105  # nosec B105 - printed for the demo
 
 EMPLOYERS = [
     ("Camden Council", EmployerKind.LOCAL_AUTHORITY, "London"),
