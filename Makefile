@@ -12,7 +12,7 @@ RUN_ENV := env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL -u EMAIL_HOST \
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install system-deps lint format migrations-check check-deploy worker beat web \
+.PHONY: run test install system-deps browser-deps lint format migrations-check check-deploy worker beat web \
 	encryption-key backup restore clean
 
 run: install
@@ -21,8 +21,25 @@ run: install
 	$(RUN_ENV) $(BIN)/python manage.py seed_demo --url http://$(HOST):$(PORT)
 	$(RUN_ENV) PYTHONUNBUFFERED=1 $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
 
-test: install lint migrations-check
+test: install browser-deps lint migrations-check
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Browser tests: Debian's Chromium, Java for the Nu checker, axe-core + vnu-jar from the lock file.
+BROWSER_NODE_STAMP := tests/browser/node_modules/.installed
+browser-deps: $(BROWSER_NODE_STAMP)
+	@missing=""; test -x /usr/bin/chromium || missing="$$missing chromium"; \
+	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages:$$missing"; \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $$missing; \
+		else sudo apt-get update -qq && sudo apt-get install -y -qq $$missing; fi; \
+	fi
+
+$(BROWSER_NODE_STAMP): tests/browser/package.json tests/browser/package-lock.json
+	@command -v npm >/dev/null || { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq npm; \
+		else sudo apt-get update -qq && sudo apt-get install -y -qq npm; fi; }
+	npm ci --prefix tests/browser --ignore-scripts --no-audit --no-fund
+	@touch $@
 
 install: system-deps $(DEPS_STAMP)
 

@@ -76,14 +76,14 @@ class CaseForm(AttachmentsMixin, forms.Form):
     )
     what_happened = forms.CharField(
         label="What happened?",
-        required=False,
+        error_messages={"required": REQUIRED_TO_SUBMIT},
         max_length=20000,
         help_text="In your own words: what happened, when, and who was involved.",
         widget=forms.Textarea(attrs={"rows": 8}),
     )
     desired_outcome = forms.CharField(
         label="What outcome do you want?",
-        required=False,
+        error_messages={"required": REQUIRED_TO_SUBMIT},
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
@@ -116,6 +116,9 @@ class CaseForm(AttachmentsMixin, forms.Form):
     def __init__(self, *args, submitting: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.submitting = submitting
+        # Needed to send the request, not to save a draft.
+        for name in ("what_happened", "desired_outcome"):
+            self.fields[name].required = submitting
 
     def clean_hearing_date(self):
         value = self.cleaned_data.get("hearing_date")
@@ -137,10 +140,6 @@ class CaseForm(AttachmentsMixin, forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if self.submitting:
-            for name in ("what_happened", "desired_outcome"):
-                if not (cleaned.get(name) or "").strip() and name not in self.errors:
-                    self.add_error(name, REQUIRED_TO_SUBMIT)
         clean_employer_choice(self, cleaned)
         return cleaned
 

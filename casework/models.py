@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import LazyObject
+from django.utils.deconstruct import deconstructible
 
 from portal.accounts.choices import Nation, Section
 from portal.fields import EncryptedTextField
@@ -80,13 +83,22 @@ class WaitingOn(models.TextChoices):
     NOBODY = "nobody", "Nobody"
 
 
-class PrivateStorage(LazyObject):
-    """Members' files: outside anything served; read only through views that check access."""
+@deconstructible(path="casework.models.PrivateStorage")
+class PrivateStorage(FileSystemStorage):
+    """Members' files: outside anything served; read only through views that check access.
+    The folder is read from settings.PRIVATE_MEDIA_ROOT each time, never baked into a
+    migration."""
 
-    def _setup(self):
-        self._wrapped = FileSystemStorage(
-            location=settings.PRIVATE_MEDIA_ROOT / "cases", base_url=None
-        )
+    def __init__(self):
+        super().__init__(base_url=None)
+
+    @property
+    def base_location(self):
+        return str(Path(settings.PRIVATE_MEDIA_ROOT) / "cases")
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
 
 
 private_storage = PrivateStorage()

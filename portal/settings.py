@@ -309,6 +309,14 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "standards.tasks.render_missing_pdfs",
         "schedule": 600.0,
     },
+    "communications-start-scheduled": {
+        "task": "portal.communications.tasks.communications_start_due",
+        "schedule": 60.0,
+    },
+    "communications-sweep": {
+        "task": "portal.communications.tasks.deliveries_sweep",
+        "schedule": 120.0,
+    },
     "consultations-notifications": {
         "task": "consultations.tasks.send_due_notifications",
         "schedule": 15 * 60,
@@ -334,6 +342,15 @@ LOGGING = {
 
 # Membership rules that the union sets, not the code.
 PORTAL_UNION_NAME = env("PORTAL_UNION_NAME", "Education Union")
+
+# Member communications (portal/communications/conf.py)
+COMMUNICATIONS_BATCH_SIZE = env_int("COMMUNICATIONS_BATCH_SIZE", 200)
+COMMUNICATIONS_RATE_LIMIT = env_int("COMMUNICATIONS_RATE_LIMIT", 0)  # messages/second; 0 = none
+COMMUNICATIONS_MAX_ATTEMPTS = env_int("COMMUNICATIONS_MAX_ATTEMPTS", 5)
+COMMUNICATIONS_RETRY_BACKOFF = env_int("COMMUNICATIONS_RETRY_BACKOFF", 60)
+COMMUNICATIONS_STALE_AFTER = env_int("COMMUNICATIONS_STALE_AFTER", 300)
+COMMUNICATIONS_HARD_BOUNCE_LIMIT = env_int("COMMUNICATIONS_HARD_BOUNCE_LIMIT", 3)
+COMMUNICATIONS_WEBHOOK_SECRET = env("COMMUNICATIONS_WEBHOOK_SECRET", "")
 
 # PDFs are rendered in a child process with these limits (portal.pdf).
 PDF_TIMEOUT_SECONDS = env_int("PDF_TIMEOUT_SECONDS", 60)

@@ -27,12 +27,7 @@ def raw(sql, *params):
 
 @pytest.fixture
 def case(settings, tmp_path):
-    from django.utils.functional import empty
-
-    from casework.models import private_storage
-
     settings.PRIVATE_MEDIA_ROOT = tmp_path
-    private_storage._wrapped = empty
     member = MembershipFactory().user
     data = b"%PDF-1.4 SECRET-FILE-CONTENT"
     return services.case_submit(

@@ -8,25 +8,26 @@ The contract, which callers rely on:
 - `kind` names a template pair `communications/notifications/<kind>_subject.txt` and
   `<kind>_body.txt` (and optionally `<kind>_body.html`).
 - `context` holds only what may appear in an email: references, titles of public things,
-  links. Never the content of a case or of a message.
-- It is enqueued after the surrounding transaction commits; the email goes out from a
-  Celery task (in-process in the demo).
+  links (`absolute_url(path)`). Never the content of a case or of a message: values must be
+  short single-line strings or numbers, or ValueError is raised. Templates see the context
+  and `user.first_name`, nothing else about the recipient.
+- A delivery record is written in the caller's transaction, and the email goes out from a
+  Celery task after it commits (in-process in the demo), exactly once, through the same
+  sending path as bulk communications.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
-
 from portal.accounts.models import User
 
+from .rendering import absolute_url
 
-def absolute_url(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
+__all__ = ["absolute_url", "notification_send"]
 
 
 def notification_send(*, user: User, kind: str, context: dict[str, Any]) -> None:
-    from .tasks import send_notification
+    from .services import notification_create
 
-    send_notification.delay_on_commit(user.pk, kind, context)
+    notification_create(user=user, kind=kind, context=context)

@@ -1,25 +1,45 @@
+"""Celery tasks: thin, taking ids. Every task may run twice (late acknowledgement and
+re-delivery after a worker is lost): the services they call make that harmless."""
+
 from __future__ import annotations
 
-import contextlib
-
 from celery import shared_task
-from django.core.mail import EmailMultiAlternatives
-from django.template import TemplateDoesNotExist
-from django.template.loader import render_to_string
 
-from portal.accounts.models import User
+from . import sending, services
+
+TASK_OPTIONS = {"acks_late": True, "reject_on_worker_lost": True, "ignore_result": True}
 
 
-@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def send_notification(user_id: int, kind: str, context: dict) -> None:
-    user = User.objects.filter(pk=user_id, is_active=True).first()
-    if user is None:
-        return
-    ctx = {**context, "user": user}
-    base = f"communications/notifications/{kind}"
-    subject = " ".join(render_to_string(f"{base}_subject.txt", ctx).split())
-    body = render_to_string(f"{base}_body.txt", ctx)
-    message = EmailMultiAlternatives(subject=subject, body=body, to=[user.email])
-    with contextlib.suppress(TemplateDoesNotExist):
-        message.attach_alternative(render_to_string(f"{base}_body.html", ctx), "text/html")
-    message.send()
+@shared_task(**TASK_OPTIONS)
+def communication_dispatch(communication_id: int) -> int:
+    return services.communication_dispatch(communication_id=communication_id)
+
+
+@shared_task(bind=True, **TASK_OPTIONS)
+def communication_send_batch(self, communication_id: int) -> dict:
+    outcome = sending.batch_send(communication_id=communication_id, token=self.request.id)
+    return {"sent": outcome.sent, "failed": outcome.failed, "deferred": outcome.deferred}
+
+
+@shared_task(bind=True, **TASK_OPTIONS)
+def delivery_send(self, delivery_id: int) -> dict:
+    outcome = sending.delivery_send(delivery_id=delivery_id, token=self.request.id)
+    return {"sent": outcome.sent, "failed": outcome.failed, "deferred": outcome.deferred}
+
+
+@shared_task(**TASK_OPTIONS)
+def communications_start_due() -> list[int]:
+    """Celery beat, every minute: start scheduled communications whose time has come."""
+    return services.communications_start_due()
+
+
+@shared_task(**TASK_OPTIONS)
+def deliveries_sweep() -> dict:
+    """Celery beat, every few minutes: requeue what dead workers or lost tasks left."""
+    result = services.deliveries_sweep()
+    return {
+        "rows_requeued": result.rows_requeued,
+        "dispatched": result.communications_dispatched,
+        "finished": result.communications_finished,
+        "notifications": result.deliveries_enqueued,
+    }

@@ -13,13 +13,7 @@ from tests.factories import MembershipFactory, region, staff_user
 @pytest.fixture(autouse=True)
 def _private_files(tmp_path, settings):
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
-    from django.utils.functional import empty
-
-    from casework.models import private_storage
-
-    private_storage._wrapped = empty  # the lazy storage picks up the new folder
     yield
-    private_storage._wrapped = empty
     shutil.rmtree(tmp_path / "private", ignore_errors=True)
 
 

@@ -1,0 +1,345 @@
+"""Turning what staff wrote into email: one Markdown source gives a branded HTML part and a
+plain-text part. Personalisation is a fixed set of fields filled in by plain string
+replacement: staff text is never run as a template, so nothing in it can reach data."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass
+from email.header import Header
+from email.utils import formatdate, parseaddr
+from html import escape, unescape
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.core.mail.message import sanitize_address
+from django.template import TemplateDoesNotExist
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+
+from portal.markdown import render_markdown, render_plain
+
+from .models import CONSENT_KINDS, Kind
+from .tokens import unsubscribe_token
+
+FIELDS = ("first_name", "membership_number", "section")
+FIELD_RE = re.compile(r"\{([A-Za-z0-9_]+)\}")
+UNKNOWN_FIELD_ERROR = (
+    "Only {first_name}, {membership_number} and {section} can be filled in for each member. "
+    "Correct or remove: %(fields)s."
+)
+# Filled in by the layout, never by staff text (which may use only FIELDS).
+_LAYOUT_FIELDS = ("unsubscribe_url",)
+_PROTECT = "PQXFIELD{}XQP"
+TEST_PREFIX = "[Test] "
+KIND_REASONS = {
+    Kind.SERVICE: "You are receiving this because it is about your membership.",
+    Kind.CAMPAIGN: "You are receiving this because you chose to hear about our campaigns.",
+    Kind.NEWSLETTER: "You are receiving this because you chose to receive our newsletters.",
+    Kind.JOURNAL: "You are receiving this because you chose to receive the Leadership journal.",
+}
+
+
+def absolute_url(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+# Anything that looks like a field, e.g. {user.email} or {{ first_name }}, must be one.
+_LOOKS_LIKE_FIELD = re.compile(r"\{\s*([A-Za-z_][A-Za-z0-9_.]*)\s*\}")
+
+
+def unknown_fields(text: str) -> list[str]:
+    found = []
+    for match in _LOOKS_LIKE_FIELD.finditer(text or ""):
+        if match.group(0)[1:-1] not in FIELDS and match.group(0) not in found:
+            found.append(match.group(0))
+    return found
+
+
+def _fill(text: str, values: dict[str, str]) -> str:
+    return FIELD_RE.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+
+
+def _protect(text: str) -> str:
+    """Markdown must not see the braces and underscores of the fields."""
+    for i, name in enumerate(FIELDS):
+        text = text.replace("{" + name + "}", _PROTECT.format(i))
+    return text
+
+
+def _restore(text: str) -> str:
+    for i, name in enumerate(FIELDS):
+        text = text.replace(_PROTECT.format(i), "{" + name + "}")
+    return text
+
+
+def _one_line(value: str) -> str:
+    return " ".join(str(value or "").split())
+
+
+def sender_domain() -> str:
+    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    return address.rpartition("@")[2] or "portal.example"
+
+
+def message_id_for(delivery_id: int) -> str:
+    """A Message-ID that names its delivery, with a MAC so that it cannot be made up."""
+    mac = hmac.new(
+        settings.SECRET_KEY.encode(), f"delivery:{delivery_id}".encode(), hashlib.sha256
+    ).hexdigest()[:12]
+    return f"<d{delivery_id}.{mac}@{sender_domain()}>"
+
+
+def delivery_id_from_message_id(message_id: str) -> int | None:
+    match = re.fullmatch(r"<?d(\d{1,18})\.([0-9a-f]{12})@[^>]+>?", (message_id or "").strip())
+    if not match:
+        return None
+    delivery_id = int(match.group(1))
+    expected = message_id_for(delivery_id)
+    return (
+        delivery_id if hmac.compare_digest(expected.strip("<>"), message_id.strip("<> ")) else None
+    )
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """What one email may know about its recipient."""
+
+    delivery_id: int
+    user_id: int
+    email: str
+    first_name: str = ""
+    membership_number: str = ""
+    section: str = ""
+
+    def values(self) -> dict[str, str]:
+        return {
+            "first_name": _one_line(self.first_name) or "member",
+            "membership_number": _one_line(self.membership_number),
+            "section": _one_line(self.section),
+        }
+
+
+def recipient_for(delivery, user=None) -> Recipient:
+    user = user or delivery.user
+    membership = getattr(user, "membership", None)
+    return Recipient(
+        delivery_id=delivery.pk,
+        user_id=user.pk,
+        email=delivery.email,
+        first_name=user.first_name,
+        membership_number=membership.number if membership else "",
+        section=membership.get_section_display() if membership else "",
+    )
+
+
+class Composer:
+    """Renders a communication once; `message_for` fills in each recipient cheaply."""
+
+    def __init__(self, *, kind: str, subject: str, body: str, test: bool = False):
+        self.kind = kind
+        self.subject = (TEST_PREFIX if test else "") + _one_line(subject)
+        protected = _protect(body or "")
+        body_html = _restore(str(render_markdown(protected)))
+        body_text = _restore(unescape(render_plain(protected)))  # plain text, not HTML
+        self.unsubscribes = kind in CONSENT_KINDS
+        context = {
+            "subject": self.subject,
+            "body_html": mark_safe(body_html),  # noqa: S308  # nosec B308 B703 - sanitised
+            "body_text": body_text,
+            "reason": KIND_REASONS.get(kind, ""),
+            "unsubscribe_url": "{unsubscribe_url}" if self.unsubscribes else "",
+            "kind_label": Kind(kind).label.lower(),
+            "preferences_url": absolute_url(reverse("accounts:preferences")),
+            "site_url": absolute_url("/"),
+            "union_name": settings.PORTAL_UNION_NAME,
+            "test": test,
+        }
+        self.html = render_to_string("communications/email/message.html", context)
+        self.text = render_to_string("communications/email/message.txt", context)
+        self.from_email = settings.DEFAULT_FROM_EMAIL
+        self.list_id = (
+            f'"{settings.PORTAL_UNION_NAME} {Kind(kind).label.lower()}" <{kind}.{sender_domain()}>'
+        )
+
+        self._prototype = self._build_prototype()
+
+    # -- fast path: the MIME bytes are generated once, then filled in for each recipient --
+
+    def _fixed_headers(self) -> dict[str, str]:
+        if not self.unsubscribes:
+            return {}
+        return {"List-Unsubscribe-Post": "List-Unsubscribe=One-Click", "List-Id": self.list_id}
+
+    def _build_prototype(self) -> tuple[bytes, bytes] | None:
+        names = [*FIELDS, "unsubscribe_url"]
+        text = _fill(self.text, {n: _MARK.format(part="T", name=n) for n in names})
+        html = _fill(self.html, {n: _MARK.format(part="H", name=n) for n in names})
+        proto = EmailMultiAlternatives(
+            subject="-",
+            body=text,
+            from_email=self.from_email,
+            to=["prototype@example.invalid"],
+            headers=self._fixed_headers(),
+        )
+        proto.attach_alternative(html, "text/html")
+        head, _, body = proto.message().as_bytes(linesep="\r\n").partition(b"\r\n\r\n")
+        lowered = body.lower()
+        expected = len(_MARK_RE.findall(text.encode())) + len(_MARK_RE.findall(html.encode()))
+        if (
+            b"quoted-printable" in lowered
+            or b"base64" in lowered
+            or len(_MARK_RE.findall(body)) != expected
+        ):
+            return None  # long lines were encoded: every message is built in full instead
+        kept, skipping = [], False
+        for line in head.split(b"\r\n"):
+            if line[:1] not in (b" ", b"\t"):
+                skipping = line.split(b":", 1)[0].strip().lower() in _PER_MESSAGE_HEADERS
+            if not skipping:
+                kept.append(line)
+        return b"\r\n".join(kept), body
+
+    def _prepared(self, *, to: str, subject: str, headers: dict, values: dict) -> bytes:
+        head, body = self._prototype
+        html_values = {name: escape(value) for name, value in values.items()}
+
+        def fill(match):
+            chosen = html_values if match.group(1) == b"H" else values
+            return chosen.get(match.group(2).decode(), "").encode()
+
+        body = _MARK_RE.sub(fill, body)
+        if not all(value.isascii() for value in values.values()):
+            body = body.replace(
+                b"Content-Transfer-Encoding: 7bit", b"Content-Transfer-Encoding: 8bit"
+            )
+        lines = [
+            head,
+            _header("Subject", subject),
+            _header("To", to if to.isascii() else sanitize_address(to, "utf-8")),
+            _header("Date", formatdate(localtime=settings.EMAIL_USE_LOCALTIME)),
+        ]
+        lines += [_header(name, value) for name, value in headers.items()]
+        return b"\r\n".join(lines) + b"\r\n\r\n" + body
+
+    def message_for(self, recipient: Recipient, connection=None) -> EmailMultiAlternatives:
+        values = recipient.values()
+        headers = {"Message-ID": message_id_for(recipient.delivery_id)}
+        if self.unsubscribes:
+            url = absolute_url(
+                reverse(
+                    "communications:unsubscribe",
+                    args=[unsubscribe_token(user_id=recipient.user_id, kind=self.kind)],
+                )
+            )
+            values["unsubscribe_url"] = url
+            headers["List-Unsubscribe"] = f"<{url}>"
+            headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+            headers["List-Id"] = self.list_id
+        html_values = {name: escape(value) for name, value in values.items()}
+        subject = _one_line(_fill(self.subject, values))
+        message = PersonalisedEmail(
+            subject=subject,
+            body=_fill(self.text, values),
+            from_email=self.from_email,
+            to=[recipient.email],
+            headers=headers,
+            connection=connection,
+        )
+        message.attach_alternative(_fill(self.html, html_values), "text/html")
+        if self._prototype is not None:
+            per_message = {
+                name: value
+                for name, value in headers.items()
+                if name.lower().encode() in _PER_MESSAGE_HEADERS
+            }
+            message.prepared = self._prepared(
+                to=recipient.email, subject=subject, headers=per_message, values=values
+            )
+        return message
+
+
+_MARK = "ZZQ{part}{name}QZZ"
+_MARK_RE = re.compile(rb"ZZQ([TH])([a-z_]+)QZZ")
+_PER_MESSAGE_HEADERS = {b"subject", b"to", b"message-id", b"list-unsubscribe", b"date"}
+
+
+def _header(name: str, value: str) -> bytes:
+    if value.isascii() and len(value) < 900:
+        return f"{name}: {value}".encode()
+    return (
+        f"{name}: ".encode()
+        + Header(value, "utf-8", header_name=name).encode(linesep="\r\n").encode()
+    )
+
+
+class PreparedMessage:
+    """What `EmailMessage.message()` gives a backend, already in bytes."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+
+    def as_bytes(self, unixfrom=False, linesep="\n") -> bytes:
+        return self.data if linesep == "\r\n" else self.data.replace(b"\r\n", linesep.encode())
+
+    def as_string(self, unixfrom=False, linesep="\n") -> str:
+        return self.as_bytes(linesep=linesep).decode("utf-8", "replace")
+
+    def get_charset(self):
+        return None
+
+
+class PersonalisedEmail(EmailMultiAlternatives):
+    """An ordinary EmailMultiAlternatives (subject, body, HTML alternative, headers: any
+    backend, e.g. django-anymail's, reads those), which also carries its MIME bytes filled in
+    from the communication's prototype, so that SMTP sending skips building MIME per
+    recipient."""
+
+    prepared: bytes | None = None
+
+    def message(self, *args, **kwargs):
+        if self.prepared is None:
+            return super().message(*args, **kwargs)
+        return PreparedMessage(self.prepared)
+
+
+class NotificationRecipient:
+    """The only thing about the recipient that a notification template can reach."""
+
+    def __init__(self, first_name: str):
+        self.first_name = first_name or "member"
+
+    def get_short_name(self) -> str:
+        return self.first_name
+
+    def __str__(self) -> str:
+        return self.first_name
+
+
+def notification_message(delivery, connection=None) -> EmailMultiAlternatives:
+    """A notification from its templates. Templates see the context given by the caller
+    (references and links only) and the recipient's first name, nothing else."""
+    context: dict[str, Any] = {
+        **(delivery.context or {}),
+        "user": NotificationRecipient(delivery.user.first_name),
+        "union_name": settings.PORTAL_UNION_NAME,
+        "site_url": absolute_url("/"),
+    }
+    base = f"communications/notifications/{delivery.notification}"
+    subject = _one_line(render_to_string(f"{base}_subject.txt", context))
+    body = render_to_string(f"{base}_body.txt", context)
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=body,
+        to=[delivery.email],
+        headers={"Message-ID": message_id_for(delivery.pk)},
+        connection=connection,
+    )
+    with contextlib.suppress(TemplateDoesNotExist):
+        message.attach_alternative(render_to_string(f"{base}_body.html", context), "text/html")
+    return message

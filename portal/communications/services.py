@@ -1,0 +1,536 @@
+"""Writes: composing, approving, sending, pausing; notifications; bounces; unsubscribing.
+The admin, the views and the Celery tasks all come through here."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from portal.accounts.choices import Channel, CommunicationKind
+from portal.accounts.models import User
+from portal.accounts.services import consent_withdraw
+
+from . import conf
+from .models import (
+    CONSENT_KINDS,
+    IN_FLIGHT,
+    UNFINISHED,
+    AddressEvent,
+    AddressStatus,
+    Communication,
+    Delivery,
+    DeliveryStatus,
+    Feedback,
+    Kind,
+    Status,
+)
+from .rendering import UNKNOWN_FIELD_ERROR, delivery_id_from_message_id, unknown_fields
+from .selectors import audience_count, audience_for
+from .sending import CANCELLED, communication_finish_if_done, token_is_live
+from .tokens import InvalidToken, unsubscribe_token_read
+
+NOT_EDITABLE = "Only a draft can be changed. Return it to draft first."
+NOT_A_DRAFT = "Only a draft can be submitted for approval."
+NOT_AWAITING_APPROVAL = "Only a communication awaiting approval can be approved."
+SELF_APPROVAL = (
+    "You cannot approve a communication you composed: ask another communications officer."
+)
+NO_APPROVE_PERMISSION = "You do not have permission to approve communications."
+NO_SEND_PERMISSION = "You do not have permission to send communications."
+NOT_APPROVED = "Only an approved communication can be sent or scheduled."
+NOT_SCHEDULED = "This communication is not scheduled."
+SCHEDULE_IN_PAST = "Choose a time in the future."
+CANNOT_RETURN_TO_DRAFT = "A communication that has started sending cannot go back to draft."
+NOT_SENDING = "Only a communication that is sending can be paused."
+NOT_PAUSED = "Only a paused communication can be resumed."
+CANNOT_CANCEL = "A communication that has been sent cannot be cancelled."
+EMPTY_AUDIENCE = "This communication reaches no one: change its audience before sending."
+NO_EMAIL = "Your account has no email address to send a test to."
+NOTIFICATION_KIND_INVALID = "A notification kind is lower-case letters, digits and underscores."
+NOTIFICATION_CONTEXT_REFUSED = (
+    "A notification's context may hold only short, single-line references and links, never "
+    "the content of a case or a message: %(key)s is refused."
+)
+UNKNOWN_EVENT = "Unknown event: expected hard_bounce, soft_bounce or complaint."
+
+MAX_CONTEXT_VALUE = 300
+
+
+class CommunicationError(Exception):
+    """A rule was broken; the message is one of the constants above, shown to staff."""
+
+
+def _locked(communication: Communication) -> Communication:
+    return Communication.objects.select_for_update().get(pk=communication.pk)
+
+
+def _check_fields(communication: Communication) -> None:
+    bad = unknown_fields(communication.subject) + unknown_fields(communication.body)
+    if bad:
+        raise CommunicationError(UNKNOWN_FIELD_ERROR % {"fields": ", ".join(dict.fromkeys(bad))})
+
+
+def _require(user: User, perm: str, message: str) -> None:
+    if not user.has_perm(f"communications.{perm}"):
+        raise CommunicationError(message)
+
+
+# -- composing and approval ------------------------------------------------------------------
+
+
+@transaction.atomic
+def communication_save(*, communication: Communication, by: User) -> Communication:
+    """Create or change a draft (the admin's save_model)."""
+    if communication.pk:
+        current = _locked(communication)
+        if current.status != Status.DRAFT:
+            raise CommunicationError(NOT_EDITABLE)
+        communication.status = Status.DRAFT
+    else:
+        communication.created_by = by
+        communication.status = Status.DRAFT
+    _check_fields(communication)
+    communication.save()
+    return communication
+
+
+@transaction.atomic
+def communication_submit(*, communication: Communication, by: User) -> Communication:
+    c = _locked(communication)
+    if c.status != Status.DRAFT:
+        raise CommunicationError(NOT_A_DRAFT)
+    _check_fields(c)
+    c.status, c.submitted_at = Status.AWAITING_APPROVAL, timezone.now()
+    c.save(update_fields=["status", "submitted_at", "updated_at"])
+    _ask_for_approval(c, by)
+    return c
+
+
+def _ask_for_approval(c: Communication, by: User) -> None:
+    """Tell the other communications officers that something waits for their approval."""
+    from django.contrib.auth.models import Permission
+    from django.urls import reverse
+
+    from .rendering import absolute_url
+
+    perm = Permission.objects.get(
+        content_type__app_label="communications", codename="approve_communication"
+    )
+    approvers = (
+        User.objects.filter(is_active=True, is_staff=True)
+        .filter(Q(groups__permissions=perm) | Q(user_permissions=perm))
+        .exclude(pk=by.pk)
+        .distinct()
+    )
+    url = absolute_url(reverse("admin:communications_communication_change", args=[c.pk]))
+    for approver in approvers:
+        notification_create(
+            user=approver,
+            kind="communication_approval_requested",
+            context={"kind": Kind(c.kind).label, "author": by.get_full_name(), "url": url},
+        )
+
+
+@transaction.atomic
+def communication_approve(*, communication: Communication, by: User) -> Communication:
+    c = _locked(communication)
+    _require(by, "approve_communication", NO_APPROVE_PERMISSION)
+    if c.status != Status.AWAITING_APPROVAL:
+        raise CommunicationError(NOT_AWAITING_APPROVAL)
+    if c.created_by_id == by.pk:
+        raise CommunicationError(SELF_APPROVAL)
+    c.status, c.approved_by, c.approved_at = Status.APPROVED, by, timezone.now()
+    c.save(update_fields=["status", "approved_by", "approved_at", "updated_at"])
+    return c
+
+
+@transaction.atomic
+def communication_return_to_draft(*, communication: Communication, by: User) -> Communication:
+    """Back to draft for changes; any approval is withdrawn and must be given again."""
+    c = _locked(communication)
+    if c.status not in {Status.AWAITING_APPROVAL, Status.APPROVED, Status.SCHEDULED}:
+        raise CommunicationError(CANNOT_RETURN_TO_DRAFT)
+    c.status = Status.DRAFT
+    c.approved_by = c.approved_at = c.submitted_at = c.scheduled_for = None
+    c.save(
+        update_fields=[
+            "status",
+            "approved_by",
+            "approved_at",
+            "submitted_at",
+            "scheduled_for",
+            "updated_at",
+        ]
+    )
+    return c
+
+
+@transaction.atomic
+def communication_send_test(*, communication: Communication, user: User) -> Delivery:
+    """Send the message as it stands to the person asking, marked as a test."""
+    from .tasks import delivery_send
+
+    _check_fields(communication)
+    if not user.email:
+        raise CommunicationError(NO_EMAIL)
+    delivery = Delivery.objects.create(
+        communication=communication,
+        user=user,
+        email=user.email,
+        kind=communication.kind,
+        is_test=True,
+    )
+    delivery_send.delay_on_commit(delivery.pk)
+    return delivery
+
+
+# -- sending ---------------------------------------------------------------------------------
+
+
+def _freeze_recipients(communication: Communication, now: datetime) -> int:
+    """One delivery row per member of the audience as it is now, inserted in one statement."""
+    users = audience_for(communication).order_by("id").values_list("id", "email")
+    select_sql, params = users.query.sql_with_params()
+    qn = connection.ops.quote_name
+    columns = [
+        "communication_id",
+        "user_id",
+        "email",
+        "kind",
+        "notification",
+        "is_test",
+        "status",
+        "attempts",
+        "claim_token",
+        "error",
+        "feedback",
+        "created_at",
+    ]
+    # Names are quoted by the backend; every value is a parameter.
+    sql = (
+        f"INSERT INTO {qn(Delivery._meta.db_table)} ({', '.join(qn(c) for c in columns)}) "  # noqa: S608  # nosec B608
+        f"SELECT %s, a.{qn('id')}, a.{qn('email')}, %s, %s, %s, %s, 0, %s, %s, %s, %s "
+        f"FROM ({select_sql}) a"
+    )
+    values = [communication.pk, communication.kind, "", False, DeliveryStatus.QUEUED, "", "", ""]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*values, now, *params])
+    return Delivery.objects.filter(communication=communication, is_test=False).count()
+
+
+def communication_start(
+    *, communication: Communication, by: User | None = None, now: datetime | None = None
+) -> Communication:
+    """Fix the recipient list and start sending (now, or when its scheduled time comes)."""
+    from .tasks import communication_dispatch
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        c = _locked(communication)
+        if by is not None:
+            _require(by, "send_communication", NO_SEND_PERMISSION)
+        if c.status not in {Status.APPROVED, Status.SCHEDULED} or not c.approved_by_id:
+            raise CommunicationError(NOT_APPROVED)
+        if by is not None and audience_count(c) == 0:
+            raise CommunicationError(EMPTY_AUDIENCE)
+        c.recipient_count = _freeze_recipients(c, now)
+        c.status, c.started_at, c.started_by = Status.SENDING, now, by
+        c.save(
+            update_fields=["status", "started_at", "started_by", "recipient_count", "updated_at"]
+        )
+        if c.recipient_count:
+            communication_dispatch.delay_on_commit(c.pk)
+        else:
+            c.status, c.finished_at = Status.SENT, now
+            c.save(update_fields=["status", "finished_at"])
+    return c
+
+
+@transaction.atomic
+def communication_schedule(
+    *, communication: Communication, by: User, when: datetime
+) -> Communication:
+    c = _locked(communication)
+    _require(by, "send_communication", NO_SEND_PERMISSION)
+    if c.status not in {Status.APPROVED, Status.SCHEDULED}:
+        raise CommunicationError(NOT_APPROVED)
+    if when <= timezone.now():
+        raise CommunicationError(SCHEDULE_IN_PAST)
+    c.status, c.scheduled_for = Status.SCHEDULED, when
+    c.save(update_fields=["status", "scheduled_for", "updated_at"])
+    return c
+
+
+@transaction.atomic
+def communication_unschedule(*, communication: Communication, by: User) -> Communication:
+    c = _locked(communication)
+    _require(by, "send_communication", NO_SEND_PERMISSION)
+    if c.status != Status.SCHEDULED:
+        raise CommunicationError(NOT_SCHEDULED)
+    c.status, c.scheduled_for = Status.APPROVED, None
+    c.save(update_fields=["status", "scheduled_for", "updated_at"])
+    return c
+
+
+@transaction.atomic
+def communication_pause(*, communication: Communication, by: User) -> Communication:
+    """Stop handing out recipients; batches under way stop within a few messages."""
+    c = _locked(communication)
+    _require(by, "send_communication", NO_SEND_PERMISSION)
+    if c.status != Status.SENDING:
+        raise CommunicationError(NOT_SENDING)
+    c.status = Status.PAUSED
+    c.save(update_fields=["status", "updated_at"])
+    return c
+
+
+@transaction.atomic
+def communication_resume(*, communication: Communication, by: User) -> Communication:
+    from .tasks import communication_dispatch
+
+    c = _locked(communication)
+    _require(by, "send_communication", NO_SEND_PERMISSION)
+    if c.status != Status.PAUSED:
+        raise CommunicationError(NOT_PAUSED)
+    c.status = Status.SENDING
+    c.save(update_fields=["status", "updated_at"])
+    communication_dispatch.delay_on_commit(c.pk)
+    return c
+
+
+@transaction.atomic
+def communication_cancel(*, communication: Communication, by: User) -> Communication:
+    """Before sending, or while paused: whoever has not been sent to yet never will be."""
+    c = _locked(communication)
+    if c.status in {Status.SENT, Status.CANCELLED}:
+        raise CommunicationError(CANNOT_CANCEL)
+    if c.status in {Status.SENDING, Status.PAUSED, Status.SCHEDULED, Status.APPROVED}:
+        _require(by, "send_communication", NO_SEND_PERMISSION)
+    if c.status == Status.SENDING:
+        raise CommunicationError("Pause the sending first, then cancel it.")
+    now = timezone.now()
+    # Rows a worker still holds are its to finish or give back (then they are cancelled too).
+    Delivery.objects.filter(communication=c, is_test=False, status=DeliveryStatus.QUEUED).update(
+        status=DeliveryStatus.CANCELLED, error=CANCELLED
+    )
+    c.status = Status.CANCELLED
+    c.finished_at = now if c.started_at else None
+    c.save(update_fields=["status", "finished_at", "updated_at"])
+    return c
+
+
+def communication_dispatch(*, communication_id: int) -> int:
+    """Enqueue one batch task per batch of queued recipients (the dispatch task's body)."""
+    from .tasks import communication_send_batch
+
+    c = Communication.objects.filter(pk=communication_id).first()
+    if c is None or c.status != Status.SENDING:
+        return 0
+    queued = Delivery.objects.filter(
+        communication=c, is_test=False, status=DeliveryStatus.QUEUED
+    ).count()
+    Communication.objects.filter(pk=c.pk).update(dispatched_at=timezone.now())
+    batches = math.ceil(queued / conf.batch_size())
+    for _ in range(batches):
+        communication_send_batch.delay(c.pk)
+    if not batches:
+        communication_finish_if_done(communication_id=c.pk)
+    return batches
+
+
+def communications_start_due(*, now: datetime | None = None) -> list[int]:
+    """Start every scheduled communication whose time has come (run by Celery beat)."""
+    now = now or timezone.now()
+    started = []
+    due = Communication.objects.filter(status=Status.SCHEDULED, scheduled_for__lte=now)
+    for c in due.order_by("scheduled_for"):
+        try:
+            communication_start(communication=c, now=now)
+        except CommunicationError:
+            continue  # changed meanwhile (returned to draft, cancelled)
+        started.append(c.pk)
+    return started
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    rows_requeued: int
+    communications_dispatched: list[int]
+    communications_finished: list[int]
+    deliveries_enqueued: int
+
+
+def deliveries_sweep(*, now: datetime | None = None, stale_after: int | None = None) -> SweepResult:
+    """Put right what a dead worker or a lost task left (run by Celery beat).
+
+    Rows held by a worker that is no longer there go back to the queue; a send whose tasks
+    are gone is dispatched again; notifications whose task never ran are enqueued again.
+    Work that is alive is left alone.
+    """
+    from .tasks import communication_dispatch as dispatch_task
+    from .tasks import delivery_send
+
+    now = now or timezone.now()
+    stale = now - timedelta(seconds=conf.stale_after() if stale_after is None else stale_after)
+    requeued = 0
+    tokens = (
+        Delivery.objects.filter(status__in=IN_FLIGHT, claimed_at__lte=stale)
+        .values_list("claim_token", flat=True)
+        .distinct()
+    )
+    for token in list(tokens[:1000]):
+        if token and token_is_live(token):
+            continue
+        requeued += Delivery.objects.filter(
+            claim_token=token, status__in=IN_FLIGHT, claimed_at__lte=stale
+        ).update(status=DeliveryStatus.QUEUED, claim_token="", claimed_at=None)  # nosec B106
+
+    dispatched, finished = [], []
+    for c in Communication.objects.filter(status=Status.SENDING).order_by("pk"):
+        rows = Delivery.objects.filter(communication=c, is_test=False)
+        if not rows.filter(status__in=UNFINISHED).exists():
+            if communication_finish_if_done(communication_id=c.pk):
+                finished.append(c.pk)
+            continue
+        if c.dispatched_at and c.dispatched_at > stale:
+            continue
+        if rows.filter(status__in=IN_FLIGHT).exists():
+            continue
+        due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+        if rows.filter(status=DeliveryStatus.QUEUED).filter(due).exists():
+            dispatch_task.delay(c.pk)
+            dispatched.append(c.pk)
+
+    single = Delivery.objects.filter(status=DeliveryStatus.QUEUED).filter(
+        Q(communication__isnull=True) | Q(is_test=True)
+    )
+    waiting = single.filter(
+        Q(next_attempt_at__isnull=True, created_at__lte=stale) | Q(next_attempt_at__lte=stale)
+    )
+    enqueued = 0
+    for pk in waiting.values_list("pk", flat=True)[:5000]:
+        delivery_send.delay(pk)
+        enqueued += 1
+    return SweepResult(requeued, dispatched, finished, enqueued)
+
+
+# -- notifications ---------------------------------------------------------------------------
+
+
+_KIND_RE = re.compile(r"[a-z][a-z0-9_]{0,59}")
+_KEY_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,39}")
+
+
+def _check_context(context: dict) -> None:
+    if not isinstance(context, dict) or len(context) > 20:
+        raise ValueError(NOTIFICATION_CONTEXT_REFUSED % {"key": "the context"})
+    for key, value in context.items():
+        if not isinstance(key, str) or not _KEY_RE.fullmatch(key) or key == "user":
+            raise ValueError(NOTIFICATION_CONTEXT_REFUSED % {"key": repr(key)})
+        if value is None or isinstance(value, bool | int | float):
+            continue
+        if (
+            not isinstance(value, str)
+            or len(value) > MAX_CONTEXT_VALUE
+            or "\n" in value
+            or "\r" in value
+        ):
+            raise ValueError(NOTIFICATION_CONTEXT_REFUSED % {"key": repr(key)})
+
+
+def notification_create(*, user: User, kind: str, context: dict) -> Delivery | None:
+    """Record a notification to one person and send it once the caller's transaction
+    commits. Inactive accounts get nothing."""
+    from .tasks import delivery_send
+
+    if not isinstance(kind, str) or not _KIND_RE.fullmatch(kind):
+        raise ValueError(NOTIFICATION_KIND_INVALID)
+    _check_context(context)
+    if not user.is_active or not user.email:
+        return None
+    delivery = Delivery.objects.create(
+        user=user,
+        email=user.email,
+        kind=Kind.SERVICE,
+        notification=kind,
+        context=dict(context),
+    )
+    delivery_send.delay_on_commit(delivery.pk)
+    return delivery
+
+
+# -- what comes back: bounces, complaints, unsubscribes ---------------------------------------
+
+
+@transaction.atomic
+def address_feedback_record(
+    *, email: str, event: str, reason: str = "", message_id: str = ""
+) -> AddressStatus:
+    """A bounce or complaint about an address. Repeated hard bounces, or a complaint, stop
+    campaigns, newsletters and journals to it; a complaint also withdraws that consent."""
+    if event not in Feedback.values:
+        raise ValueError(UNKNOWN_EVENT)
+    email = email.strip().lower()
+    now = timezone.now()
+    status, _ = AddressStatus.objects.select_for_update().get_or_create(email=email)
+    delivery = None
+    delivery_id = delivery_id_from_message_id(message_id) if message_id else None
+    if delivery_id:
+        delivery = (
+            Delivery.objects.select_related("user").filter(pk=delivery_id, email=email).first()
+        )
+    AddressEvent.objects.create(
+        email=email, event=event, reason=reason[:500], delivery=delivery, at=now
+    )
+    if event == Feedback.HARD_BOUNCE:
+        status.hard_bounces += 1
+    elif event == Feedback.SOFT_BOUNCE:
+        status.soft_bounces += 1
+    else:
+        status.complaints += 1
+    status.suppressed = status.hard_bounces >= conf.hard_bounce_limit() or status.complaints > 0
+    status.last_event_at, status.last_reason = now, reason[:500]
+    status.save()
+    if delivery is not None:
+        Delivery.objects.filter(pk=delivery.pk).update(feedback=event, feedback_at=now)
+        if event == Feedback.COMPLAINT and delivery.kind in CONSENT_KINDS:
+            consent_withdraw(
+                user=delivery.user, kind=delivery.kind, channel=Channel.EMAIL, source="complaint"
+            )
+    return status
+
+
+@dataclass(frozen=True)
+class Unsubscribe:
+    user: User
+    kind: str
+    changed: bool = False
+
+    @property
+    def kind_label(self) -> str:
+        return CommunicationKind(self.kind).label
+
+
+def unsubscribe_check(*, token: str) -> Unsubscribe:
+    """Who and what a token is for; InvalidToken if it is forged, changed or stale."""
+    target = unsubscribe_token_read(token)
+    user = User.objects.filter(pk=target.user_id, is_active=True).first()
+    if user is None:
+        raise InvalidToken
+    return Unsubscribe(user=user, kind=target.kind)
+
+
+def unsubscribe(*, token: str) -> Unsubscribe:
+    """One-click unsubscribe from one kind by email, without logging in. A second use of
+    the same token changes nothing."""
+    found = unsubscribe_check(token=token)
+    changed = consent_withdraw(
+        user=found.user, kind=found.kind, channel=Channel.EMAIL, source="unsubscribe"
+    )
+    return Unsubscribe(user=found.user, kind=found.kind, changed=changed)

@@ -1,0 +1,102 @@
+"""Every page each journey checks, by journey. test_zz_page_checks.py makes one check per
+page (and mode) from this list, so that a single known problem can be marked as an expected
+failure; `check_page` refuses a page that is not declared here.
+
+Names starting with "admin-" are Django admin pages: what axe and the Nu checker find there
+is Django's own markup and is reported (terminal summary, test-artifacts/browser-report.json),
+not failed.
+"""
+
+# journey -> (modes it runs in, pages in the order it visits them)
+JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    # 1, 8 and 9: join, verify, log in, dashboard (mouse, keyboard only, phone).
+    "j1-join": (
+        ("mouse", "keyboard", "phone"),
+        (
+            "home",
+            "join",
+            "join-errors",
+            "join-confirm",
+            "check-email",
+            "confirm-email",
+            "login",
+            "dashboard",
+        ),
+    ),
+    # 2: a member sets up TOTP, logs out and in again with a code.
+    "j2-mfa": (
+        ("mouse",),
+        (
+            "login",
+            "dashboard",
+            "security",
+            "reauthenticate",
+            "totp-activate",
+            "totp-activated",
+            "again-login",
+            "again-login-code",
+            "again-dashboard",
+        ),
+    ),
+    # 2: a member resets a forgotten password from the email the portal sends.
+    "j2-reset": (
+        ("mouse",),
+        (
+            "login",
+            "reset",
+            "reset-sent",
+            "reset-key",
+            "reset-done",
+            "new-login",
+            "dashboard",
+        ),
+    ),
+    # 3, 8 and 9: a member asks for help with a file; an officer of the region finds it in
+    # the admin queue and replies; the member answers; the officer closes it with an outcome.
+    "j3-case": (
+        ("mouse", "keyboard", "phone"),
+        (
+            "member-login",
+            "member-dashboard",
+            "cases-empty",
+            "ask",
+            "ask-errors",
+            "ask-sent",
+            "case-new",
+            "officer-login",
+            "officer-login-code",
+            "admin-index",
+            "admin-queue",
+            "admin-queue-unassigned",
+            "admin-search",
+            "admin-case",
+            "admin-case-replied",
+            "cases-waiting",
+            "case-with-reply",
+            "case-answered",
+            "admin-case-answered",
+            "admin-case-closed",
+            "case-closed",
+        ),
+    ),
+    # 4: a caseworker of another region tries every route a browser offers to a case.
+    "j4-other-region": (
+        ("mouse",),
+        (
+            "officer-login",
+            "officer-login-code",
+            "admin-index",
+            "admin-queue",
+            "admin-search-own-region",
+            "admin-search",
+            "case-url-404",
+            "case-history-404",
+            "case-bundle-404",
+            "case-file-404",
+            "member-case-404",
+            "member-file-404",
+        ),
+    ),
+}
+
+PAGES = {name: pages for name, (_modes, pages) in JOURNEYS.items()}
