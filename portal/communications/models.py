@@ -122,6 +122,9 @@ class DeliveryStatus(models.TextChoices):
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed"
     CANCELLED = "cancelled", "Cancelled"
+    # The worker stopped while this one was being handed to the mail server: it may or may
+    # not have gone. Never sent again automatically; staff review it.
+    UNCERTAIN = "uncertain", "Check: worker stopped while sending"
 
 
 # Rows a worker holds: claimed for its batch, not yet sent.

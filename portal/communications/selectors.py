@@ -73,10 +73,11 @@ class Progress:
     sent: int
     failed: int
     cancelled: int
+    uncertain: int = 0
 
     @property
     def done(self) -> int:
-        return self.sent + self.failed + self.cancelled
+        return self.sent + self.failed + self.cancelled + self.uncertain
 
     @property
     def waiting(self) -> int:
@@ -101,6 +102,7 @@ def progress_for(communication: Communication) -> Progress:
         sent=counts.get(DeliveryStatus.SENT, 0),
         failed=counts.get(DeliveryStatus.FAILED, 0),
         cancelled=counts.get(DeliveryStatus.CANCELLED, 0),
+        uncertain=counts.get(DeliveryStatus.UNCERTAIN, 0),
     )
 
 

@@ -258,7 +258,10 @@ def claim_batch(*, communication_id: int, token: str, limit: int) -> list[int]:
         .values_list("pk", flat=True)
     )
     if own:
-        return own
+        # Rows are sent in order and each is marked right after the server takes it, so
+        # only the first unmarked row can have been handed over when the worker died.
+        flag_uncertain(own[0], token)
+        return own[1:]
     with transaction.atomic():
         pks = list(
             Delivery.objects.select_for_update(skip_locked=True)
@@ -275,6 +278,14 @@ def claim_batch(*, communication_id: int, token: str, limit: int) -> list[int]:
                 attempts=F("attempts") + 1,
             )
     return pks
+
+
+def flag_uncertain(pk: int, token: str) -> int:
+    """Set aside the one row a dead worker may have sent, for review rather than resending."""
+    return _mine(pk, token).update(
+        status=DeliveryStatus.UNCERTAIN,
+        error="The worker stopped while sending this message: it may have been delivered.",
+    )
 
 
 def claim_one(*, delivery_id: int, token: str) -> bool:

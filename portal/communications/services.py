@@ -32,7 +32,7 @@ from .models import (
 )
 from .rendering import UNKNOWN_FIELD_ERROR, delivery_id_from_message_id, unknown_fields
 from .selectors import audience_count, audience_for
-from .sending import CANCELLED, communication_finish_if_done, token_is_live
+from .sending import CANCELLED, communication_finish_if_done, flag_uncertain, token_is_live
 from .tokens import InvalidToken, unsubscribe_token_read
 
 NOT_EDITABLE = "Only a draft can be changed. Return it to draft first."
@@ -387,9 +387,13 @@ def deliveries_sweep(*, now: datetime | None = None, stale_after: int | None = N
     for token in list(tokens[:1000]):
         if token and token_is_live(token):
             continue
-        requeued += Delivery.objects.filter(
+        held = Delivery.objects.filter(
             claim_token=token, status__in=IN_FLIGHT, claimed_at__lte=stale
-        ).update(status=DeliveryStatus.QUEUED, claim_token="", claimed_at=None)  # nosec B106
+        ).order_by("pk")
+        first = held.values_list("pk", flat=True).first()
+        if first is not None and token:
+            flag_uncertain(first, token)  # the one that may have gone: for review
+        requeued += held.update(status=DeliveryStatus.QUEUED, claim_token="", claimed_at=None)  # nosec B106
 
     dispatched, finished = [], []
     for c in Communication.objects.filter(status=Status.SENDING).order_by("pk"):

@@ -20,6 +20,12 @@ from .helpers import CAMPAIGN, NEWSLETTER, approve, compose, member, members, of
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
+def services_progress(communication):
+    from portal.communications.selectors import progress_for
+
+    return progress_for(communication)
+
+
 def finished(communication, timeout=60):
     def done():
         c = Communication.objects.get(pk=communication.pk)
@@ -38,10 +44,21 @@ def of(communication, smtp) -> Counter:
     return received
 
 
-def exactly_once(smtp, people, communication):
+def exactly_once(smtp, people, communication, *, uncertain_at_most=0):
+    """Everyone got exactly one, except the rows a killed worker may have been handing over:
+    at most one per worker process, set aside for review and never sent again."""
     received = of(communication, smtp)
-    assert {u.email for u in people} == set(received), "someone got nothing, or a stranger did"
-    assert set(received.values()) == {1}, f"duplicates: {received.most_common(3)}"
+    flagged = set(
+        Delivery.objects.filter(
+            communication=communication, status=DeliveryStatus.UNCERTAIN
+        ).values_list("email", flat=True)
+    )
+    assert len(flagged) <= uncertain_at_most, f"too many set aside: {flagged}"
+    everyone = {u.email for u in people}
+    assert everyone - flagged <= set(received), "someone got nothing"
+    assert set(received) <= everyone, "a stranger got it"
+    assert set(received.values()) <= {1}, f"duplicates: {received.most_common(3)}"
+    return flagged
 
 
 def test_a_newsletter_goes_to_each_recipient_once_with_unsubscribe_headers(worker_factory, smtp):
@@ -127,7 +144,10 @@ def test_a_worker_killed_mid_batch_loses_nobody_and_sends_nobody_twice(worker_fa
     # A new worker picks up the unacknowledged batch (late acknowledgement) and goes on.
     worker_factory(COMMUNICATIONS_BATCH_SIZE=20)
     finished(newsletter)
-    exactly_once(smtp, readers, newsletter)
+    flagged = exactly_once(smtp, readers, newsletter, uncertain_at_most=1)
+    assert len(flagged) == 1, "the message being handed over when the worker died"
+    progress = services_progress(newsletter)
+    assert progress.uncertain == 1 and progress.sent == 59
 
 
 def test_the_sweep_recovers_a_send_whose_tasks_were_lost(worker_factory, smtp, broker):
@@ -147,7 +167,7 @@ def test_the_sweep_recovers_a_send_whose_tasks_were_lost(worker_factory, smtp, b
     result = services.deliveries_sweep(stale_after=0)
     assert result.rows_requeued > 0 and result.communications_dispatched == [newsletter.pk]
     finished(newsletter)
-    exactly_once(smtp, readers, newsletter)
+    assert len(exactly_once(smtp, readers, newsletter, uncertain_at_most=1)) == 1
 
 
 def test_temporary_failures_are_retried_and_permanent_ones_recorded(worker_factory, smtp):
