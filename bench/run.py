@@ -1,0 +1,1127 @@
+#!/usr/bin/env python
+"""`make bench`: the portal at national-union scale, each figure divided by a reference
+measured in the same run on the same server.
+
+    .venv/bin/python -m bench.run [--scale 1] [--duration 8] [--runs 3] [--skip-comms]
+
+Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust) and Redis on 127.0.0.1:6379, as
+`make test` does, and wrk. Seeds the database once (portal_bench at scale 1,
+portal_bench_scale<S> otherwise) and reuses it. Serves the portal with the production
+settings (DEBUG off) under gunicorn pinned to CPU 0; wrk is pinned to CPU 1. Each scenario
+and its reference run alternately, three times; the table shows medians. The table is also
+written to bench/results/bench-<timestamp>.json (and latest.json).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+RESULTS = BENCH / "results"
+VAR = ROOT / "var" / "bench"
+LUA = BENCH / "lua" / "portal.lua"
+# Where bench/comms_bench.py writes its result (it has used both).
+COMMS_RESULTS = [VAR / "communications" / "result.json", VAR / "communications.json"]
+PG = "postgres://postgres@127.0.0.1:5432"
+REDIS_URL = "redis://127.0.0.1:6379/8"
+HOST = "127.0.0.1"
+PORT = 8021
+SERVER_CPU = "0"
+LOADGEN_CPU = "1"
+CSRF = secrets.token_hex(16)  # 32 characters: a valid unmasked CSRF secret and token
+
+# The server configurations compared (--compare-servers); the first is the one used.
+SERVERS = {
+    "gthread": ["--worker-class", "gthread", "--workers", "2", "--threads", "4"],
+    "sync": ["--worker-class", "sync", "--workers", "3"],
+}
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def median(values):
+    return statistics.median(values) if values else None
+
+
+# -- environment -----------------------------------------------------------------------------
+
+
+def database_name(scale: float) -> str:
+    if scale == 1:
+        return "portal_bench"
+    return "portal_bench_scale" + f"{scale:g}".replace(".", "_")
+
+
+def check_services() -> None:
+    problems = []
+    with socket.socket() as s:
+        if s.connect_ex(("127.0.0.1", 5432)) != 0:
+            problems.append(
+                "PostgreSQL is not running on 127.0.0.1:5432: start it (e.g. "
+                "`service postgresql start`, or `.ci/run` as for `make test`)."
+            )
+    with socket.socket() as s:
+        if s.connect_ex(("127.0.0.1", 6379)) != 0:
+            problems.append(
+                "Redis is not running on 127.0.0.1:6379: start it with "
+                "`redis-server --daemonize yes --save '' --appendonly no`."
+            )
+    if not shutil.which("wrk"):
+        problems.append("wrk is missing: `apt-get install -y wrk` (make bench installs it).")
+    if problems:
+        raise SystemExit("\n".join(problems))
+
+
+def ensure_database(name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            log(f"creating database {name}")
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def seeded_marker(name: str) -> dict | None:
+    import psycopg
+
+    from bench.seed import read_marker
+
+    with psycopg.connect(f"{PG}/{name}", autocommit=True) as conn, conn.cursor() as cur:
+        return read_marker(cur)
+
+
+def configure(scale: float, key: str) -> dict:
+    env = {
+        "DJANGO_SETTINGS_MODULE": "bench.web_settings",
+        "DEBUG": "0",
+        "DEMO_MODE": "0",
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        # Plain HTTP on the loopback: no TLS terminator in front of the benchmark.
+        "SECURE_SSL_REDIRECT": "0",
+        "DATABASE_URL": f"{PG}/{database_name(scale)}",
+        "REDIS_URL": REDIS_URL,
+        "CELERY_BROKER_URL": REDIS_URL,
+        "CACHE_KEY_PREFIX": "bench",
+        "CONN_MAX_AGE": "600",
+        "FIELD_ENCRYPTION_KEYS": key,
+        "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+        "SITE_URL": "https://portal.example",
+        "LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(ROOT),
+    }
+    os.environ.update(env)
+    return env
+
+
+# -- processes -------------------------------------------------------------------------------
+
+
+class Server:
+    def __init__(self, env: dict, kind: str):
+        self.kind = kind
+        self.log = (VAR / f"gunicorn-{kind}.log").open("w")
+        self.proc = subprocess.Popen(  # noqa: S603 - our own arguments
+            [  # noqa: S607 - taskset and wrk from PATH
+                "taskset",
+                "-c",
+                SERVER_CPU,
+                str(Path(sys.executable).parent / "gunicorn"),
+                "portal.wsgi",
+                "--bind",
+                f"{HOST}:{PORT}",
+                *SERVERS[kind],
+                "--backlog",
+                "512",
+                "--keep-alive",
+                "5",
+                "--access-logfile",
+                "-" if os.environ.get("BENCH_ACCESS_LOG") else "/dev/null",
+            ],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"gunicorn exited: {(VAR / f'gunicorn-{kind}.log').read_text()}")
+            try:
+                urllib.request.urlopen(f"http://{HOST}:{PORT}/_bench/constant/", timeout=5)  # noqa: S310
+                return
+            except (urllib.error.URLError, ConnectionError, OSError):
+                time.sleep(0.3)
+        self.stop()
+        raise SystemExit("gunicorn did not start")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+
+
+class Worker:
+    """The Celery worker that takes what the case submissions enqueue."""
+
+    def __init__(self, env: dict):
+        self.log_path = VAR / "worker.log"
+        self.proc = subprocess.Popen(  # noqa: S603 - our own arguments
+            [  # noqa: S607 - taskset and wrk from PATH
+                "taskset",
+                "-c",
+                LOADGEN_CPU,
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "portal",
+                "worker",
+                "--concurrency=1",
+                "--loglevel=WARNING",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "-n",
+                "bench@%h",
+            ],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=self.log_path.open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def stop(self):
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+
+
+# -- load ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Load:
+    """One wrk configuration: what to request and what status a success is."""
+
+    paths: list[str]
+    method: str = "GET"
+    cookies: list[str] = field(default_factory=list)
+    bodies: list[str] = field(default_factory=list)
+    expect: int = 200
+    connections: int = 8
+
+
+def wrk(load: Load, seconds: float) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        files = {}
+        for name, lines in (
+            ("paths", load.paths),
+            ("cookies", load.cookies),
+            ("bodies", load.bodies),
+        ):
+            path = Path(tmp) / name
+            path.write_text("\n".join(lines) + "\n" if lines else "")
+            files[name] = str(path) if lines else ""
+        env = {
+            **os.environ,
+            "BENCH_METHOD": load.method,
+            "BENCH_PATHS": files["paths"],
+            "BENCH_COOKIES": files["cookies"],
+            "BENCH_BODIES": files["bodies"],
+            "BENCH_EXPECT": str(load.expect),
+        }
+        out = subprocess.run(  # noqa: S603 - our own arguments
+            [  # noqa: S607 - taskset and wrk from PATH
+                "taskset",
+                "-c",
+                LOADGEN_CPU,
+                "wrk",
+                "-t1",
+                f"-c{load.connections}",
+                f"-d{max(1, round(seconds))}s",
+                "--timeout",
+                "30s",
+                "-s",
+                str(LUA),
+                f"http://{HOST}:{PORT}",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    line = [x for x in out.splitlines() if x.startswith("{")][-1]
+    result = json.loads(line)
+    result["rps"] = result["requests"] / result["seconds"] if result["seconds"] else 0
+    return result
+
+
+# -- the benchmark ---------------------------------------------------------------------------
+
+
+class Bench:
+    def __init__(self, args, env: dict):
+        self.args = args
+        self.env = env
+        self.rows: list[dict] = []
+        self.floor_p95: float | None = None
+
+    # Rows of the table.
+    def row(self, scenario, figure, reference, ratio, goal, passed, detail=None):
+        row = {
+            "scenario": scenario,
+            "figure": figure,
+            "reference": reference,
+            "ratio": ratio,
+            "goal": goal,
+            "pass": passed,
+            "detail": detail or {},
+        }
+        self.rows.append(row)
+        mark = "PASS" if passed else ("FAIL" if passed is False else "-")
+        log(f"  {scenario}: {figure} | {reference} | {ratio} | {goal} | {mark}")
+
+    def pair(self, name, load, ref_load, *, warm=True, min_seconds=0):
+        """The scenario and its reference, alternately, `runs` times; medians."""
+        seconds = max(self.args.duration, min_seconds)
+        if warm:
+            wrk(load, 1)
+            wrk(ref_load, 1)
+        a, b = [], []
+        for _ in range(self.args.runs):
+            a.append(wrk(load, seconds))
+            b.append(wrk(ref_load, seconds))
+        for label, results in ((name, a), ("reference", b)):
+            bad = sum(r["bad"] + r["socket_errors"] for r in results)
+            if bad:
+                log(
+                    f"  warning: {label}: {bad} unexpected responses "
+                    f"(last status {results[-1]['last_bad_status']})"
+                )
+        return _summary(a), _summary(b)
+
+    # Sessions and request bodies.
+    def sessions(self, emails: list[str], copies: int = 1) -> list[str]:
+        from django.conf import settings
+        from django.test import Client
+
+        from portal.accounts.models import User
+
+        cookies = []
+        for email in emails:
+            user = User.objects.get(email=email)
+            for _ in range(copies):
+                client = Client()
+                client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+                key = client.cookies[settings.SESSION_COOKIE_NAME].value
+                cookies.append(
+                    f"{settings.SESSION_COOKIE_NAME}={key}; {settings.CSRF_COOKIE_NAME}={CSRF}"
+                )
+        return cookies
+
+    def csrf_only(self) -> str:
+        from django.conf import settings
+
+        return f"{settings.CSRF_COOKIE_NAME}={CSRF}"
+
+    # -- scenarios -------------------------------------------------------------------------
+
+    def forget_sessions(self):
+        """Sessions of the bench's own accounts from earlier runs (made with another
+        SECRET_KEY): allauth looks at every session of a user at each login, so they would
+        make later runs slower than earlier ones."""
+        from allauth.usersessions.models import UserSession
+        from django.contrib.sessions.models import Session
+
+        from bench.seed import LOGIN_USERS, OFFICER_DOMAIN, member_email
+
+        emails = [member_email(i) for i in range(LOGIN_USERS)] + [f"manager@{OFFICER_DOMAIN}"]
+        old = UserSession.objects.filter(user__email__in=emails)
+        Session.objects.filter(session_key__in=old.values("session_key")).delete()
+        old.delete()
+
+    def run(self):
+        from bench.seed import LOGIN_USERS, OFFICER_DOMAIN, member_email
+
+        self.forget_sessions()
+
+        members = [member_email(i) for i in range(min(LOGIN_USERS, 32))]
+        self.member_cookies = self.sessions(members)
+        self.officer_cookies = self.sessions([f"manager@{OFFICER_DOMAIN}"], copies=4)
+        self.constant_member = Load(["/_bench/constant/member/"], cookies=self.member_cookies)
+        self.constant_post = Load(
+            ["/_bench/constant/post/"],
+            method="POST",
+            cookies=self.member_cookies,
+            bodies=[f"csrfmiddlewaretoken={CSRF}&x=1"],
+            expect=302,
+        )
+        self.started_at = time.time()
+        scenarios = [
+            ("member dashboard", self.dashboard),
+            ("case submit", self.case_submit),
+            ("admin triage queue", self.triage),
+            ("admin case change page", self.case_change_page),
+            ("search", self.search),
+            ("standards page", self.standards_page),
+            ("standards PDF", self.standards_pdf),
+            ("consultation response", self.consultation_response),
+            ("login", self.login),
+        ]
+        only = set(self.args.only or [])
+        for name, scenario in scenarios:
+            if only and not any(o in name for o in only):
+                continue
+            log(f"scenario: {name}")
+            try:
+                scenario()
+            except Exception as error:  # noqa: BLE001 - one broken scenario must not stop the rest
+                log(f"  ERROR in {name}: {error!r}")
+                self.row(name, "error", "", "", "", False, {"error": repr(error)[:500]})
+
+    def dashboard(self):
+        load = Load(["/me/"], cookies=self.member_cookies)
+        page, ref = self.pair("dashboard", load, self.constant_member)
+        self.floor_p95 = ref["p95_ms"]
+        ratio = page["rps"] / ref["rps"]
+        self.row(
+            "member dashboard GET, logged in",
+            f"{page['rps']:.0f} req/s, p95 {page['p95_ms']:.1f} ms",
+            f"{ref['rps']:.0f} req/s, p95 {ref['p95_ms']:.1f} ms (constant view)",
+            round(ratio, 2),
+            ">= 0.5x",
+            ratio >= 0.5,
+            {"page": page, "reference": ref},
+        )
+
+    def case_submit(self):
+        from portal.accounts.models import Employer
+
+        employer = Employer.objects.filter(name__startswith="Scale School").order_by("pk").first()
+        body = _form(
+            {
+                "csrfmiddlewaretoken": CSRF,
+                "action": "submit",
+                "category": "pay",
+                "employer": employer.label,
+                "what_happened": "I have not been paid for the extra hours I covered this term "
+                "although the business manager promised it in writing.",
+                "desired_outcome": "To be paid what I am owed.",
+                "problem_started_on": "2026-01-12",
+            }
+        )
+        load = Load(
+            ["/cases/new/"], method="POST", cookies=self.member_cookies, bodies=[body], expect=302
+        )
+        page, ref = self.pair("case submit", load, self.constant_post)
+        ratio = page["rps"] / ref["rps"]
+        self.row(
+            "case submit POST (with enqueue)",
+            f"{page['rps']:.0f} req/s, p95 {page['p95_ms']:.1f} ms",
+            f"{ref['rps']:.0f} req/s, p95 {ref['p95_ms']:.1f} ms (constant POST)",
+            round(ratio, 2),
+            ">= 0.35x",
+            ratio >= 0.35,
+            {"page": page, "reference": ref},
+        )
+
+    def _triage_url(self, page: int) -> str:
+        return (
+            "/admin/casework/case/?open=open&section__exact=teachers&priority__exact=normal"
+            f"&q=son&p={page}"
+        )
+
+    def triage(self):
+        from casework.models import Case, Status
+
+        filtered = Case.objects.exclude(status__in=[Status.CLOSED, Status.DRAFT]).filter(
+            section="teachers", priority="normal", member__last_name__icontains="son"
+        )
+        last_page = max(1, (filtered.count() + 49) // 50)
+        for page in (1, min(50, last_page)):
+            url = self._triage_url(page)
+            sql = self.page_sql(url, officer=True)
+            allowed = 3 * sql["ms"] + 50
+            for conc in (1, 4):
+                load = Load([url], cookies=self.officer_cookies[:conc], connections=conc)
+                wrk(load, 1)  # warm-up
+                s = _summary([wrk(load, self.args.duration) for _ in range(self.args.runs)])
+                ok = s["p95_ms"] <= allowed and sql["max_ms"] <= 50
+                self.row(
+                    f"admin triage, 3 filters + search, page {page}, {conc} officer"
+                    + ("s" if conc > 1 else ""),
+                    f"p95 {s['p95_ms']:.1f} ms ({s['rps']:.1f} req/s)",
+                    f"SQL {sql['ms']:.1f} ms in {sql['queries']} queries "
+                    f"(slowest {sql['max_ms']:.1f} ms)",
+                    round(s["p95_ms"] / sql["ms"], 1) if sql["ms"] else None,
+                    "<= 3x SQL + 50 ms; no query > 50 ms",
+                    ok,
+                    {"load": s, "sql": sql, "url": url, "allowed_ms": allowed},
+                )
+
+    def case_change_page(self):
+        from django.conf import settings
+        from django.db import connection
+        from django.db.models import Count
+        from django.test import Client
+        from django.test.utils import CaptureQueriesContext
+
+        from bench.seed import OFFICER_DOMAIN
+        from casework.models import Case
+        from portal.accounts.models import User
+
+        manager = User.objects.get(email=f"manager@{OFFICER_DOMAIN}")
+        client = Client()
+        client.force_login(manager, backend="django.contrib.auth.backends.ModelBackend")
+        few = (
+            Case.objects.annotate(n=Count("events")).filter(n=5, reference__startswith="CW-")
+        ).first()
+        many = (
+            Case.objects.annotate(n=Count("events")).filter(n=15, reference__startswith="CW-")
+        ).first()
+        measured = {}
+        for label, case in (("5 events", few), ("15 events", many)):
+            url = f"/admin/casework/case/{case.pk}/change/"
+            client.get(url)
+            connection.queries_log.clear()
+            with CaptureQueriesContext(connection) as ctx:
+                response = client.get(url)
+            # Read now: every request start empties the query log.
+            queries = len(ctx.captured_queries)
+            if response.status_code != 200:
+                raise RuntimeError(f"{url} answered {response.status_code}")
+            started = time.perf_counter()
+            for _ in range(5):
+                client.get(url)
+            measured[label] = {
+                "queries": queries,
+                "bytes": len(response.content),
+                "ms": (time.perf_counter() - started) / 5 * 1000,
+            }
+        a, b = measured["5 events"], measured["15 events"]
+        kb = max(a["bytes"], b["bytes"]) / 1024
+        self.row(
+            "admin case change page",
+            f"{a['queries']} / {b['queries']} queries (5 / 15 events), {kb:.0f} KB",
+            "-",
+            "-",
+            "constant queries; < 200 KB",
+            a["queries"] == b["queries"] and kb < 200,
+            {"measured": measured, "session_cookie": settings.SESSION_COOKIE_NAME},
+        )
+
+    def page_sql(self, url: str, *, officer: bool) -> dict:
+        """The SELECTs a page runs (captured in this process with the same settings), their
+        EXPLAIN ANALYZE time summed (median of three), the slowest, and any sequential scan
+        of a large table."""
+        from django.db import connection
+        from django.test import Client
+        from django.test.utils import CaptureQueriesContext
+
+        from bench.seed import OFFICER_DOMAIN
+        from portal.accounts.models import User
+
+        client = Client()
+        if officer:
+            user = User.objects.get(email=f"manager@{OFFICER_DOMAIN}")
+            client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        client.get(url)
+        connection.queries_log.clear()
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(url)
+        if response.status_code != 200:
+            raise RuntimeError(f"{url} answered {response.status_code}")
+        selects = [q["sql"] for q in ctx.captured_queries if q["sql"].lstrip().startswith("SELECT")]
+        totals, maxes, seq_scans, unindexed = [], [], set(), set()
+        big = (
+            "casework_case",
+            "casework_caseevent",
+            "accounts_user",
+            "accounts_membership",
+            "standards_edition",
+            "consultations_answer",
+            "consultations_response",
+        )
+        with connection.cursor() as cur:
+            for _ in range(3):
+                total, slowest = 0.0, 0.0
+                for sql in selects:
+                    cur.execute("EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) " + sql)
+                    plan = cur.fetchone()[0]
+                    plan = plan[0] if isinstance(plan, list) else json.loads(plan)[0]
+                    ms = plan["Execution Time"] + plan["Planning Time"]
+                    total += ms
+                    slowest = max(slowest, ms)
+                    seq_scans |= {t for t in _seq_scans(plan["Plan"]) if t in big}
+                    unindexed |= set(_row_by_row_search(plan["Plan"]))
+                totals.append(total)
+                maxes.append(slowest)
+        return {
+            "ms": median(totals),
+            "max_ms": median(maxes),
+            "queries": len(ctx.captured_queries),
+            "selects": selects,
+            "seq_scans": sorted(seq_scans),
+            "unindexed_search": sorted(unindexed),
+        }
+
+    def psql_ms(self, selects: list[str], repeat: int = 5) -> float:
+        """The same SQL through psql with \\timing: the median of the summed times."""
+        script = "\\timing on\n" + "".join(s.rstrip(";") + ";\n" for s in selects) * repeat
+        out = subprocess.run(  # noqa: S603 - our own arguments
+            ["psql", "-X", "-q", "-o", "/dev/null", os.environ["DATABASE_URL"]],  # noqa: S607
+            input=script,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        times = [float(x.split()[1]) for x in out.splitlines() if x.startswith("Time:")]
+        n = len(selects)
+        sums = [sum(times[i * n : (i + 1) * n]) for i in range(repeat)]
+        return median(sums[1:]) if len(sums) > 1 else sums[0]
+
+    def search(self):
+        from casework.models import Case
+        from portal.accounts.models import User
+
+        reference = (
+            Case.objects.filter(reference__startswith="CW-")
+            .order_by("pk")
+            .values_list("reference", flat=True)[Case.objects.count() // 2]
+        )
+        name = User.objects.filter(email__endswith="@scale.example").order_by("pk")[7].last_name
+        cases = [
+            ("cases by reference", f"/admin/casework/case/?q={reference}", True),
+            ("cases by member name", f"/admin/casework/case/?q={name.lower()}", True),
+            ("standards by text", "/standards/?q=safeguarding+reviewed", False),
+        ]
+        # The framework's own floor for one request at a time: the constant view.
+        floors = {}
+        for officer in (True, False):
+            cookies = self.officer_cookies[:1] if officer else []
+            path = "/_bench/constant/member/" if officer else "/_bench/constant/"
+            load = Load([path], cookies=cookies, connections=1)
+            wrk(load, 1)
+            runs = [wrk(load, self.args.duration) for _ in range(self.args.runs)]
+            floors[officer] = _summary(runs)["p95_ms"]
+        for label, url, officer in cases:
+            sql = self.page_sql(url, officer=officer)
+            psql = self.psql_ms(sql["selects"])
+            cookies = self.officer_cookies[:1] if officer else []
+            load = Load([url], cookies=cookies, connections=1)
+            wrk(load, 1)
+            s = _summary([wrk(load, self.args.duration) for _ in range(self.args.runs)])
+            floor = floors[officer]
+            problems = [f"seq scan of {t}" for t in sql["seq_scans"]] + [
+                f"search filtered row by row on {t}" for t in sql["unindexed_search"]
+            ]
+            indexed = not problems
+            ok = indexed and s["p95_ms"] <= 2 * psql + floor
+            self.row(
+                f"search: {label}",
+                f"p95 {s['p95_ms']:.1f} ms (one request at a time)",
+                f"psql {psql:.1f} ms for the page's {len(sql['selects'])} SELECTs; "
+                f"constant view p95 {floor:.1f} ms"
+                + (f"; {'; '.join(problems)}" if problems else ""),
+                round(s["p95_ms"] / psql, 1) if psql else None,
+                "indexed; <= 2x SQL + constant-view p95",
+                ok,
+                {"load": s, "psql_ms": psql, "sql": sql, "floor_p95_ms": floor, "url": url},
+            )
+
+    def standards_page(self):
+        from standards.models import Document
+
+        slugs = list(
+            Document.objects.filter(slug__startswith="scale-standard-")
+            .order_by("slug")
+            .values_list("slug", flat=True)[:50]
+        )
+        load = Load([f"/standards/{s}/" for s in slugs])
+        ref = Load(["/_bench/constant/"])
+        page, reference = self.pair("standards page", load, ref)
+        ratio = page["rps"] / reference["rps"]
+        self.row(
+            "standards page (anonymous)",
+            f"{page['rps']:.0f} req/s, p95 {page['p95_ms']:.1f} ms",
+            f"{reference['rps']:.0f} req/s (constant view, anonymous)",
+            round(ratio, 2),
+            ">= 0.8x",
+            ratio >= 0.8,
+            {"page": page, "reference": reference},
+        )
+
+    def standards_pdf(self):
+        from portal.pdf import html_to_pdf
+        from standards.models import Edition, EditionPDF
+        from standards.pdf import edition_pdf_html
+
+        editions = list(
+            Edition.objects.filter(
+                status="published", document__slug__startswith="scale-standard-"
+            ).select_related("document")[: self.args.pdfs]
+        )
+        portal_rates, weasy_rates, pages_seen = [], [], 0
+        for _ in range(self.args.runs):
+            EditionPDF.objects.filter(edition__in=editions).delete()
+            started = time.perf_counter()
+            for e in editions:
+                with urllib.request.urlopen(  # noqa: S310 - our own server
+                    f"http://{HOST}:{PORT}/standards/{e.document.slug}/pdf/", timeout=120
+                ) as r:
+                    r.read()
+            elapsed = time.perf_counter() - started
+            pages = sum(
+                EditionPDF.objects.filter(edition__in=editions).values_list("pages", flat=True)
+            )
+            portal_rates.append(pages / elapsed)
+            pages_seen = pages
+            # WeasyPrint alone on the same HTML, on the server's core, the server idle.
+            htmls = [edition_pdf_html(e) for e in editions]
+            before = os.sched_getaffinity(0)
+            os.sched_setaffinity(0, {int(SERVER_CPU)})
+            try:
+                started = time.perf_counter()
+                for html in htmls:
+                    html_to_pdf(html)
+                elapsed = time.perf_counter() - started
+            finally:
+                os.sched_setaffinity(0, before)
+            weasy_rates.append(pages / elapsed)
+        page, ref = median(portal_rates), median(weasy_rates)
+        ratio = page / ref
+        self.row(
+            "standards PDF, first render",
+            f"{page:.1f} pages/s ({len(editions)} editions, {pages_seen} pages)",
+            f"{ref:.1f} pages/s (WeasyPrint alone, same HTML)",
+            round(ratio, 2),
+            ">= 0.8x",
+            ratio >= 0.8,
+            {"portal": portal_rates, "weasyprint": weasy_rates},
+        )
+
+    def consultation_response(self):
+        from consultations.models import Consultation, Question
+
+        consultation = Consultation.objects.filter(slug__startswith="scale-consultation-").order_by(
+            "slug"
+        )[0]
+        fields = {"csrfmiddlewaretoken": CSRF, "action": "submit", "quote_consent": "anonymous"}
+        questions = Question.objects.filter(consultation=consultation).order_by("order")
+        items = list(fields.items())
+        for q in questions:
+            name = f"q{q.pk}"
+            if q.kind in ("short_text", "long_text"):
+                items.append((name, "More time for planning would help most."))
+            elif q.kind == "multiple_choice":
+                items += [(name, "Workload"), (name, "Wellbeing")]
+            else:
+                items.append((name, q.option_list[0]))
+        body = _form(items)
+        load = Load(
+            [consultation.get_absolute_url()],
+            method="POST",
+            cookies=self.member_cookies,
+            bodies=[body],
+            expect=302,
+        )
+        page, ref = self.pair("consultation response", load, self.constant_post)
+        ratio = page["rps"] / ref["rps"]
+        self.row(
+            f"consultation response POST ({len(questions)} answers)",
+            f"{page['rps']:.0f} req/s, p95 {page['p95_ms']:.1f} ms",
+            f"{ref['rps']:.0f} req/s, p95 {ref['p95_ms']:.1f} ms (constant POST)",
+            round(ratio, 2),
+            ">= 0.35x",
+            ratio >= 0.35,
+            {"page": page, "reference": ref},
+        )
+
+    def login(self):
+        from bench.seed import BENCH_PASSWORD, LOGIN_USERS, member_email
+
+        bodies = [
+            _form(
+                {
+                    "csrfmiddlewaretoken": CSRF,
+                    "login": member_email(i),
+                    "password": BENCH_PASSWORD,
+                }
+            )
+            for i in range(LOGIN_USERS)
+        ]
+        cookie = [self.csrf_only()]
+        load = Load(
+            ["/accounts/login/"],
+            method="POST",
+            cookies=cookie,
+            bodies=bodies,
+            expect=302,
+            connections=4,
+        )
+        ref = Load(
+            ["/_bench/hasher/"],
+            method="POST",
+            cookies=cookie,
+            bodies=[_form({"csrfmiddlewaretoken": CSRF, "password": BENCH_PASSWORD})],
+            expect=302,
+            connections=4,
+        )
+        # A login costs about a third of a second of CPU: measure long enough to count some.
+        page, reference = self.pair("login", load, ref, min_seconds=10)
+        ratio = page["rps"] / reference["rps"]
+        self.row(
+            "login",
+            f"{page['rps']:.1f} logins/s, p95 {page['p95_ms']:.0f} ms",
+            f"{reference['rps']:.1f} checks/s (PBKDF2 alone, same processes)",
+            round(ratio, 2),
+            ">= 0.85x",
+            ratio >= 0.85,
+            {"page": page, "reference": reference},
+        )
+
+    def cleanup(self):
+        """What the POST scenarios added: the cases the bench members submitted in this run
+        and the sessions of this run, so that the seeded data stays the same size."""
+        import datetime as dt
+
+        from django.utils import timezone
+
+        from bench.seed import LOGIN_USERS, member_email
+        from casework.models import Case
+
+        since = timezone.now() - dt.timedelta(seconds=time.time() - self.started_at + 60)
+        emails = [member_email(i) for i in range(LOGIN_USERS)]
+        try:
+            deleted = Case.objects.filter(member__email__in=emails, created_at__gte=since).delete()
+            log(f"removed what this run submitted: {deleted[1]}")
+        except Exception as error:  # noqa: BLE001 - report and go on
+            log(f"could not remove this run's cases: {error!r}")
+        self.forget_sessions()
+
+
+def _summary(results: list[dict]) -> dict:
+    return {
+        "rps": median([r["rps"] for r in results]),
+        "p50_ms": median([r["p50_ms"] for r in results]),
+        "p95_ms": median([r["p95_ms"] for r in results]),
+        "p99_ms": median([r["p99_ms"] for r in results]),
+        "bad": sum(r["bad"] + r["socket_errors"] for r in results),
+        "runs": results,
+    }
+
+
+def _form(items) -> str:
+    from urllib.parse import urlencode
+
+    return urlencode(list(items.items()) if isinstance(items, dict) else items)
+
+
+def _row_by_row_search(plan: dict):
+    """Tables whose text-search condition (LIKE or full-text) is checked row by row, as a
+    filter, rather than looked up in an index."""
+    for key in ("Filter", "Join Filter"):
+        condition = plan.get(key, "")
+        if "~~" in condition or "to_tsvector" in condition or "@@" in condition:
+            yield plan.get("Relation Name") or plan.get("Node Type")
+    for child in plan.get("Plans", []):
+        yield from _row_by_row_search(child)
+
+
+def _seq_scans(plan: dict):
+    if plan.get("Node Type") == "Seq Scan":
+        yield plan.get("Relation Name")
+    for child in plan.get("Plans", []):
+        yield from _seq_scans(child)
+
+
+# -- communications (the other developer's benchmark, called as it is) ------------------------
+
+
+def comms_row(args, env: dict) -> dict:
+    script = BENCH / "comms_bench.py"
+    scenario = "bulk send of one campaign through the Celery worker"
+    if not script.exists():
+        return _missing(scenario, "bench/comms_bench.py does not exist")
+    members = max(1000, round(100_000 * args.scale))
+    for out in COMMS_RESULTS:
+        out.unlink(missing_ok=True)
+    log(f"scenario: bulk send ({members} members, bench/comms_bench.py)")
+    started = time.perf_counter()
+    proc = subprocess.run(  # noqa: S603 - our own arguments
+        [
+            sys.executable,
+            str(script),
+            "--members",
+            str(members),
+            "--database-url",
+            env["DATABASE_URL"],
+            "--redis-url",
+            REDIS_URL,
+        ],
+        cwd=ROOT,
+        env={**os.environ, "FIELD_ENCRYPTION_KEYS": env["FIELD_ENCRYPTION_KEYS"]},
+        capture_output=True,
+        text=True,
+        timeout=30 * 60,
+    )
+    (VAR / "comms_bench.log").write_text(proc.stdout + proc.stderr)
+    found = [out for out in COMMS_RESULTS if out.exists()]
+    if proc.returncode != 0 or not found:
+        tail = (proc.stdout + proc.stderr).strip().splitlines()[-3:]
+        return _missing(scenario, f"comms_bench.py failed ({proc.returncode}): {' | '.join(tail)}")
+    row = comms_row_from(json.loads(found[0].read_text()))
+    row["detail"]["wall_seconds"] = round(time.perf_counter() - started, 1)
+    return row
+
+
+def comms_row_from(result: dict) -> dict:
+    members = result["members"]
+    worker, plain = result["through_worker"], result["plain_smtplib_loop"]
+    ratio = worker["per_second"] / plain["per_second"]
+    limit = 240 * members / 100_000
+    return {
+        "scenario": f"bulk send of one campaign to {members} members (Celery worker)",
+        "figure": f"{worker['per_second']:.0f} messages/s ({worker['seconds']:.0f} s)",
+        "reference": f"{plain['per_second']:.0f} messages/s (plain smtplib loop, smtp-sink)",
+        "ratio": round(ratio, 2),
+        "goal": f">= 0.7x; {members} in < {limit:.0f} s",
+        "pass": ratio >= 0.7 and worker["seconds"] < limit,
+        "detail": result,
+    }
+
+
+def _missing(scenario: str, why: str) -> dict:
+    log(f"  {scenario}: missing ({why})")
+    return {
+        "scenario": scenario,
+        "figure": "missing",
+        "reference": "",
+        "ratio": "",
+        "goal": ">= 0.7x; 100,000 in < 4 min",
+        "pass": None,
+        "detail": {"missing": why},
+    }
+
+
+# -- output ----------------------------------------------------------------------------------
+
+
+def print_table(rows: list[dict]) -> str:
+    headers = ["scenario", "figure", "reference", "ratio", "goal", "result"]
+    lines = []
+    data = [
+        [
+            r["scenario"],
+            r["figure"],
+            r["reference"],
+            "" if r["ratio"] in (None, "") else str(r["ratio"]),
+            r["goal"],
+            {True: "pass", False: "FAIL", None: "n/a"}[r["pass"]],
+        ]
+        for r in rows
+    ]
+    lines.append("| " + " | ".join(headers) + " |")
+    lines.append("| " + " | ".join("---" for _ in headers) + " |")
+    for d in data:
+        lines.append("| " + " | ".join(d) + " |")
+    table = "\n".join(lines)
+    print()
+    print(table)
+    print()
+    return table
+
+
+def compare_servers(env: dict, bench: Bench) -> dict:
+    """gunicorn sync workers against gthread on the member dashboard and its reference."""
+    out = {}
+    for kind in SERVERS:
+        server = Server(env, kind)
+        try:
+            page, ref = bench.pair(
+                f"dashboard ({kind})",
+                Load(["/me/"], cookies=bench.member_cookies),
+                bench.constant_member,
+            )
+            out[kind] = {
+                "dashboard_rps": page["rps"],
+                "dashboard_p95_ms": page["p95_ms"],
+                "constant_rps": ref["rps"],
+            }
+            log(
+                f"  {kind}: dashboard {page['rps']:.0f} req/s p95 {page['p95_ms']:.1f} ms; "
+                f"constant {ref['rps']:.0f} req/s"
+            )
+        finally:
+            server.stop()
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", type=float, default=float(os.environ.get("SCALE", "1")))
+    parser.add_argument("--duration", type=float, default=None, help="seconds per wrk run")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--pdfs", type=int, default=None, help="editions rendered per run")
+    parser.add_argument("--server", choices=sorted(SERVERS), default="gthread")
+    parser.add_argument("--compare-servers", action="store_true")
+    parser.add_argument("--skip-comms", action="store_true")
+    parser.add_argument("--only", action="append", help="run only scenarios containing this")
+    parser.add_argument(
+        "--merge-comms",
+        action="store_true",
+        help="put the last result of bench/comms_bench.py into bench/results/latest.json",
+    )
+    args = parser.parse_args()
+    if args.merge_comms:
+        merge_comms()
+        return
+    if args.duration is None:
+        args.duration = 8 if args.scale >= 1 else 3
+    if args.pdfs is None:
+        args.pdfs = 5 if args.scale >= 1 else 3
+    VAR.mkdir(parents=True, exist_ok=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    sys.path.insert(0, str(ROOT))
+    check_services()
+    began = time.perf_counter()
+
+    name = database_name(args.scale)
+    ensure_database(name)
+    marker = seeded_marker(name)
+    key = marker["field_key"] if marker else _new_key()
+    env = configure(args.scale, key)
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    log(f"database {name}: migrating")
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", "--noinput", verbosity=0)
+    if marker is None:
+        from bench import seed
+
+        if _has_partial_seed():
+            raise SystemExit(
+                f"{name} holds part of an interrupted seed: drop it (dropdb -h 127.0.0.1 "
+                f"-U postgres {name}) and run again."
+            )
+        marker = seed.seed(args.scale)
+    else:
+        log(f"reusing the seeded database ({marker['counts']})")
+
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    bench = Bench(args, env)
+    worker = Worker(env)
+    server = None
+    comparison = None
+    try:
+        if args.compare_servers:
+            from bench.seed import LOGIN_USERS, member_email
+
+            bench.member_cookies = bench.sessions(
+                [member_email(i) for i in range(min(LOGIN_USERS, 32))]
+            )
+            bench.constant_member = Load(["/_bench/constant/member/"], cookies=bench.member_cookies)
+            log("comparing gunicorn configurations")
+            comparison = compare_servers(env, bench)
+        server = Server(env, args.server)
+        log(f"gunicorn {args.server} ({' '.join(SERVERS[args.server])}) on CPU {SERVER_CPU}")
+        bench.run()
+    finally:
+        if server is not None:
+            server.stop()
+        worker.stop()
+        try:
+            bench.cleanup()
+        except Exception as error:  # noqa: BLE001
+            log(f"cleanup: {error!r}")
+    if not args.skip_comms and not args.only:
+        bench.rows.append(comms_row(args, env))
+    table = print_table(bench.rows)
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    report = {
+        "scale": args.scale,
+        "database": name,
+        "seed": {k: v for k, v in marker.items() if k != "field_key"},
+        "server": {"kind": args.server, "args": SERVERS[args.server], "cpu": SERVER_CPU},
+        "load_generator": {"tool": "wrk", "cpu": LOADGEN_CPU},
+        "runs": args.runs,
+        "duration_s": args.duration,
+        "server_comparison": comparison,
+        "cpus": os.cpu_count(),
+        "seconds": round(time.perf_counter() - began, 1),
+        "rows": bench.rows,
+        "table": table,
+    }
+    text = json.dumps(report, indent=2, default=str)
+    (RESULTS / f"bench-{stamp}.json").write_text(text)
+    (RESULTS / "latest.json").write_text(text)
+    log(f"written to bench/results/bench-{stamp}.json in {report['seconds']} s")
+
+
+def merge_comms() -> None:
+    latest = RESULTS / "latest.json"
+    report = json.loads(latest.read_text())
+    found = [out for out in COMMS_RESULTS if out.exists()]
+    if not found:
+        raise SystemExit("No result of bench/comms_bench.py to merge.")
+    row = comms_row_from(json.loads(found[0].read_text()))
+    rows = [r for r in report["rows"] if not r["scenario"].startswith("bulk send")]
+    report["rows"] = [*rows, row]
+    report["table"] = print_table(report["rows"])
+    text = json.dumps(report, indent=2, default=str)
+    latest.write_text(text)
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    (RESULTS / f"bench-{stamp}-merged.json").write_text(text)
+
+
+def _new_key() -> str:
+    from cryptography.fernet import Fernet
+
+    return Fernet.generate_key().decode()
+
+
+def _has_partial_seed() -> bool:
+    from django.db import connection
+
+    from bench.seed import EMAIL_DOMAIN
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT 1 FROM accounts_user WHERE email = %s LIMIT 1", [f"m0@{EMAIL_DOMAIN}"])
+        return cur.fetchone() is not None
+
+
+if __name__ == "__main__":
+    main()
