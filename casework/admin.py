@@ -10,7 +10,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case as When_
-from django.db.models import IntegerField, Value, When
+from django.db.models import IntegerField, Q, Value, When
 from django.http import Http404, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -393,10 +393,21 @@ class CaseAdmin(admin.ModelAdmin):
         raise Http404(access.NOT_FOUND)
 
     def get_search_results(self, request, queryset, search_term):
-        term = search_term.strip()
+        """Reference, membership number, or words of the member's name: each served by an
+        index (the name words by trigram indexes on the user table)."""
+        term = search_term.strip()[:100]
+        if not term:
+            return queryset, False
         if term.upper().startswith("CW-"):
             return queryset.filter(reference=term.upper()), False
-        return super().get_search_results(request, queryset, term)
+        if term.replace(" ", "").isdigit():
+            return queryset.filter(member__membership__number=term.replace(" ", "")), False
+        for word in term.split()[:4]:
+            people = User.objects.filter(
+                Q(first_name__icontains=word) | Q(last_name__icontains=word)
+            ).values("pk")
+            queryset = queryset.filter(member__in=people)
+        return queryset, False
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)

@@ -13,6 +13,7 @@ from django.utils.formats import date_format
 from portal.accounts.models import User
 from portal.accounts.selectors import membership_for
 from portal.communications.notifications import absolute_url, notification_send
+from portal.tasks import enqueue_on_commit
 
 from . import rules, selectors
 from .models import (
@@ -219,7 +220,7 @@ def consultation_open(*, consultation: Consultation, by: User | None, now=None) 
     if consultation.opens_at <= now:
         from .tasks import send_invitations
 
-        send_invitations.delay_on_commit(consultation.pk)
+        enqueue_on_commit(send_invitations, consultation.pk)
     return consultation
 
 

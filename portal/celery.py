@@ -1,6 +1,6 @@
 """The Celery app. Redis is the broker when REDIS_URL is set; without it (the local demo)
 tasks run in-process (CELERY_TASK_ALWAYS_EAGER). Tasks derive from Celery's DjangoTask, so
-`task.delay_on_commit(...)` enqueues only after the surrounding transaction commits."""
+apps enqueue through `portal.tasks.enqueue_on_commit`, after the transaction commits."""
 
 import os
 

@@ -6,6 +6,8 @@ event handlers, `javascript:` and `data:` links, iframes and styles never surviv
 
 from __future__ import annotations
 
+import functools
+
 import markdown as md
 import nh3
 from django.utils.safestring import SafeString, mark_safe
@@ -37,11 +39,17 @@ def sanitise_html(html: str) -> str:
     )
 
 
-def render_markdown(text: str) -> SafeString:
-    """Staff-written Markdown as sanitised HTML. Headings start at h2: h1 is the page's."""
-    html = md.markdown(text or "", extensions=EXTENSIONS, output_format="html")
+@functools.lru_cache(maxsize=4096)
+def _render(text: str) -> str:
+    html = md.markdown(text, extensions=EXTENSIONS, output_format="html")
     html = html.replace("<h1>", "<h2>").replace("</h1>", "</h2>")
-    return mark_safe(sanitise_html(html))  # noqa: S308  # nosec B308 B703 - sanitised by nh3 above
+    return sanitise_html(html)
+
+
+def render_markdown(text: str) -> SafeString:
+    """Staff-written Markdown as sanitised HTML. Headings start at h2: h1 is the page's.
+    A pure function of the text, so its result is cached per process."""
+    return mark_safe(_render(text or ""))  # noqa: S308  # nosec B308 B703 - sanitised by nh3 above
 
 
 def render_plain(text: str) -> str:

@@ -134,3 +134,37 @@ class PDFErrorMiddleware:
             logger.warning("PDF not made for %s: %s", request.path, exception)
             return render(request, "503.html", {"message": PDF_FAILED}, status=503)
         return None
+
+
+class ThrottledUserSessionsMiddleware:
+    """allauth's session record (`/accounts/sessions/`), written at most once a minute per
+    session, and at once when the address or browser changes; otherwise every logged-in
+    request would write to the database."""
+
+    INTERVAL = 60
+
+    def __init__(self, get_response):
+        from allauth.usersessions.middleware import UserSessionsMiddleware
+
+        self.get_response = get_response
+        self.track = UserSessionsMiddleware(get_response)
+
+    def __call__(self, request):
+        from allauth.account.adapter import get_adapter
+
+        user, session = getattr(request, "user", None), getattr(request, "session", None)
+        if (
+            user is not None
+            and session is not None
+            and user.is_authenticated
+            and session.session_key
+        ):
+            seen = [
+                get_adapter().get_client_ip(request),
+                request.META.get("HTTP_USER_AGENT", "")[:200],
+            ]
+            last, now = session.get("portal.usersession"), int(time.time())
+            if last and last[1:] == seen and now - last[0] < self.INTERVAL:
+                return self.get_response(request)
+            session["portal.usersession"] = [now, *seen]
+        return self.track(request)

@@ -89,7 +89,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "portal.middleware.ThrottledUserSessionsMiddleware",
     "portal.middleware.SessionPolicyMiddleware",
     "portal.middleware.StaffMFAMiddleware",
     "portal.middleware.PrivatePageCacheMiddleware",
@@ -298,6 +298,9 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY", 3600)}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing gives up quickly when the broker is down: the sweeps re-enqueue from the rows.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5}
 CELERY_BEAT_SCHEDULE: dict = {
     "casework-flags": {"task": "casework.tasks.refresh_case_flags", "schedule": 60 * 60},
     "casework-retention": {"task": "casework.tasks.apply_case_retention", "schedule": 24 * 3600},

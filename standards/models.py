@@ -55,7 +55,7 @@ class Document(models.Model):
     slug = models.SlugField(
         max_length=80,
         unique=True,
-        help_text="The document's address: /standards/<slug>/. It never changes once published.",
+        help_text="The document's address: /standards/this-slug/. It never changes once published.",
     )
     current_edition = models.OneToOneField(
         "Edition",

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from portal.accounts.models import User
 from portal.markdown import render_plain
+from portal.tasks import enqueue_on_commit
 
 from .models import (
     NATION_FIELDS,
@@ -347,9 +348,9 @@ def _publish(edition: Edition, *, actor: User | None, now: dt.datetime) -> Editi
         document.review_by = timezone.localdate(now) + REVIEW_PERIOD
         fields.append("review_by")
     document.save(update_fields=fields)
-    tasks.render_edition_pdf.delay_on_commit(edition.pk)
+    enqueue_on_commit(tasks.render_edition_pdf, edition.pk)
     if previous is not None and previous.pk != edition.pk:
-        tasks.render_edition_pdf.delay_on_commit(previous.pk)
+        enqueue_on_commit(tasks.render_edition_pdf, previous.pk)
     return edition
 
 

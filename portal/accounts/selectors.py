@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Lower
 
 from .choices import Channel, CommunicationKind, MembershipStatus, Section
 from .models import ConsentState, Employer, Membership, User
@@ -22,12 +23,14 @@ def user_has_mfa(user: User) -> bool:
 
 
 def membership_for(user: User) -> Membership | None:
+    """The user's membership, read once per request (cached on the user object)."""
     if not user.is_authenticated:
         return None
-    try:
-        return Membership.objects.select_related("employer", "region").get(user=user)
-    except Membership.DoesNotExist:
-        return None
+    if not hasattr(user, "_portal_membership"):
+        user._portal_membership = (
+            Membership.objects.select_related("employer", "region").filter(user=user).first()
+        )
+    return user._portal_membership
 
 
 def workplace_rep_for(membership: Membership) -> Membership | None:
@@ -57,12 +60,15 @@ def employers_named(label: str) -> list[Employer]:
     label = " ".join((label or "").split())
     if not label:
         return []
-    exact = list(Employer.objects.filter(name__iexact=label)[:10])
+    named = Employer.objects.annotate(lname=Lower("name"))  # served by the Lower(name) index
+    exact = list(named.filter(lname=label.lower())[:10])
     if exact:
         return exact
     if ", " in label:
         name, town = label.rsplit(", ", 1)
-        return list(Employer.objects.filter(name__iexact=name, town__iexact=town)[:10])
+        return list(
+            named.annotate(ltown=Lower("town")).filter(lname=name.lower(), ltown=town.lower())[:10]
+        )
     return []
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from portal.accounts.choices import Channel, CommunicationKind
 from portal.accounts.models import User
 from portal.accounts.services import consent_withdraw
+from portal.tasks import enqueue_on_commit
 
 from . import conf
 from .models import (
@@ -186,7 +187,7 @@ def communication_send_test(*, communication: Communication, user: User) -> Deli
         kind=communication.kind,
         is_test=True,
     )
-    delivery_send.delay_on_commit(delivery.pk)
+    enqueue_on_commit(delivery_send, delivery.pk)
     return delivery
 
 
@@ -245,7 +246,7 @@ def communication_start(
             update_fields=["status", "started_at", "started_by", "recipient_count", "updated_at"]
         )
         if c.recipient_count:
-            communication_dispatch.delay_on_commit(c.pk)
+            enqueue_on_commit(communication_dispatch, c.pk)
         else:
             c.status, c.finished_at = Status.SENT, now
             c.save(update_fields=["status", "finished_at"])
@@ -300,7 +301,7 @@ def communication_resume(*, communication: Communication, by: User) -> Communica
         raise CommunicationError(NOT_PAUSED)
     c.status = Status.SENDING
     c.save(update_fields=["status", "updated_at"])
-    communication_dispatch.delay_on_commit(c.pk)
+    enqueue_on_commit(communication_dispatch, c.pk)
     return c
 
 
@@ -465,7 +466,7 @@ def notification_create(*, user: User, kind: str, context: dict) -> Delivery | N
         notification=kind,
         context=dict(context),
     )
-    delivery_send.delay_on_commit(delivery.pk)
+    enqueue_on_commit(delivery_send, delivery.pk)
     return delivery
 
 

@@ -29,6 +29,7 @@ from .harness import (
     VNU,
     VNU_JAR,
     Actor,
+    Broker,
     Journey,
     describe_axe,
     write_report,
@@ -241,3 +242,13 @@ def pytest_terminal_summary(terminalreporter):
     tr.write_line(f"responses over 500 ms: {len(slow)}")
     if not VNU_JAR.exists():
         tr.write_line("vnu-jar is not installed: npm ci --prefix tests/browser")
+
+
+@pytest.fixture
+def broker(portal):
+    """Requests queue their tasks on the real broker instead of running them in-process;
+    the test runs them when a worker would (`broker.work()`). See harness.Broker."""
+    from portal.celery import app
+
+    with Broker(app) as queue:
+        yield queue

@@ -97,6 +97,81 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "member-file-404",
         ),
     ),
+    # 5: a publisher starts a new edition of a standards document in the admin and submits
+    # it; a second publisher compares and approves it; a visitor reads it, downloads its
+    # PDF and finds the previous edition marked superseded.
+    "j5-standards": (
+        ("mouse",),
+        (
+            "publisher-login",
+            "publisher-login-code",
+            "admin-index",
+            "admin-documents",
+            "admin-document",
+            "admin-new-edition",
+            "admin-edition-draft",
+            "admin-edition-saved",
+            "admin-submit",
+            "admin-edition-in-review",
+            "approver-login",
+            "approver-login-code",
+            "admin-editions-in-review",
+            "admin-edition-to-approve",
+            "admin-diff",
+            "admin-approve",
+            "admin-edition-published",
+            "standards-list",
+            "standard",
+            "standard-superseded",
+        ),
+    ),
+    # 6: a member answers a consultation partly and saves a draft, comes back later,
+    # finishes and submits; a publisher reads the results in the admin.
+    "j6-consultation": (
+        ("mouse",),
+        (
+            "member-login",
+            "member-dashboard",
+            "consultations",
+            "consultation",
+            "consultation-draft-saved",
+            "again-login",
+            "again-dashboard",
+            "consultation-draft",
+            "consultation-errors",
+            "consultation-submitted",
+            "publisher-login",
+            "publisher-login-code",
+            "admin-index",
+            "admin-consultations",
+            "admin-results",
+            "admin-text-answers",
+        ),
+    ),
+    # 7: a communications officer composes a newsletter, a second approves and sends it; a
+    # member receives it (a real SMTP server) and unsubscribes with one click; the next
+    # newsletter does not reach them.
+    "j7-newsletter": (
+        ("mouse",),
+        (
+            "author-login",
+            "author-login-code",
+            "admin-index",
+            "admin-communications",
+            "admin-compose",
+            "admin-draft",
+            "admin-submitted",
+            "approver-login",
+            "approver-login-code",
+            "admin-awaiting-approval",
+            "admin-to-approve",
+            "admin-approved",
+            "admin-sending",
+            "admin-sent",
+            "unsubscribe",
+            "unsubscribed",
+        ),
+    ),
 }
 
 PAGES = {name: pages for name, (_modes, pages) in JOURNEYS.items()}
