@@ -192,7 +192,8 @@ class CommunicationAdmin(admin.ModelAdmin):
     list_filter = ["status", "kind"]
     search_fields = ["subject"]
     list_select_related = ["created_by", "approved_by"]
-    autocomplete_fields = ["employers"]
+    # A plain list with a label (select2's search box has none), searchable by id.
+    raw_id_fields = ["employers"]
     show_full_result_count = False
     record_fields = [
         "status",
@@ -291,7 +292,7 @@ class CommunicationAdmin(admin.ModelAdmin):
         if obj.started_at:
             context["progress"] = selectors.progress_for(obj)
             context["refreshing"] = (
-                obj.status == Status.SENDING and request.GET.get("refresh") != "0"
+                obj.status == Status.SENDING and request.GET.get("refresh") == "1"
             )
         return context
 

@@ -87,13 +87,13 @@ def vnu_report() -> dict[str, list[dict]]:
     return report
 
 
-@pytest.mark.parametrize("key", _params("axe", portal_only=True))
+@pytest.mark.parametrize("key", _params("axe"))
 def test_no_accessibility_violations(key):
     result = _result(key)
     assert not result.axe, f"axe on {result.url}:\n{describe_axe(result.axe)}"
 
 
-@pytest.mark.parametrize("key", _params("html", portal_only=True))
+@pytest.mark.parametrize("key", _params("html"))
 def test_html_is_valid(key, vnu_report):
     result = _result(key)
     assert result.html_path is not None
