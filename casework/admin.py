@@ -240,8 +240,6 @@ class CaseAdminForm(forms.ModelForm):
             self.fields["restrict_to"].initial = list(case.restricted_to.all())
         else:
             del self.fields["restrict_to"]
-        saved = {str(r.pk): r.body for r in SavedReply.objects.all()}
-        self.saved_bodies = saved
 
     def clean_files(self):
         files = self.cleaned_data.get("files") or []

@@ -4,8 +4,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from portal.accounts.choices import EmployerKind
-from portal.accounts.forms import EMPLOYER_KIND_REQUIRED, clean_employer_choice
+from portal.accounts.forms import (
+    EMPLOYER_KIND_REQUIRED,
+    clean_employer_choice,
+    employer_field,
+    employer_kind_field,
+)
 from portal.accounts.membership import membership_number_is_valid
 
 from .files import check_files, limits_text
@@ -57,23 +61,10 @@ class CaseForm(AttachmentsMixin, forms.Form):
     category = forms.ChoiceField(
         label="What is it about?", choices=[("", "Choose a category")] + Category.choices
     )
-    employer = forms.CharField(
-        label="Employer",
-        max_length=200,
-        help_text="The employer this is about. We filled in yours; change it if needed.",
-        widget=forms.TextInput(
-            attrs={
-                "list": "employer-options",
-                "autocomplete": "off",
-                "data-employer-search": "/join/employers/",
-            }
-        ),
+    employer = employer_field(
+        "The employer this is about. We filled in yours; change it if needed."
     )
-    employer_kind = forms.ChoiceField(
-        label="Type of employer (only if it is not in the list)",
-        choices=[("", "Choose a type")] + EmployerKind.choices,
-        required=False,
-    )
+    employer_kind = employer_kind_field()
     what_happened = forms.CharField(
         label="What happened?",
         error_messages={"required": REQUIRED_TO_SUBMIT},

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from . import access
-from .models import OPEN_STATUSES, Case, CaseAttachment, CaseEvent, Status
+from .models import OPEN_STATUSES, Case, CaseAttachment, CaseEvent
 
 
 def member_case_list(user) -> QuerySet[Case]:
@@ -73,7 +73,3 @@ def cases_by_age(qs) -> list[tuple[str, int]]:
         rows.append((label, band.count()))
         lower = days
     return rows
-
-
-def has_unread_for_member(case: Case) -> bool:
-    return case.status == Status.WAITING_MEMBER

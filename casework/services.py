@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -631,7 +630,3 @@ def cases_apply_retention(*, now: datetime | None = None) -> int:
             )
             removed += 1
     return removed
-
-
-def officer_groups() -> list[Group]:
-    return list(Group.objects.filter(name__in=OFFICER_ROLES))

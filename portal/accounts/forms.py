@@ -25,6 +25,30 @@ REGION_NATION_MISMATCH = "Choose a region in the nation you picked."
 PASSWORDS_DIFFER = "The two passwords are not the same."
 
 
+def employer_field(help_text: str) -> forms.CharField:
+    """The employer box: free text, filled with suggestions from /join/employers/."""
+    return forms.CharField(
+        label="Employer",
+        max_length=200,
+        help_text=help_text,
+        widget=forms.TextInput(
+            attrs={
+                "list": "employer-options",
+                "autocomplete": "off",
+                "data-employer-search": "/join/employers/",
+            }
+        ),
+    )
+
+
+def employer_kind_field() -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label="Type of employer (only if it is not in the list)",
+        choices=[("", "Choose a type")] + EmployerKind.choices,
+        required=False,
+    )
+
+
 def clean_employer_choice(form: forms.Form, cleaned: dict, *, town: str = "") -> None:
     """Resolve the typed employer (a name, or "name, town" from the list) into
     `cleaned["employer_obj"]`: a known employer, or a new one when its type is given.
@@ -57,23 +81,8 @@ def region_choices() -> list:
 class WorkplaceForm(forms.Form):
     """Employer, role and workplace: shared by joining and by editing the profile."""
 
-    employer = forms.CharField(
-        label="Employer",
-        max_length=200,
-        help_text="Start typing to search. If yours is not listed, type its full name.",
-        widget=forms.TextInput(
-            attrs={
-                "list": "employer-options",
-                "autocomplete": "off",
-                "data-employer-search": "/join/employers/",
-            }
-        ),
-    )
-    employer_kind = forms.ChoiceField(
-        label="Type of employer (only if it is not in the list)",
-        choices=[("", "Choose a type")] + EmployerKind.choices,
-        required=False,
-    )
+    employer = employer_field("Start typing to search. If yours is not listed, type its full name.")
+    employer_kind = employer_kind_field()
     employer_town = forms.CharField(
         label="Town of a new employer (optional)", max_length=100, required=False
     )
