@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from portal.accounts.models import Membership, User
+from portal.admin import PortalModelAdmin, one_related
 from portal.pdf import html_to_pdf
 
 from . import access, scanning, services
@@ -281,7 +282,7 @@ class CaseAdminForm(forms.ModelForm):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(PortalModelAdmin):
     form = CaseAdminForm
     change_list_template = "admin/casework/case/change_list.html"
     list_display = [
@@ -863,13 +864,13 @@ class CaseAdmin(admin.ModelAdmin):
 
 
 @admin.register(CaseAccess)
-class CaseAccessAdmin(admin.ModelAdmin):
+class CaseAccessAdmin(PortalModelAdmin):
     """The access record: read-only, for managers; nobody can change or delete it here."""
 
     list_display = ["at", "case", "user", "action", "detail", "ip"]
     fields = ["at", "case", "user", "action", "detail", "ip"]
     readonly_fields = fields
-    list_filter = ["action"]
+    list_filter = ["action", one_related("case", "case")]
     search_fields = ["=case__reference"]
     list_select_related = ["case", "user"]
     show_full_result_count = False
@@ -898,7 +899,7 @@ class CaseAccessAdmin(admin.ModelAdmin):
 
 
 @admin.register(SavedReply)
-class SavedReplyAdmin(admin.ModelAdmin):
+class SavedReplyAdmin(PortalModelAdmin):
     list_display = ["title", "category"]
     list_filter = ["category"]
     search_fields = ["title", "body"]

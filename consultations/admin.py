@@ -20,6 +20,7 @@ from django.utils.html import format_html
 from django.utils.text import slugify
 
 from portal.accounts.choices import EmployerKind, Nation, Section
+from portal.admin import PortalModelAdmin
 
 from . import reports, selectors, services
 from .forms import ResultsFilterForm, TagForm
@@ -221,7 +222,7 @@ class QuestionInline(LockableInline, admin.StackedInline):
 
 
 @admin.register(PolicyArea)
-class PolicyAreaAdmin(admin.ModelAdmin):
+class PolicyAreaAdmin(PortalModelAdmin):
     list_display = ["name", "slug", "order"]
     prepopulated_fields = {"slug": ["name"]}
 
@@ -231,7 +232,8 @@ def _phase_badge(consultation) -> str:
 
 
 @admin.register(Consultation)
-class ConsultationAdmin(admin.ModelAdmin):
+class ConsultationAdmin(PortalModelAdmin):
+    view_on_site = True  # its public page follows the admin's rule (previews for publishers)
     form = ConsultationForm
     change_form_template = "consultations/admin/change_form.html"
     list_display = [

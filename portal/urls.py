@@ -7,9 +7,6 @@ from portal.accounts import views as account_views
 
 # The admin's login goes through allauth: the same rate limits and the second factor.
 admin.site.login = secure_admin_login(admin.site.login)
-admin.site.site_header = "Member portal administration"
-admin.site.site_title = "Member portal admin"
-admin.site.index_title = "Officers and staff"
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from portal.accounts.choices import Nation
+from portal.admin import PortalModelAdmin
 
 from . import selectors, services
 from .diff import edition_diff, has_changes
@@ -91,7 +92,8 @@ class EditionLinkInline(admin.TabularInline):
 
 
 @admin.register(Document)
-class DocumentAdmin(admin.ModelAdmin):
+class DocumentAdmin(PortalModelAdmin):
+    view_on_site = True  # its public page follows the admin's rule (previews for publishers)
     list_display = ["title", "slug", "current", "in_progress", "review_by", "review_due"]
     search_fields = ["slug", "editions__title"]
     list_select_related = ["current_edition"]
@@ -258,7 +260,8 @@ class DocumentAdmin(admin.ModelAdmin):
 
 
 @admin.register(DocumentDueForReview)
-class DocumentDueForReviewAdmin(admin.ModelAdmin):
+class DocumentDueForReviewAdmin(PortalModelAdmin):
+    view_on_site = True  # its public page follows the admin's rule (previews for publishers)
     list_display = ["title", "review_by", "current", "open_document"]
     list_select_related = ["current_edition"]
     ordering = ["review_by"]
@@ -338,7 +341,8 @@ class EditionEventInline(admin.TabularInline):
 
 
 @admin.register(Edition)
-class EditionAdmin(admin.ModelAdmin):
+class EditionAdmin(PortalModelAdmin):
+    view_on_site = True  # its public page follows the admin's rule (previews for publishers)
     list_display = ["title", "number", "document_slug", "status", "published_at", "scheduled_for"]
     list_filter = ["status", "audience"]
     search_fields = ["title", "document__slug"]
@@ -625,7 +629,7 @@ class StandardChoiceField(forms.ModelChoiceField):
 
 
 @admin.register(GoodPracticeExample)
-class GoodPracticeExampleAdmin(admin.ModelAdmin):
+class GoodPracticeExampleAdmin(PortalModelAdmin):
     list_display = ["title", "standard_label", "organisation_type", "date"]
     list_filter = ["organisation_type"]
     search_fields = ["title", "text"]

@@ -1,6 +1,8 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from portal.admin import PortalModelAdmin
+
 from . import services
 from .choices import MembershipStatus
 from .models import (
@@ -54,7 +56,7 @@ class ConsentInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(PortalModelAdmin, DjangoUserAdmin):
     ordering = ["last_name", "first_name"]
     list_display = ["email", "first_name", "last_name", "is_staff", "is_active", "date_joined"]
     list_filter = ["is_staff", "is_superuser", "is_active", "groups"]
@@ -109,7 +111,7 @@ def _set_status(modeladmin, request, queryset, status):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(PortalModelAdmin):
     list_display = [
         "number",
         "member_name",
@@ -161,7 +163,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Employer)
-class EmployerAdmin(admin.ModelAdmin):
+class EmployerAdmin(PortalModelAdmin):
     list_display = ["name", "town", "kind", "verified", "created_at"]
     list_filter = ["kind", "verified"]
     search_fields = ["name", "town"]
@@ -169,14 +171,14 @@ class EmployerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(PortalModelAdmin):
     list_display = ["name", "nation"]
     list_filter = ["nation"]
     search_fields = ["name"]
 
 
 @admin.register(ConsentEvent)
-class ConsentEventAdmin(admin.ModelAdmin):
+class ConsentEventAdmin(PortalModelAdmin):
     list_display = ["user", "kind", "channel", "granted", "source", "at"]
     list_filter = ["kind", "channel", "granted", "source"]
     search_fields = ["=user__email", "=user__membership__number"]
@@ -195,7 +197,7 @@ class ConsentEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(EqualityMonitoring)
-class EqualityMonitoringAdmin(admin.ModelAdmin):
+class EqualityMonitoringAdmin(PortalModelAdmin):
     """Only visible to people with the equality monitoring permission; read-only, because
     members declare it themselves."""
 

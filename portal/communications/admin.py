@@ -22,6 +22,7 @@ from portal.accounts.choices import (
     Nation,
     Section,
 )
+from portal.admin import PortalModelAdmin, one_related
 
 from . import selectors, services
 from .models import (
@@ -176,7 +177,7 @@ def _can(user, need: str) -> bool:
 
 
 @admin.register(Communication)
-class CommunicationAdmin(admin.ModelAdmin):
+class CommunicationAdmin(PortalModelAdmin):
     form = CommunicationForm
     change_form_template = "communications/admin/change_form.html"
     list_display = [
@@ -376,7 +377,7 @@ def _parse_when(value: str) -> datetime | None:
     return None
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(PortalModelAdmin):
     def has_add_permission(self, request):
         return False
 
@@ -401,7 +402,7 @@ class DeliveryAdmin(ReadOnlyAdmin):
         "error",
         "feedback",
     ]
-    list_filter = ["status", "kind", "is_test", "feedback"]
+    list_filter = ["status", "kind", "is_test", "feedback", one_related("communication", "send")]
     search_fields = ["=email"]
     list_select_related = ["communication"]
     show_full_result_count = False

@@ -1,0 +1,343 @@
+"""The admin's own machinery answers nothing the access rules refuse.
+
+Generated from the models, not from a list of known holes: for every role and every
+registered changelist, every relation path two hops deep from the model's `_meta` is asked
+as `?<path>__isnull=False` and `?<path>__id=<n>`; each answers 400 or leaves the list as it
+was. Every content type × demo object × role is asked through "view on site"
+(`/admin/r/<ct>/<pk>/`): only objects the role sees in that model's admin, whose admin links
+to a public page, redirect; everything else, hidden or missing, is the same 404.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib import admin
+from django.contrib.admin.exceptions import DisallowedModelAdminLookup
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.messages.storage.fallback import FallbackStorage
+from django.core import checks
+from django.core.checks.registry import registry
+from django.test import RequestFactory
+from django.urls import reverse
+
+from casework.models import Case
+from portal.admin import (
+    CONFIDENTIAL_MODELS,
+    PortalModelAdmin,
+    StrictLookupsMixin,
+    check_admin_confidentiality,
+)
+from tests.test_access_matrix import ROLES, World
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    return World()
+
+
+def relations(model):
+    """Forward and reverse relations a lookup can follow (hidden "+" ones cannot)."""
+    return [f for f in model._meta.get_fields() if f.is_relation and f.related_model is not None]
+
+
+def relation_paths(model, depth=2):
+    """Every lookup path through relations from `model`, up to `depth` hops:
+    (path, the model it ends on)."""
+    found = []
+
+    def walk(current, prefix, hops):
+        for field in relations(current):
+            target = field.related_model
+            path = f"{prefix}__{field.name}" if prefix else field.name
+            found.append((path, target))
+            if hops < depth:
+                walk(target, path, hops + 1)
+
+    walk(model, "", 1)
+    return found
+
+
+def declared_bases(model_admin, request) -> set[str]:
+    """The field paths this admin's filters declare (their lookups are allowed)."""
+    bases = set()
+    for lookup in model_admin.allowed_lookups(request):
+        bases.add(lookup.rsplit("__", 1)[0])
+    return bases
+
+
+def sample_pk(world, model):
+    if model is Case:
+        return world.case.pk
+    obj = model._default_manager.order_by("pk").first()
+    return obj.pk if obj else 1
+
+
+def page_body(response) -> bytes:
+    """The page as a person sees it, without the per-request CSRF token."""
+    return re.sub(rb'name="csrfmiddlewaretoken" value="[^"]+"', b"", response.content)
+
+
+def listed(response) -> list:
+    return list(response.context["cl"].queryset.values_list("pk", flat=True))
+
+
+def test_every_admin_restricts_its_lookups_and_none_reaches_confidential_models():
+    for model, model_admin in admin.site._registry.items():
+        assert isinstance(model_admin, StrictLookupsMixin), model
+    assert check_admin_confidentiality() == []
+    assert check_admin_confidentiality in registry.get_checks(include_deployment_checks=True)
+
+
+def test_the_start_up_check_refuses_a_filter_through_a_confidential_model():
+    from portal.accounts.models import Region, User
+
+    class LeakyUsers(PortalModelAdmin):
+        list_filter = ["cases__status"]
+        search_fields = ["equality__ethnicity"]
+
+    class LeakyRegions(admin.ModelAdmin):
+        list_filter = ["cases__category"]
+
+    site = admin.site
+    saved = dict(site._registry)
+    try:
+        site._registry[User] = LeakyUsers(User, site)
+        site._registry[Region] = LeakyRegions(Region, site)  # bypassing register()
+        errors = check_admin_confidentiality()
+    finally:
+        site._registry.clear()
+        site._registry.update(saved)
+    ids = sorted((e.id, e.msg.split(" ")[0]) for e in errors)
+    assert ("portal.E001", "LeakyRegions") in ids
+    assert ("portal.E002", "LeakyUsers.list_filter") in ids
+    assert ("portal.E002", "LeakyUsers.search_fields") in ids
+    assert ("portal.E002", "LeakyRegions.list_filter") in ids
+    assert all(isinstance(e, checks.Error) for e in errors)
+
+
+def test_registering_a_library_admin_gets_the_same_rules():
+    from django.contrib.auth.models import Group
+
+    group_admin = admin.site._registry[Group]
+    assert isinstance(group_admin, StrictLookupsMixin)
+    request = RequestFactory().get("/")
+    assert not group_admin.lookup_allowed("user__cases__isnull", "False", request)
+
+
+def questions(world, model_admin, request, depth):
+    """(param, value) for every undeclared relation path from the admin's model."""
+    allowed = declared_bases(model_admin, request)
+    for path, target in relation_paths(model_admin.model, depth):
+        if path in allowed:
+            continue  # a declared filter: the start-up check keeps those off confidential data
+        yield f"{path}__isnull", "False"
+        yield f"{path}__id", str(sample_pk(world, target))
+
+
+def changelists():
+    for model, model_admin in admin.site._registry.items():
+        url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        yield model_admin, url
+
+
+def test_relation_lookups_through_the_whole_stack_answer_400_for_every_role(world):
+    """One hop, over HTTP with every middleware: 400, or (for a role that cannot open the
+    list at all) the same refusal as without the question."""
+    problems = []
+    checked = 0
+    for model_admin, url in changelists():
+        for role in ROLES:
+            client = world.clients[role]
+            baseline = client.get(url)
+            if baseline.status_code != 200:
+                for param, value in list(questions(world, model_admin, None, 1))[:2]:
+                    response = client.get(url, {param: value})
+                    if response.status_code != baseline.status_code:
+                        problems.append(f"{role} {url}?{param}: {response.status_code}")
+                continue
+            before = listed(baseline)
+            for param, value in questions(world, model_admin, baseline.wsgi_request, 1):
+                if param.endswith("__id"):
+                    continue  # asked two hops deep below, straight into the view
+                response = client.get(url, {param: value})
+                checked += 1
+                if response.status_code == 400:
+                    continue
+                if response.status_code == 200 and listed(response) == before:
+                    continue
+                problems.append(f"{role} {url}?{param}={value}: {response.status_code}")
+    assert checked > 200
+    assert not problems, "\n".join(problems[:60])
+
+
+def test_relation_lookups_two_hops_deep_are_refused_for_every_role(world):
+    """Two hops, straight into each admin's changelist view (the 400 comes from
+    DisallowedModelAdminLookup, as above): refused, or the list unchanged."""
+    factory = RequestFactory()
+    problems = []
+    checked = 0
+    for model_admin, url in changelists():
+        for role in ROLES:
+            user = world.users.get(role)
+            if user is None or not user.is_staff:
+                continue
+            base = factory.get(url)
+            base.user = user
+            if not model_admin.has_view_or_change_permission(base):
+                continue
+            before = None
+            for param, value in questions(world, model_admin, base, 2):
+                request = factory.get(url, {param: value})
+                request.user = user
+                request.session = {}
+                request._messages = FallbackStorage(request)
+                checked += 1
+                try:
+                    response = model_admin.changelist_view(request)
+                except DisallowedModelAdminLookup:
+                    continue
+                if before is None:
+                    plain = factory.get(url)
+                    plain.user, plain.session = user, {}
+                    plain._messages = FallbackStorage(plain)
+                    before = list(
+                        model_admin.changelist_view(plain)
+                        .context_data["cl"]
+                        .queryset.values_list("pk", flat=True)
+                    )
+                cl = getattr(response, "context_data", {}).get("cl")
+                if cl is not None and list(cl.queryset.values_list("pk", flat=True)) == before:
+                    continue
+                problems.append(f"{role} {url}?{param}={value}: {response.status_code}")
+    assert checked > 2000
+    assert not problems, "\n".join(problems[:60])
+
+
+def test_filters_passed_through_changelist_filters_are_refused_too(world):
+    client = world.clients["manager"]
+    user = world.users["member"]
+    url = reverse("admin:accounts_user_change", args=[user.pk])
+    response = client.get(url, {"_changelist_filters": "cases__isnull=False"})
+    assert response.status_code == 200
+    # The link back to the list carries the filter; following it is refused.
+    back = reverse("admin:accounts_user_changelist") + "?cases__isnull=False"
+    assert client.get(back).status_code == 400
+
+
+def test_popups_and_to_field_do_not_open_a_way_round(world):
+    client = world.clients["cw_london"]
+    url = reverse("admin:accounts_user_changelist")
+    ok = client.get(url, {"_popup": "1", "_to_field": "id"})
+    assert ok.status_code == 200
+    for params in (
+        {"_popup": "1", "_to_field": "id", "cases__isnull": "False"},
+        {"_popup": "1", "_to_field": "id", "assigned_cases__id": world.case.pk},
+        {"_popup": "1", "_to_field": "password"},
+    ):
+        assert client.get(url, params).status_code == 400, params
+
+
+def test_autocomplete_answers_only_through_the_target_admin(world):
+    """Every autocomplete source field × role: results are a subset of what the target
+    model's admin shows that role."""
+    problems = []
+    for model, model_admin in admin.site._registry.items():
+        for field_name in model_admin.autocomplete_fields:
+            field = model._meta.get_field(field_name)
+            target_admin = admin.site._registry[field.related_model]
+            for role in ROLES:
+                client = world.clients[role]
+                response = client.get(
+                    reverse("admin:autocomplete"),
+                    {
+                        "app_label": model._meta.app_label,
+                        "model_name": model._meta.model_name,
+                        "field_name": field_name,
+                        "term": "",
+                    },
+                )
+                if response.status_code != 200:
+                    continue
+                ids = {str(r["id"]) for r in response.json()["results"]}
+                request = RequestFactory().get("/")
+                request.user = world.users[role]
+                visible = {
+                    str(pk)
+                    for pk in target_admin.get_queryset(request).values_list("pk", flat=True)
+                }
+                if not ids <= visible:
+                    problems.append(f"{role} autocomplete {model.__name__}.{field_name}")
+    assert not problems, problems
+
+
+def test_view_on_site_resolves_only_what_the_role_may_open(world):
+    problems = []
+    redirects = 0
+    missing_bodies = {}
+    for ct in ContentType.objects.all():
+        model = ct.model_class()
+        if model is None:
+            continue
+        objects = list(model._default_manager.order_by("pk")[:4])
+        if model is Case:
+            objects += [world.case, world.draft, world.leader_case]
+        pks = [987654321] + [o.pk for o in objects]
+        model_admin = admin.site._registry.get(model)
+        for role in ROLES:
+            client = world.clients[role]
+            user = world.users.get(role)
+            for pk in pks:
+                url = f"/admin/r/{ct.pk}/{pk}/"
+                response = client.get(url)
+                if role == "anonymous" or not user.is_staff:
+                    if response.status_code != 302 or "/login/" not in response["Location"]:
+                        problems.append(f"{role} {url}: {response.status_code}")
+                    continue
+                may = False
+                if model_admin is not None and model_admin.view_on_site:
+                    request = RequestFactory().get("/")
+                    request.user = user
+                    may = (
+                        model_admin.has_view_or_change_permission(request)
+                        and model_admin.get_queryset(request).filter(pk=pk).exists()
+                    )
+                if may:
+                    redirects += 1
+                    if response.status_code != 302:
+                        problems.append(f"{role} {url}: {response.status_code}, expected 302")
+                    continue
+                if response.status_code != 404:
+                    problems.append(f"{role} {url}: {response.status_code}, expected 404")
+                    continue
+                body = page_body(response)
+                if pk == 987654321:
+                    missing_bodies[role] = body
+                elif body != missing_bodies[role]:
+                    problems.append(f"{role} {url}: a hidden object answers unlike a missing one")
+    assert not problems, "\n".join(problems[:60])
+    assert redirects > 0  # published standards and consultations still link to their page
+
+
+def test_view_on_site_for_a_case_is_the_same_404_as_a_missing_one_for_every_staff_role(world):
+    ct = ContentType.objects.get_for_model(Case)
+    for role in ROLES:
+        user = world.users.get(role)
+        if user is None or not user.is_staff:
+            continue
+        client = world.clients[role]
+        hidden = client.get(f"/admin/r/{ct.pk}/{world.case.pk}/")
+        missing = client.get(f"/admin/r/{ct.pk}/987654321/")
+        junk = client.get(f"/admin/r/{ct.pk}/not-a-number/")
+        assert hidden.status_code == missing.status_code == junk.status_code == 404, role
+        assert page_body(hidden) == page_body(missing) == page_body(junk), role
+
+
+def test_confidential_models_exist():
+    from django.apps import apps
+
+    labels = {f"{m._meta.app_label}.{m._meta.model_name}" for m in apps.get_models()}
+    assert labels >= CONFIDENTIAL_MODELS
