@@ -243,8 +243,23 @@ def admin_object_id(model):
     return obj.pk if obj else 999999
 
 
-def test_every_url_for_every_role(world):
+# The matrix again with query strings: harmless ones change no cell; ones that ask the
+# admin's machinery about relations (filters, popups, preserved filters) never open a cell
+# that was closed, and a changelist that would list answers 400.
+QUERIES = {
+    "plain": "",
+    "harmless": "?o=1&p=1&q=a",
+    "probing": "?cases__isnull=False&_popup=1&_to_field=id&_facets=1"
+    "&_changelist_filters=cases__isnull%3DFalse",
+}
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_every_url_for_every_role(world, query):
     from django.apps import apps
+
+    world.query = QUERIES[query]
+    world.probing = query == "probing"
 
     problems = []
     values = app_values(world)
@@ -270,7 +285,7 @@ def test_every_url_for_every_role(world):
             local["reference"] = world.draft.pk
         path = fill(route, local)
         for role in ROLES:
-            response = world.clients[role].get(path)
+            response = world.clients[role].get(path + world.query)
             expected = expect(role, world)
             if not check_status(response, expected):
                 problems.append(f"{role} GET {path}: {response.status_code}, expected {expected}")
@@ -330,9 +345,16 @@ def check_admin(world, name, route, problems):
         values[str(missing).strip("'")] = 1
         path = fill(route, values)
     for role in ROLES:
-        response = world.clients[role].get(path)
+        response = world.clients[role].get(path + getattr(world, "query", ""))
         status = response.status_code
         user = world.users.get(role)
+        if getattr(world, "probing", False) and view == "changelist" and status == 400:
+            # Refused for asking; what the plain pass expects of this cell is 200 or a
+            # refusal, and a 400 reveals nothing either way.
+            continue
+        if getattr(world, "probing", False) and view == "changelist" and status == 200:
+            problems.append(f"{role} GET {path}{world.query}: listed, expected 400")
+            continue
         if status >= 500:
             problems.append(f"{role} GET {path}: {status}")
             continue

@@ -1,3 +1,4 @@
+from allauth.usersessions.models import UserSession
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
@@ -215,3 +216,17 @@ class EqualityMonitoringAdmin(PortalModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# allauth's own admin for sessions searches `user__username`, which the portal's user (email
+# login) does not have: a search there was a 500. The same list, searchable by what exists.
+admin.site.unregister(UserSession)
+
+
+@admin.register(UserSession)
+class UserSessionAdmin(PortalModelAdmin):
+    raw_id_fields = ["user"]
+    list_display = ["user", "created_at", "last_seen_at", "ip", "user_agent"]
+    list_select_related = ["user"]
+    search_fields = ["=user__email", "=ip"]
+    show_full_result_count = False
