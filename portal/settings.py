@@ -373,6 +373,9 @@ LOGGING = {
     },
 }
 
+# The join and profile forms' employer search (public): requests per minute per address.
+EMPLOYER_SEARCH_PER_MINUTE = env_int("EMPLOYER_SEARCH_PER_MINUTE", 60)
+
 # Membership rules that the union sets, not the code.
 PORTAL_UNION_NAME = env("PORTAL_UNION_NAME", "Education Union")
 
