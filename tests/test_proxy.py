@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import urllib.error
+import urllib.request
 from datetime import date
 from pathlib import Path
 
@@ -181,3 +183,35 @@ def test_compose_trusts_one_proxy_on_its_own_network():
     assert ipaddress.ip_address(PROXY) in ipaddress.ip_network(default)
     # gunicorn is reachable only through the proxy: its port is not published.
     assert "ports" not in compose["services"]["web"]
+
+
+# --- Over a real socket ------------------------------------------------------------------
+
+
+def http_get(url: str, headers: dict[str, str]) -> int:
+    request = urllib.request.Request(url, headers=headers)  # noqa: S310 - the test server
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310  # nosec B310
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_real_proxied_request_is_counted_under_the_visitors_address(live_server, settings):
+    """The test plays nginx on 127.0.0.1: real HTTP to the running portal, REMOTE_ADDR
+    from the socket, X-Forwarded-For set to the visitor's address."""
+    settings.TRUSTED_PROXY_COUNT = 1
+    settings.TRUSTED_PROXY_IPS = ["127.0.0.1/32"]
+    settings.EMPLOYER_SEARCH_PER_MINUTE = 3
+    url = live_server.url + reverse("accounts:employer_search") + "?q=river"
+    attacker = {"X-Forwarded-For": ATTACKER_ADDR, "X-Real-IP": ATTACKER_ADDR}
+    owner = {"X-Forwarded-For": OWNER_ADDR, "X-Real-IP": OWNER_ADDR}
+    assert [http_get(url, attacker) for _ in range(4)] == [200, 200, 200, 429]
+    assert http_get(url, owner) == 200
+
+    # With no proxy trusted, the header changes nothing: everyone is the proxy, 127.0.0.1,
+    # and the attacker's searches use up the owner's.
+    settings.TRUSTED_PROXY_COUNT = 0
+    assert [http_get(url, attacker) for _ in range(3)] == [200, 200, 200]
+    assert http_get(url, owner) == 429
