@@ -8,6 +8,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from portal.middleware import staff_mfa_required
+
 from . import rules, selectors, services
 from .forms import ResponseForm
 from .models import Phase, QuestionKind, ResponseStatus
@@ -55,6 +57,7 @@ def _answer_rows(questions, answers):
     return rows
 
 
+@staff_mfa_required  # staff preview drafts and consultations outside their audience
 @require_http_methods(["GET", "POST"])
 def consultation_detail(request, slug):
     viewer = selectors.consultation_for_viewer(request.user, slug)

@@ -1,10 +1,12 @@
-"""Cross-cutting request rules: security headers, no caching of private pages, and the
-staff second-factor requirement."""
+"""Cross-cutting request rules: the client's address behind our proxy, security headers, no
+caching of private pages, and the staff second-factor requirement."""
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import time
+from functools import lru_cache, wraps
 
 from django.conf import settings
 from django.contrib import messages
@@ -23,9 +25,86 @@ PERMISSIONS_POLICY = (
 )
 
 STAFF_MFA_REQUIRED_MESSAGE = (
-    "Staff accounts need two-factor authentication. Set up an authenticator app to "
-    "continue to the admin."
+    "Staff accounts need two-factor authentication. Set up an authenticator app to continue."
 )
+
+
+# Headers a client could send to claim another address or scheme. Only our own proxy may set
+# them: from anyone else they are removed before any other code sees the request.
+FORWARDING_HEADERS = (
+    "HTTP_X_FORWARDED_FOR",
+    "HTTP_X_REAL_IP",
+    "HTTP_X_FORWARDED_PROTO",
+    "HTTP_X_FORWARDED_HOST",
+    "HTTP_FORWARDED",
+)
+
+
+@lru_cache(maxsize=8)
+def _networks(cidrs: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(c, strict=False) for c in cidrs)
+
+
+def _clean_ip(value: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        return None
+
+
+def is_trusted_proxy(address: str) -> bool:
+    """Is `address` one of the proxies in front of the portal (`TRUSTED_PROXY_IPS`)?"""
+    if settings.TRUSTED_PROXY_COUNT <= 0:
+        return False
+    ip = _clean_ip(address or "")
+    if ip is None:
+        return False
+    ip_obj = ipaddress.ip_address(ip)
+    return any(ip_obj in net for net in _networks(tuple(settings.TRUSTED_PROXY_IPS)))
+
+
+def forwarded_client_ip(meta) -> str | None:
+    """The client's address as our proxies recorded it: the header named by
+    `TRUSTED_CLIENT_IP_HEADER`, or else the `TRUSTED_PROXY_COUNT`-th address from the right
+    of X-Forwarded-For (each of our proxies adds exactly one; anything further left is what
+    the client claimed and is ignored). None when the header does not fit."""
+    count = settings.TRUSTED_PROXY_COUNT
+    header = settings.TRUSTED_CLIENT_IP_HEADER
+    if header:
+        value = meta.get("HTTP_" + header.upper().replace("-", "_"), "")
+        return _clean_ip(value) if value and "," not in value else None
+    hops = [hop.strip() for hop in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+    if len(hops) < count:
+        return None
+    return _clean_ip(hops[-count])
+
+
+class TrustedProxyMiddleware:
+    """Behind nginx every request comes from nginx's address. When (and only when) the
+    request comes from a configured proxy (`TRUSTED_PROXY_COUNT` > 0 and REMOTE_ADDR in
+    `TRUSTED_PROXY_IPS`), REMOTE_ADDR becomes the client's address from the proxy's header,
+    so that everything downstream (allauth's rate limits, the case access record, the
+    session list) sees the visitor, not the proxy. From anyone else the forwarding headers
+    are removed: a visitor cannot choose the address they are counted or recorded under.
+    First in MIDDLEWARE."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        meta = request.META
+        if settings.TRUSTED_PROXY_COUNT > 0:
+            if is_trusted_proxy(meta.get("REMOTE_ADDR", "")):
+                client = forwarded_client_ip(meta)
+                if client is None:
+                    logger.warning("proxy request without a usable client address header")
+                else:
+                    meta["PORTAL_PROXY_ADDR"] = meta.get("REMOTE_ADDR", "")
+                    meta["REMOTE_ADDR"] = client
+            else:
+                for name in FORWARDING_HEADERS:
+                    meta.pop(name, None)
+        return self.get_response(request)
 
 
 SESSION_EXPIRED = "You were logged out because you were away for a while. Please log in again."
@@ -92,24 +171,51 @@ class PrivatePageCacheMiddleware:
         return response
 
 
+def staff_mfa_required(view):
+    """Marks a page outside /admin/ that shows staff something the public does not see
+    (a draft's preview, say): `StaffMFAMiddleware` then holds staff to the same second
+    factor as in the admin before the view runs. The check itself lives only there."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        return view(request, *args, **kwargs)
+
+    wrapped.portal_staff_mfa_required = True
+    return wrapped
+
+
+def staff_needs_mfa(user) -> bool:
+    """A staff account that has not set up its second factor yet."""
+    return bool(
+        settings.PORTAL_STAFF_MFA_REQUIRED
+        and user is not None
+        and user.is_authenticated
+        and user.is_staff
+        and not user_has_mfa(user)
+    )
+
+
 class StaffMFAMiddleware:
     """Every staff page needs an account with a second factor set up (allauth.mfa does not
-    force anyone to enrol). Until then a staff user is sent to set up TOTP."""
+    force anyone to enrol): every admin page, and every page elsewhere marked with
+    `staff_mfa_required`. Until then a staff user is sent to set up TOTP."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
+    def _refuse(self, request):
+        messages.warning(request, STAFF_MFA_REQUIRED_MESSAGE)
+        return redirect(reverse("mfa_activate_totp"))
+
     def __call__(self, request):
-        if (
-            settings.PORTAL_STAFF_MFA_REQUIRED
-            and request.path.startswith("/admin/")
-            and request.user.is_authenticated
-            and request.user.is_staff
-            and not user_has_mfa(request.user)
-        ):
-            messages.warning(request, STAFF_MFA_REQUIRED_MESSAGE)
-            return redirect(reverse("mfa_activate_totp"))
+        if request.path.startswith("/admin/") and staff_needs_mfa(request.user):
+            return self._refuse(request)
         return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if getattr(view_func, "portal_staff_mfa_required", False) and staff_needs_mfa(request.user):
+            return self._refuse(request)
+        return None
 
 
 PDF_FAILED = "The PDF could not be made just now. Please try again later."

@@ -8,6 +8,7 @@ and `manage.py check --deploy` is clean.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -78,6 +79,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "portal.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "portal.middleware.SecurityHeadersMiddleware",
@@ -181,6 +183,12 @@ ACCOUNT_REAUTHENTICATION_REQUIRED = True
 ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Member portal] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+# Failed logins: 10 a minute from one address whatever the account (an attacker hammering
+# from one address slows down), and 5 in 5 minutes for one account *from one address*: the
+# key is address + email (AccountAdapter._get_login_attempts_cache_key), so someone guessing
+# at an account from many addresses slows each of them down without locking its owner out
+# of their own address. allauth's own key is the email alone, which lets anyone lock anyone
+# out with five wrong passwords.
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/300s/key",  # nosec B105 - a rate, not a password
@@ -192,6 +200,28 @@ ACCOUNT_RATE_LIMITS = {
     "reauthenticate": "10/m/user",
     "confirm_email": "1/180s/key",
 }
+
+# Behind a reverse proxy (deploy/nginx.conf, docker-compose.yml). TRUSTED_PROXY_COUNT is how
+# many proxies of ours stand in front of gunicorn (0: none, the client's address is
+# REMOTE_ADDR); TRUSTED_PROXY_IPS the networks they connect from. Only a request from one of
+# those networks has its client address taken from X-Forwarded-For (the
+# TRUSTED_PROXY_COUNT-th from the right) or from TRUSTED_CLIENT_IP_HEADER (e.g. X-Real-IP);
+# from anywhere else forwarding headers are dropped (portal.middleware.TrustedProxyMiddleware).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+TRUSTED_PROXY_IPS = env_list("TRUSTED_PROXY_IPS", "127.0.0.1/32,::1/128")
+TRUSTED_CLIENT_IP_HEADER = env("TRUSTED_CLIENT_IP_HEADER", "")
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more.")
+for _cidr in TRUSTED_PROXY_IPS:
+    try:
+        ipaddress.ip_network(_cidr, strict=False)
+    except ValueError as _error:
+        raise ImproperlyConfigured(f"TRUSTED_PROXY_IPS: {_cidr!r} is not a network.") from _error
+# allauth reads the address from REMOTE_ADDR, which the middleware has already set from the
+# proxy's header: it must not read X-Forwarded-For itself (it cannot tell who sent it).
+ALLAUTH_TRUSTED_PROXY_COUNT = 0
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = None
+
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 # Security keys need a secure origin; plain http://127.0.0.1 is allowed only for the demo.
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
@@ -342,6 +372,9 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# The join and profile forms' employer search (public): requests per minute per address.
+EMPLOYER_SEARCH_PER_MINUTE = env_int("EMPLOYER_SEARCH_PER_MINUTE", 60)
 
 # Membership rules that the union sets, not the code.
 PORTAL_UNION_NAME = env("PORTAL_UNION_NAME", "Education Union")

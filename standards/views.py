@@ -9,6 +9,8 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
+from portal.middleware import staff_mfa_required
+
 from . import selectors, services
 from .forms import SearchForm
 from .models import EditionPDF
@@ -65,12 +67,14 @@ def _render_edition(request, edition):
     )
 
 
+@staff_mfa_required  # publishers preview drafts here
 @require_safe
 def document_detail(request, slug):
     edition = selectors.edition_for_reader(slug=slug, user=request.user)
     return _render_edition(request, edition)
 
 
+@staff_mfa_required  # publishers preview drafts here
 @require_safe
 def edition_detail(request, slug, number):
     edition = selectors.edition_for_reader(slug=slug, number=number, user=request.user)
@@ -111,6 +115,7 @@ def _serve_pdf(request, edition, *, max_age: int) -> HttpResponse:
     return response
 
 
+@staff_mfa_required  # publishers preview drafts here
 @require_safe
 def document_pdf(request, slug):
     edition = selectors.edition_for_reader(slug=slug, user=request.user)
@@ -118,6 +123,7 @@ def document_pdf(request, slug):
     return _serve_pdf(request, edition, max_age=max_age)
 
 
+@staff_mfa_required  # publishers preview drafts here
 @require_safe
 def edition_pdf(request, slug, number):
     edition = selectors.edition_for_reader(slug=slug, number=number, user=request.user)

@@ -24,3 +24,11 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_signup_redirect_url(self, request):
         return reverse("accounts:dashboard")
+
+    def _get_login_attempts_cache_key(self, request, **credentials):
+        """The key of the per-account failed-login limit (ACCOUNT_RATE_LIMITS
+        "login_failed"): the account *and* the address it is tried from. Guesses at one
+        account from many addresses slow each address down; its owner, from their own
+        address, is never locked out by someone else's guesses."""
+        account = super()._get_login_attempts_cache_key(request, **credentials)
+        return f"{account}:{self.get_client_ip(request)}"

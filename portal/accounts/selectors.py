@@ -46,13 +46,24 @@ def workplace_rep_for(membership: Membership) -> Membership | None:
     return same_site or reps.first()
 
 
-def employers_matching(query: str, *, limit: int = 20) -> QuerySet[Employer]:
-    query = (query or "").strip()
+def employers_matching(
+    query: str, *, user: User | None = None, limit: int = 20
+) -> QuerySet[Employer]:
+    """The employers the public search suggests: verified ones only, so that a name someone
+    typed when joining is not shown to everyone until an officer has checked it. A member
+    also finds their own employer, verified or not."""
+    query = "".join(ch for ch in (query or "") if ch.isprintable()).strip()
     if len(query) < 2:
         return Employer.objects.none()
-    return Employer.objects.filter(Q(name__icontains=query) | Q(town__icontains=query)).order_by(
-        "name", "town"
-    )[:limit]
+    shown = Q(verified=True)
+    membership = membership_for(user) if user is not None else None
+    if membership is not None and membership.employer_id:
+        shown |= Q(pk=membership.employer_id)
+    return (
+        Employer.objects.filter(shown)
+        .filter(Q(name__icontains=query) | Q(town__icontains=query))
+        .order_by("name", "town")[:limit]
+    )
 
 
 def employers_named(label: str) -> list[Employer]:

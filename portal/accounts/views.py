@@ -8,13 +8,17 @@ from allauth.account.internal.flows.email_verification import (
 )
 from allauth.account.models import EmailAddress
 from allauth.core import ratelimit
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.hashers import make_password
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
+
+from portal import ratelimit as portal_ratelimit
 
 from . import services
 from .choices import Channel, CommunicationKind, EmployerKind, Hours, JobRole, Section
@@ -34,6 +38,10 @@ from .selectors import (
 JOIN_SESSION_KEY = "portal.join.pending"
 JOIN_EXPIRED = "Your answers were not kept. Please fill in the form again."
 NO_MEMBERSHIP = "This account has no membership."
+EMPLOYER_SEARCH_LIMITED = _(
+    "Too many employer searches came from here in a short time. Wait a minute, then try "
+    "again, or type your employer's full name."
+)
 
 
 def _pending_from_form(form: JoinForm) -> dict:
@@ -152,9 +160,16 @@ def join_check_email(request):
 
 @require_GET
 def employer_search(request):
-    """Employers for the join and profile forms' search box (JSON; public: names only)."""
+    """Employers for the join and profile forms' search box (JSON; public: names only,
+    verified employers only; limited per address)."""
+    per_minute = settings.EMPLOYER_SEARCH_PER_MINUTE
+    if not portal_ratelimit.allow(request, scope="employer-search", limit=per_minute):
+        response = JsonResponse({"results": [], "error": str(EMPLOYER_SEARCH_LIMITED)}, status=429)
+        response["Retry-After"] = "60"
+        return response
     query = request.GET.get("q", "")[:100]
-    results = [{"label": e.label, "kind": e.get_kind_display()} for e in employers_matching(query)]
+    employers = employers_matching(query, user=request.user)
+    results = [{"label": e.label, "kind": e.get_kind_display()} for e in employers]
     return JsonResponse({"results": results})
 
 

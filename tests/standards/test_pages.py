@@ -4,6 +4,7 @@ editions, and 404 for anything unpublished unless the reader is a publisher."""
 import re
 
 import pytest
+from django.urls import reverse
 
 from portal.accounts.roles import Role
 from standards import services
@@ -96,7 +97,8 @@ def test_unpublished_editions_are_404_to_all_but_publishers(
     assert client.get(path).status_code == 404  # staff in another role
     no_mfa, _ = staff_user(Role.PUBLISHER, mfa=False)
     client.force_login(no_mfa)
-    assert client.get(path).status_code == 404  # a publisher without a second factor
+    refused = client.get(path)  # a publisher without a second factor is sent to set it up
+    assert (refused.status_code, refused["Location"]) == (302, reverse("mfa_activate_totp"))
     client.force_login(publisher2)
     response = client.get(path)
     assert response.status_code == 200
