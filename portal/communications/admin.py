@@ -430,11 +430,6 @@ class DeliveryAdmin(ReadOnlyAdmin):
             qs = qs.filter(communication__isnull=False)
         return qs
 
-    def lookup_allowed(self, lookup, value, request=None):
-        return lookup == "communication__id__exact" or super().lookup_allowed(
-            lookup, value, request
-        )
-
 
 @admin.register(AddressStatus)
 class AddressStatusAdmin(ReadOnlyAdmin):
