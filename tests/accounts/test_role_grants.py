@@ -542,3 +542,34 @@ def test_an_administrator_still_adds_and_edits_other_people(client):
     assert client.post(change_url(created), data).status_code == 302
     assert access_of(created)[0] is True and access_of(created)[5] == ["wales"]
     assert User.objects.get(pk=created.pk).last_name == "Renamed"
+
+
+def test_the_user_form_explains_a_refusal_in_the_page(client):
+    client.force_login(superuser())
+    target = UserFactory(is_staff=True)
+    data, _ = user_form(client, target)
+    data["is_superuser"] = ["on"]
+    page = client.post(change_url(target), data)
+    assert page.status_code == 200
+    assert services.NO_NEW_SUPERUSERS in page.content.decode()
+    assert not User.objects.get(pk=target.pk).is_superuser
+
+
+def test_the_grant_page_offers_the_decision_only_to_a_second_administrator(client):
+    asker, second = administrator(), administrator()
+    target = UserFactory(is_staff=True)
+    grant = services.user_save_access(
+        actor=asker, user=target, groups=[group(Role.EQUALITY)]
+    ).pending[0]
+    url = reverse("admin:accounts_rolegrant_change", args=[grant.pk])
+    client.force_login(asker)
+    page = client.get(url).content.decode()
+    assert 'value="approve"' not in page and 'value="cancel"' in page
+    client.force_login(second)
+    page = client.get(url).content.decode()
+    assert 'value="approve"' in page and 'value="refuse"' in page
+    assert 'value="cancel"' not in page
+    listing = client.get(
+        reverse("admin:accounts_rolegrant_changelist"), {"status__exact": "pending"}
+    )
+    assert f"/admin/accounts/rolegrant/{grant.pk}/change/" in listing.content.decode()
