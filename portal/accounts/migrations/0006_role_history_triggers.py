@@ -6,6 +6,10 @@ permissions, in `accounts_rolechange`, whatever made it: the portal's services, 
 `.groups.add()`, a shell or raw SQL. The history table refuses UPDATE and DELETE, and a role
 grant, once requested, cannot be rewritten (only decided, once).
 
+A new account is recorded when it starts with staff or superuser status; a new membership is
+not (its first status is not a change, and bulk loads of members would double in cost): its
+history starts at its first change of status.
+
 PostgreSQL: the acting user is read from `current_setting('portal.actor_id', true)`, which
 the portal's services set inside their transaction (`set_config(..., true)`); elsewhere it
 is unknown (NULL).
@@ -161,14 +165,6 @@ def pg_sql() -> list[str]:
         + " END IF;"
         for flag in ("is_staff", "is_superuser")
     )
-    status_insert = INSERT.format(
-        now=PG_NOW,
-        actor=PG_ACTOR,
-        field="membership_status",
-        user="NEW.user_id",
-        old="''",
-        new="NEW.status",
-    )
     status_update = INSERT.format(
         now=PG_NOW,
         actor=PG_ACTOR,
@@ -191,15 +187,13 @@ def pg_sql() -> list[str]:
         """,
         """
         CREATE TRIGGER accounts_user_history
-        AFTER INSERT OR UPDATE ON accounts_user
+        AFTER INSERT OR UPDATE OF is_staff, is_superuser, is_active ON accounts_user
         FOR EACH ROW EXECUTE FUNCTION accounts_user_history();
         """,
         f"""
         CREATE OR REPLACE FUNCTION accounts_membership_history() RETURNS trigger AS $$
         BEGIN
-            IF TG_OP = 'INSERT' THEN
-                {status_insert}
-            ELSIF NEW.status IS DISTINCT FROM OLD.status THEN
+            IF NEW.status IS DISTINCT FROM OLD.status THEN
                 {status_update}
             END IF;
             RETURN NULL;
@@ -207,7 +201,7 @@ def pg_sql() -> list[str]:
         """,
         """
         CREATE TRIGGER accounts_membership_history
-        AFTER INSERT OR UPDATE ON accounts_membership
+        AFTER UPDATE OF status ON accounts_membership
         FOR EACH ROW EXECUTE FUNCTION accounts_membership_history();
         """,
     ]
@@ -299,14 +293,6 @@ def sqlite_sql() -> list[str]:
             f"CREATE TRIGGER accounts_user_{flag}_created AFTER INSERT ON accounts_user "
             f"WHEN NEW.{flag} BEGIN {body} END"
         )
-    ins = INSERT.format(
-        now=SQLITE_NOW,
-        actor="NULL",
-        field="membership_status",
-        user="NEW.user_id",
-        old="''",
-        new="NEW.status",
-    )
     upd = INSERT.format(
         now=SQLITE_NOW,
         actor="NULL",
@@ -316,8 +302,6 @@ def sqlite_sql() -> list[str]:
         new="NEW.status",
     )
     sql += [
-        f"CREATE TRIGGER accounts_membership_status_created AFTER INSERT ON accounts_membership "
-        f"BEGIN {ins} END",
         f"CREATE TRIGGER accounts_membership_status_history AFTER UPDATE OF status "
         f"ON accounts_membership WHEN NEW.status IS NOT OLD.status BEGIN {upd} END",
     ]
@@ -331,7 +315,6 @@ def sqlite_drop() -> list[str]:
         "accounts_rolegrant_no_delete",
         "accounts_rolegrant_no_rewrite",
         "accounts_rolegrant_decided_once",
-        "accounts_membership_status_created",
         "accounts_membership_status_history",
     ]
     names += [f"{t}_history_{e}" for t, *_ in M2M for e in ("insert", "delete", "update")]
