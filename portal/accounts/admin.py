@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm
@@ -138,7 +139,7 @@ class UserAccessForm(UserChangeForm):
             return cleaned
         flags = {
             flag: cleaned[flag] if flag in cleaned else getattr(self.instance, flag)
-            for flag in services.ACCESS_FLAGS
+            for flag in (*services.ACCESS_FLAGS, "email")
         }
         m2m = {
             name: cleaned.get(name) if name in self.fields else None for name in M2M_ACCESS_FIELDS
@@ -188,7 +189,15 @@ class UserAdmin(DjangoUserAdmin):
             fields += SUPERUSER_FIELDS
         if obj is not None and obj.pk == request.user.pk:
             fields += OWN_ACCESS_FIELDS
+        if obj is not None and services.user_credentials_problem(actor=request.user, user=obj):
+            fields.append("email")
         return list(dict.fromkeys(fields))
+
+    def user_change_password(self, request, id, form_url=""):
+        user = self.get_object(request, unquote(id))
+        if user is not None and services.user_credentials_problem(actor=request.user, user=user):
+            raise PermissionDenied
+        return super().user_change_password(request, id, form_url)
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)

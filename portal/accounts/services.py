@@ -260,6 +260,10 @@ NO_NEW_SUPERUSERS = (
 PERMISSIONS_SUPERUSER_ONLY = (
     "Only a superuser may give or remove individual permissions: give a role instead."
 )
+CREDENTIALS_SUPERUSER_ONLY = (
+    "Only a superuser may change the email address or password of a superuser or of someone "
+    "holding a role that needs a second approval: they can reset their own password."
+)
 GRANT_NO_PERMISSION = "You do not have permission to approve or refuse role grants."
 GRANT_NOT_PENDING = "This role grant has already been decided."
 GRANT_OWN_REQUEST = (
@@ -299,6 +303,24 @@ def group_needs_second_approval(group: Group) -> bool:
         for app, codename in group.permissions.values_list("content_type__app_label", "codename")
     }
     return bool(held & set(SENSITIVE_PERMISSIONS))
+
+
+def _holds_guarded_access(user: User) -> bool:
+    stored = User.objects.filter(pk=user.pk).first()
+    if stored is None:
+        return False
+    return stored.is_superuser or any(group_needs_second_approval(g) for g in stored.groups.all())
+
+
+def user_credentials_problem(*, actor: User, user: User) -> str | None:
+    """Whoever sets the password or login email of an account can log in as it: only a
+    superuser does that for a superuser or for someone in a role that needs a second
+    approval (an administrator could otherwise take over the second administrator)."""
+    if actor.is_superuser or (actor.pk is not None and actor.pk == user.pk):
+        return None
+    if user.pk is not None and _holds_guarded_access(user):
+        return CREDENTIALS_SUPERUSER_ONLY
+    return None
 
 
 def _administrators_except(actor: User):
@@ -365,6 +387,12 @@ def _access_diff(*, user: User, flags: dict, groups, user_permissions, regions, 
 def _access_problem(*, actor: User, user: User, diff: _AccessDiff, flags: dict) -> str | None:
     if not actor.has_perm("accounts.add_user" if user.pk is None else "accounts.change_user"):
         return NO_CHANGE_PERMISSION
+    if user.pk is not None and "email" in flags:
+        stored_email = User.objects.filter(pk=user.pk).values_list("email", flat=True).first()
+        if stored_email != flags["email"]:
+            problem = user_credentials_problem(actor=actor, user=user)
+            if problem:
+                return problem
     if not diff.touches:
         return None
     if user.pk is not None and actor.pk == user.pk:
@@ -414,6 +442,7 @@ def user_save_access(
     at once and recorded. Every change is written to the history by the database and
     announced to the other administrators."""
     flags = {flag: getattr(user, flag) for flag in ACCESS_FLAGS}
+    flags["email"] = user.email
     diff = _access_diff(
         user=user,
         flags=flags,

@@ -573,3 +573,33 @@ def test_the_grant_page_offers_the_decision_only_to_a_second_administrator(clien
         reverse("admin:accounts_rolegrant_changelist"), {"status__exact": "pending"}
     )
     assert f"/admin/accounts/rolegrant/{grant.pk}/change/" in listing.content.decode()
+
+
+# --- taking over an account that holds power ------------------------------------------------
+
+
+def test_an_administrator_cannot_take_over_a_superuser_or_another_administrator(client):
+    me = administrator()
+    client.force_login(me)
+    for target in (superuser(), administrator()):
+        password = reverse("admin:auth_user_password_change", args=[target.pk])
+        assert client.get(password).status_code == 403
+        client.post(password, {"password1": "Taken-over-2026!", "password2": "Taken-over-2026!"})
+        assert not User.objects.get(pk=target.pk).check_password("Taken-over-2026!")
+        data, fields = user_form(client, target)
+        assert "email" not in fields
+        data["email"] = ["attacker@example.org"]
+        client.post(change_url(target), data)
+        assert User.objects.get(pk=target.pk).email == target.email
+        target.email = "attacker@example.org"
+        with pytest.raises(services.AccessError, match="superuser may change the email"):
+            services.user_save_access(actor=me, user=target)
+    # A member's details stay the administrators' to correct.
+    member = MembershipFactory().user
+    password = reverse("admin:auth_user_password_change", args=[member.pk])
+    assert client.get(password).status_code == 200
+    data, fields = user_form(client, member)
+    assert "email" in fields
+    data["email"] = ["corrected@example.org"]
+    assert client.post(change_url(member), data).status_code == 302
+    assert User.objects.get(pk=member.pk).email == "corrected@example.org"
