@@ -238,6 +238,13 @@ ADMIN_GENERAL = {
 }
 
 
+# Admin URLs that only take a POST: every staff account gets 405 for a GET, the rest go to
+# the login page. What the POST itself allows is tested with the feature.
+ADMIN_POST_ONLY = {
+    "admin:accounts_rolegrant_decide",  # approve, refuse or cancel a role grant
+}
+
+
 def admin_object_id(model):
     obj = model._default_manager.order_by("pk").first()
     return obj.pk if obj else 999999
@@ -322,6 +329,7 @@ def check_admin(world, name, route, problems):
         model is None
         and not unnamed
         and name not in ADMIN_GENERAL
+        and name not in ADMIN_POST_ONLY
         and name not in known_custom
         and not (
             name.startswith(("admin:standards_", "admin:consultations_", "admin:communications_"))
@@ -365,6 +373,10 @@ def check_admin(world, name, route, problems):
                 continue  # a logged-in member is refused the admin's login page
             if status != 302:
                 problems.append(f"{role} GET {path}: {status}, expected a redirect to log in")
+            continue
+        if name in ADMIN_POST_ONLY:
+            if status != 405:
+                problems.append(f"{role} GET {path}: {status}, expected 405")
             continue
         if model is Case or name in known_custom:
             if name == "admin:casework_case_summary":

@@ -1,6 +1,16 @@
 from allauth.usersessions.models import UserSession
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserChangeForm
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.views.decorators.http import require_POST
 
 from portal.admin import PortalModelAdmin
 
@@ -13,8 +23,24 @@ from .models import (
     EqualityMonitoring,
     Membership,
     Region,
+    RoleChange,
+    RoleGrant,
+    RoleGrantStatus,
     User,
 )
+
+# Fields of a person's access: read-only on one's own record, for everyone.
+OWN_ACCESS_FIELDS = [
+    "is_active",
+    "is_staff",
+    "is_superuser",
+    "groups",
+    "user_permissions",
+    "regions",
+]
+# Only a superuser changes these (and superuser status only to remove it).
+SUPERUSER_FIELDS = ["is_superuser", "user_permissions"]
+M2M_ACCESS_FIELDS = ("groups", "user_permissions", "regions")
 
 
 class MembershipInline(admin.StackedInline):
@@ -56,8 +82,82 @@ class ConsentInline(admin.TabularInline):
         return False
 
 
+class RoleChangeInline(admin.TabularInline):
+    """The user's access history, written by the database; nobody can edit it."""
+
+    model = RoleChange
+    fk_name = "user"
+    extra = 0
+    can_delete = False
+    verbose_name = "access change"
+    verbose_name_plural = "history of roles, permissions, regions and status"
+    fields = ["at", "field", "old_value", "new_value", "actor"]
+    readonly_fields = fields
+    ordering = ["-at", "-pk"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class RoleGrantInline(admin.TabularInline):
+    model = RoleGrant
+    fk_name = "user"
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "role grants"
+    fields = ["group", "status", "requested_by", "requested_at", "decided_by", "decided_at"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("group", "requested_by", "decided_by")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class UserAccessForm(UserChangeForm):
+    """The user form asks the service whether the access it sets is allowed, so that the
+    refusal shows on the page rather than after saving."""
+
+    actor = None  # set by UserAdmin.get_form
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.actor is None:
+            return cleaned
+        flags = {
+            flag: cleaned[flag] if flag in cleaned else getattr(self.instance, flag)
+            for flag in (*services.ACCESS_FLAGS, "email")
+        }
+        m2m = {
+            name: cleaned.get(name) if name in self.fields else None for name in M2M_ACCESS_FIELDS
+        }
+        problem = services.user_access_problem(
+            actor=self.actor, user=self.instance, flags=flags, **m2m
+        )
+        if problem:
+            raise forms.ValidationError(problem)
+        return cleaned
+
+
 @admin.register(User)
 class UserAdmin(PortalModelAdmin, DjangoUserAdmin):
+    form = UserAccessForm
     ordering = ["last_name", "first_name"]
     list_display = ["email", "first_name", "last_name", "is_staff", "is_active", "date_joined"]
     list_filter = ["is_staff", "is_superuser", "is_active", "groups"]
@@ -84,7 +184,157 @@ class UserAdmin(PortalModelAdmin, DjangoUserAdmin):
             },
         )
     ]
-    inlines = [MembershipInline, ConsentInline]
+    inlines = [MembershipInline, ConsentInline, RoleGrantInline, RoleChangeInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            fields += SUPERUSER_FIELDS
+        if obj is not None and obj.pk == request.user.pk:
+            fields += OWN_ACCESS_FIELDS
+        if obj is not None and services.user_credentials_problem(actor=request.user, user=obj):
+            fields.append("email")
+        return list(dict.fromkeys(fields))
+
+    def user_change_password(self, request, id, form_url=""):
+        user = self.get_object(request, unquote(id))
+        if user is not None and services.user_credentials_problem(actor=request.user, user=user):
+            raise PermissionDenied
+        return super().user_change_password(request, id, form_url)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is None:
+            return form  # the add form sets no access
+        return type(form.__name__, (form,), {"actor": request.user})
+
+    def save_model(self, request, obj, form, change):
+        m2m = {
+            name: form.cleaned_data.get(name) if name in form.fields else None
+            for name in M2M_ACCESS_FIELDS
+        }
+        try:
+            result = services.user_save_access(actor=request.user, user=obj, **m2m)
+        except services.AccessError as error:
+            # The form's clean() asks the same question first; this only answers a race.
+            raise PermissionDenied(str(error)) from error
+        for grant in result.pending:
+            self.message_user(
+                request,
+                f"{grant.group.name} for this user awaits a second administrator's approval "
+                f"(role grant {grant.pk}); they are not in it yet.",
+                messages.WARNING,
+            )
+
+    def save_related(self, request, form, formsets, change):
+        # groups, permissions and regions were saved by the service in save_model
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+
+@admin.register(RoleGrant)
+class RoleGrantAdmin(PortalModelAdmin):
+    """Role grants waiting for, or given, a second administrator's approval. Grants cannot
+    be added, edited or deleted here: a grant is made from the user's page, and then only
+    approved, refused (by another administrator) or cancelled (by the one who asked)."""
+
+    list_display = ["pk", "user", "group", "status", "requested_by", "requested_at", "decided_by"]
+    list_filter = ["status", "group"]
+    search_fields = ["=user__email"]
+    list_select_related = ["user", "group", "requested_by", "decided_by"]
+    fields = ["user", "group", "status", "requested_by", "requested_at", "decided_by", "decided_at"]
+    readonly_fields = fields
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        decide = self.admin_site.admin_view(require_POST(self.decide_view))
+        own = [path("<int:object_id>/decide/", decide, name="accounts_rolegrant_decide")]
+        return own + super().get_urls()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        grant = self.get_object(request, object_id)
+        extra = dict(extra_context or {})
+        if grant is not None and grant.status == RoleGrantStatus.PENDING:
+            user = request.user
+            extra["decide_url"] = reverse("admin:accounts_rolegrant_decide", args=[grant.pk])
+            extra["can_decide"] = user.has_perm("accounts.decide_rolegrant") and user.pk not in (
+                grant.requested_by_id,
+                grant.user_id,
+            )
+            extra["can_cancel"] = user.pk == grant.requested_by_id
+        return super().change_view(request, object_id, form_url, extra)
+
+    def decide_view(self, request, object_id):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        grant = get_object_or_404(RoleGrant, pk=object_id)
+        decision = request.POST.get("decision")
+        try:
+            if decision in ("approve", "refuse"):
+                services.role_grant_decide(
+                    actor=request.user, grant=grant, approve=decision == "approve"
+                )
+            elif decision == "cancel":
+                services.role_grant_cancel(actor=request.user, grant=grant)
+            else:
+                raise Http404
+        except services.AccessError as error:
+            self.message_user(request, str(error), messages.ERROR)
+        else:
+            grant.refresh_from_db()
+            self.message_user(
+                request, f"Role grant {grant.pk}: {grant.get_status_display()}.", messages.SUCCESS
+            )
+        return HttpResponseRedirect(reverse("admin:accounts_rolegrant_change", args=[grant.pk]))
+
+
+@admin.register(RoleChange)
+class RoleChangeAdmin(PortalModelAdmin):
+    """The access history, written by the database; read-only here and in the database."""
+
+    list_display = ["at", "user", "field", "old_value", "new_value", "actor"]
+    list_filter = ["field"]
+    search_fields = ["=user__email"]
+    list_select_related = ["user", "actor"]
+    fields = ["at", "user", "field", "old_value", "new_value", "actor"]
+    readonly_fields = fields
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(PortalModelAdmin, DjangoGroupAdmin):
+    """Roles are defined by the migrations (`roles.py`). Only a superuser renames a role or
+    changes its permissions: otherwise an administrator could widen a role they hold, or
+    make a role that opens confidential data under a harmless name."""
+
+    def get_readonly_fields(self, request, obj=None):
+        if request.user.is_superuser:
+            return super().get_readonly_fields(request, obj)
+        return ["name", "permissions"]
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
 
 
 @admin.action(description="Mark selected memberships active", permissions=["change"])

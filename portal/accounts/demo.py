@@ -47,7 +47,6 @@ class DemoAccount:
     last_name: str
     description: str
     staff_role: str | None = None
-    superuser: bool = False
     regions: tuple[str, ...] = ()
     member: tuple | None = None  # (employer name, town, job role, hours, postcode, region slug)
     rep: bool = False
@@ -162,9 +161,16 @@ ACCOUNTS = [
         "admin@demo.example",
         "Alex",
         "Morgan",
-        "everything; users and roles",
+        "users and roles; asks for role grants",
         staff_role=Role.ADMINISTRATOR,
-        superuser=True,
+    ),
+    DemoAccount(
+        "second administrator",
+        "admin2@demo.example",
+        "Jordan",
+        "Reid",
+        "approves role grants",
+        staff_role=Role.ADMINISTRATOR,
     ),
 ]
 
@@ -314,8 +320,9 @@ def seed() -> list[dict]:
         if account.member:
             _membership(user, *account.member, rep=account.rep)
         if account.staff_role:
+            # No demo account is a superuser: `createsuperuser` is the only way to make one.
             user.is_staff = True
-            user.is_superuser = account.superuser
+            user.is_superuser = False
             user.save(update_fields=["is_staff", "is_superuser"])
             user.groups.add(Group.objects.get(name=account.staff_role))
             if account.regions:

@@ -264,3 +264,104 @@ class EqualityMonitoring(models.Model):
 
     def network_labels(self) -> list[str]:
         return [Network(n).label for n in self.networks if n in Network.values]
+
+
+class RoleGrantStatus(models.TextChoices):
+    PENDING = "pending", "awaiting a second administrator"
+    APPROVED = "approved", "approved"
+    REFUSED = "refused", "refused"
+    CANCELLED = "cancelled", "cancelled"
+    DIRECT = "direct", "granted directly (no second approval needed)"
+
+
+class RoleGrant(models.Model):
+    """One request to give a person a role (group). Roles that open confidential data need a
+    second administrator's approval: the request waits here, and the person is added to the
+    group only when someone other than the requester and the grantee approves it. A request
+    never changes after it is made (the database refuses): to change it, cancel it and ask
+    again."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="role_grants")
+    group = models.ForeignKey("auth.Group", on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(
+        max_length=10, choices=RoleGrantStatus.choices, default=RoleGrantStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        permissions = [("decide_rolegrant", "Can approve or refuse role grants")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "group"],
+                condition=models.Q(status="pending"),
+                name="rolegrant_one_pending_per_user_group",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(decided_by=models.F("requested_by")),
+                name="rolegrant_not_decided_by_requester",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(decided_by=models.F("user")),
+                name="rolegrant_not_decided_by_grantee",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(requested_by=models.F("user")),
+                name="rolegrant_not_requested_for_oneself",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Role grant {self.pk}: {self.group} for user {self.user_id}"
+
+
+class RoleChangeField(models.TextChoices):
+    GROUPS = "groups", "roles (groups)"
+    USER_PERMISSIONS = "user_permissions", "permissions"
+    REGIONS = "regions", "regions"
+    IS_STAFF = "is_staff", "staff access"
+    IS_SUPERUSER = "is_superuser", "superuser status"
+    IS_ACTIVE = "is_active", "active"
+    MEMBERSHIP_STATUS = "membership_status", "membership status"
+    GROUP_PERMISSIONS = "group_permissions", "a role's permissions"
+
+
+class RoleChange(models.Model):
+    """The history of every change to a person's access and membership status. Rows are
+    written by database triggers (migration 0005), never by Django, so that `.update()`,
+    `.groups.add()` and raw SQL are recorded too; the database refuses to change or delete
+    them. `actor` is who the portal says made the change (unknown for changes made outside
+    the portal's services)."""
+
+    at = models.DateTimeField()
+    user = models.ForeignKey(
+        User,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="role_changes",
+    )
+    actor = models.ForeignKey(
+        User,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    field = models.CharField(max_length=20, choices=RoleChangeField.choices)
+    old_value = models.CharField(max_length=300, blank=True)
+    new_value = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["user", "-at"])]
+
+    def __str__(self):
+        return f"Change {self.pk} to {self.field} of user {self.user_id}"

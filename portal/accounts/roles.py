@@ -23,6 +23,20 @@ class Role:
         EQUALITY,
     )
 
+    # Roles that open confidential data or the power to grant roles: giving one to a person
+    # needs a second administrator's approval (`services.user_save_access`).
+    NEEDS_SECOND_APPROVAL = (EQUALITY, CASEWORK_MANAGER, ADMINISTRATOR)
+
+
+# Any role (group) holding one of these also needs a second approval, whatever its name.
+SENSITIVE_PERMISSIONS = (
+    "accounts.view_equalitymonitoring",
+    "accounts.change_user",
+    "accounts.decide_rolegrant",
+    "auth.change_group",
+    "casework.view_all_cases",
+)
+
 
 def grant(apps, schema_editor, app_label: str, table: dict[str, list[str]]) -> None:
     """Give each role (group) the listed codenames of `app_label`, creating what is missing.

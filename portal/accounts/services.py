@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.contrib.auth.models import Group
+from django.db import connection, transaction
+from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
+
+from portal.communications.notifications import absolute_url, notification_send
 
 from .choices import Channel, MembershipStatus
 from .membership import new_membership_number, place_member
-from .models import ConsentEvent, ConsentState, Employer, EqualityMonitoring, Membership, User
+from .models import (
+    ConsentEvent,
+    ConsentState,
+    Employer,
+    EqualityMonitoring,
+    Membership,
+    RoleGrant,
+    RoleGrantStatus,
+    User,
+)
+from .roles import SENSITIVE_PERMISSIONS, Role
 
 MEMBERSHIP_NUMBER_ATTEMPTS = 20
 
@@ -229,3 +244,308 @@ def membership_save_from_admin(*, membership: Membership) -> Membership:
         membership.number = _unused_membership_number()
     membership.save()
     return membership
+
+
+# -- who may do what: roles, permissions, regions, staff and superuser status ---------------
+
+SELF_CHANGE = (
+    "Nobody may change their own roles, permissions, regions, staff, superuser or active "
+    "status: ask another administrator."
+)
+NO_CHANGE_PERMISSION = "You do not have permission to change people's access."
+SUPERUSER_ONLY = "Only a superuser may change superuser status."
+NO_NEW_SUPERUSERS = (
+    "Superusers are made only on the command line (manage.py createsuperuser), never here."
+)
+PERMISSIONS_SUPERUSER_ONLY = (
+    "Only a superuser may give or remove individual permissions: give a role instead."
+)
+CREDENTIALS_SUPERUSER_ONLY = (
+    "Only a superuser may change the email address or password of a superuser or of someone "
+    "holding a role that needs a second approval: they can reset their own password."
+)
+GRANT_NO_PERMISSION = "You do not have permission to approve or refuse role grants."
+GRANT_NOT_PENDING = "This role grant has already been decided."
+GRANT_OWN_REQUEST = (
+    "You asked for this role grant: another administrator must approve or refuse it."
+)
+GRANT_FOR_YOU = "This role grant is for you: another administrator must approve or refuse it."
+GRANT_CANCEL_NOT_YOURS = "Only the administrator who asked for a role grant may cancel it."
+
+ACCESS_FLAGS = ("is_staff", "is_superuser", "is_active")
+
+
+class AccessError(Exception):
+    """A rule about people's access was broken; the message is one of the constants above."""
+
+
+@dataclass
+class AccessChange:
+    """What `user_save_access` did: groups added at once, and grants waiting for approval."""
+
+    granted: list[Group] = field(default_factory=list)
+    pending: list[RoleGrant] = field(default_factory=list)
+    changed: bool = False
+
+
+def _act_as(actor: User) -> None:
+    """Tell the database's history triggers who is acting, for this transaction only."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('portal.actor_id', %s, true)", [str(actor.pk)])
+
+
+def group_needs_second_approval(group: Group) -> bool:
+    if group.name in Role.NEEDS_SECOND_APPROVAL:
+        return True
+    held = {
+        f"{app}.{codename}"
+        for app, codename in group.permissions.values_list("content_type__app_label", "codename")
+    }
+    return bool(held & set(SENSITIVE_PERMISSIONS))
+
+
+def _holds_guarded_access(user: User) -> bool:
+    stored = User.objects.filter(pk=user.pk).first()
+    if stored is None:
+        return False
+    return stored.is_superuser or any(group_needs_second_approval(g) for g in stored.groups.all())
+
+
+def user_credentials_problem(*, actor: User, user: User) -> str | None:
+    """Whoever sets the password or login email of an account can log in as it: only a
+    superuser does that for a superuser or for someone in a role that needs a second
+    approval (an administrator could otherwise take over the second administrator)."""
+    if actor.is_superuser or (actor.pk is not None and actor.pk == user.pk):
+        return None
+    if user.pk is not None and _holds_guarded_access(user):
+        return CREDENTIALS_SUPERUSER_ONLY
+    return None
+
+
+def _administrators_except(actor: User):
+    return (
+        User.objects.filter(is_active=True, is_staff=True)
+        .filter(Q(groups__name=Role.ADMINISTRATOR) | Q(is_superuser=True))
+        .exclude(pk=actor.pk)
+        .distinct()
+    )
+
+
+def _announce(*, actor: User, kind: str, context: dict) -> None:
+    """A service notice to every other administrator: ids and a link, nothing personal."""
+    for administrator in _administrators_except(actor):
+        notification_send(user=administrator, kind=kind, context=context)
+
+
+def _announce_change(*, actor: User, user: User) -> None:
+    url = absolute_url(reverse("admin:accounts_user_change", args=[user.pk]))
+    _announce(actor=actor, kind="role_change", context={"user_id": user.pk, "url": url})
+
+
+@dataclass
+class _AccessDiff:
+    flags: set[str]
+    groups: tuple[set, set]  # (current, wanted)
+    user_permissions: tuple[set, set]
+    regions: tuple[set, set]
+
+    @property
+    def touches(self) -> bool:
+        return bool(self.flags) or any(
+            now != wanted for now, wanted in (self.groups, self.user_permissions, self.regions)
+        )
+
+
+def _access_diff(*, user: User, flags: dict, groups, user_permissions, regions, lock: bool):
+    if user.pk is None:
+        before = {"is_staff": False, "is_superuser": False, "is_active": True}
+        current = (set(), set(), set())
+    else:
+        stored = User.objects.all()
+        if lock:
+            stored = stored.select_for_update()
+        stored = stored.get(pk=user.pk)
+        before = {flag: getattr(stored, flag) for flag in ACCESS_FLAGS}
+        current = (
+            set(stored.groups.all()),
+            set(stored.user_permissions.all()),
+            set(stored.regions.all()),
+        )
+    wanted = [
+        now if asked is None else set(asked)
+        for now, asked in zip(current, (groups, user_permissions, regions), strict=True)
+    ]
+    return _AccessDiff(
+        flags={flag for flag in ACCESS_FLAGS if flags.get(flag, before[flag]) != before[flag]},
+        groups=(current[0], wanted[0]),
+        user_permissions=(current[1], wanted[1]),
+        regions=(current[2], wanted[2]),
+    )
+
+
+def _access_problem(*, actor: User, user: User, diff: _AccessDiff, flags: dict) -> str | None:
+    if not actor.has_perm("accounts.add_user" if user.pk is None else "accounts.change_user"):
+        return NO_CHANGE_PERMISSION
+    if user.pk is not None and "email" in flags:
+        stored_email = User.objects.filter(pk=user.pk).values_list("email", flat=True).first()
+        if stored_email != flags["email"]:
+            problem = user_credentials_problem(actor=actor, user=user)
+            if problem:
+                return problem
+    if not diff.touches:
+        return None
+    if user.pk is not None and actor.pk == user.pk:
+        return SELF_CHANGE
+    if "is_superuser" in diff.flags:
+        if not actor.is_superuser:
+            return SUPERUSER_ONLY
+        if flags["is_superuser"]:
+            return NO_NEW_SUPERUSERS
+    now, wanted = diff.user_permissions
+    if now != wanted and not actor.is_superuser:
+        return PERMISSIONS_SUPERUSER_ONLY
+    return None
+
+
+def user_access_problem(
+    *, actor: User, user: User, flags: dict, groups=None, user_permissions=None, regions=None
+) -> str | None:
+    """Why `user_save_access` would refuse these values, or None: for the admin's form."""
+    diff = _access_diff(
+        user=user,
+        flags=flags,
+        groups=groups,
+        user_permissions=user_permissions,
+        regions=regions,
+        lock=False,
+    )
+    return _access_problem(actor=actor, user=user, diff=diff, flags=flags)
+
+
+@transaction.atomic
+def user_save_access(
+    *,
+    actor: User,
+    user: User,
+    groups=None,
+    user_permissions=None,
+    regions=None,
+) -> AccessChange:
+    """Save a user edited by staff (the admin's user form), with the access it asks for.
+
+    `user` carries the new values of its own fields; `groups`, `user_permissions` and
+    `regions` are the wanted sets, or None to leave them alone. Nobody changes their own
+    access; only a superuser changes superuser status (and only to remove it) or direct
+    permissions; roles in `Role.NEEDS_SECOND_APPROVAL` (or holding a sensitive permission)
+    become a pending `RoleGrant` for another administrator to approve; other roles are given
+    at once and recorded. Every change is written to the history by the database and
+    announced to the other administrators."""
+    flags = {flag: getattr(user, flag) for flag in ACCESS_FLAGS}
+    flags["email"] = user.email
+    diff = _access_diff(
+        user=user,
+        flags=flags,
+        groups=groups,
+        user_permissions=user_permissions,
+        regions=regions,
+        lock=True,
+    )
+    problem = _access_problem(actor=actor, user=user, diff=diff, flags=flags)
+    if problem:
+        raise AccessError(problem)
+    _act_as(actor)
+    user.save()
+    result = AccessChange(changed=diff.touches)
+    if not diff.touches:
+        return result
+    regions_now, regions_wanted = diff.regions
+    if regions_now != regions_wanted:
+        user.regions.set(list(regions_wanted))
+    perms_now, perms_wanted = diff.user_permissions
+    if perms_now != perms_wanted:
+        user.user_permissions.set(list(perms_wanted))
+    groups_now, groups_wanted = diff.groups
+    removed = groups_now - groups_wanted
+    if removed:
+        user.groups.remove(*removed)
+    now = timezone.now()
+    for group in sorted(groups_wanted - groups_now, key=lambda g: g.name):
+        if group_needs_second_approval(group):
+            result.pending.append(_role_grant_request(actor=actor, user=user, group=group))
+            continue
+        user.groups.add(group)
+        RoleGrant.objects.create(
+            user=user,
+            group=group,
+            requested_by=actor,
+            requested_at=now,
+            status=RoleGrantStatus.DIRECT,
+            decided_at=now,
+        )
+        result.granted.append(group)
+    applied = (
+        diff.flags
+        or removed
+        or result.granted
+        or perms_now != perms_wanted
+        or regions_now != regions_wanted
+    )
+    if applied:
+        _announce_change(actor=actor, user=user)
+    return result
+
+
+def _role_grant_request(*, actor: User, user: User, group: Group) -> RoleGrant:
+    existing = RoleGrant.objects.filter(
+        user=user, group=group, status=RoleGrantStatus.PENDING
+    ).first()
+    if existing:
+        return existing
+    grant = RoleGrant.objects.create(user=user, group=group, requested_by=actor)
+    url = absolute_url(reverse("admin:accounts_rolegrant_change", args=[grant.pk]))
+    _announce(
+        actor=actor,
+        kind="role_grant_requested",
+        context={"grant_id": grant.pk, "user_id": user.pk, "url": url},
+    )
+    return grant
+
+
+def _locked_pending_grant(*, grant: RoleGrant) -> RoleGrant:
+    grant = RoleGrant.objects.select_for_update().select_related("user", "group").get(pk=grant.pk)
+    if grant.status != RoleGrantStatus.PENDING:
+        raise AccessError(GRANT_NOT_PENDING)
+    return grant
+
+
+@transaction.atomic
+def role_grant_decide(*, actor: User, grant: RoleGrant, approve: bool) -> RoleGrant:
+    """A second administrator approves (the person joins the role now) or refuses a pending
+    grant. Never the one who asked, never the person it is for."""
+    if not actor.has_perm("accounts.decide_rolegrant"):
+        raise AccessError(GRANT_NO_PERMISSION)
+    grant = _locked_pending_grant(grant=grant)
+    if actor.pk == grant.requested_by_id:
+        raise AccessError(GRANT_OWN_REQUEST)
+    if actor.pk == grant.user_id:
+        raise AccessError(GRANT_FOR_YOU)
+    _act_as(actor)
+    grant.status = RoleGrantStatus.APPROVED if approve else RoleGrantStatus.REFUSED
+    grant.decided_by, grant.decided_at = actor, timezone.now()
+    grant.save(update_fields=["status", "decided_by", "decided_at"])
+    if approve:
+        grant.user.groups.add(grant.group)
+        _announce_change(actor=actor, user=grant.user)
+    return grant
+
+
+@transaction.atomic
+def role_grant_cancel(*, actor: User, grant: RoleGrant) -> RoleGrant:
+    """The administrator who asked withdraws a pending grant (to change it, ask again)."""
+    grant = _locked_pending_grant(grant=grant)
+    if actor.pk != grant.requested_by_id:
+        raise AccessError(GRANT_CANCEL_NOT_YOURS)
+    grant.status, grant.decided_at = RoleGrantStatus.CANCELLED, timezone.now()
+    grant.save(update_fields=["status", "decided_at"])
+    return grant
