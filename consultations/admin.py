@@ -7,6 +7,8 @@ saying why).
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,7 +23,7 @@ from django.utils.text import slugify
 
 from portal.accounts.choices import EmployerKind, Nation, Section
 
-from . import reports, selectors, services
+from . import answer_tokens, reports, selectors, services
 from .forms import ResultsFilterForm, TagForm
 from .models import (
     Answer,
@@ -46,6 +48,13 @@ CONDITION_SELF = "A question cannot depend on itself."
 CONDITION_VALUE = "That is not a possible answer to the question this depends on: {options}."
 CONDITION_TEXT = "A condition can only depend on a choice, Yes/No or scale question."
 OTHER_BODY_NAME = "Name the consulting body."
+ANONYMOUS_TEXT_BY_GROUP = (
+    "This consultation is anonymous: written answers are shown for all respondents together, "
+    "never by section, nation or employer type, so that comparing groups cannot single anyone "
+    "out."
+)
+BAD_ORDER = "That link to a list of answers is not valid: open the list again."
+SEED_PATTERN = re.compile(r"[0-9a-f]{32}")
 
 
 class ConsultationForm(forms.ModelForm):
@@ -289,7 +298,10 @@ class ConsultationAdmin(admin.ModelAdmin):
 
     @admin.display(description="Responses", ordering="submitted_total")
     def submitted_count(self, obj):
-        return getattr(obj, "submitted_total", None)
+        n = getattr(obj, "submitted_total", None)
+        if n is not None and n < selectors.MIN_GROUP_SIZE:
+            return f"fewer than {selectors.MIN_GROUP_SIZE}"
+        return n
 
     @admin.display(description="Results")
     def results_link(self, obj):
@@ -374,7 +386,7 @@ class ConsultationAdmin(admin.ModelAdmin):
                 name=f"{name}_text",
             ),
             path(
-                "<int:pk>/results/answers/<int:answer_id>/tags/",
+                "<int:pk>/results/answers/<str:token>/tags/",
                 wrap(self.tag_view),
                 name=f"{name}_tag",
             ),
@@ -477,48 +489,71 @@ class ConsultationAdmin(admin.ModelAdmin):
         if not question.is_text:
             raise Http404
         form, filters = self._filters(request)
+        seed = request.GET.get("order", "")
+        problem = None
         if filters is None:
-            messages.error(request, BAD_FILTER)
-            context = self._context(request, consultation, form=form, page=None, question=question)
+            problem = BAD_FILTER
+        elif consultation.anonymous and filters:
+            problem = ANONYMOUS_TEXT_BY_GROUP
+        elif seed and not SEED_PATTERN.fullmatch(seed):
+            problem = BAD_ORDER
+        if problem:
+            messages.error(request, problem)
+            context = self._context(
+                request, consultation, form=form, page=None, question=question, items=[]
+            )
             return TemplateResponse(
                 request, "consultations/admin/text_answers.html", context, status=400
             )
         tag = form.cleaned_data.get("tag", "") if form.is_bound else ""
-        respondents = selectors.submitted_responses(consultation, filters).count()
-        suppressed = respondents < selectors.MIN_GROUP_SIZE
-        page = None
-        if not suppressed:
-            answers = selectors.text_answers(consultation, question, filters=filters, tag=tag)
-            page = Paginator(answers, TEXT_PAGE_SIZE).get_page(request.GET.get("page"))
-        number = next(
-            (
-                nq.number
-                for nq in selectors.numbered_questions(consultation)
-                if nq.question == question
-            ),
-            "",
-        )
+        results = selectors.consultation_results(consultation, filters=filters)
+        item = next(i for i in results.questions if i.question.pk == question.pk)
+        suppressed = item.suppressed
+        page, items = None, []
         params = request.GET.copy()
         params.pop("page", None)
+        if consultation.anonymous:
+            seed = seed or selectors.new_shuffle_seed()
+            params["order"] = seed
+        if not suppressed:
+            answers = selectors.text_answers(
+                consultation, question, filters=filters, tag=tag, seed=seed
+            )
+            page = Paginator(answers, TEXT_PAGE_SIZE).get_page(request.GET.get("page"))
+            items = [
+                {
+                    "answer": answer,
+                    "position": page.start_index() + i,
+                    "token": answer_tokens.answer_token(
+                        answer_id=answer.pk, consultation_id=consultation.pk
+                    ),
+                }
+                for i, answer in enumerate(page)
+            ]
         context = self._context(
             request,
             consultation,
-            title=f"{number}. {question.text}",
+            title=f"{item.number}. {question.text}",
             question=question,
-            number=number,
+            number=item.number,
             form=form,
             page=page,
+            items=items,
             suppressed=suppressed,
+            min_group=selectors.MIN_GROUP_SIZE,
             tags=consultation.analyst_tags.all(),
             query=params.urlencode(),
             tag_form=TagForm(),
         )
         return TemplateResponse(request, "consultations/admin/text_answers.html", context)
 
-    def tag_view(self, request, pk, answer_id):
+    def tag_view(self, request, pk, token):
         if request.method != "POST":
             return HttpResponse(status=405, headers={"Allow": "POST"})
         consultation = self._analysable(request, pk)
+        answer_id = answer_tokens.answer_id_from_token(token, consultation_id=consultation.pk)
+        if answer_id is None:
+            raise Http404
         answer = get_object_or_404(
             Answer.objects.select_related("response", "question").filter(
                 response__consultation=consultation, question__kind__in=["short_text", "long_text"]
@@ -532,12 +567,15 @@ class ConsultationAdmin(admin.ModelAdmin):
         )
         if back.startswith("?") and len(back) < 500:
             target += back
+        position = request.POST.get("position", "")
+        if position.isdigit() and len(position) < 7:
+            target += f"#answer-{int(position)}"
         if form.is_valid():
             services.answer_set_tags(
                 answer=answer, names=form.cleaned_data["tags"], by=request.user
             )
             messages.success(request, "Tags saved.")
-            return HttpResponseRedirect(target + f"#answer-{answer.pk}")
+            return HttpResponseRedirect(target)
         messages.error(request, "; ".join(form.errors["tags"]))
         response = self.text_answers_view(request, pk, answer.question_id)
         response.status_code = 400
