@@ -82,7 +82,23 @@ class Viewer:
     preview: bool  # staff looking at a consultation they could not answer
 
 
+def has_public_summary(consultation: Consultation, *, now=None) -> bool:
+    """An open consultation for all members (no section, nation or employer type set) shows
+    its summary to anyone, visitors included, so that people can see what the union asks
+    its members. A consultation limited to an audience is invisible outside it."""
+    return (
+        consultation.phase(now) == Phase.OPEN
+        and not consultation.audience_section
+        and not consultation.audience_nations
+        and not consultation.audience_employer_kind
+    )
+
+
 def consultation_for_viewer(user, slug: str, *, now=None) -> Viewer:
+    """One rule for everyone: members of the audience answer; staff preview; anyone else,
+    visitor or member (a visitor is outside every audience), sees the public summary of an
+    open all-members consultation and gets 404 for every other consultation, the same 404
+    as a slug that does not exist."""
     consultation = Consultation.objects.filter(slug=slug).prefetch_related("policy_areas").first()
     if consultation is None:
         raise Http404
@@ -94,13 +110,13 @@ def consultation_for_viewer(user, slug: str, *, now=None) -> Viewer:
         if not staff:
             raise Http404
         return Viewer(consultation, membership, eligible, preview=True)
-    if not user.is_authenticated:
-        if phase != Phase.OPEN:
-            raise Http404
-        return Viewer(consultation, None, False, preview=False)
-    if not eligible and not staff:
-        raise Http404
-    return Viewer(consultation, membership, eligible, preview=not eligible)
+    if eligible:
+        return Viewer(consultation, membership, True, preview=False)
+    if staff:
+        return Viewer(consultation, membership, False, preview=True)
+    if has_public_summary(consultation, now=now):
+        return Viewer(consultation, membership, False, preview=False)
+    raise Http404
 
 
 @dataclass
@@ -150,7 +166,13 @@ def consultations_for_member(user: User, *, now=None) -> MemberLists:
 
 
 def consultations_open_to_visitors(*, now=None) -> QuerySet[Consultation]:
-    return Consultation.objects.filter(open_q(now)).order_by("closes_at")
+    """Open consultations for all members: the ones whose summary is public (see
+    `has_public_summary`)."""
+    return (
+        Consultation.objects.filter(open_q(now))
+        .filter(audience_section="", audience_nations=[], audience_employer_kind="")
+        .order_by("closes_at")
+    )
 
 
 def member_response(user: User, consultation: Consultation) -> Response | None:
