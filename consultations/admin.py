@@ -175,10 +175,10 @@ class QuestionForm(forms.ModelForm):
 
 
 class LockableInline:
-    """Inlines of a consultation's questions: read-only once anyone has answered."""
+    """Inlines of a consultation's questions: read-only once published or answered."""
 
     def _locked(self, obj) -> bool:
-        return obj is not None and selectors.questions_locked(obj)
+        return obj is not None and (obj.published_at is not None or selectors.questions_locked(obj))
 
     def has_add_permission(self, request, obj=None):
         return not self._locked(obj) and super().has_add_permission(request, obj)
@@ -259,14 +259,32 @@ class ConsultationAdmin(admin.ModelAdmin):
     show_full_result_count = False
     inlines = [SectionInline, QuestionInline]
     actions = ["open_selected", "close_selected", "publish_outcome_selected"]
-    readonly_fields = ["phase_display", "published_at", "outcome_published_at"]
+    readonly_fields = [
+        "phase_display",
+        "submitted_at",
+        "submitted_by",
+        "published_at",
+        "opened_by",
+        "outcome_published_at",
+    ]
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary", "background", "policy_areas"]}),
         (
             "Who is consulting",
             {"fields": ["consulting_body", "consulting_body_other", "external_url"]},
         ),
-        ("When", {"fields": ["opens_at", "closes_at", "phase_display", "published_at"]}),
+        (
+            "When",
+            {
+                "fields": [
+                    "opens_at",
+                    "closes_at",
+                    "phase_display",
+                    ("submitted_at", "submitted_by"),
+                    ("published_at", "opened_by"),
+                ]
+            },
+        ),
         (
             "Audience",
             {
@@ -320,25 +338,44 @@ class ConsultationAdmin(admin.ModelAdmin):
 
     def save_formset(self, request, form, formset, change):
         if formset.model in (Question, QuestionSection) and formset.has_changed():
-            # The inlines are read-only once anyone has answered; a hand-made POST is refused.
-            services.questions_check_editable(consultation=form.instance)
-        super().save_formset(request, form, formset, change)
+            # The inlines are read-only once published or answered; a hand-made POST is
+            # refused. Whoever changes the questions cannot be the one who opens it.
+            services.questions_save(consultation=form.instance, by=request.user, save=formset.save)
+        else:
+            formset.save()
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.published_at is not None:
+            # What members read is frozen once a second publisher opened it.
+            fields += [f for f in self.form.Meta.fields if f in services.MEMBER_FACING_FIELDS]
+        return fields
+
+    def get_prepopulated_fields(self, request, obj=None):
+        if obj is not None and obj.published_at is not None:
+            return {}
+        return super().get_prepopulated_fields(request, obj)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, object_id)
         extra = extra_context or {}
         if obj is not None:
-            locked = selectors.questions_locked(obj)
+            answered = selectors.questions_locked(obj)
             extra.update(
                 {
-                    "questions_locked": locked,
-                    "questions_locked_message": services.QUESTIONS_LOCKED,
+                    "questions_locked": answered or obj.published_at is not None,
+                    "questions_locked_message": services.QUESTIONS_LOCKED
+                    if answered
+                    else services.QUESTIONS_PUBLISHED,
                     "phase": obj.phase(),
                     "Phase": Phase,
                     "problems": services.consultation_problems(obj)
                     if obj.published_at is None
                     else [],
                     "can_analyse": request.user.has_perm(ANALYSE_PERMISSION),
+                    "open_problem": services.may_open(consultation=obj, user=request.user)
+                    if obj.published_at is None and obj.submitted_at is not None
+                    else None,
                 }
             )
         try:
@@ -394,6 +431,10 @@ class ConsultationAdmin(admin.ModelAdmin):
         ]
 
     STEPS = {
+        "submit": (
+            services.consultation_submit,
+            "Submitted for review: another publisher checks it and opens it.",
+        ),
         "open": (services.consultation_open, "Opened: members of its audience can answer."),
         "close": (services.consultation_close, "Closed: no more answers are accepted."),
         "publish-outcome": (
