@@ -7,6 +7,8 @@ saying why).
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,7 +24,7 @@ from django.utils.text import slugify
 from portal.accounts.choices import EmployerKind, Nation, Section
 from portal.admin import PortalModelAdmin
 
-from . import reports, selectors, services
+from . import answer_tokens, reports, selectors, services
 from .forms import ResultsFilterForm, TagForm
 from .models import (
     Answer,
@@ -47,6 +49,13 @@ CONDITION_SELF = "A question cannot depend on itself."
 CONDITION_VALUE = "That is not a possible answer to the question this depends on: {options}."
 CONDITION_TEXT = "A condition can only depend on a choice, Yes/No or scale question."
 OTHER_BODY_NAME = "Name the consulting body."
+ANONYMOUS_TEXT_BY_GROUP = (
+    "This consultation is anonymous: written answers are shown for all respondents together, "
+    "never by section, nation or employer type, so that comparing groups cannot single anyone "
+    "out."
+)
+BAD_ORDER = "That link to a list of answers is not valid: open the list again."
+SEED_PATTERN = re.compile(r"[0-9a-f]{32}")
 
 
 class ConsultationForm(forms.ModelForm):
@@ -167,10 +176,10 @@ class QuestionForm(forms.ModelForm):
 
 
 class LockableInline:
-    """Inlines of a consultation's questions: read-only once anyone has answered."""
+    """Inlines of a consultation's questions: read-only once published or answered."""
 
     def _locked(self, obj) -> bool:
-        return obj is not None and selectors.questions_locked(obj)
+        return obj is not None and (obj.published_at is not None or selectors.questions_locked(obj))
 
     def has_add_permission(self, request, obj=None):
         return not self._locked(obj) and super().has_add_permission(request, obj)
@@ -252,14 +261,32 @@ class ConsultationAdmin(PortalModelAdmin):
     show_full_result_count = False
     inlines = [SectionInline, QuestionInline]
     actions = ["open_selected", "close_selected", "publish_outcome_selected"]
-    readonly_fields = ["phase_display", "published_at", "outcome_published_at"]
+    readonly_fields = [
+        "phase_display",
+        "submitted_at",
+        "submitted_by",
+        "published_at",
+        "opened_by",
+        "outcome_published_at",
+    ]
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary", "background", "policy_areas"]}),
         (
             "Who is consulting",
             {"fields": ["consulting_body", "consulting_body_other", "external_url"]},
         ),
-        ("When", {"fields": ["opens_at", "closes_at", "phase_display", "published_at"]}),
+        (
+            "When",
+            {
+                "fields": [
+                    "opens_at",
+                    "closes_at",
+                    "phase_display",
+                    ("submitted_at", "submitted_by"),
+                    ("published_at", "opened_by"),
+                ]
+            },
+        ),
         (
             "Audience",
             {
@@ -291,7 +318,10 @@ class ConsultationAdmin(PortalModelAdmin):
 
     @admin.display(description="Responses", ordering="submitted_total")
     def submitted_count(self, obj):
-        return getattr(obj, "submitted_total", None)
+        n = getattr(obj, "submitted_total", None)
+        if n is not None and n < selectors.MIN_GROUP_SIZE:
+            return f"fewer than {selectors.MIN_GROUP_SIZE}"
+        return n
 
     @admin.display(description="Results")
     def results_link(self, obj):
@@ -310,25 +340,44 @@ class ConsultationAdmin(PortalModelAdmin):
 
     def save_formset(self, request, form, formset, change):
         if formset.model in (Question, QuestionSection) and formset.has_changed():
-            # The inlines are read-only once anyone has answered; a hand-made POST is refused.
-            services.questions_check_editable(consultation=form.instance)
-        super().save_formset(request, form, formset, change)
+            # The inlines are read-only once published or answered; a hand-made POST is
+            # refused. Whoever changes the questions cannot be the one who opens it.
+            services.questions_save(consultation=form.instance, by=request.user, save=formset.save)
+        else:
+            formset.save()
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.published_at is not None:
+            # What members read is frozen once a second publisher opened it.
+            fields += [f for f in self.form.Meta.fields if f in services.MEMBER_FACING_FIELDS]
+        return fields
+
+    def get_prepopulated_fields(self, request, obj=None):
+        if obj is not None and obj.published_at is not None:
+            return {}
+        return super().get_prepopulated_fields(request, obj)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, object_id)
         extra = extra_context or {}
         if obj is not None:
-            locked = selectors.questions_locked(obj)
+            answered = selectors.questions_locked(obj)
             extra.update(
                 {
-                    "questions_locked": locked,
-                    "questions_locked_message": services.QUESTIONS_LOCKED,
+                    "questions_locked": answered or obj.published_at is not None,
+                    "questions_locked_message": services.QUESTIONS_LOCKED
+                    if answered
+                    else services.QUESTIONS_PUBLISHED,
                     "phase": obj.phase(),
                     "Phase": Phase,
                     "problems": services.consultation_problems(obj)
                     if obj.published_at is None
                     else [],
                     "can_analyse": request.user.has_perm(ANALYSE_PERMISSION),
+                    "open_problem": services.may_open(consultation=obj, user=request.user)
+                    if obj.published_at is None and obj.submitted_at is not None
+                    else None,
                 }
             )
         try:
@@ -376,7 +425,7 @@ class ConsultationAdmin(PortalModelAdmin):
                 name=f"{name}_text",
             ),
             path(
-                "<int:pk>/results/answers/<int:answer_id>/tags/",
+                "<int:pk>/results/answers/<str:token>/tags/",
                 wrap(self.tag_view),
                 name=f"{name}_tag",
             ),
@@ -384,6 +433,10 @@ class ConsultationAdmin(PortalModelAdmin):
         ]
 
     STEPS = {
+        "submit": (
+            services.consultation_submit,
+            "Submitted for review: another publisher checks it and opens it.",
+        ),
         "open": (services.consultation_open, "Opened: members of its audience can answer."),
         "close": (services.consultation_close, "Closed: no more answers are accepted."),
         "publish-outcome": (
@@ -479,48 +532,71 @@ class ConsultationAdmin(PortalModelAdmin):
         if not question.is_text:
             raise Http404
         form, filters = self._filters(request)
+        seed = request.GET.get("order", "")
+        problem = None
         if filters is None:
-            messages.error(request, BAD_FILTER)
-            context = self._context(request, consultation, form=form, page=None, question=question)
+            problem = BAD_FILTER
+        elif consultation.anonymous and filters:
+            problem = ANONYMOUS_TEXT_BY_GROUP
+        elif seed and not SEED_PATTERN.fullmatch(seed):
+            problem = BAD_ORDER
+        if problem:
+            messages.error(request, problem)
+            context = self._context(
+                request, consultation, form=form, page=None, question=question, items=[]
+            )
             return TemplateResponse(
                 request, "consultations/admin/text_answers.html", context, status=400
             )
         tag = form.cleaned_data.get("tag", "") if form.is_bound else ""
-        respondents = selectors.submitted_responses(consultation, filters).count()
-        suppressed = respondents < selectors.MIN_GROUP_SIZE
-        page = None
-        if not suppressed:
-            answers = selectors.text_answers(consultation, question, filters=filters, tag=tag)
-            page = Paginator(answers, TEXT_PAGE_SIZE).get_page(request.GET.get("page"))
-        number = next(
-            (
-                nq.number
-                for nq in selectors.numbered_questions(consultation)
-                if nq.question == question
-            ),
-            "",
-        )
+        results = selectors.consultation_results(consultation, filters=filters)
+        item = next(i for i in results.questions if i.question.pk == question.pk)
+        suppressed = item.suppressed
+        page, items = None, []
         params = request.GET.copy()
         params.pop("page", None)
+        if consultation.anonymous:
+            seed = seed or selectors.new_shuffle_seed()
+            params["order"] = seed
+        if not suppressed:
+            answers = selectors.text_answers(
+                consultation, question, filters=filters, tag=tag, seed=seed
+            )
+            page = Paginator(answers, TEXT_PAGE_SIZE).get_page(request.GET.get("page"))
+            items = [
+                {
+                    "answer": answer,
+                    "position": page.start_index() + i,
+                    "token": answer_tokens.answer_token(
+                        answer_id=answer.pk, consultation_id=consultation.pk
+                    ),
+                }
+                for i, answer in enumerate(page)
+            ]
         context = self._context(
             request,
             consultation,
-            title=f"{number}. {question.text}",
+            title=f"{item.number}. {question.text}",
             question=question,
-            number=number,
+            number=item.number,
             form=form,
             page=page,
+            items=items,
             suppressed=suppressed,
+            min_group=selectors.MIN_GROUP_SIZE,
             tags=consultation.analyst_tags.all(),
             query=params.urlencode(),
             tag_form=TagForm(),
         )
         return TemplateResponse(request, "consultations/admin/text_answers.html", context)
 
-    def tag_view(self, request, pk, answer_id):
+    def tag_view(self, request, pk, token):
         if request.method != "POST":
             return HttpResponse(status=405, headers={"Allow": "POST"})
         consultation = self._analysable(request, pk)
+        answer_id = answer_tokens.answer_id_from_token(token, consultation_id=consultation.pk)
+        if answer_id is None:
+            raise Http404
         answer = get_object_or_404(
             Answer.objects.select_related("response", "question").filter(
                 response__consultation=consultation, question__kind__in=["short_text", "long_text"]
@@ -534,12 +610,15 @@ class ConsultationAdmin(PortalModelAdmin):
         )
         if back.startswith("?") and len(back) < 500:
             target += back
+        position = request.POST.get("position", "")
+        if position.isdigit() and len(position) < 7:
+            target += f"#answer-{int(position)}"
         if form.is_valid():
             services.answer_set_tags(
                 answer=answer, names=form.cleaned_data["tags"], by=request.user
             )
             messages.success(request, "Tags saved.")
-            return HttpResponseRedirect(target + f"#answer-{answer.pk}")
+            return HttpResponseRedirect(target)
         messages.error(request, "; ".join(form.errors["tags"]))
         response = self.text_answers_view(request, pk, answer.question_id)
         response.status_code = 400

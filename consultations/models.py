@@ -1,8 +1,9 @@
 """Consultations and members' surveys: what is asked, who may answer, and the answers.
 
-A consultation's phase comes from its dates: it is a *draft* until a publisher opens it
-(`published_at`), *open* between `opens_at` and `closes_at`, *closed* after that, and has
-its *outcome published* once `outcome_published_at` is set. Nothing has to run at the
+A consultation's phase comes from its dates: it is a *draft* until it is submitted for review
+and a second publisher, who changed none of it, opens it (`published_at`), *open* between
+`opens_at` and `closes_at`, *closed* after that, and has its *outcome published* once
+`outcome_published_at` is set. Nothing has to run at the
 closing time for it to close.
 """
 
@@ -99,7 +100,27 @@ class Consultation(models.Model):
         help_text="Analysts see answers but never who gave them. Cannot be changed once "
         "anyone has answered.",
     )
+    submitted_at = models.DateTimeField(
+        "submitted for review", null=True, blank=True, editable=False
+    )
+    submitted_by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    opened_by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        help_text="The second publisher who approved and opened it.",
+    )
     outcome = models.TextField(
         "what the union submitted",
         blank=True,

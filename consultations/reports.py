@@ -16,7 +16,7 @@ from django.utils import timezone
 from portal.pdf import html_to_pdf
 
 from . import selectors
-from .models import Answer, Consultation, QuestionKind, QuoteConsent, Response
+from .models import MIN_GROUP_SIZE, Answer, Consultation, QuestionKind, QuoteConsent, Response
 
 QUOTES_PER_QUESTION = 12
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -37,16 +37,14 @@ def quote_as(response: Response, consultation: Consultation) -> str:
 
 
 def responses_csv(consultation: Consultation) -> str:
+    if consultation.anonymous:
+        return anonymous_answers_csv(consultation)
     numbered = selectors.numbered_questions(consultation)
-    anonymous = consultation.anonymous
     responses = list(
         selectors.submitted_responses(consultation)
-        .select_related(None if anonymous else "user")
+        .select_related("user")
         .order_by("submitted_at", "pk")
     )
-    if anonymous:
-        # Nothing in the order of rows may follow the order people answered in.
-        random.SystemRandom().shuffle(responses)
     answers: dict[int, dict[int, list[Answer]]] = {}
     for a in (
         Answer.objects.filter(response__in=[r.pk for r in responses])
@@ -55,9 +53,7 @@ def responses_csv(consultation: Consultation) -> str:
     ):
         answers.setdefault(a.response_id, {}).setdefault(a.question_id, []).append(a)
 
-    header = ["Response"]
-    if not anonymous:
-        header += ["Submitted", "Respondent", "Section", "Nation", "Employer type"]
+    header = ["Response", "Submitted", "Respondent", "Section", "Nation", "Employer type"]
     header += ["May we quote", "Quote as"]
     for nq in numbered:
         header.append(f"Q{nq.number}. {nq.question.text}")
@@ -68,15 +64,14 @@ def responses_csv(consultation: Consultation) -> str:
     writer = csv.writer(out)
     writer.writerow([safe_cell(h) for h in header])
     for row_number, r in enumerate(responses, start=1):
-        row = [row_number]
-        if not anonymous:
-            row += [
-                timezone.localtime(r.submitted_at).strftime("%Y-%m-%d %H:%M"),
-                r.user.get_full_name() if r.quote_consent == QuoteConsent.NAMED else "",
-                r.get_section_display(),
-                r.get_nation_display(),
-                r.get_employer_kind_display(),
-            ]
+        row = [
+            row_number,
+            timezone.localtime(r.submitted_at).strftime("%Y-%m-%d %H:%M"),
+            r.user.get_full_name() if r.quote_consent == QuoteConsent.NAMED else "",
+            r.get_section_display(),
+            r.get_nation_display(),
+            r.get_employer_kind_display(),
+        ]
         row += [r.get_quote_consent_display(), quote_as(r, consultation)]
         mine = answers.get(r.pk, {})
         for nq in numbered:
@@ -93,10 +88,73 @@ def responses_csv(consultation: Consultation) -> str:
     return out.getvalue()
 
 
+ANONYMOUS_HEADER = ["Question number", "Question", "Answer", "Tags", "May we quote"]
+MAY_QUOTE = "Yes, without a name"
+DO_NOT_QUOTE = "No"
+CONSENT_WITHHELD = "Do not quote (too few answered either way to say)"
+
+
+def anonymous_answers_csv(consultation: Consultation) -> str:
+    """An anonymous consultation's export: one row per answer, not per person, with nothing
+    that links two rows to the same respondent (no response number, no time, no group, rows
+    shuffled within each question). Quoting consent is given only when both those who allow
+    quoting and those who do not number at least MIN_GROUP_SIZE; otherwise the column would
+    pick out the few and join their answers. Nothing when fewer than that responded."""
+    numbered = selectors.numbered_questions(consultation)
+    submitted = selectors.submitted_responses(consultation)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(ANONYMOUS_HEADER)
+    if submitted.count() < MIN_GROUP_SIZE:
+        return out.getvalue()
+    quotable = {QuoteConsent.NAMED, QuoteConsent.ANONYMOUS}
+    consents = list(submitted.values_list("quote_consent", flat=True))
+    may = sum(1 for c in consents if c in quotable)
+    say_consent = min(may, len(consents) - may) == 0 or (
+        min(may, len(consents) - may) >= MIN_GROUP_SIZE
+    )
+    grouped: dict[tuple[int, int], list[Answer]] = {}
+    for a in (
+        Answer.objects.filter(response__in=submitted)
+        .select_related("response")
+        .prefetch_related("tags")
+        .only("id", "question_id", "response_id", "choice", "text", "response__quote_consent")
+    ):
+        grouped.setdefault((a.question_id, a.response_id), []).append(a)
+    by_question: dict[int, list[list[Answer]]] = {}
+    for (question_id, _), given in grouped.items():
+        by_question.setdefault(question_id, []).append(given)
+    shuffle = random.SystemRandom().shuffle
+    for nq in numbered:
+        q = nq.question
+        rows = by_question.get(q.pk, [])
+        shuffle(rows)
+        for given in rows:
+            if q.is_text:
+                answer = given[0]
+                consent = answer.response.quote_consent
+                quote = (
+                    (MAY_QUOTE if consent in quotable else DO_NOT_QUOTE)
+                    if say_consent
+                    else CONSENT_WITHHELD
+                )
+                row = [nq.number, q.text, answer.text, ", ".join(t.name for t in answer.tags.all())]
+                row.append(quote)
+            else:
+                choices = sorted(a.choice for a in given)
+                row = [nq.number, q.text, "; ".join(choices), "", ""]
+            writer.writerow([safe_cell(c) for c in row])
+    return out.getvalue()
+
+
 def quotable_answers(consultation: Consultation, results: selectors.Results) -> dict[int, list]:
     """Per free-text question, answers whose authors let the union quote them, with how to
     attribute each. Nothing when the selection is too small to show."""
     if results.suppressed:
+        return {}
+    if consultation.anonymous and results.filters:
+        # Written answers of an anonymous consultation are never shown by group: lists from
+        # two groups side by side would single out who wrote what.
         return {}
     quotes: dict[int, list] = {}
     for item in results.questions:

@@ -6,11 +6,13 @@ draft, and a consultation outside the member's audience all give the same 404.
 
 from __future__ import annotations
 
-from collections import Counter
+import secrets
 from dataclasses import dataclass, field
+from itertools import combinations
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import CharField, Count, F, Q, QuerySet, Value
+from django.db.models.functions import MD5, Cast, Concat
 from django.http import Http404
 from django.utils import timezone
 
@@ -32,6 +34,7 @@ from .models import (
 )
 
 CLOSED_LIST_LIMIT = 20
+SEED_BYTES = 16
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,23 @@ class Viewer:
     preview: bool  # staff looking at a consultation they could not answer
 
 
+def has_public_summary(consultation: Consultation, *, now=None) -> bool:
+    """An open consultation for all members (no section, nation or employer type set) shows
+    its summary to anyone, visitors included, so that people can see what the union asks
+    its members. A consultation limited to an audience is invisible outside it."""
+    return (
+        consultation.phase(now) == Phase.OPEN
+        and not consultation.audience_section
+        and not consultation.audience_nations
+        and not consultation.audience_employer_kind
+    )
+
+
 def consultation_for_viewer(user, slug: str, *, now=None) -> Viewer:
+    """One rule for everyone: members of the audience answer; staff preview; anyone else,
+    visitor or member (a visitor is outside every audience), sees the public summary of an
+    open all-members consultation and gets 404 for every other consultation, the same 404
+    as a slug that does not exist."""
     consultation = Consultation.objects.filter(slug=slug).prefetch_related("policy_areas").first()
     if consultation is None:
         raise Http404
@@ -91,13 +110,13 @@ def consultation_for_viewer(user, slug: str, *, now=None) -> Viewer:
         if not staff:
             raise Http404
         return Viewer(consultation, membership, eligible, preview=True)
-    if not user.is_authenticated:
-        if phase != Phase.OPEN:
-            raise Http404
-        return Viewer(consultation, None, False, preview=False)
-    if not eligible and not staff:
-        raise Http404
-    return Viewer(consultation, membership, eligible, preview=not eligible)
+    if eligible:
+        return Viewer(consultation, membership, True, preview=False)
+    if staff:
+        return Viewer(consultation, membership, False, preview=True)
+    if has_public_summary(consultation, now=now):
+        return Viewer(consultation, membership, False, preview=False)
+    raise Http404
 
 
 @dataclass
@@ -147,7 +166,13 @@ def consultations_for_member(user: User, *, now=None) -> MemberLists:
 
 
 def consultations_open_to_visitors(*, now=None) -> QuerySet[Consultation]:
-    return Consultation.objects.filter(open_q(now)).order_by("closes_at")
+    """Open consultations for all members: the ones whose summary is public (see
+    `has_public_summary`)."""
+    return (
+        Consultation.objects.filter(open_q(now))
+        .filter(audience_section="", audience_nations=[], audience_employer_kind="")
+        .order_by("closes_at")
+    )
 
 
 def member_response(user: User, consultation: Consultation) -> Response | None:
@@ -243,15 +268,15 @@ GROUPINGS = {
 class OptionResult:
     value: str
     label: str
-    count: int
-    percent: float
+    count: int | None  # None: not shown (see `consultation_results`)
+    percent: float | None
 
 
 @dataclass
 class QuestionResult:
     number: int
     question: Question
-    answered: int
+    answered: int | None  # None: not shown
     suppressed: bool
     options: list[OptionResult] = field(default_factory=list)
 
@@ -259,19 +284,19 @@ class QuestionResult:
 @dataclass
 class GroupCount:
     label: str
-    count: int | None  # None: fewer than MIN_GROUP_SIZE, not shown
+    count: int | None  # None: not shown
 
 
 @dataclass
 class Results:
     consultation: Consultation
     filters: dict[str, str]
-    respondents: int
+    respondents: int | None  # None: not shown
     suppressed: bool
     questions: list[QuestionResult]
     groups: dict[str, tuple[str, list[GroupCount]]]
     sections: list[QuestionSection]
-    drafts: int = 0
+    drafts: int | None = None  # None: not shown
 
     @property
     def min_group(self) -> int:
@@ -284,69 +309,149 @@ def submitted_responses(consultation: Consultation, filters: dict[str, str] | No
     )
 
 
-def consultation_results(
-    consultation: Consultation, *, filters: dict[str, str] | None = None
-) -> Results:
-    """Counts and percentages of every choice, Yes/No and scale question, among submitted
-    responses in the selection. A selection of fewer than MIN_GROUP_SIZE respondents, or a
-    question fewer than that answered, shows no counts. A fixed number of queries."""
-    filters = filters or {}
-    numbered = numbered_questions(consultation)
+@dataclass
+class _Tally:
+    """Every count the results could show for one selection of respondents."""
+
+    respondents: int
+    answered: dict[int, int]
+    choices: dict[tuple[int, str], int]
+    groups: dict[tuple[str, str], int]
+
+
+def _tally(consultation: Consultation, filters: dict[str, str]) -> _Tally:
     base = submitted_responses(consultation, filters)
-    respondents = base.count()
-    suppressed = respondents < MIN_GROUP_SIZE
     answered = dict(
         Answer.objects.filter(response__in=base)
         .values_list("question_id")
         .annotate(n=Count("response_id", distinct=True))
         .order_by()
     )
-    counts: dict[int, Counter] = {}
-    if not suppressed:
-        rows = (
-            Answer.objects.filter(response__in=base, question__consultation=consultation)
-            .exclude(choice="")
-            .values_list("question_id", "choice")
-            .annotate(n=Count("response_id", distinct=True))
-            .order_by()
+    choices = {
+        (qid, choice): n
+        for qid, choice, n in Answer.objects.filter(
+            response__in=base, question__consultation=consultation
         )
-        for qid, choice, n in rows:
-            counts.setdefault(qid, Counter())[choice] = n
+        .exclude(choice="")
+        .values_list("question_id", "choice")
+        .annotate(n=Count("response_id", distinct=True))
+        .order_by()
+    }
+    groups = {}
+    for name in GROUPINGS:
+        for value, n in base.values_list(name).annotate(n=Count("pk")).order_by():
+            groups[(name, value)] = n
+    return _Tally(base.count(), answered, choices, groups)
+
+
+def _parent_filters(filters: dict[str, str]) -> list[dict[str, str]]:
+    """Every wider selection: the filters with one or more left out, down to everyone."""
+    items = sorted(filters.items())
+    return [dict(subset) for size in range(len(items)) for subset in combinations(items, size)]
+
+
+class _Shown:
+    """Decides which counts of a selection may be shown. A count is shown only when it is
+    at least MIN_GROUP_SIZE and, in every wider selection (the unfiltered whole included),
+    the same count minus this one is 0 or at least MIN_GROUP_SIZE: so that comparing two
+    selections side by side never reveals a group smaller than that."""
+
+    def __init__(self, tally: _Tally, parents: list[_Tally]):
+        self.tally, self.parents = tally, parents
+
+    def ok(self, value: int, in_parent) -> bool:
+        if value < MIN_GROUP_SIZE:
+            return False
+        for parent in self.parents:
+            rest = in_parent(parent) - value
+            if 0 < rest < MIN_GROUP_SIZE:
+                return False
+        return True
+
+
+def _protect_table(cells: list[int], shown: list[bool]) -> list[bool]:
+    """Secondary suppression in a table whose cells add up to a shown total: while the hidden
+    cells add up to a number between 1 and MIN_GROUP_SIZE - 1 (which the total minus the
+    shown cells would reveal), hide the smallest shown cell too."""
+    shown = list(shown)
+    while True:
+        hidden = sum(c for c, s in zip(cells, shown, strict=True) if not s)
+        if not any(not s for s in shown) or hidden == 0 or hidden >= MIN_GROUP_SIZE:
+            return shown
+        candidates = [i for i, s in enumerate(shown) if s]
+        if not candidates:
+            return shown
+        shown[min(candidates, key=lambda i: cells[i])] = False
+
+
+def consultation_results(
+    consultation: Consultation, *, filters: dict[str, str] | None = None
+) -> Results:
+    """Counts and percentages of every choice, Yes/No and scale question, among submitted
+    responses in the selection. No count under MIN_GROUP_SIZE is shown, nor one whose
+    difference from the same count in a wider selection (the unfiltered whole included) is
+    under it; a selection whose number of respondents cannot be shown shows nothing. A fixed
+    number of queries (four per selection compared: at most eight selections)."""
+    filters = filters or {}
+    numbered = numbered_questions(consultation)
+    tally = _tally(consultation, filters)
+    shown = _Shown(tally, [_tally(consultation, p) for p in _parent_filters(filters)])
+    respondents_ok = shown.ok(tally.respondents, lambda t: t.respondents)
+    suppressed = not respondents_ok
     results = []
     for nq in numbered:
         q = nq.question
-        n = answered.get(q.pk, 0)
-        small = suppressed or n < MIN_GROUP_SIZE
-        item = QuestionResult(nq.number, q, n, small)
-        if q.is_counted and not small:
-            got = counts.get(q.pk, Counter())
-            values = q.option_list + [v for v in got if v not in q.option_list]
+        n = tally.answered.get(q.pk, 0)
+        answered_ok = respondents_ok and shown.ok(n, lambda t, q=q: t.answered.get(q.pk, 0))
+        item = QuestionResult(nq.number, q, n if answered_ok else None, not answered_ok)
+        if q.is_counted and answered_ok:
+            values = q.option_list + [
+                v for (qid, v) in tally.choices if qid == q.pk and v not in q.option_list
+            ]
+            cells = [tally.choices.get((q.pk, v), 0) for v in values]
+            ok = [
+                shown.ok(c, lambda t, q=q, v=v: t.choices.get((q.pk, v), 0))
+                for c, v in zip(cells, values, strict=True)
+            ]
+            if q.kind != QuestionKind.MULTIPLE_CHOICE:
+                ok = _protect_table(cells, ok)
             item.options = [
-                OptionResult(v, q.option_label(v), got[v], round(100 * got[v] / n, 1))
-                for v in values
+                OptionResult(
+                    v,
+                    q.option_label(v),
+                    c if good else None,
+                    round(100 * c / n, 1) if good else None,
+                )
+                for v, c, good in zip(values, cells, ok, strict=True)
             ]
         results.append(item)
     groups = {}
     for name, (label, choices) in GROUPINGS.items():
-        got = dict(base.values_list(name).annotate(n=Count("pk")).order_by())
+        present = [c for c in choices if tally.groups.get((name, c.value))]
+        cells = [tally.groups[(name, c.value)] for c in present]
+        ok = [
+            respondents_ok
+            and shown.ok(n, lambda t, name=name, c=c: t.groups.get((name, c.value), 0))
+            for n, c in zip(cells, present, strict=True)
+        ]
+        ok = _protect_table(cells, ok)
         groups[name] = (
             label,
             [
-                GroupCount(c.label, got[c.value] if got.get(c.value, 0) >= MIN_GROUP_SIZE else None)
-                for c in choices
-                if got.get(c.value)
+                GroupCount(c.label, n if good else None)
+                for c, n, good in zip(present, cells, ok, strict=True)
             ],
         )
     drafts = Response.objects.filter(consultation=consultation, status=ResponseStatus.DRAFT).count()
     return Results(
         consultation,
         filters,
-        respondents,
+        tally.respondents if respondents_ok else None,
         suppressed,
         results,
         groups,
         list(consultation.sections.all()),
-        drafts,
+        drafts if drafts >= MIN_GROUP_SIZE else None,
     )
 
 
@@ -356,9 +461,12 @@ def text_answers(
     *,
     filters: dict[str, str] | None = None,
     tag: str = "",
+    seed: str = "",
 ) -> QuerySet[Answer]:
     """Free-text answers to one question among submitted responses. In an anonymous
-    consultation they come in an order that says nothing about who or when."""
+    consultation they come shuffled by `seed` (a new random one for each visit, kept only
+    across its pages), so that their order says nothing about who or when and is not the
+    same from one look to the next."""
     answers = (
         Answer.objects.filter(
             question=question,
@@ -373,5 +481,10 @@ def text_answers(
     if tag:
         answers = answers.filter(tags__name=tag)
     if consultation.anonymous:
-        return answers.only("id", "text", "question_id").order_by("text", "id")
+        shuffle = MD5(Concat(Value(seed or new_shuffle_seed()), Cast("id", CharField())))
+        return answers.only("id", "text", "question_id").order_by(shuffle, "id")
     return answers.select_related("response__user").order_by("response__submitted_at", "id")
+
+
+def new_shuffle_seed() -> str:
+    return secrets.token_hex(SEED_BYTES)

@@ -55,6 +55,50 @@ OPEN_BAD_DATES = "The closing time must be after the opening time and still to c
 CLOSE_ONLY_OPEN = "Only an open consultation can be closed."
 OUTCOME_NEEDS_CLOSED = "The outcome can be published once the consultation has closed."
 OUTCOME_NEEDS_TEXT = "Write what the union submitted before publishing the outcome."
+SUBMIT_ONLY_DRAFT = "Only a draft that is not already in review can be submitted for review."
+OPEN_NEEDS_REVIEW = "Submit the consultation for review first: another publisher then opens it."
+OPEN_SELF_APPROVAL = (
+    "You created, changed or submitted this consultation, so another publisher must check "
+    "and open it."
+)
+NO_APPROVER = "Only a publisher can approve and open a consultation or publish its outcome."
+PUBLISHED_FROZEN = (
+    "This consultation is published: what members read cannot change. Only its closing time "
+    "and its outcome can."
+)
+QUESTIONS_PUBLISHED = (
+    "The questions cannot be changed: the consultation is published with the questions "
+    "another publisher approved."
+)
+OUTCOME_SELF_APPROVAL = (
+    "You wrote or changed this outcome, so another publisher must check and publish it."
+)
+
+# Two people for everything members read: whoever created, changed or submitted a
+# consultation (its fields or its questions) cannot open it; whoever wrote its outcome
+# cannot publish it. A change after submission returns it to draft; a change to a
+# published outcome takes it back until someone else publishes it again.
+EDIT_ACTIONS = ("created", "changed", "questions changed", "submitted for review")
+OUTCOME_CHANGED = "outcome changed"
+APPROVE_PERMISSION = "consultations.change_consultation"
+MEMBER_FACING_FIELDS = frozenset(
+    {
+        "title",
+        "slug",
+        "summary",
+        "background",
+        "policy_areas",
+        "consulting_body",
+        "consulting_body_other",
+        "external_url",
+        "opens_at",
+        "audience_section",
+        "audience_nations",
+        "audience_employer_kind",
+        "anonymous",
+    }
+)
+OUTCOME_FIELDS = frozenset({"outcome", "government_response"})
 
 REMINDER_BEFORE = timedelta(days=3)
 
@@ -201,21 +245,73 @@ def consultation_problems(consultation: Consultation) -> list[str]:
     return problems
 
 
-@transaction.atomic
-def consultation_open(*, consultation: Consultation, by: User | None, now=None) -> Consultation:
-    """Publish a draft: members of its audience can answer between its opening and closing
-    times. Invitations go out when it opens (see `consultation_send_invitations`)."""
-    now = now or timezone.now()
-    consultation = Consultation.objects.select_for_update().get(pk=consultation.pk)
-    if consultation.published_at is not None:
-        raise ConsultationError(OPEN_ONLY_DRAFT)
+def consultation_editors(consultation: Consultation) -> set[int]:
+    """Everyone who created, changed or submitted the consultation or its questions."""
+    ids = set(
+        consultation.events.filter(action__in=EDIT_ACTIONS).values_list("actor_id", flat=True)
+    )
+    ids.add(consultation.submitted_by_id)
+    return {i for i in ids if i}
+
+
+def may_open(*, consultation: Consultation, user: User | None) -> str | None:
+    """None when `user` may approve and open the consultation, otherwise why not."""
+    if user is None or not user.has_perm(APPROVE_PERMISSION):
+        return NO_APPROVER
+    if user.pk in consultation_editors(consultation):
+        return OPEN_SELF_APPROVAL
+    return None
+
+
+def _check_ready(consultation: Consultation, now) -> None:
     if consultation.closes_at <= now or consultation.closes_at <= consultation.opens_at:
         raise ConsultationError(OPEN_BAD_DATES)
     problems = consultation_problems(consultation)
     if problems:
         raise ConsultationError(problems[0], problems=problems)
+
+
+def _return_to_draft(consultation: Consultation, *, by: User | None) -> None:
+    """A change after submission: the review starts again (the caller saves)."""
+    if consultation.published_at is None and consultation.submitted_at is not None:
+        consultation.submitted_at = None
+        consultation.submitted_by = None
+        _event(consultation, "returned to draft", by=by, detail="changed after submission")
+
+
+@transaction.atomic
+def consultation_submit(*, consultation: Consultation, by: User, now=None) -> Consultation:
+    """Ask another publisher to check a draft and open it."""
+    now = now or timezone.now()
+    consultation = Consultation.objects.select_for_update().get(pk=consultation.pk)
+    if consultation.published_at is not None or consultation.submitted_at is not None:
+        raise ConsultationError(SUBMIT_ONLY_DRAFT)
+    _check_ready(consultation, now)
+    consultation.submitted_at = now
+    consultation.submitted_by = by
+    consultation.save(update_fields=["submitted_at", "submitted_by", "updated_at"])
+    _event(consultation, "submitted for review", by=by)
+    return consultation
+
+
+@transaction.atomic
+def consultation_open(*, consultation: Consultation, by: User | None, now=None) -> Consultation:
+    """Approve and publish a draft in review: members of its audience can answer between its
+    opening and closing times. The approver is a publisher who neither created, changed nor
+    submitted it. Invitations go out when it opens (see `consultation_send_invitations`)."""
+    now = now or timezone.now()
+    consultation = Consultation.objects.select_for_update().get(pk=consultation.pk)
+    if consultation.published_at is not None:
+        raise ConsultationError(OPEN_ONLY_DRAFT)
+    if consultation.submitted_at is None:
+        raise ConsultationError(OPEN_NEEDS_REVIEW)
+    problem = may_open(consultation=consultation, user=by)
+    if problem:
+        raise ConsultationError(problem)
+    _check_ready(consultation, now)
     consultation.published_at = now
-    consultation.save(update_fields=["published_at", "updated_at"])
+    consultation.opened_by = by
+    consultation.save(update_fields=["published_at", "opened_by", "updated_at"])
     _event(consultation, "opened", by=by)
     if consultation.opens_at <= now:
         from .tasks import send_invitations
@@ -247,6 +343,11 @@ def consultation_publish_outcome(
         raise ConsultationError(OUTCOME_NEEDS_CLOSED)
     if not consultation.outcome.strip():
         raise ConsultationError(OUTCOME_NEEDS_TEXT)
+    if by is None or not by.has_perm(APPROVE_PERMISSION):
+        raise ConsultationError(NO_APPROVER)
+    writers = consultation.events.filter(action=OUTCOME_CHANGED).values_list("actor_id", flat=True)
+    if by.pk in set(writers):
+        raise ConsultationError(OUTCOME_SELF_APPROVAL)
     consultation.outcome_published_at = now
     consultation.save(update_fields=["outcome_published_at", "updated_at"])
     _event(consultation, "outcome published", by=by)
@@ -257,23 +358,51 @@ def consultation_publish_outcome(
 def consultation_save(
     *, consultation: Consultation, by: User | None, changed: list[str] | None = None
 ) -> Consultation:
-    """Create or change a consultation's own fields (the admin's form)."""
+    """Create or change a consultation's own fields (the admin's form). Once published, what
+    members read is frozen; a change in review returns it to draft; a change to a published
+    outcome takes the outcome back until another publisher publishes it again."""
+    changed = list(changed or [])
     creating = consultation.pk is None
-    if not creating and "anonymous" in (changed or []) and selectors.questions_locked(consultation):
-        raise ConsultationError(ANONYMITY_LOCKED)
+    if not creating:
+        stored = Consultation.objects.select_for_update().get(pk=consultation.pk)
+        if stored.published_at is not None and MEMBER_FACING_FIELDS.intersection(changed):
+            raise ConsultationError(PUBLISHED_FROZEN)
+        if "anonymous" in changed and selectors.questions_locked(consultation):
+            raise ConsultationError(ANONYMITY_LOCKED)
+        for name in ("submitted_at", "submitted_by_id", "published_at", "opened_by_id"):
+            setattr(consultation, name, getattr(stored, name))
+        consultation.outcome_published_at = stored.outcome_published_at
+        if changed:
+            _return_to_draft(consultation, by=by)
+        if OUTCOME_FIELDS.intersection(changed) and consultation.outcome_published_at:
+            consultation.outcome_published_at = None
+            _event(consultation, "outcome returned to review", by=by, detail="outcome changed")
     consultation.save()
-    _event(
-        consultation,
-        "created" if creating else "changed",
-        by=by,
-        detail=", ".join(changed or []),
-    )
+    if creating or changed:
+        _event(consultation, "created" if creating else "changed", by=by, detail=", ".join(changed))
+    if OUTCOME_FIELDS.intersection(changed):
+        _event(consultation, OUTCOME_CHANGED, by=by)
     return consultation
 
 
 def questions_check_editable(*, consultation: Consultation) -> None:
+    if Consultation.objects.filter(pk=consultation.pk, published_at__isnull=False).exists():
+        raise ConsultationError(QUESTIONS_PUBLISHED)
     if selectors.questions_locked(consultation):
         raise ConsultationError(QUESTIONS_LOCKED)
+
+
+@transaction.atomic
+def questions_save(*, consultation: Consultation, by: User | None, save) -> None:
+    """Run `save()` (the admin's question or section formset) for a consultation whose
+    questions may still change, and record who changed them."""
+    consultation = Consultation.objects.select_for_update().get(pk=consultation.pk)
+    questions_check_editable(consultation=consultation)
+    save()
+    _event(consultation, "questions changed", by=by)
+    if consultation.submitted_at is not None:
+        _return_to_draft(consultation, by=by)
+        consultation.save(update_fields=["submitted_at", "submitted_by", "updated_at"])
 
 
 # ---------------------------------------------------------------- analysts' tags

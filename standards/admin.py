@@ -630,7 +630,10 @@ class StandardChoiceField(forms.ModelChoiceField):
 
 @admin.register(GoodPracticeExample)
 class GoodPracticeExampleAdmin(PortalModelAdmin):
-    list_display = ["title", "standard_label", "organisation_type", "date"]
+    """Examples are part of an edition's text: they are added, changed and removed only in
+    a draft edition, and reach the public page when another publisher approves it."""
+
+    list_display = ["title", "standard_label", "edition_status", "organisation_type", "date"]
     list_filter = ["organisation_type"]
     search_fields = ["title", "text"]
     list_select_related = ["standard__edition"]
@@ -644,17 +647,62 @@ class GoodPracticeExampleAdmin(PortalModelAdmin):
             f"{obj.standard.edition.title}: {obj.standard.edition.item_label} {obj.standard.number}"
         )
 
+    @admin.display(description="edition")
+    def edition_status(self, obj):
+        edition = obj.standard.edition
+        return f"Edition {edition.number}, {edition.get_status_display().lower()}"
+
+    @staticmethod
+    def _in_draft(obj) -> bool:
+        return obj is None or obj.standard.edition.status == EditionStatus.DRAFT
+
+    def has_change_permission(self, request, obj=None):
+        return self._in_draft(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._in_draft(obj) and super().has_delete_permission(request, obj)
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "standard":
             kwargs["queryset"] = (
-                Standard.objects.filter(
-                    edition__status__in=[EditionStatus.PUBLISHED, *OPEN_STATUSES]
-                )
+                Standard.objects.filter(edition__status=EditionStatus.DRAFT)
                 .select_related("edition")
                 .order_by("edition__title", "-edition__number", "number")
             )
             kwargs["form_class"] = StandardChoiceField
+            kwargs["help_text"] = (
+                "A standard of a draft edition. To add an example to a published document, "
+                "start its new edition: the example is published when another publisher "
+                "approves that edition."
+            )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
         services.example_save(example=obj, by=request.user)
+
+    def delete_model(self, request, obj):
+        services.example_delete(example=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        drafts = queryset.filter(standard__edition__status=EditionStatus.DRAFT)
+        frozen = queryset.count() - drafts.count()
+        for example in drafts.select_related("standard__edition"):
+            services.example_delete(example=example, by=request.user)
+        if frozen:
+            self.message_user(request, services.EXAMPLE_NOT_IN_DRAFT, messages.WARNING)
+
+    def _changeform_view(self, request, object_id, form_url, extra_context):
+        try:
+            return super()._changeform_view(request, object_id, form_url, extra_context)
+        except services.WorkflowError as error:
+            transaction.set_rollback(True)
+            self.message_user(request, str(error), messages.ERROR)
+            return HttpResponseRedirect(request.path)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            with transaction.atomic():
+                return super().delete_view(request, object_id, extra_context)
+        except services.WorkflowError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:standards_goodpracticeexample_changelist"))

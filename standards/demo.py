@@ -255,6 +255,13 @@ def _standards_document(writer, approver) -> None:
         ),
         now=_at(2025, 1, 8),
     )
+    # Good-practice examples are part of the edition: written in the draft, approved with it.
+    standards = {s.number: s for s in second.standards.all()}
+    for number, title, kind, date, text in EXAMPLES:
+        example = GoodPracticeExample(
+            standard=standards[number], title=title, text=text, organisation_type=kind, date=date
+        )
+        services.example_save(example=example, by=writer, now=_at(2025, 1, 9))
     _publish(
         second,
         writer,
@@ -268,12 +275,6 @@ def _standards_document(writer, approver) -> None:
     )
     document.refresh_from_db()
     services.document_set_review_by(document=document, review_by=dt.date(2027, 1, 13))
-    standards = {s.number: s for s in second.standards.all()}
-    for number, title, kind, date, text in EXAMPLES:
-        example = GoodPracticeExample(
-            standard=standards[number], title=title, text=text, organisation_type=kind, date=date
-        )
-        services.example_save(example=example, by=writer)
 
 
 def _principles_document(writer, approver) -> None:

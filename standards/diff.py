@@ -1,4 +1,5 @@
-"""What changed between two editions, line by line (difflib), for publishers."""
+"""What changed between two editions, line by line (difflib), for publishers: the text,
+the standards and their good-practice examples, all of which the approver approves."""
 
 from __future__ import annotations
 
@@ -24,12 +25,18 @@ def edition_lines(edition: Edition) -> list[str]:
         f"Applies to: {edition.nations_text}",
         "",
     ]
-    for standard in edition.standards.order_by("number"):
+    for standard in edition.standards.order_by("number").prefetch_related("examples"):
         lines.append(f"{edition.item_label} {standard.number}: {standard.heading}")
         lines += standard.body.strip().splitlines()
         if standard.indicators.strip():
             lines.append("What this looks like in practice:")
             lines += standard.indicators.strip().splitlines()
+        for example in sorted(standard.examples.all(), key=lambda e: (e.date, e.title)):
+            lines.append(
+                f"Good-practice example: {example.title} "
+                f"({example.get_organisation_type_display()}, {example.date:%B %Y})"
+            )
+            lines += example.text.strip().splitlines()
         lines.append("")
     return lines
 

@@ -1,6 +1,7 @@
 """Standards and Principles: a document with a stable slug, published in numbered editions.
 
-A `Document` is what readers find at `/standards/<slug>/`. Its text lives in `Edition`s:
+A `Document` is what readers find at `/standards/<slug>/`. Its text (standards and their
+good-practice examples) lives in `Edition`s:
 a draft is written, submitted for review, approved by another publisher and published; a
 published edition never changes again. Publishing the next edition marks the previous one
 superseded. Every step is an `EditionEvent` (who, when, change note). Each edition's PDF is
@@ -170,7 +171,6 @@ class Edition(models.Model):
         ]
         permissions = [
             ("approve_edition", "Can approve and publish editions"),
-            ("approve_own_edition", "Can approve editions they wrote (editor-in-chief)"),
         ]
 
     def __str__(self):
@@ -245,10 +245,12 @@ class Standard(models.Model):
 
 
 class GoodPracticeExample(models.Model):
-    """Good practice gathered from members and shared under a standard. Not part of an
-    edition's frozen text: examples follow their standard into each new edition."""
+    """Good practice gathered from members and shared under a standard. Part of its edition's
+    text like the standard itself: added or changed only in a draft, published with the
+    edition after a second publisher's approval, frozen after that. A new edition starts
+    with copies of the examples of the edition it is copied from."""
 
-    standard = models.ForeignKey(Standard, on_delete=models.PROTECT, related_name="examples")
+    standard = models.ForeignKey(Standard, on_delete=models.CASCADE, related_name="examples")
     title = models.CharField(max_length=200)
     text = models.TextField(help_text="Markdown. Describe the practice, not the people.")
     organisation_type = models.CharField(max_length=30, choices=EmployerKind.choices)

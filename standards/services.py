@@ -1,6 +1,7 @@
 """Writes for Standards and Principles. The admin, the scheduled tasks and the demo data all
-come through here, so that no path can skip a rule: drafts only are edited, nobody approves
-their own work without the editor-in-chief permission, published editions never change.
+come through here, so that no path can skip a rule: drafts only are edited (their standards
+and good-practice examples included), nobody approves an edition they wrote any part of,
+published editions never change.
 
 Every function takes `now=` (default: the current time) so that tests can run the clock.
 """
@@ -43,8 +44,8 @@ NOT_A_DRAFT = "Only a draft can be changed. Published editions are frozen: start
 NOT_IN_REVIEW = "Only an edition in review can be approved."
 CANNOT_RETURN = "Only an edition in review or scheduled can go back to draft."
 SELF_APPROVAL = (
-    "You wrote or submitted this edition, so another publisher must approve it "
-    "(or an editor-in-chief)."
+    "You wrote, changed or submitted part of this edition (its text, standards or "
+    "good-practice examples), so another publisher must approve it."
 )
 NO_APPROVE_PERMISSION = "You do not have permission to approve editions."
 NOTE_REQUIRED = "Write a short note saying what this step is about."
@@ -58,6 +59,11 @@ NOT_CURRENT = "A new edition can only be started from the current published edit
 SCHEDULE_IN_PAST = "Choose a publication time in the future, or publish now."
 SLUG_TAKEN = "Another document already uses this address."
 DUPLICATE_NUMBERS = "Two standards have the same number."
+EXAMPLE_NOT_IN_DRAFT = (
+    "Good-practice examples are part of an edition's text: add, change or remove them in a "
+    "draft edition (start a new edition of a published document). They appear on the public "
+    "page once another publisher approves that edition."
+)
 
 REVIEW_PERIOD = dt.timedelta(days=365)
 
@@ -160,7 +166,14 @@ def standards_save(*, edition: Edition, by: User, save, now=None) -> None:
 
 @transaction.atomic
 def standard_add(
-    *, edition: Edition, by: User, heading: str, body: str, indicators: str = "", number=None
+    *,
+    edition: Edition,
+    by: User,
+    heading: str,
+    body: str,
+    indicators: str = "",
+    number=None,
+    now=None,
 ) -> Standard:
     _locked(edition)
     edition_check_editable(edition=edition)
@@ -170,11 +183,13 @@ def standard_add(
         ) + 1
     try:
         with transaction.atomic():
-            return Standard.objects.create(
+            standard = Standard.objects.create(
                 edition=edition, number=number, heading=heading, body=body, indicators=indicators
             )
     except IntegrityError as error:
         raise WorkflowError(DUPLICATE_NUMBERS) from error
+    _record(edition, Action.EDITED, by, _now(now), f"Standard {number} added.")
+    return standard
 
 
 @transaction.atomic
@@ -195,7 +210,7 @@ def edition_start_new(*, document: Document, by: User, now=None) -> Edition:
     edition = Edition.objects.create(
         document=document, number=number, created_by=by, change_note="", **copied
     )
-    Standard.objects.bulk_create(
+    copies = Standard.objects.bulk_create(
         Standard(
             edition=edition,
             number=s.number,
@@ -205,6 +220,20 @@ def edition_start_new(*, document: Document, by: User, now=None) -> Edition:
             previous=s,
         )
         for s in current.standards.all()
+    )
+    # Good-practice examples are part of the edition's text: the draft starts with copies,
+    # which it may change; the published edition keeps its own, unchanged.
+    copy_of = {standard.previous_id: standard for standard in copies}
+    GoodPracticeExample.objects.bulk_create(
+        GoodPracticeExample(
+            standard=copy_of[example.standard_id],
+            title=example.title,
+            text=example.text,
+            organisation_type=example.organisation_type,
+            date=example.date,
+            created_by_id=example.created_by_id,
+        )
+        for example in GoodPracticeExample.objects.filter(standard__edition=current)
     )
     _record(edition, Action.CREATED, by, now, f"Started from edition {current.number}.")
     return edition
@@ -275,7 +304,7 @@ def may_approve(*, edition: Edition, user: User) -> str | None:
     """None when `user` may approve `edition`, otherwise the reason why not."""
     if not user.has_perm("standards.approve_edition"):
         return NO_APPROVE_PERMISSION
-    if user.pk in _authors(edition) and not user.has_perm("standards.approve_own_edition"):
+    if user.pk in _authors(edition):
         return SELF_APPROVAL
     return None
 
@@ -331,11 +360,6 @@ def _publish(edition: Edition, *, actor: User | None, now: dt.datetime) -> Editi
         previous.superseded_at = now
         previous.save(update_fields=["status", "superseded_at"])
         _record(previous, Action.SUPERSEDED, actor, now, f"Replaced by edition {edition.number}.")
-        # Good-practice examples follow their standard into the new edition.
-        for standard in edition.standards.exclude(previous=None):
-            GoodPracticeExample.objects.filter(standard_id=standard.previous_id).update(
-                standard=standard
-            )
     edition.status = EditionStatus.PUBLISHED
     edition.published_at = now
     edition.scheduled_for = None
@@ -415,12 +439,52 @@ def documents_remind_review(*, now: dt.datetime | None = None) -> list[int]:
 # --- Good practice -----------------------------------------------------------------------
 
 
+def _example_editions(example: GoodPracticeExample) -> list[Edition]:
+    """The editions an example's change touches, locked: the one it goes under and, for a
+    stored example, the one it is stored under now (it may be moved)."""
+    ids = {Standard.objects.values_list("edition_id", flat=True).get(pk=example.standard_id)}
+    if example.pk is not None:
+        ids |= set(
+            GoodPracticeExample.objects.filter(pk=example.pk).values_list(
+                "standard__edition_id", flat=True
+            )
+        )
+    return list(Edition.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+
+
 @transaction.atomic
-def example_save(*, example: GoodPracticeExample, by: User) -> GoodPracticeExample:
-    if example.pk is None:
+def example_save(
+    *, example: GoodPracticeExample, by: User, now: dt.datetime | None = None
+) -> GoodPracticeExample:
+    """Add or change a good-practice example of a draft edition. Like the standards, it is
+    published only with its edition, after another publisher approves it; whoever adds or
+    changes one counts as an author of that edition and may not approve it."""
+    editions = _example_editions(example)
+    if any(edition.status != EditionStatus.DRAFT for edition in editions):
+        raise WorkflowError(EXAMPLE_NOT_IN_DRAFT)
+    adding = example.pk is None
+    if adding:
         example.created_by = by
     example.save()
+    note = ("Good-practice example added: " if adding else "Good-practice example changed: ") + (
+        example.title
+    )
+    for edition in editions:
+        _record(edition, Action.EDITED, by, _now(now), note[:500])
     return example
+
+
+@transaction.atomic
+def example_delete(
+    *, example: GoodPracticeExample, by: User, now: dt.datetime | None = None
+) -> None:
+    editions = _example_editions(example)
+    if any(edition.status != EditionStatus.DRAFT for edition in editions):
+        raise WorkflowError(EXAMPLE_NOT_IN_DRAFT)
+    title = example.title
+    example.delete()
+    for edition in editions:
+        _record(edition, Action.EDITED, by, _now(now), f"Good-practice example removed: {title}")
 
 
 # --- PDFs --------------------------------------------------------------------------------

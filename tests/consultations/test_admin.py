@@ -110,10 +110,20 @@ def test_a_publisher_builds_and_opens_a_consultation_that_members_then_answer(pu
     # A member cannot see the draft.
     client.force_login(teacher.user)
     assert client.get("/consultations/school-improvement-funding/").status_code == 404
-    # The publisher opens it.
+    # The publisher submits it; a second publisher opens it.
     page = publisher.get(change_url(c)).content.decode()
-    assert "Open this consultation" in page
-    response = publisher.post(f"/admin/consultations/consultation/{c.pk}/lifecycle/open/")
+    assert "Submit for review" in page
+    response = publisher.post(f"/admin/consultations/consultation/{c.pk}/lifecycle/submit/")
+    assert response.status_code == 302
+    page = publisher.get(change_url(c)).content.decode()
+    assert services.OPEN_SELF_APPROVAL in page
+    publisher.post(f"/admin/consultations/consultation/{c.pk}/lifecycle/open/")
+    c.refresh_from_db()
+    assert c.phase() == Phase.DRAFT
+    second = Client()
+    second.force_login(staff_user(Role.PUBLISHER)[0])
+    assert "Approve and open this consultation" in second.get(change_url(c)).content.decode()
+    response = second.post(f"/admin/consultations/consultation/{c.pk}/lifecycle/open/")
     assert response.status_code == 302
     c.refresh_from_db()
     assert c.phase() == Phase.OPEN
@@ -229,18 +239,20 @@ def test_a_condition_must_name_a_possible_answer(publisher):
 def test_opening_needs_sensible_questions(publisher):
     empty = make_consultation(phase="draft", questions=False)
     response = publisher.post(
-        f"/admin/consultations/consultation/{empty.pk}/lifecycle/open/", follow=True
+        f"/admin/consultations/consultation/{empty.pk}/lifecycle/submit/", follow=True
     )
     assert services.OPEN_NEEDS_QUESTIONS in response.content.decode()
     empty.refresh_from_db()
-    assert empty.published_at is None
+    assert empty.published_at is None and empty.submitted_at is None
 
 
 def test_questions_lock_once_anyone_has_answered(publisher, teacher):
-    c = make_consultation()
+    c = make_consultation(phase="draft")
     url = change_url(c)
     page = publisher.get(url).content.decode()
     assert services.QUESTIONS_LOCKED not in page
+    c.published_at = timezone.now() - timedelta(days=3)
+    c.save(update_fields=["published_at"])
     services.response_save(consultation=c, user=teacher.user, answers={qs(c)["role"].pk: "Teacher"})
     page = publisher.get(url)
     html = page.content.decode()
@@ -262,9 +274,12 @@ def test_questions_lock_once_anyone_has_answered(publisher, teacher):
     )
     publisher.post(url, data)
     assert not Question.objects.filter(text="Sneaked in?").exists()
-    # Anonymity cannot be switched either, and the consultation cannot be deleted.
-    response = publisher.post(url, base_form(slug=c.slug, anonymous="on"))
-    assert services.ANONYMITY_LOCKED in response.content.decode()
+    # Anonymity cannot be switched either (read-only once published; refused by the service
+    # too), and the consultation cannot be deleted.
+    publisher.post(url, base_form(slug=c.slug, anonymous="on"))
+    with pytest.raises(services.ConsultationError, match=services.PUBLISHED_FROZEN):
+        c.anonymous = True
+        services.consultation_save(consultation=c, by=None, changed=["anonymous"])
     c.refresh_from_db()
     assert c.anonymous is False
     assert publisher.get(f"/admin/consultations/consultation/{c.pk}/delete/").status_code == 403

@@ -80,7 +80,38 @@ def test_only_active_members_are_eligible(client):
     consultation = make_consultation()
     assert not rules.is_in_audience(consultation, lapsed)
     client.force_login(lapsed.user)
-    assert client.get(consultation.get_absolute_url()).status_code == 404
+    # An all-members consultation: the public summary, as a visitor sees it, and no form.
+    response = client.get(consultation.get_absolute_url())
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Only active members of the union can respond" in html
+    assert "The background, in Markdown." not in html
+    assert 'name="action"' not in html
+    limited = make_consultation(audience_nations=[Nation.ENGLAND])
+    assert client.get(limited.get_absolute_url()).status_code == 404
+
+
+def test_a_limited_consultation_is_the_same_404_for_visitors_and_members_outside_it(client):
+    """A visitor is outside every audience: a consultation for one audience answers them
+    exactly as it answers a member outside it, and neither finds it in the list."""
+    limited = [
+        make_consultation(audience_nations=[Nation.WALES], title="For Wales only"),
+        make_consultation(audience_section="leadership", title="For leaders only"),
+        make_consultation(audience_employer_kind="mat", title="For trusts only"),
+    ]
+    outsider = member(region_slug="london")
+    for consultation in limited:
+        client.logout()
+        visitor = client.get(consultation.get_absolute_url())
+        assert consultation.title not in client.get("/consultations/").content.decode()
+        client.force_login(outsider.user)
+        inside = client.get(consultation.get_absolute_url())
+        assert consultation.title not in client.get("/consultations/").content.decode()
+        assert visitor.status_code == inside.status_code == 404, consultation.title
+        assert consultation.title not in visitor.content.decode()
+    # Unknown slugs answer the same.
+    client.logout()
+    assert client.get("/consultations/no-such-consultation/").status_code == 404
 
 
 def test_a_member_outside_the_audience_cannot_post_answers(client):

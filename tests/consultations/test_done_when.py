@@ -1,7 +1,7 @@
-"""The issue's "done when", end to end through the pages: a publisher builds and opens a
-consultation; members of its audience answer (one saves a draft and finishes later); after
-it closes, staff see results, export them and download the PDF; a member outside the
-audience can neither see nor answer it."""
+"""The issue's "done when", end to end through the pages: a publisher builds a consultation
+and a second publisher opens it; members of its audience answer (one saves a draft and
+finishes later); after it closes, staff see results, export them and download the PDF; a
+member outside the audience can neither see nor answer it."""
 
 import csv
 import io
@@ -48,7 +48,10 @@ def test_done_when():
     )
     assert response.status_code == 302
     c = Consultation.objects.get(slug="attendance-england")
-    publisher.post(f"/admin/consultations/consultation/{c.pk}/lifecycle/open/")
+    publisher.post(f"/admin/consultations/consultation/{c.pk}/lifecycle/submit/")
+    approver = Client()  # a second publisher approves and opens it
+    approver.force_login(staff_user(Role.PUBLISHER)[0])
+    approver.post(f"/admin/consultations/consultation/{c.pk}/lifecycle/open/")
     scale, text = c.questions.order_by("order")
     url = "/consultations/attendance-england/"
 

@@ -10,7 +10,8 @@ from consultations import demo, services
 from consultations.models import Consultation, Phase, Response
 from portal.accounts.choices import MembershipStatus
 from portal.accounts.models import Membership
-from tests.factories import MembershipFactory, region
+from portal.accounts.roles import Role
+from tests.factories import MembershipFactory, region, staff_user
 
 from .conftest import answers_for, make_consultation, qs
 
@@ -90,8 +91,10 @@ def test_the_sweep_invites_then_reminds_before_the_close(sent):
 def test_opening_a_consultation_sends_its_invitations(sent, django_capture_on_commit_callbacks):
     member = MembershipFactory()
     c = make_consultation(phase="draft")
+    writer, approver = staff_user(Role.PUBLISHER)[0], staff_user(Role.PUBLISHER)[0]
+    services.consultation_submit(consultation=c, by=writer)
     with django_capture_on_commit_callbacks(execute=True):
-        services.consultation_open(consultation=c, by=None)
+        services.consultation_open(consultation=c, by=approver)
     c.refresh_from_db()
     assert c.phase() == Phase.OPEN and c.invitations_sent_at is not None
     assert [(pk, kind) for pk, kind, _ in sent] == [(member.user_id, "consultation_invitation")]

@@ -9,6 +9,7 @@ import pytest
 
 from consultations import reports, services
 from consultations.admin import BAD_FILTER
+from consultations.answer_tokens import answer_token
 from consultations.forms import TAG_INVALID
 from consultations.models import AnalystTag, Answer, Response
 from portal.accounts.choices import EmployerKind, JobRole
@@ -62,22 +63,24 @@ def results_url(c, suffix=""):
 def test_counts_and_percentages(analyst):
     c = make_consultation()
     respond(c, 6, role="Teacher", support="Yes", useful="5", kinds=["Mentoring", "Data"])
-    respond(c, 2, role="Leader", support="No", kinds=["Data"])
+    respond(c, 5, role="Leader", support="No", kinds=["Data"])
     page = analyst.get(results_url(c))
     assert page.status_code == 200
     r = page.context["results"]
-    assert r.respondents == 8 and not r.suppressed
+    assert r.respondents == 11 and not r.suppressed
     by_q = {item.question.text: item for item in r.questions}
     role = {o.value: (o.count, o.percent) for o in by_q["Which best describes you?"].options}
-    assert role == {"Teacher": (6, 75.0), "Leader": (2, 25.0), "Adviser": (0, 0.0)}
+    # Nobody chose "Adviser": under 5, so not shown as a number either.
+    assert role == {"Teacher": (6, 54.5), "Leader": (5, 45.5), "Adviser": (None, None)}
     kinds = {o.value: o.count for o in by_q["Which kinds of support help?"].options}
-    assert kinds == {"Mentoring": 6, "Data": 8, "Peer review": 0}
+    assert kinds == {"Mentoring": 6, "Data": 11, "Peer review": None}
     useful = by_q["How useful was it?"]
     assert useful.answered == 6
     assert [o.label for o in useful.options][0] == "1 – Not useful"
     html = page.content.decode()
-    assert "75.0%" in html and "Which best describes you?" in html
-    assert "8 written answers" in html  # free text is counted here, read on its own page
+    assert "54.5%" in html and "Which best describes you?" in html
+    assert "11 written answers" in html  # free text is counted here, read on its own page
+    assert "fewer than 5" in html
 
 
 def test_small_selections_are_suppressed(analyst):
@@ -88,11 +91,12 @@ def test_small_selections_are_suppressed(analyst):
     r = analyst.get(results_url(c)).context["results"]
     assert not r.suppressed
     nations = {g.label: g.count for g in r.groups["nation"][1]}
-    assert nations == {"England": 6, "Wales": None}
-    # Filtered to Wales: three respondents, nothing shown.
+    # Wales (3) is hidden, and so is England: 9 respondents minus 6 would give Wales away.
+    assert nations == {"England": None, "Wales": None}
+    # Filtered to Wales: three respondents, nothing shown, not even how many.
     page = analyst.get(results_url(c), {"nation": "wales"})
     r = page.context["results"]
-    assert r.respondents == 3 and r.suppressed
+    assert r.respondents is None and r.suppressed
     assert all(item.options == [] for item in r.questions)
     html = page.content.decode()
     assert "Fewer than 5 members responded in this selection" in html
@@ -105,9 +109,10 @@ def test_small_selections_are_suppressed(analyst):
     # Nor in the PDF.
     pdf = analyst.get(results_url(c, "pdf/"), {"nation": "wales"})
     assert "A longer story" not in pdftotext(pdf.content)
-    # A question answered by fewer than 5 in a shown selection is suppressed on its own.
+    assert "3 submitted" not in html
+    # England alone (6) is not shown either: all (9) minus England would be Wales (3).
     r = analyst.get(results_url(c), {"nation": "england"}).context["results"]
-    assert not r.suppressed
+    assert r.suppressed and r.respondents is None
 
 
 def test_a_conditional_question_answered_by_few_is_suppressed(analyst):
@@ -116,7 +121,7 @@ def test_a_conditional_question_answered_by_few_is_suppressed(analyst):
     respond(c, 2, support="Yes", useful="1")
     r = analyst.get(results_url(c)).context["results"]
     useful = next(i for i in r.questions if i.question.text == "How useful was it?")
-    assert useful.answered == 2 and useful.suppressed and useful.options == []
+    assert useful.answered is None and useful.suppressed and useful.options == []
 
 
 def test_filters_by_section_nation_and_employer_type(analyst):
@@ -124,9 +129,9 @@ def test_filters_by_section_nation_and_employer_type(analyst):
     respond(c, 5, role="Teacher")
     respond(c, 5, role="Leader", job_role=JobRole.HEADTEACHER, kind=EmployerKind.MAT)
     for params, expected in [
-        ({"section": "leadership"}, {"Leader": 5, "Teacher": 0}),
-        ({"employer_kind": "school"}, {"Leader": 0, "Teacher": 5}),
-        ({"nation": "england", "section": "teachers"}, {"Leader": 0, "Teacher": 5}),
+        ({"section": "leadership"}, {"Leader": 5, "Teacher": None}),
+        ({"employer_kind": "school"}, {"Leader": None, "Teacher": 5}),
+        ({"nation": "england", "section": "teachers"}, {"Leader": None, "Teacher": 5}),
     ]:
         r = analyst.get(results_url(c), params).context["results"]
         role = next(i for i in r.questions if i.question.text == "Which best describes you?")
@@ -176,12 +181,13 @@ def test_free_text_answers_and_tags(analyst):
     url = results_url(c, f"questions/{q['story'].pk}/")
     page = analyst.get(url)
     assert page.status_code == 200
-    answers = list(page.context["page"])
-    assert len(answers) == 5
-    tag_url = results_url(c, f"answers/{answers[0].pk}/tags/")
+    items = page.context["items"]
+    assert len(items) == 5
+    first = items[0]["answer"]
+    tag_url = results_url(c, f"answers/{items[0]['token']}/tags/")
     response = analyst.post(tag_url, {"tags": "Workload, paperwork, workload"})
     assert response.status_code == 302
-    assert sorted(Answer.objects.get(pk=answers[0].pk).tags.values_list("name", flat=True)) == [
+    assert sorted(Answer.objects.get(pk=first.pk).tags.values_list("name", flat=True)) == [
         "paperwork",
         "workload",
     ]
@@ -197,10 +203,10 @@ def test_free_text_answers_and_tags(analyst):
     other = make_consultation()
     respond(other, 1)
     foreign = Answer.objects.filter(response__consultation=other, text__gt="").first()
-    assert (
-        analyst.post(results_url(c, f"answers/{foreign.pk}/tags/"), {"tags": "x"}).status_code
-        == 404
-    )
+    foreign_token = answer_token(answer_id=foreign.pk, consultation_id=other.pk)
+    for token in (foreign_token, str(foreign.pk), "not-a-token"):
+        response = analyst.post(results_url(c, f"answers/{token}/tags/"), {"tags": "x"})
+        assert response.status_code == 404, token
     assert analyst.get(tag_url).status_code == 405
 
 
@@ -236,17 +242,17 @@ def pdftotext(content: bytes) -> str:
 
 def test_pdf_report_has_the_distributions_and_only_quotable_comments(analyst):
     c = make_consultation(title="SEND support in mainstream schools")
-    named = respond(c, 3, consent="named", story="Named member's words")
-    respond(c, 3, consent="anonymous", story="Unnamed member's words", role="Leader")
-    refused = respond(c, 3, consent="no", story="Words not to be quoted")
+    named = respond(c, 5, consent="named", story="Named member's words")
+    respond(c, 5, consent="anonymous", story="Unnamed member's words", role="Leader")
+    refused = respond(c, 5, consent="no", story="Words not to be quoted")
     response = analyst.get(results_url(c, "pdf/"))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     text = pdftotext(response.content)
     assert "SEND support in mainstream schools" in text
-    assert "9 submitted" in text
+    assert "15 submitted" in text
     assert "Which best describes you?" in text
-    assert "66.7%" in text and "33.3%" in text  # 6 teachers, 3 leaders
+    assert "66.7%" in text and "33.3%" in text  # 10 teachers, 5 leaders
     assert "Named member's words" in text and named[0].user.get_full_name() in text
     assert "Unnamed member's words" in text and "A member (not named)" in text
     assert "Words not to be quoted" not in text
@@ -311,8 +317,12 @@ def test_drafts_are_not_counted(analyst):
         consultation=c, user=m.user, answers={qs(c)["role"].pk: "Adviser"}, submit=False
     )
     r = analyst.get(results_url(c)).context["results"]
-    assert r.respondents == 5 and r.drafts == 1
+    assert r.respondents == 5 and r.drafts is None  # one draft: fewer than 5, not a number
     role = next(i for i in r.questions if i.question.text == "Which best describes you?")
-    assert {o.value: o.count for o in role.options}["Adviser"] == 0
+    assert {o.value: o.count for o in role.options} == {
+        "Teacher": 5,
+        "Leader": None,
+        "Adviser": None,
+    }
     assert Response.objects.count() == 6
     assert "Adviser" not in reports.responses_csv(c).split("\n", 1)[1]

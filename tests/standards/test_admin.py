@@ -276,9 +276,12 @@ def test_the_list_of_documents_due_for_review(client, publisher, publisher2):
     assert "Fine one" not in html and "Draft one" not in html
 
 
-def test_a_good_practice_example_is_added_under_a_standard(client, published, publisher):
+def test_a_good_practice_example_is_added_under_a_standard_of_a_draft(
+    client, publisher, publisher2
+):
+    edition = draft_document(publisher)
     client.force_login(publisher)
-    standard = published.standards.get(number=3)
+    standard = edition.standards.get(number=3)
     response = client.post(
         reverse("admin:standards_goodpracticeexample_add"),
         {
@@ -292,6 +295,7 @@ def test_a_good_practice_example_is_added_under_a_standard(client, published, pu
     assert response.status_code == 302
     example = GoodPracticeExample.objects.get()
     assert example.created_by == publisher
+    publish(edition, publisher, publisher2)
     html = client.get("/standards/six-standards/").content.decode()
     section = html[html.index('id="standard-3"') : html.index('id="standard-4"')]
     assert "An external adviser on every review" in section
