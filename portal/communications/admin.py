@@ -25,6 +25,7 @@ from portal.accounts.choices import (
 
 from . import selectors, services
 from .models import (
+    COMPOSABLE_KINDS,
     AddressEvent,
     AddressStatus,
     Communication,
@@ -60,6 +61,8 @@ def _choices_field(choices, label, help_text="Anyone if none is ticked.", **kwar
 
 
 class CommunicationForm(forms.ModelForm):
+    # Written by hand, so it needs consent: never a "service message" (notices.py).
+    kind = forms.ChoiceField(choices=COMPOSABLE_KINDS, initial=Kind.NEWSLETTER, label="Kind")
     sections = _choices_field(Section.choices, "Sections")
     nations = _choices_field(Nation.choices, "Nations")
     employer_kinds = _choices_field(EmployerKind.choices, "Employer types")
@@ -79,8 +82,8 @@ class CommunicationForm(forms.ModelForm):
         help_texts = {
             "kind": (
                 "Campaigns, newsletters and the journal go only to members who opted in to "
-                "them by email, and carry an unsubscribe link. Service messages (about members' "
-                "own membership) go to everyone in the audience."
+                "them by email, and carry an unsubscribe link. Notices about members' own "
+                "membership, cases, ballots and bookings are sent by the portal itself."
             ),
             "regions": "Anyone if none is ticked.",
             "employers": "Members at these workplaces only; anyone if none is chosen.",
@@ -122,14 +125,11 @@ def describe_audience(c: Communication) -> list[str]:
         lines.append(f"Job roles: {labels(c.job_roles, JobRole.choices)}")
     if c.pk and c.employers.exists():
         lines.append("Workplaces: " + ", ".join(e.label for e in c.employers.all()))
-    if c.needs_consent:
-        label = CommunicationKind(c.kind).label.lower()
-        lines.append(
-            f"Only members who opted in to {label} by email, and whose address has not been "
-            "stopped by bounces or complaints."
-        )
-    else:
-        lines.append("Service message: sent whatever members' marketing preferences are.")
+    label = CommunicationKind(c.consent_kind).label.lower()
+    lines.append(
+        f"Only members who opted in to {label} by email, and whose address has not been "
+        "stopped by bounces or complaints, checked again as each message goes."
+    )
     return lines
 
 
@@ -207,6 +207,7 @@ class CommunicationAdmin(admin.ModelAdmin):
         "started_at",
         "finished_at",
         "recipient_count",
+        "edited_by",
     ]
 
     def get_fieldsets(self, request, obj=None):
@@ -236,6 +237,23 @@ class CommunicationAdmin(admin.ModelAdmin):
             return self.record_fields
         return ["kind", "subject", "body", "audience", *self.record_fields]
 
+    @admin.display(description="Written by")
+    def edited_by(self, obj):
+        edits = obj.edits.select_related("by").order_by("at", "pk") if obj.pk else []
+        items = format_html_join(
+            "",
+            "<li>{} — {} ({})</li>",
+            (
+                (
+                    e.by.get_full_name() or e.by.email,
+                    timezone.localtime(e.at).strftime("%-d %B %Y, %H:%M"),
+                    ", ".join(e.changed) or "saved without changes",
+                )
+                for e in edits
+            ),
+        )
+        return format_html("<ul>{}</ul>", items) if edits else "—"
+
     @admin.display(description="Audience")
     def audience(self, obj):
         items = format_html_join("", "<li>{}</li>", ((line,) for line in describe_audience(obj)))
@@ -250,7 +268,18 @@ class CommunicationAdmin(admin.ModelAdmin):
         return allowed and (obj is None or not obj.started_at)
 
     def save_model(self, request, obj, form, change):
-        services.communication_save(communication=obj, by=request.user)
+        # One service call saves the text, the audience's regions and workplaces, and the
+        # record of who edited it.
+        services.communication_save(
+            communication=obj,
+            by=request.user,
+            regions=form.cleaned_data.get("regions", []),
+            employers=form.cleaned_data.get("employers", []),
+        )
+
+    def save_related(self, request, form, formsets, change):
+        for formset in formsets:  # the many-to-many fields were saved by the service
+            self.save_formset(request, form, formset, change=change)
 
     def get_urls(self):
         return [
@@ -270,19 +299,19 @@ class CommunicationAdmin(admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra)
 
     def _panel_context(self, request, obj):
+        wrote_it = request.user.pk in services.communication_editors(obj)
         context = {
             "actions_available": [
                 {"name": name, "label": label, "style": style}
                 for name, label, style, need, statuses in ACTIONS
                 if obj.status in statuses
                 and _can(request.user, need)
-                and not (name == "approve" and obj.created_by_id == request.user.pk)
+                and not (name == "approve" and wrote_it)
             ],
             "can_schedule": obj.status in {Status.APPROVED, Status.SCHEDULED}
             and _can(request.user, "send"),
             "audience_lines": describe_audience(obj),
-            "self_approval": obj.status == Status.AWAITING_APPROVAL
-            and obj.created_by_id == request.user.pk,
+            "self_approval": obj.status == Status.AWAITING_APPROVAL and wrote_it,
             "deliveries_url": reverse("admin:communications_delivery_changelist")
             + f"?communication__id__exact={obj.pk}",
         }
@@ -405,6 +434,7 @@ class DeliveryAdmin(ReadOnlyAdmin):
     search_fields = ["=email"]
     list_select_related = ["communication"]
     show_full_result_count = False
+    actions = ["resend_uncertain", "mark_delivered"]
     fields = [
         "communication",
         "email",
@@ -420,6 +450,9 @@ class DeliveryAdmin(ReadOnlyAdmin):
         "error",
         "feedback",
         "feedback_at",
+        "resolution",
+        "resolved_by",
+        "resolved_at",
     ]
 
     def get_queryset(self, request):
@@ -432,6 +465,40 @@ class DeliveryAdmin(ReadOnlyAdmin):
     def lookup_allowed(self, lookup, value, request=None):
         return lookup == "communication__id__exact" or super().lookup_allowed(
             lookup, value, request
+        )
+
+    def has_send_permission(self, request):
+        return request.user.has_perm("communications.send_communication")
+
+    def _review(self, request, queryset, service, done: str) -> None:
+        chosen = list(queryset.values_list("pk", flat=True))
+        try:
+            count = service(delivery_ids=chosen, by=request.user)
+        except services.CommunicationError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return
+        left = len(chosen) - count
+        note = f" {left} chosen were not uncertain and are unchanged." if left else ""
+        self.message_user(request, done.format(count=count) + note, messages.SUCCESS)
+
+    @admin.action(
+        permissions=["send"], description="Resend, knowing a duplicate is possible (uncertain)"
+    )
+    def resend_uncertain(self, request, queryset):
+        self._review(
+            request,
+            queryset,
+            services.deliveries_resend_uncertain,
+            "{count} sent again: some members may get it twice. Recorded as resent by you.",
+        )
+
+    @admin.action(permissions=["send"], description="Mark as delivered (uncertain)")
+    def mark_delivered(self, request, queryset):
+        self._review(
+            request,
+            queryset,
+            services.deliveries_mark_delivered,
+            "{count} marked as delivered by you.",
         )
 
 

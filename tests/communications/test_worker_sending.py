@@ -120,9 +120,7 @@ def test_the_same_tasks_running_twice_send_nothing_twice(worker_factory, smtp):
     communication_send_batch.apply_async((campaign.pk,), task_id="duplicate-batch")
     communication_dispatch.delay(campaign.pk)
     marker = member()
-    services.notification_create(
-        user=marker, kind="communication_approval_requested", context={"kind": "Campaign"}
-    )
+    services.notification_create(user=marker, kind="case_update", context={"reference": "CW-1"})
     wait_for(lambda: smtp.to(marker.email), message="the marker notification did not arrive")
     time.sleep(1)
     exactly_once(smtp, readers, campaign)
