@@ -7,8 +7,14 @@ from datetime import datetime
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpResponseBadRequest,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+)
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -37,6 +43,7 @@ from .rendering import UNKNOWN_FIELD_ERROR, unknown_fields
 
 SCHEDULE_INVALID = "Enter the date and time to send, for example 2026-03-01 09:00."
 UNKNOWN_ACTION = "That is not something that can be done to a communication."
+BAD_SELECTION = "Choose the messages from the list."
 
 AUDIENCE_FIELDS = [
     "sections",
@@ -469,6 +476,12 @@ class DeliveryAdmin(ReadOnlyAdmin):
 
     def has_send_permission(self, request):
         return request.user.has_perm("communications.send_communication")
+
+    def response_action(self, request, queryset):
+        chosen = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+        if not all(value.isdigit() and len(value) < 19 for value in chosen):
+            return HttpResponseBadRequest(BAD_SELECTION)
+        return super().response_action(request, queryset)
 
     def _review(self, request, queryset, service, done: str) -> None:
         chosen = list(queryset.values_list("pk", flat=True))

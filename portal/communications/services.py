@@ -661,7 +661,7 @@ def webhook_events_prune(*, now: datetime | None = None) -> int:
 def _uncertain(pks, by: User):
     _require(by, "send_communication", NO_SEND_PERMISSION)
     rows = (
-        Delivery.objects.select_for_update()
+        Delivery.objects.select_for_update(of=("self",))
         .filter(pk__in=list(pks), is_test=False, status=DeliveryStatus.UNCERTAIN)
         .exclude(communication__status=Status.CANCELLED)
     )
