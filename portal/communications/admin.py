@@ -69,7 +69,16 @@ def _choices_field(choices, label, help_text="Anyone if none is ticked.", **kwar
 
 class CommunicationForm(forms.ModelForm):
     # Written by hand, so it needs consent: never a "service message" (notices.py).
-    kind = forms.ChoiceField(choices=COMPOSABLE_KINDS, initial=Kind.NEWSLETTER, label="Kind")
+    kind = forms.ChoiceField(
+        choices=COMPOSABLE_KINDS,
+        initial=Kind.NEWSLETTER,
+        label="Kind",
+        help_text=(
+            "Campaigns, newsletters and the journal go only to members who opted in to them "
+            "by email, and carry an unsubscribe link. Notices about members' own membership, "
+            "cases, ballots and bookings are sent by the portal itself."
+        ),
+    )
     sections = _choices_field(Section.choices, "Sections")
     nations = _choices_field(Nation.choices, "Nations")
     employer_kinds = _choices_field(EmployerKind.choices, "Employer types")
@@ -87,11 +96,6 @@ class CommunicationForm(forms.ModelForm):
         fields = ["kind", "subject", "body", *AUDIENCE_FIELDS]
         widgets = {"regions": forms.CheckboxSelectMultiple}
         help_texts = {
-            "kind": (
-                "Campaigns, newsletters and the journal go only to members who opted in to "
-                "them by email, and carry an unsubscribe link. Notices about members' own "
-                "membership, cases, ballots and bookings are sent by the portal itself."
-            ),
             "regions": "Anyone if none is ticked.",
             "employers": "Members at these workplaces only; anyone if none is chosen.",
         }
