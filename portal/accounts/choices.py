@@ -92,9 +92,23 @@ class CommunicationKind(models.TextChoices):
     CAMPAIGN = "campaign", "Campaigns"
     NEWSLETTER = "newsletter", "Newsletters"
     JOURNAL = "journal", "Leadership journal"
+    # Invitations to answer the union's consultations and surveys, and reminders before they
+    # close. On by email unless the member turns it off (CONSENT_DEFAULT_ON).
+    CONSULTATIONS = "consultations", "Consultations and surveys"
 
 
 class Channel(models.TextChoices):
     EMAIL = "email", "Email"
     SMS = "sms", "Text message"
     POST = "post", "Post"
+
+
+# (kind, channel) pairs that hold until the member turns them off; every other consent must
+# be given. Consultation invitations are how members take part in the union's policy, not
+# marketing: members hear of them unless they say no, and every invitation says how to stop.
+CONSENT_DEFAULT_ON = frozenset({(CommunicationKind.CONSULTATIONS.value, Channel.EMAIL.value)})
+
+
+def consent_default(kind: str, channel: str) -> bool:
+    """Whether a member who never chose either way counts as consenting."""
+    return (str(kind), str(channel)) in CONSENT_DEFAULT_ON

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
 
-from .choices import Channel, CommunicationKind, MembershipStatus, Section
+from .choices import Channel, CommunicationKind, MembershipStatus, Section, consent_default
 from .models import ConsentState, Employer, Membership, User
 
 
@@ -88,6 +88,7 @@ def consent_kinds_for(membership: Membership | None) -> list[str]:
     kinds = [CommunicationKind.CAMPAIGN, CommunicationKind.NEWSLETTER]
     if membership is not None and membership.section == Section.LEADERSHIP:
         kinds.append(CommunicationKind.JOURNAL)
+    kinds.append(CommunicationKind.CONSULTATIONS)
     return kinds
 
 
@@ -96,4 +97,6 @@ def consent_table(user: User) -> dict[tuple[str, str], ConsentState]:
 
 
 def has_consent(user: User, kind: str, channel: str = Channel.EMAIL) -> bool:
-    return ConsentState.objects.filter(user=user, kind=kind, channel=channel, granted=True).exists()
+    """The member's choice, or the kind's default if they never made one."""
+    state = ConsentState.objects.filter(user=user, kind=kind, channel=channel).first()
+    return consent_default(kind, channel) if state is None else state.granted

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from portal.communications.notifications import absolute_url, notification_send
 
-from .choices import Channel, MembershipStatus
+from .choices import Channel, MembershipStatus, consent_default
 from .membership import new_membership_number, place_member
 from .models import (
     ConsentEvent,
@@ -185,8 +185,8 @@ def consent_set(
             want = (kind, channel) in granted
             state = current.get((kind, channel))
             if state is None:
-                if not want:
-                    continue  # never given, nothing to withdraw
+                if want == consent_default(kind, channel):
+                    continue  # never chosen, and the default is what they want
                 state = ConsentState(user=user, kind=kind, channel=channel)
             elif state.granted == want:
                 continue
@@ -209,10 +209,12 @@ def consent_withdraw(*, user: User, kind: str, channel: str = Channel.EMAIL, sou
             .filter(user=user, kind=kind, channel=channel)
             .first()
         )
+        if state is None and consent_default(kind, channel):
+            state = ConsentState(user=user, kind=kind, channel=channel, granted=True)
         if state is None or not state.granted:
             return False
         state.granted, state.changed_at = False, timezone.now()
-        state.save(update_fields=["granted", "changed_at"])
+        state.save()
         ConsentEvent.objects.create(
             user=user, kind=kind, channel=channel, granted=False, source=source
         )

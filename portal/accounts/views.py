@@ -21,7 +21,15 @@ from django.views.decorators.http import require_GET, require_http_methods
 from portal import ratelimit as portal_ratelimit
 
 from . import services
-from .choices import Channel, CommunicationKind, EmployerKind, Hours, JobRole, Section
+from .choices import (
+    Channel,
+    CommunicationKind,
+    EmployerKind,
+    Hours,
+    JobRole,
+    Section,
+    consent_default,
+)
 from .dashboard import panels_for
 from .exports import export_member_data
 from .forms import EqualityForm, JoinForm, PreferencesForm, ProfileForm
@@ -253,10 +261,9 @@ def preferences(request):
         status = 400
     else:
         table = consent_table(request.user)
-        form = PreferencesForm(
-            kinds=kinds,
-            initial={f"{k}__{ch}": s.granted for (k, ch), s in table.items()},
-        )
+        initial = {f"{k}__{ch}": consent_default(k, ch) for k in kinds for ch in Channel.values}
+        initial.update({f"{k}__{ch}": s.granted for (k, ch), s in table.items()})
+        form = PreferencesForm(kinds=kinds, initial=initial)
         status = 200
     table = consent_table(request.user)
     groups = []
@@ -264,7 +271,13 @@ def preferences(request):
         options = []
         for channel in Channel:
             state = table.get((kind, channel.value))
-            options.append({"field": form[f"{kind}__{channel.value}"], "state": state})
+            options.append(
+                {
+                    "field": form[f"{kind}__{channel.value}"],
+                    "state": state,
+                    "default_on": consent_default(kind, channel.value),
+                }
+            )
         groups.append({"kind": CommunicationKind(kind), "options": options})
     return render(
         request, "accounts/preferences.html", {"form": form, "groups": groups}, status=status

@@ -7,8 +7,14 @@ from datetime import datetime
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpResponseBadRequest,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+)
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -26,6 +32,7 @@ from portal.admin import PortalModelAdmin, one_related
 
 from . import selectors, services
 from .models import (
+    COMPOSABLE_KINDS,
     AddressEvent,
     AddressStatus,
     Communication,
@@ -37,6 +44,7 @@ from .rendering import UNKNOWN_FIELD_ERROR, unknown_fields
 
 SCHEDULE_INVALID = "Enter the date and time to send, for example 2026-03-01 09:00."
 UNKNOWN_ACTION = "That is not something that can be done to a communication."
+BAD_SELECTION = "Choose the messages from the list."
 
 AUDIENCE_FIELDS = [
     "sections",
@@ -61,6 +69,17 @@ def _choices_field(choices, label, help_text="Anyone if none is ticked.", **kwar
 
 
 class CommunicationForm(forms.ModelForm):
+    # Written by hand, so it needs consent: never a "service message" (notices.py).
+    kind = forms.ChoiceField(
+        choices=COMPOSABLE_KINDS,
+        initial=Kind.NEWSLETTER,
+        label="Kind",
+        help_text=(
+            "Campaigns, newsletters and the journal go only to members who opted in to them "
+            "by email, and carry an unsubscribe link. Notices about members' own membership, "
+            "cases, ballots and bookings are sent by the portal itself."
+        ),
+    )
     sections = _choices_field(Section.choices, "Sections")
     nations = _choices_field(Nation.choices, "Nations")
     employer_kinds = _choices_field(EmployerKind.choices, "Employer types")
@@ -78,11 +97,6 @@ class CommunicationForm(forms.ModelForm):
         fields = ["kind", "subject", "body", *AUDIENCE_FIELDS]
         widgets = {"regions": forms.CheckboxSelectMultiple}
         help_texts = {
-            "kind": (
-                "Campaigns, newsletters and the journal go only to members who opted in to "
-                "them by email, and carry an unsubscribe link. Service messages (about members' "
-                "own membership) go to everyone in the audience."
-            ),
             "regions": "Anyone if none is ticked.",
             "employers": "Members at these workplaces only; anyone if none is chosen.",
         }
@@ -123,14 +137,11 @@ def describe_audience(c: Communication) -> list[str]:
         lines.append(f"Job roles: {labels(c.job_roles, JobRole.choices)}")
     if c.pk and c.employers.exists():
         lines.append("Workplaces: " + ", ".join(e.label for e in c.employers.all()))
-    if c.needs_consent:
-        label = CommunicationKind(c.kind).label.lower()
-        lines.append(
-            f"Only members who opted in to {label} by email, and whose address has not been "
-            "stopped by bounces or complaints."
-        )
-    else:
-        lines.append("Service message: sent whatever members' marketing preferences are.")
+    label = CommunicationKind(c.consent_kind).label.lower()
+    lines.append(
+        f"Only members who opted in to {label} by email, and whose address has not been "
+        "stopped by bounces or complaints, checked again as each message goes."
+    )
     return lines
 
 
@@ -208,6 +219,7 @@ class CommunicationAdmin(PortalModelAdmin):
         "started_at",
         "finished_at",
         "recipient_count",
+        "edited_by",
     ]
 
     def get_fieldsets(self, request, obj=None):
@@ -237,6 +249,23 @@ class CommunicationAdmin(PortalModelAdmin):
             return self.record_fields
         return ["kind", "subject", "body", "audience", *self.record_fields]
 
+    @admin.display(description="Written by")
+    def edited_by(self, obj):
+        edits = obj.edits.select_related("by").order_by("at", "pk") if obj.pk else []
+        items = format_html_join(
+            "",
+            "<li>{} — {} ({})</li>",
+            (
+                (
+                    e.by.get_full_name() or e.by.email,
+                    timezone.localtime(e.at).strftime("%-d %B %Y, %H:%M"),
+                    ", ".join(e.changed) or "saved without changes",
+                )
+                for e in edits
+            ),
+        )
+        return format_html("<ul>{}</ul>", items) if edits else "—"
+
     @admin.display(description="Audience")
     def audience(self, obj):
         items = format_html_join("", "<li>{}</li>", ((line,) for line in describe_audience(obj)))
@@ -251,7 +280,18 @@ class CommunicationAdmin(PortalModelAdmin):
         return allowed and (obj is None or not obj.started_at)
 
     def save_model(self, request, obj, form, change):
-        services.communication_save(communication=obj, by=request.user)
+        # One service call saves the text, the audience's regions and workplaces, and the
+        # record of who edited it.
+        services.communication_save(
+            communication=obj,
+            by=request.user,
+            regions=form.cleaned_data.get("regions", []),
+            employers=form.cleaned_data.get("employers", []),
+        )
+
+    def save_related(self, request, form, formsets, change):
+        for formset in formsets:  # the many-to-many fields were saved by the service
+            self.save_formset(request, form, formset, change=change)
 
     def get_urls(self):
         return [
@@ -271,19 +311,19 @@ class CommunicationAdmin(PortalModelAdmin):
         return super().change_view(request, object_id, form_url, extra)
 
     def _panel_context(self, request, obj):
+        wrote_it = request.user.pk in services.communication_editors(obj)
         context = {
             "actions_available": [
                 {"name": name, "label": label, "style": style}
                 for name, label, style, need, statuses in ACTIONS
                 if obj.status in statuses
                 and _can(request.user, need)
-                and not (name == "approve" and obj.created_by_id == request.user.pk)
+                and not (name == "approve" and wrote_it)
             ],
             "can_schedule": obj.status in {Status.APPROVED, Status.SCHEDULED}
             and _can(request.user, "send"),
             "audience_lines": describe_audience(obj),
-            "self_approval": obj.status == Status.AWAITING_APPROVAL
-            and obj.created_by_id == request.user.pk,
+            "self_approval": obj.status == Status.AWAITING_APPROVAL and wrote_it,
             "deliveries_url": reverse("admin:communications_delivery_changelist")
             + f"?communication__id__exact={obj.pk}",
         }
@@ -406,6 +446,7 @@ class DeliveryAdmin(ReadOnlyAdmin):
     search_fields = ["=email"]
     list_select_related = ["communication"]
     show_full_result_count = False
+    actions = ["resend_uncertain", "mark_delivered"]
     fields = [
         "communication",
         "email",
@@ -421,6 +462,9 @@ class DeliveryAdmin(ReadOnlyAdmin):
         "error",
         "feedback",
         "feedback_at",
+        "resolution",
+        "resolved_by",
+        "resolved_at",
     ]
 
     def get_queryset(self, request):
@@ -429,6 +473,46 @@ class DeliveryAdmin(ReadOnlyAdmin):
         if not request.user.is_superuser:
             qs = qs.filter(communication__isnull=False)
         return qs
+
+    def has_send_permission(self, request):
+        return request.user.has_perm("communications.send_communication")
+
+    def response_action(self, request, queryset):
+        chosen = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+        if not all(value.isdigit() and len(value) < 19 for value in chosen):
+            return HttpResponseBadRequest(BAD_SELECTION)
+        return super().response_action(request, queryset)
+
+    def _review(self, request, queryset, service, done: str) -> None:
+        chosen = list(queryset.values_list("pk", flat=True))
+        try:
+            count = service(delivery_ids=chosen, by=request.user)
+        except services.CommunicationError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return
+        left = len(chosen) - count
+        note = f" {left} chosen were not uncertain and are unchanged." if left else ""
+        self.message_user(request, done.format(count=count) + note, messages.SUCCESS)
+
+    @admin.action(
+        permissions=["send"], description="Resend, knowing a duplicate is possible (uncertain)"
+    )
+    def resend_uncertain(self, request, queryset):
+        self._review(
+            request,
+            queryset,
+            services.deliveries_resend_uncertain,
+            "{count} sent again: some members may get it twice. Recorded as resent by you.",
+        )
+
+    @admin.action(permissions=["send"], description="Mark as delivered (uncertain)")
+    def mark_delivered(self, request, queryset):
+        self._review(
+            request,
+            queryset,
+            services.deliveries_mark_delivered,
+            "{count} marked as delivered by you.",
+        )
 
 
 @admin.register(AddressStatus)

@@ -44,3 +44,8 @@ def hard_bounce_limit() -> int:
 
 def webhook_secret() -> str:
     return getattr(settings, "COMMUNICATIONS_WEBHOOK_SECRET", "") or ""
+
+
+def webhook_tolerance() -> int:
+    """Seconds a signed webhook event stays acceptable (either side of its timestamp)."""
+    return max(1, _int("COMMUNICATIONS_WEBHOOK_TOLERANCE", 300))

@@ -21,8 +21,13 @@ class Kind(models.TextChoices):
 
 # The kinds a member opts in to (the same values as accounts' CommunicationKind): they go only
 # to members who consented by email, carry a one-click unsubscribe, and skip addresses that
-# bounce. Service messages, about a member's own case or membership, go to everyone concerned.
+# bounce. Staff compose only these: a message written by hand is never a service message.
 CONSENT_KINDS = frozenset({Kind.CAMPAIGN, Kind.NEWSLETTER, Kind.JOURNAL})
+# "Service" survives only on communications sent before that rule; service notices are the
+# portal's own notifications (notices.py), from templates in code.
+COMPOSABLE_KINDS = [(k.value, k.label) for k in Kind if k in CONSENT_KINDS]
+# Consultation invitations and reminders (notifications) follow a consent of their own.
+CONSULTATIONS_CONSENT = "consultations"
 
 
 class Status(models.TextChoices):
@@ -105,7 +110,12 @@ class Communication(models.Model):
 
     @property
     def needs_consent(self) -> bool:
-        return self.kind in CONSENT_KINDS
+        # Every composed message needs consent; an old "service" one counts as a campaign.
+        return True
+
+    @property
+    def consent_kind(self) -> str:
+        return self.kind if self.kind in CONSENT_KINDS else Kind.CAMPAIGN.value
 
     @property
     def is_editable(self) -> bool:
@@ -114,6 +124,24 @@ class Communication(models.Model):
     @property
     def has_started(self) -> bool:
         return self.status in {Status.SENDING, Status.PAUSED, Status.SENT} or bool(self.started_at)
+
+
+class CommunicationEdit(models.Model):
+    """One save of a communication, by whom: every editor is recorded, so that nobody who
+    wrote any part of it can approve it. Written by `communication_save` only."""
+
+    communication = models.ForeignKey(Communication, on_delete=models.CASCADE, related_name="edits")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    changed = models.JSONField(default=list, blank=True, help_text="The fields it changed.")
+    status_before = models.CharField(max_length=20, choices=Status.choices, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["communication", "by"], name="communication_edit_by")]
+
+    def __str__(self):
+        return f"{self.communication_id} edited by {self.by_id} at {self.at:%Y-%m-%d %H:%M}"
 
 
 class DeliveryStatus(models.TextChoices):
@@ -125,6 +153,15 @@ class DeliveryStatus(models.TextChoices):
     # The worker stopped while this one was being handed to the mail server: it may or may
     # not have gone. Never sent again automatically; staff review it.
     UNCERTAIN = "uncertain", "Check: worker stopped while sending"
+    # Consent withdrawn or the address stopped after the list was fixed: not sent (reason).
+    SKIPPED = "skipped", "Skipped"
+
+
+class Resolution(models.TextChoices):
+    """What an officer decided about an uncertain delivery."""
+
+    RESENT = "resent", "Resent, knowing a duplicate is possible"
+    MARKED_DELIVERED = "marked_delivered", "Marked as delivered"
 
 
 # Rows a worker holds: claimed for its batch, not yet sent.
@@ -180,6 +217,17 @@ class Delivery(models.Model):
     feedback = models.CharField(max_length=12, choices=Feedback.choices, blank=True)
     feedback_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # An uncertain delivery's review: who decided what, when.
+    resolution = models.CharField(max_length=20, choices=Resolution.choices, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "deliveries"
@@ -245,3 +293,18 @@ class AddressEvent(models.Model):
 
     def __str__(self):
         return f"{self.email}: {self.get_event_display()}"
+
+
+class WebhookEvent(models.Model):
+    """The replay store: the id of every signed webhook event taken, kept for longer than a
+    signature stays valid (conf.webhook_tolerance()); a second use of an id is refused."""
+
+    event_id = models.CharField(max_length=100, unique=True)
+    signed_at = models.DateTimeField()
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["signed_at"], name="webhook_event_signed")]
+
+    def __str__(self):
+        return self.event_id

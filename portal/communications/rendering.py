@@ -324,12 +324,31 @@ class NotificationRecipient:
 def notification_message(delivery, connection=None) -> EmailMultiAlternatives:
     """A notification from its templates. Templates see the context given by the caller
     (references and links only) and the recipient's first name, nothing else."""
+    from .notices import notice_for
+
     context: dict[str, Any] = {
         **(delivery.context or {}),
         "user": NotificationRecipient(delivery.user.first_name),
         "union_name": settings.PORTAL_UNION_NAME,
         "site_url": absolute_url("/"),
+        "preferences_url": absolute_url(reverse("accounts:preferences")),
     }
+    headers = {"Message-ID": message_id_for(delivery.pk)}
+    try:
+        consent = notice_for(delivery.notification).consent
+    except ValueError:
+        consent = None
+    if consent:
+        # A notice members can turn off carries the one-click unsubscribe (RFC 8058).
+        url = absolute_url(
+            reverse(
+                "communications:unsubscribe",
+                args=[unsubscribe_token(user_id=delivery.user_id, kind=consent)],
+            )
+        )
+        context["unsubscribe_url"] = url
+        headers["List-Unsubscribe"] = f"<{url}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     base = f"communications/notifications/{delivery.notification}"
     subject = _one_line(render_to_string(f"{base}_subject.txt", context))
     body = render_to_string(f"{base}_body.txt", context)
@@ -337,7 +356,7 @@ def notification_message(delivery, connection=None) -> EmailMultiAlternatives:
         subject=subject,
         body=body,
         to=[delivery.email],
-        headers={"Message-ID": message_id_for(delivery.pk)},
+        headers=headers,
         connection=connection,
     )
     with contextlib.suppress(TemplateDoesNotExist):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, QuerySet
 
-from portal.accounts.choices import Channel, Section
+from portal.accounts.choices import Channel, CommunicationKind, Section, consent_default
 from portal.accounts.models import ConsentState, User
 
 from .models import (
@@ -19,6 +19,22 @@ from .models import (
 )
 
 SAMPLE_SIZE = 10
+SKIPPED_NO_CONSENT = "Not sent: the member turned off {kind} by email before it went."
+SKIPPED_SUPPRESSED = "Not sent: the address was stopped by bounces or complaints before it went."
+SKIPPED_INACTIVE = "Not sent: the account was closed before it went."
+
+
+def consent_expression(kind: str, user_ref: str = "pk"):
+    """True where the user consents to `kind` by email now: a consent given, or (for a kind
+    that is on by default) no consent withdrawn."""
+    states = ConsentState.objects.filter(user=OuterRef(user_ref), kind=kind, channel=Channel.EMAIL)
+    if consent_default(kind, Channel.EMAIL):
+        return ~Exists(states.filter(granted=False))
+    return Exists(states.filter(granted=True))
+
+
+def _suppressed():
+    return Exists(AddressStatus.objects.filter(email=OuterRef("email"), suppressed=True))
 
 
 def audience_for(communication: Communication) -> QuerySet[User]:
@@ -45,12 +61,31 @@ def audience_for(communication: Communication) -> QuerySet[User]:
     if c.job_roles:
         users = users.filter(membership__job_role__in=c.job_roles)
     if c.needs_consent:
-        consent = ConsentState.objects.filter(
-            user=OuterRef("pk"), kind=c.kind, channel=Channel.EMAIL, granted=True
-        )
-        suppressed = AddressStatus.objects.filter(email=OuterRef("email"), suppressed=True)
-        users = users.filter(Exists(consent)).exclude(Exists(suppressed))
+        users = users.filter(consent_expression(c.consent_kind)).exclude(_suppressed())
     return users
+
+
+def deliveries_to_skip(pks: list[int], *, consent_kind: str) -> dict[int, str]:
+    """Consent checked again as messages go out: of these deliveries, the ones whose member
+    has since turned that kind off, whose address has been stopped, or whose account has
+    been closed, each with the reason (one query)."""
+    if not pks:
+        return {}
+    rows = (
+        Delivery.objects.filter(pk__in=pks)
+        .annotate(consents=consent_expression(consent_kind, "user_id"), stopped=_suppressed())
+        .values_list("pk", "consents", "stopped", "user__is_active")
+    )
+    label = CommunicationKind(consent_kind).label.lower()
+    skip = {}
+    for pk, consents, stopped, active in rows:
+        if not active:
+            skip[pk] = SKIPPED_INACTIVE
+        elif not consents:
+            skip[pk] = SKIPPED_NO_CONSENT.format(kind=label)
+        elif stopped:
+            skip[pk] = SKIPPED_SUPPRESSED
+    return skip
 
 
 def audience_count(communication: Communication) -> int:
@@ -74,10 +109,11 @@ class Progress:
     failed: int
     cancelled: int
     uncertain: int = 0
+    skipped: int = 0
 
     @property
     def done(self) -> int:
-        return self.sent + self.failed + self.cancelled + self.uncertain
+        return self.sent + self.failed + self.cancelled + self.uncertain + self.skipped
 
     @property
     def waiting(self) -> int:
@@ -103,6 +139,7 @@ def progress_for(communication: Communication) -> Progress:
         failed=counts.get(DeliveryStatus.FAILED, 0),
         cancelled=counts.get(DeliveryStatus.CANCELLED, 0),
         uncertain=counts.get(DeliveryStatus.UNCERTAIN, 0),
+        skipped=counts.get(DeliveryStatus.SKIPPED, 0),
     )
 
 

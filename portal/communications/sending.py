@@ -51,7 +51,9 @@ from .models import (
     DeliveryStatus,
     Status,
 )
+from .notices import notice_for
 from .rendering import Composer, notification_message, recipient_for
+from .selectors import deliveries_to_skip
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +72,9 @@ class Outcome:
     deferred: int = 0
     released: int = 0
     skipped: bool = False
+    # Rows not sent because consent was withdrawn (or the address stopped) since they were
+    # recorded: marked "skipped" with the reason.
+    withheld: int = 0
     retry_in: list[int] = field(default_factory=list)
 
 
@@ -213,6 +218,12 @@ def _mark_failed(pk: int, token: str, reason: str) -> None:
     )
 
 
+def _mark_skipped(pks: list[int], token: str, reason: str) -> int:
+    return Delivery.objects.filter(
+        pk__in=pks, claim_token=token, status=DeliveryStatus.CLAIMED
+    ).update(status=DeliveryStatus.SKIPPED, error=reason[:500], next_attempt_at=None)
+
+
 def _defer(pk: int, token: str, attempts: int, reason: str) -> int | None:
     """Back to the queue for a later attempt; None when there are no attempts left."""
     if attempts >= conf.max_attempts():
@@ -310,24 +321,44 @@ def send_rows(
     token: str,
     build: Callable,
     should_stop: Callable[[], bool] | None = None,
+    consent_kind: str | None = None,
 ) -> Outcome:
-    """Send each row over one SMTP connection, marking it before and after."""
+    """Send each row over one SMTP connection, marking it before and after.
+
+    `consent_kind`: the consent these messages need. It is checked again as they go (before
+    the first and then as often as a pause is looked for, every few messages or every
+    second): whoever has turned it off, or whose address was stopped, since the row was
+    recorded is skipped, and the row says why."""
     outcome = Outcome()
     limiter = RateLimiter(conf.rate_limit())
     envelope_from = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
     mail = None
     last_check = time.monotonic()
+    withheld: set[int] = set()
+
+    def check_consent(index: int) -> None:
+        if consent_kind is None:
+            return
+        pending = [d.pk for d in deliveries[index:] if d.pk not in withheld]
+        by_reason: dict[str, list[int]] = {}
+        for pk, reason in deliveries_to_skip(pending, consent_kind=consent_kind).items():
+            by_reason.setdefault(reason, []).append(pk)
+        for reason, pks in by_reason.items():
+            outcome.withheld += _mark_skipped(pks, token, reason)
+            withheld.update(pks)
+
     try:
         for index, delivery in enumerate(deliveries):
-            if (
-                should_stop
-                and index
-                and (index % PAUSE_CHECK_EVERY == 0 or time.monotonic() - last_check > 1)
-            ):
+            if index == 0:
+                check_consent(0)
+            elif index % PAUSE_CHECK_EVERY == 0 or time.monotonic() - last_check > 1:
                 last_check = time.monotonic()
-                if should_stop():
+                if should_stop and should_stop():
                     outcome.released += release(token, [d.pk for d in deliveries[index:]])
                     break
+                check_consent(index)
+            if delivery.pk in withheld:
+                continue
             limiter.wait()
             attempts = delivery.attempts  # counted when claimed
             try:
@@ -449,6 +480,7 @@ def batch_send(*, communication_id: int, token: str) -> Outcome:
             token=token,
             build=lambda d, mail: composer.message_for(recipient_for(d), connection=mail),
             should_stop=lambda: _communication_status(communication_id) != Status.SENDING,
+            consent_kind=communication.consent_kind,
         )
     if outcome.released:
         _cancel_if_cancelled(communication_id)
@@ -460,6 +492,14 @@ def batch_send(*, communication_id: int, token: str) -> Outcome:
     return outcome
 
 
+def notification_consent(kind: str) -> str | None:
+    """The consent a notification needs (None: a service notice, always sent)."""
+    try:
+        return notice_for(kind).consent
+    except ValueError:
+        return None  # refused when recorded; an older row is sent as it was recorded
+
+
 def delivery_send(*, delivery_id: int, token: str) -> Outcome:
     """One notification or test email (the body of the `delivery_send` task)."""
     with token_lock(token) as locked:
@@ -468,18 +508,24 @@ def delivery_send(*, delivery_id: int, token: str) -> Outcome:
         delivery = Delivery.objects.select_related("user__membership", "communication").get(
             pk=delivery_id
         )
+        consent_kind = None
         if delivery.communication_id:
             c = delivery.communication
-            composer = Composer(kind=c.kind, subject=c.subject, body=c.body, test=True)
+            # A test goes to the officer who asked; a bulk row sent on its own (an uncertain
+            # one resent by an officer) is the real message and still needs consent.
+            composer = Composer(kind=c.kind, subject=c.subject, body=c.body, test=delivery.is_test)
+            if not delivery.is_test:
+                consent_kind = c.consent_kind
 
             def build(d, mail):
                 return composer.message_for(recipient_for(d), connection=mail)
         else:
+            consent_kind = notification_consent(delivery.notification)
 
             def build(d, mail):
                 return notification_message(d, connection=mail)
 
-        outcome = send_rows([delivery], token=token, build=build)
+        outcome = send_rows([delivery], token=token, build=build, consent_kind=consent_kind)
     if outcome.retry_in:
         from .tasks import delivery_send as task
 

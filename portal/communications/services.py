@@ -8,8 +8,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import connection, transaction
-from django.db.models import Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from portal.accounts.choices import Channel, CommunicationKind
@@ -25,22 +25,35 @@ from .models import (
     AddressEvent,
     AddressStatus,
     Communication,
+    CommunicationEdit,
     Delivery,
     DeliveryStatus,
     Feedback,
     Kind,
+    Resolution,
     Status,
+    WebhookEvent,
 )
+from .notices import notice_for
 from .rendering import UNKNOWN_FIELD_ERROR, delivery_id_from_message_id, unknown_fields
-from .selectors import audience_count, audience_for
+from .selectors import audience_count, audience_for, deliveries_to_skip
 from .sending import CANCELLED, communication_finish_if_done, flag_uncertain, token_is_live
 from .tokens import InvalidToken, unsubscribe_token_read
 
-NOT_EDITABLE = "Only a draft can be changed. Return it to draft first."
+NOT_EDITABLE = "A communication that has started sending, or was cancelled, cannot be changed."
+SERVICE_NOT_COMPOSABLE = (
+    "A message written here is a campaign, a newsletter or the journal: it goes only to "
+    "members who opted in. Notices about a member's own membership, subscription, case, "
+    "ballot or booking are sent by the portal itself, from texts the union approved."
+)
 NOT_A_DRAFT = "Only a draft can be submitted for approval."
 NOT_AWAITING_APPROVAL = "Only a communication awaiting approval can be approved."
 SELF_APPROVAL = (
     "You cannot approve a communication you composed: ask another communications officer."
+)
+EDITOR_APPROVAL = (
+    "You changed this communication, so you cannot approve it: ask a communications officer "
+    "who has written no part of it."
 )
 NO_APPROVE_PERMISSION = "You do not have permission to approve communications."
 NO_SEND_PERMISSION = "You do not have permission to send communications."
@@ -59,12 +72,21 @@ NOTIFICATION_CONTEXT_REFUSED = (
     "the content of a case or a message: %(key)s is refused."
 )
 UNKNOWN_EVENT = "Unknown event: expected hard_bounce, soft_bounce or complaint."
+WEBHOOK_REPLAYED = "This event has already been received."
+NOT_UNCERTAIN = (
+    "Only a message set aside as uncertain (the worker stopped while sending it) can be "
+    "resent or marked as delivered."
+)
 
 MAX_CONTEXT_VALUE = 300
 
 
 class CommunicationError(Exception):
     """A rule was broken; the message is one of the constants above, shown to staff."""
+
+
+class WebhookReplayed(Exception):
+    """A webhook event id that was taken before."""
 
 
 def _locked(communication: Communication) -> Communication:
@@ -85,20 +107,86 @@ def _require(user: User, perm: str, message: str) -> None:
 # -- composing and approval ------------------------------------------------------------------
 
 
+# What an officer writes; a change to any of it after submission withdraws the approval.
+CONTENT_FIELDS = [
+    "kind",
+    "subject",
+    "body",
+    "sections",
+    "nations",
+    "employer_kinds",
+    "statuses",
+    "job_roles",
+]
+# Submitted but not started: an edit sends it back to draft.
+SUBMITTED = {Status.AWAITING_APPROVAL, Status.APPROVED, Status.SCHEDULED}
+
+
 @transaction.atomic
-def communication_save(*, communication: Communication, by: User) -> Communication:
-    """Create or change a draft (the admin's save_model)."""
+def communication_save(
+    *,
+    communication: Communication,
+    by: User,
+    regions=None,
+    employers=None,
+) -> Communication:
+    """Create or change a communication (the admin's save_model and save_related), with
+    its regions and workplaces when given. Every save is recorded with who made it
+    (`CommunicationEdit`): nobody who wrote any part of it may approve it. A change after
+    submission returns it to draft and withdraws any approval and schedule."""
+    if communication.kind not in CONSENT_KINDS:
+        raise CommunicationError(SERVICE_NOT_COMPOSABLE)
+    _check_fields(communication)
+    now = timezone.now()
     if communication.pk:
         current = _locked(communication)
-        if current.status != Status.DRAFT:
+        if current.status not in {Status.DRAFT, *SUBMITTED}:
             raise CommunicationError(NOT_EDITABLE)
+        changed = [f for f in CONTENT_FIELDS if getattr(current, f) != getattr(communication, f)]
+        status_before = current.status
         communication.status = Status.DRAFT
+        communication.approved_by = communication.approved_at = None
+        communication.submitted_at = communication.scheduled_for = None
+        communication.save(
+            update_fields=[
+                *CONTENT_FIELDS,
+                "status",
+                "approved_by",
+                "approved_at",
+                "submitted_at",
+                "scheduled_for",
+                "updated_at",
+            ]
+        )
     else:
         communication.created_by = by
         communication.status = Status.DRAFT
-    _check_fields(communication)
-    communication.save()
+        communication.created_at = now
+        communication.save()
+        changed, status_before = ["created"], ""
+    for name, values in (("regions", regions), ("employers", employers)):
+        if values is None:
+            continue
+        manager = getattr(communication, name)
+        wanted = {getattr(v, "pk", v) for v in values}
+        if set(manager.values_list("pk", flat=True)) != wanted:
+            manager.set(wanted)
+            if name not in changed:
+                changed.append(name)
+    CommunicationEdit.objects.create(
+        communication=communication, by=by, at=now, changed=changed, status_before=status_before
+    )
     return communication
+
+
+def communication_editors(communication: Communication) -> set[int]:
+    """Everyone who wrote any part of it: its author and every editor."""
+    ids = set(
+        CommunicationEdit.objects.filter(communication=communication).values_list(
+            "by_id", flat=True
+        )
+    )
+    return ids | {communication.created_by_id}
 
 
 @transaction.atomic
@@ -126,7 +214,7 @@ def _ask_for_approval(c: Communication, by: User) -> None:
     approvers = (
         User.objects.filter(is_active=True, is_staff=True)
         .filter(Q(groups__permissions=perm) | Q(user_permissions=perm))
-        .exclude(pk=by.pk)
+        .exclude(pk__in={by.pk, *communication_editors(c)})
         .distinct()
     )
     url = absolute_url(reverse("admin:communications_communication_change", args=[c.pk]))
@@ -146,6 +234,8 @@ def communication_approve(*, communication: Communication, by: User) -> Communic
         raise CommunicationError(NOT_AWAITING_APPROVAL)
     if c.created_by_id == by.pk:
         raise CommunicationError(SELF_APPROVAL)
+    if by.pk in communication_editors(c):
+        raise CommunicationError(EDITOR_APPROVAL)
     c.status, c.approved_by, c.approved_at = Status.APPROVED, by, timezone.now()
     c.save(update_fields=["status", "approved_by", "approved_at", "updated_at"])
     return c
@@ -211,15 +301,26 @@ def _freeze_recipients(communication: Communication, now: datetime) -> int:
         "claim_token",
         "error",
         "feedback",
+        "resolution",
         "created_at",
     ]
     # Names are quoted by the backend; every value is a parameter.
     sql = (
         f"INSERT INTO {qn(Delivery._meta.db_table)} ({', '.join(qn(c) for c in columns)}) "  # noqa: S608  # nosec B608
-        f"SELECT %s, a.{qn('id')}, a.{qn('email')}, %s, %s, %s, %s, 0, %s, %s, %s, %s "
+        f"SELECT %s, a.{qn('id')}, a.{qn('email')}, %s, %s, %s, %s, 0, %s, %s, %s, %s, %s "
         f"FROM ({select_sql}) a"
     )
-    values = [communication.pk, communication.kind, "", False, DeliveryStatus.QUEUED, "", "", ""]
+    values = [
+        communication.pk,
+        communication.kind,
+        "",
+        False,
+        DeliveryStatus.QUEUED,
+        "",
+        "",
+        "",
+        "",
+    ]
     with connection.cursor() as cursor:
         cursor.execute(sql, [*values, now, *params])
     return Delivery.objects.filter(communication=communication, is_test=False).count()
@@ -238,6 +339,8 @@ def communication_start(
             _require(by, "send_communication", NO_SEND_PERMISSION)
         if c.status not in {Status.APPROVED, Status.SCHEDULED} or not c.approved_by_id:
             raise CommunicationError(NOT_APPROVED)
+        if c.kind not in CONSENT_KINDS:
+            raise CommunicationError(SERVICE_NOT_COMPOSABLE)
         if by is not None and audience_count(c) == 0:
             raise CommunicationError(EMPTY_AUDIENCE)
         c.recipient_count = _freeze_recipients(c, now)
@@ -412,8 +515,9 @@ def deliveries_sweep(*, now: datetime | None = None, stale_after: int | None = N
             dispatch_task.delay(c.pk)
             dispatched.append(c.pk)
 
+    # Sent one by one: notifications, tests, and uncertain rows an officer chose to resend.
     single = Delivery.objects.filter(status=DeliveryStatus.QUEUED).filter(
-        Q(communication__isnull=True) | Q(is_test=True)
+        Q(communication__isnull=True) | Q(is_test=True) | Q(resolution=Resolution.RESENT)
     )
     waiting = single.filter(
         Q(next_attempt_at__isnull=True, created_at__lte=stale) | Q(next_attempt_at__lte=stale)
@@ -422,6 +526,7 @@ def deliveries_sweep(*, now: datetime | None = None, stale_after: int | None = N
     for pk in waiting.values_list("pk", flat=True)[:5000]:
         delivery_send.delay(pk)
         enqueued += 1
+    webhook_events_prune(now=now)
     return SweepResult(requeued, dispatched, finished, enqueued)
 
 
@@ -456,9 +561,12 @@ def notification_create(*, user: User, kind: str, context: dict) -> Delivery | N
 
     if not isinstance(kind, str) or not _KIND_RE.fullmatch(kind):
         raise ValueError(NOTIFICATION_KIND_INVALID)
+    notice = notice_for(kind)  # a fixed kind, or ValueError
     _check_context(context)
     if not user.is_active or not user.email:
         return None
+    if notice.staff_only and not user.is_staff:
+        return None  # officers' work notices go to staff accounts only
     delivery = Delivery.objects.create(
         user=user,
         email=user.email,
@@ -466,6 +574,15 @@ def notification_create(*, user: User, kind: str, context: dict) -> Delivery | N
         notification=kind,
         context=dict(context),
     )
+    if notice.consent:
+        skip = deliveries_to_skip([delivery.pk], consent_kind=notice.consent)
+        if skip:
+            # Recorded, not sent: the member turned this kind of notice off.
+            Delivery.objects.filter(pk=delivery.pk).update(
+                status=DeliveryStatus.SKIPPED, error=skip[delivery.pk]
+            )
+            delivery.refresh_from_db()
+            return delivery
     enqueue_on_commit(delivery_send, delivery.pk)
     return delivery
 
@@ -509,6 +626,85 @@ def address_feedback_record(
                 user=delivery.user, kind=delivery.kind, channel=Channel.EMAIL, source="complaint"
             )
     return status
+
+
+@transaction.atomic
+def feedback_event_receive(
+    *,
+    event_id: str,
+    signed_at: datetime,
+    email: str,
+    event: str,
+    reason: str = "",
+    message_id: str = "",
+) -> AddressStatus:
+    """A signed webhook event, taken once: its id goes into the replay store in the same
+    transaction as what it reports, so a replayed event (WebhookReplayed) changes nothing."""
+    try:
+        with transaction.atomic():
+            WebhookEvent.objects.create(event_id=event_id, signed_at=signed_at)
+    except IntegrityError as error:
+        raise WebhookReplayed(WEBHOOK_REPLAYED) from error
+    return address_feedback_record(email=email, event=event, reason=reason, message_id=message_id)
+
+
+def webhook_events_prune(*, now: datetime | None = None) -> int:
+    """Forget event ids whose signature has expired anyway (their timestamp is refused)."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=2 * conf.webhook_tolerance())
+    return WebhookEvent.objects.filter(signed_at__lt=cutoff).delete()[0]
+
+
+# -- uncertain deliveries: the officer's review ----------------------------------------------
+
+
+def _uncertain(pks, by: User):
+    _require(by, "send_communication", NO_SEND_PERMISSION)
+    rows = (
+        Delivery.objects.select_for_update(of=("self",))
+        .filter(pk__in=list(pks), is_test=False, status=DeliveryStatus.UNCERTAIN)
+        .exclude(communication__status=Status.CANCELLED)
+    )
+    found = list(rows.values_list("pk", flat=True))
+    if not found:
+        raise CommunicationError(NOT_UNCERTAIN)
+    return found
+
+
+@transaction.atomic
+def deliveries_resend_uncertain(*, delivery_ids, by: User) -> int:
+    """Send again the messages a dead worker may or may not have delivered, knowing that
+    some members may get it twice; recorded on each row (who, when). Returns how many."""
+    from .tasks import delivery_send
+
+    found = _uncertain(delivery_ids, by)
+    Delivery.objects.filter(pk__in=found).update(
+        status=DeliveryStatus.QUEUED,
+        claim_token="",  # nosec B106 - a claim marker, not a password
+        claimed_at=None,
+        next_attempt_at=None,
+        resolution=Resolution.RESENT,
+        resolved_by=by,
+        resolved_at=timezone.now(),
+    )
+    for pk in found:
+        enqueue_on_commit(delivery_send, pk)
+    return len(found)
+
+
+@transaction.atomic
+def deliveries_mark_delivered(*, delivery_ids, by: User) -> int:
+    """Record that uncertain messages did arrive (e.g. the mail provider's log shows them);
+    recorded on each row (who, when). Returns how many."""
+    found = _uncertain(delivery_ids, by)
+    return Delivery.objects.filter(pk__in=found).update(
+        status=DeliveryStatus.SENT,
+        sent_at=F("claimed_at"),
+        error="",
+        resolution=Resolution.MARKED_DELIVERED,
+        resolved_by=by,
+        resolved_at=timezone.now(),
+    )
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,11 @@ from dataclasses import dataclass
 
 from django.core import signing
 
-from .models import CONSENT_KINDS
+from .models import CONSENT_KINDS, CONSULTATIONS_CONSENT
 
 SALT = "portal.communications.unsubscribe"
+# Campaigns, newsletters, the journal, and consultation invitations and reminders.
+UNSUBSCRIBE_KINDS = CONSENT_KINDS | {CONSULTATIONS_CONSENT}
 
 
 class InvalidToken(Exception):
@@ -31,7 +33,7 @@ def _signer() -> signing.Signer:
 
 
 def unsubscribe_token(*, user_id: int, kind: str) -> str:
-    if kind not in CONSENT_KINDS:
+    if kind not in UNSUBSCRIBE_KINDS:
         raise ValueError(f"{kind!r} messages carry no unsubscribe link.")
     return _signer().sign_object({"u": user_id, "k": str(kind)})
 
@@ -46,6 +48,6 @@ def unsubscribe_token_read(token: str) -> UnsubscribeTarget:
     if not isinstance(data, dict):
         raise InvalidToken
     user_id, kind = data.get("u"), data.get("k")
-    if not isinstance(user_id, int) or kind not in CONSENT_KINDS:
+    if not isinstance(user_id, int) or kind not in UNSUBSCRIBE_KINDS:
         raise InvalidToken
     return UnsubscribeTarget(user_id=user_id, kind=kind)

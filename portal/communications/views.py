@@ -5,6 +5,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
+import time
+from datetime import UTC, datetime
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -21,11 +24,19 @@ from .models import Feedback
 from .tokens import InvalidToken
 
 WEBHOOK_SIGNATURE_HEADER = "X-Portal-Signature"
+WEBHOOK_TIMESTAMP_HEADER = "X-Portal-Timestamp"
+WEBHOOK_EVENT_ID_HEADER = "X-Portal-Event-Id"
 WEBHOOK_BAD_SIGNATURE = "The signature does not match."
+WEBHOOK_BAD_HEADERS = (
+    "Send X-Portal-Event-Id (1 to 100 letters, digits, '.', '_', ':' or '-'), "
+    "X-Portal-Timestamp (Unix seconds) and X-Portal-Signature."
+)
+WEBHOOK_STALE = "The timestamp is more than five minutes away from now: refused."
 WEBHOOK_BAD_BODY = (
     'Expected JSON: {"email": "...", "event": "hard_bounce" | "soft_bounce" | "complaint", '
     '"reason": "...", "message_id": "<...>"}.'
 )
+_EVENT_ID_RE = re.compile(r"[A-Za-z0-9._:-]{1,100}")
 WEBHOOK_MAX_BODY = 64 * 1024
 
 
@@ -66,20 +77,37 @@ def unsubscribe(request, token):
     )
 
 
+def webhook_signature(*, secret: str, event_id: str, timestamp: str, body: bytes) -> str:
+    """What the sender puts in X-Portal-Signature: HMAC-SHA256 with the shared secret over
+    `<event id>.<timestamp>.<body>`, as hex, prefixed "sha256="."""
+    signed = f"{event_id}.{timestamp}.".encode() + body
+    return "sha256=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+
+
 @csrf_exempt
 @require_POST
 def feedback_webhook(request):
-    """Bounces and complaints from the mail provider, signed with HMAC-SHA256 over the body
-    with COMMUNICATIONS_WEBHOOK_SECRET. Off (404) until a secret is configured."""
+    """Bounces and complaints from the mail provider. Each event carries an id and a
+    timestamp, signed with the body (webhook_signature) under COMMUNICATIONS_WEBHOOK_SECRET;
+    an event more than five minutes from now, or whose id was taken before, is refused.
+    Off (404) until a secret is configured."""
     secret = conf.webhook_secret()
     if not secret:
         raise Http404
     if len(request.body) > WEBHOOK_MAX_BODY:
         return JsonResponse({"error": WEBHOOK_BAD_BODY}, status=413)
-    expected = "sha256=" + hmac.new(secret.encode(), request.body, hashlib.sha256).hexdigest()
+    event_id = request.headers.get(WEBHOOK_EVENT_ID_HEADER, "")
+    timestamp = request.headers.get(WEBHOOK_TIMESTAMP_HEADER, "")
+    if not _EVENT_ID_RE.fullmatch(event_id) or not re.fullmatch(r"[0-9]{1,12}", timestamp):
+        return JsonResponse({"error": WEBHOOK_BAD_HEADERS}, status=400)
+    expected = webhook_signature(
+        secret=secret, event_id=event_id, timestamp=timestamp, body=request.body
+    )
     given = request.headers.get(WEBHOOK_SIGNATURE_HEADER, "")
     if not hmac.compare_digest(given.encode(), expected.encode()):
         return JsonResponse({"error": WEBHOOK_BAD_SIGNATURE}, status=403)
+    if abs(time.time() - int(timestamp)) > conf.webhook_tolerance():
+        return JsonResponse({"error": WEBHOOK_STALE}, status=403)
     try:
         data = json.loads(request.body)
         email, event = data["email"], data["event"]
@@ -91,7 +119,15 @@ def feedback_webhook(request):
             raise ValueError
     except (ValueError, KeyError, TypeError, ValidationError):
         return JsonResponse({"error": WEBHOOK_BAD_BODY}, status=400)
-    status = services.address_feedback_record(
-        email=email, event=event, reason=reason, message_id=message_id
-    )
+    try:
+        status = services.feedback_event_receive(
+            event_id=event_id,
+            signed_at=datetime.fromtimestamp(int(timestamp), tz=UTC),
+            email=email,
+            event=event,
+            reason=reason,
+            message_id=message_id,
+        )
+    except services.WebhookReplayed:
+        return JsonResponse({"error": services.WEBHOOK_REPLAYED}, status=409)
     return JsonResponse({"status": "recorded", "suppressed": status.suppressed})

@@ -112,13 +112,17 @@ def test_preferences_record_when_consent_was_given_and_withdrawn(member_client, 
     assert "Service messages" in page
     assert "Leadership journal" not in page, "the journal is for the Leadership section"
     member_client.post(
-        reverse("accounts:preferences"), {"newsletter__email": "on", "campaign__sms": "on"}
+        reverse("accounts:preferences"),
+        # Consultation invitations are on by default: the form arrives with the box ticked.
+        {"newsletter__email": "on", "campaign__sms": "on", "consultations__email": "on"},
     )
     granted = set(
         ConsentState.objects.filter(user=member, granted=True).values_list("kind", "channel")
     )
     assert granted == {("newsletter", "email"), ("campaign", "sms")}
-    member_client.post(reverse("accounts:preferences"), {"newsletter__email": "on"})
+    member_client.post(
+        reverse("accounts:preferences"), {"newsletter__email": "on", "consultations__email": "on"}
+    )
     history = list(
         ConsentEvent.objects.filter(user=member)
         .order_by("at", "id")
@@ -137,7 +141,10 @@ def test_leadership_members_are_offered_the_journal(client):
 
 
 def test_unknown_preference_fields_are_ignored(member_client, member):
-    member_client.post(reverse("accounts:preferences"), {"journal__email": "on", "x__y": "on"})
+    member_client.post(
+        reverse("accounts:preferences"),
+        {"journal__email": "on", "x__y": "on", "consultations__email": "on"},
+    )
     assert not ConsentState.objects.filter(user=member).exists()
 
 
@@ -162,7 +169,9 @@ def test_data_export_holds_everything_about_the_member_and_nobody_else(client):
     other = MembershipFactory()
     EqualityMonitoring.objects.create(user=membership.user, ethnicity="white")
     client.force_login(membership.user)
-    client.post(reverse("accounts:preferences"), {"newsletter__email": "on"})
+    client.post(
+        reverse("accounts:preferences"), {"newsletter__email": "on", "consultations__email": "on"}
+    )
     response = client.get(reverse("accounts:data_export"))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/json")

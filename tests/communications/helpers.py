@@ -40,11 +40,12 @@ def compose(author, *, kind=Kind.NEWSLETTER, subject="News for {first_name}", bo
         body=body or "Dear {first_name},\n\nYour number is **{membership_number}**.",
         **{k: v for k, v in aud.items() if k not in ("regions", "employers")},
     )
-    services.communication_save(communication=communication, by=author)
-    if aud.get("regions"):
-        communication.regions.set(aud["regions"])
-    if aud.get("employers"):
-        communication.employers.set(aud["employers"])
+    services.communication_save(
+        communication=communication,
+        by=author,
+        regions=aud.get("regions"),
+        employers=aud.get("employers"),
+    )
     return communication
 
 

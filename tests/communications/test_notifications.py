@@ -18,7 +18,7 @@ from .helpers import member
 
 pytestmark = pytest.mark.django_db
 TEMPLATES = Path(django_settings.BASE_DIR) / "templates" / "communications" / "notifications"
-KIND = "communication_approval_requested"
+KIND = "case_update"  # a service notice about the member's own case
 
 
 def confidential_details(user):
@@ -127,10 +127,10 @@ def test_a_missing_template_fails_the_delivery_with_the_reason(
 ):
     person = member()
     with django_capture_on_commit_callbacks(execute=True):
-        notification_send(user=person, kind="no_such_kind", context={})
+        notification_send(user=person, kind="case_no_such_kind", context={})
     delivery = Delivery.objects.get()
     assert delivery.status == DeliveryStatus.FAILED
-    assert delivery.error == NO_TEMPLATE.format(kind="no_such_kind")
+    assert delivery.error == NO_TEMPLATE.format(kind="case_no_such_kind")
     assert not mailoutbox
 
 

@@ -87,16 +87,14 @@ def test_a_newsletter_goes_to_each_recipient_once_with_unsubscribe_headers(worke
     assert not deliveries.exclude(sent_at__isnull=False).exists()
 
 
-def test_service_messages_carry_no_unsubscribe(worker_factory, smtp):
-    author, approver = officers()
-    everyone = members(3)  # no consents at all: service messages still go
-    notice = compose(author, kind=Kind.SERVICE, subject="Your membership", body="Hello.")
-    approve(notice, author, approver)
+def test_service_notices_carry_no_unsubscribe(worker_factory, smtp):
+    everyone = members(3)  # no consents at all: notices about their own case still go
     worker_factory()
-    services.communication_start(communication=notice, by=approver)
-    finished(notice)
-    exactly_once(smtp, everyone, notice)
-    for _, message in smtp.messages:
+    for person in everyone:
+        services.notification_create(user=person, kind="case_update", context={"reference": "X"})
+    wait_for(lambda: smtp.count() >= 3, message="the notices did not arrive")
+    assert set(smtp.per_recipient()) == {u.email for u in everyone}
+    for _, message in smtp.all():
         assert message["List-Unsubscribe"] is None
         assert message["List-Unsubscribe-Post"] is None
         assert message.get_body(preferencelist=("plain",)) is not None
@@ -120,9 +118,7 @@ def test_the_same_tasks_running_twice_send_nothing_twice(worker_factory, smtp):
     communication_send_batch.apply_async((campaign.pk,), task_id="duplicate-batch")
     communication_dispatch.delay(campaign.pk)
     marker = member()
-    services.notification_create(
-        user=marker, kind="communication_approval_requested", context={"kind": "Campaign"}
-    )
+    services.notification_create(user=marker, kind="case_update", context={"reference": "CW-1"})
     wait_for(lambda: smtp.to(marker.email), message="the marker notification did not arrive")
     time.sleep(1)
     exactly_once(smtp, readers, campaign)
@@ -232,3 +228,72 @@ def test_notifications_are_recorded_and_sent_by_the_worker(worker_factory, smtp)
     assert f"/admin/communications/communication/{newsletter.pk}/change/" in body
     assert "Your number is" not in body  # the communication itself is not in the email
     assert not smtp.to(author.email)  # the author does not approve their own
+
+
+def _settled(communication, smtp):
+    before = smtp.count()
+    time.sleep(0.3)
+    return (
+        not Delivery.objects.filter(communication=communication, status="claimed").exists()
+        and smtp.count() == before
+    )
+
+
+def test_who_turns_it_off_while_a_send_is_paused_is_skipped_and_recorded(worker_factory, smtp):
+    """Consent is checked as each message goes, not only when the list was fixed."""
+    from portal.communications.selectors import SKIPPED_NO_CONSENT, SKIPPED_SUPPRESSED
+    from portal.communications.tokens import unsubscribe_token
+
+    author, approver = officers()
+    readers = members(30, consents=[NEWSLETTER])
+    newsletter = compose(author)
+    approve(newsletter, author, approver)
+    worker_factory(COMMUNICATIONS_RATE_LIMIT=10)
+    services.communication_start(communication=newsletter, by=approver)
+    wait_for(lambda: smtp.count() >= 3, message="sending did not start")
+    services.communication_pause(communication=newsletter, by=approver)
+    wait_for(lambda: _settled(newsletter, smtp), timeout=10, message="batches did not stop")
+    waiting = list(
+        Delivery.objects.filter(communication=newsletter, status="queued")
+        .select_related("user")
+        .order_by("-pk")[:2]
+    )
+    assert len(waiting) == 2, "everything went before the pause"
+    leaver, bouncer = (d.user for d in waiting)
+    services.unsubscribe(token=unsubscribe_token(user_id=leaver.pk, kind=NEWSLETTER))
+    services.address_feedback_record(email=bouncer.email, event="complaint", reason="spam")
+    services.communication_resume(communication=newsletter, by=approver)
+    finished(newsletter)
+    received = of(newsletter, smtp)
+    assert leaver.email not in received and bouncer.email not in received
+    exactly_once(smtp, [u for u in readers if u not in (leaver, bouncer)], newsletter)
+    rows = {d.user_id: d for d in Delivery.objects.filter(communication=newsletter)}
+    assert (rows[leaver.pk].status, rows[leaver.pk].error) == (
+        DeliveryStatus.SKIPPED,
+        SKIPPED_NO_CONSENT.format(kind="newsletters"),
+    )
+    assert (rows[bouncer.pk].status, rows[bouncer.pk].error) == (
+        DeliveryStatus.SKIPPED,
+        SKIPPED_SUPPRESSED,
+    )
+    progress = services_progress(newsletter)
+    assert (progress.skipped, progress.sent) == (2, 28)
+
+
+def test_who_unsubscribes_while_it_is_sending_is_skipped(worker_factory, smtp):
+    from portal.accounts.services import consent_withdraw
+
+    author, approver = officers()
+    readers = members(20, consents=[CAMPAIGN])
+    campaign = compose(author, kind=Kind.CAMPAIGN)
+    approve(campaign, author, approver)
+    worker_factory(COMMUNICATIONS_RATE_LIMIT=5)
+    services.communication_start(communication=campaign, by=approver)
+    wait_for(lambda: smtp.count() >= 1, message="sending did not start")
+    last = Delivery.objects.filter(communication=campaign).order_by("-pk").first().user
+    consent_withdraw(user=last, kind=CAMPAIGN, source="preferences")
+    finished(campaign, timeout=90)
+    assert last.email not in of(campaign, smtp)
+    exactly_once(smtp, [u for u in readers if u != last], campaign)
+    skipped = Delivery.objects.get(communication=campaign, user=last)
+    assert skipped.status == DeliveryStatus.SKIPPED
