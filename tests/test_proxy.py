@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
@@ -205,6 +206,26 @@ def test_an_account_that_does_not_exist_gets_the_same_answer(behind_proxy):
     answers = guess_from_many_addresses("nobody-here@example.org")
     assert TOO_MANY not in answers[19].content.decode()
     assert TOO_MANY in answers[20].content.decode()
+
+
+def test_a_completed_password_reset_lets_the_owner_in_from_a_new_address(behind_proxy):
+    """The owner on a new laptop, after the attack: resetting the password (which proves
+    the mailbox) starts the account-wide count again."""
+    owner = MembershipFactory().user
+    guess_from_many_addresses(owner.email)
+    laptop = via_proxy("198.51.100.40")
+    assert TOO_MANY in login(laptop, owner.email).content.decode()
+
+    laptop.post(reverse("account_reset_password"), {"email": owner.email})
+    link = re.search(r"https?://testserver(/accounts/password/reset/key/\S+)", mail.outbox[-1].body)
+    response = laptop.get(link.group(1), follow=True)
+    form_url = response.redirect_chain[-1][0] if response.redirect_chain else link.group(1)
+    new_password = "a-brand-new-passphrase-7"  # noqa: S105
+    reset = laptop.post(form_url, {"password1": new_password, "password2": new_password})
+    assert reset.status_code == 302
+
+    response = login(laptop, owner.email, new_password)
+    assert response.status_code == 302, response.content.decode()[:500]
 
 
 def test_a_spoofed_forwarded_for_from_outside_the_proxy_is_ignored(behind_proxy):

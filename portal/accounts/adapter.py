@@ -51,6 +51,9 @@ class AccountAdapter(DefaultAccountAdapter):
         return super()._get_login_attempts_cache_key(request, **credentials)
 
     def pre_authenticate(self, request, **credentials):
+        """Only failures count against the account (authentication_failed), so here we just
+        look: guesses in flight at the same moment can pass the limit by that many. A refused
+        attempt still counts against its address (allauth's "login_failed" above)."""
         super().pre_authenticate(request, **credentials)
         account_exhausted = not ratelimit.consume(
             request,
