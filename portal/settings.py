@@ -183,15 +183,23 @@ ACCOUNT_REAUTHENTICATION_REQUIRED = True
 ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Member portal] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
-# Failed logins: 10 a minute from one address whatever the account (an attacker hammering
-# from one address slows down), and 5 in 5 minutes for one account *from one address*: the
-# key is address + email (AccountAdapter._get_login_attempts_cache_key), so someone guessing
-# at an account from many addresses slows each of them down without locking its owner out
-# of their own address. allauth's own key is the email alone, which lets anyone lock anyone
-# out with five wrong passwords.
+# Failed logins, three limits (portal.accounts.adapter.AccountAdapter):
+# - "login_failed" 10/m/ip: 10 a minute from one address whatever the account, so an
+#   attacker hammering from one address slows down;
+# - "login_failed" 5/300s/key: 5 in 5 minutes for one account *from one address* (the key is
+#   email + address), so one address guessing at one account stops after five while the
+#   owner, elsewhere, goes on. allauth's own key is the email alone, which lets anyone lock
+#   anyone out with five wrong passwords;
+# - "login_failed_account" 20/h/key (ours): 20 an hour at one account from all addresses
+#   together, so many addresses (a botnet) guessing at one account are stopped too. Once it
+#   is used up, only an address the owner has logged in from (the last
+#   LOGIN_KNOWN_ADDRESSES_KEPT, for LOGIN_KNOWN_DAYS) or a browser they have logged in with
+#   (a signed cookie, which works behind carrier NAT) may still try that account; everyone
+#   else gets "Too many failed login attempts". A completed password reset starts it again.
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/300s/key",  # nosec B105 - a rate, not a password
+    "login_failed_account": env("LOGIN_FAILED_ACCOUNT_RATE", "20/h/key"),
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",  # nosec B105 - a rate, not a password
     "reset_password_from_key": "20/m/ip",  # nosec B105 - a rate, not a password
@@ -200,6 +208,8 @@ ACCOUNT_RATE_LIMITS = {
     "reauthenticate": "10/m/user",
     "confirm_email": "1/180s/key",
 }
+LOGIN_KNOWN_ADDRESSES_KEPT = env_int("LOGIN_KNOWN_ADDRESSES_KEPT", 5)
+LOGIN_KNOWN_DAYS = env_int("LOGIN_KNOWN_DAYS", 90)
 
 # Behind a reverse proxy (deploy/nginx.conf, docker-compose.yml). TRUSTED_PROXY_COUNT is how
 # many proxies of ours stand in front of gunicorn (0: none, the client's address is

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
@@ -88,6 +89,143 @@ def test_guessing_one_account_from_one_address_is_stopped_after_five(behind_prox
     assert blocked.status_code == 200 and TOO_MANY in blocked.content.decode()
     # ...while the owner's own address still logs in.
     assert login(via_proxy(OWNER_ADDR), owner.email).status_code == 302
+
+
+# --- Guessing at one account from many addresses ---------------------------------------
+#
+# ACCOUNT_RATE_LIMITS "login_failed_account": 20 failures an hour at one account, from all
+# addresses together. Past that, only the owner's known addresses and browsers may try it.
+
+BOTNET = [f"203.0.113.{100 + i}" for i in range(25)]
+
+
+def guess_from_many_addresses(email: str) -> list:
+    """25 wrong passwords at one account, each from a different address."""
+    return [login(via_proxy(address), email, "wrong-password-1") for address in BOTNET]
+
+
+def logged_in(client: Client) -> bool:
+    return "_auth_user_id" in client.session
+
+
+def test_one_address_hammering_many_accounts_is_slowed(behind_proxy):
+    attacker = via_proxy(ATTACKER_ADDR)
+    members = [MembershipFactory().user for _ in range(11)]
+    answers = [login(attacker, member.email, "wrong-password-1") for member in members]
+    assert TOO_MANY not in answers[9].content.decode()
+    assert TOO_MANY in answers[10].content.decode()
+    # The next account's right password is refused from that address too, for now.
+    assert TOO_MANY in login(attacker, MembershipFactory().user.email).content.decode()
+    assert not logged_in(attacker)
+
+
+def test_many_addresses_guessing_at_one_account_are_stopped_after_twenty(behind_proxy):
+    owner = MembershipFactory().user
+    answers = guess_from_many_addresses(owner.email)
+    assert all(answer.status_code == 200 for answer in answers)
+    assert TOO_MANY not in answers[19].content.decode()
+    assert all(TOO_MANY in answer.content.decode() for answer in answers[20:])
+    # The 26th address is refused even with the right password.
+    newcomer = via_proxy("203.0.113.200")
+    refused = login(newcomer, owner.email)
+    assert refused.status_code == 200
+    assert TOO_MANY in refused.content.decode()
+    assert not logged_in(newcomer)
+
+
+def test_the_owner_still_logs_in_from_an_address_they_used_before(behind_proxy):
+    owner = MembershipFactory().user
+    before = via_proxy(OWNER_ADDR)
+    assert login(before, owner.email).status_code == 302
+    before.post(reverse("account_logout"))
+
+    guess_from_many_addresses(owner.email)
+
+    # A fresh browser (no cookie of ours) at the owner's usual address.
+    at_home = via_proxy(OWNER_ADDR)
+    response = login(at_home, owner.email)
+    assert response.status_code == 302, response.content.decode()[:500]
+    assert logged_in(at_home)
+    # Their address does not let anyone else in: a wrong password there is still wrong...
+    assert TOO_MANY not in login(via_proxy(OWNER_ADDR), owner.email, "nope-1").content.decode()
+    # ...and the limit still holds everywhere else.
+    assert TOO_MANY in login(via_proxy("203.0.113.201"), owner.email).content.decode()
+
+
+def test_the_owner_still_logs_in_with_a_browser_they_used_before_from_a_new_address(
+    behind_proxy,
+):
+    """Behind carrier NAT a phone changes address: the browser is what we remember."""
+    owner = MembershipFactory().user
+    phone = via_proxy("198.51.100.30")
+    assert login(phone, owner.email).status_code == 302
+    phone.post(reverse("account_logout"))  # our cookie outlives the session
+
+    guess_from_many_addresses(owner.email)
+
+    # Another browser at a new address is refused; the phone, at its new address, is not.
+    assert TOO_MANY in login(via_proxy("198.51.100.32"), owner.email).content.decode()
+    phone.defaults.update(HTTP_X_FORWARDED_FOR="198.51.100.31", HTTP_X_REAL_IP="198.51.100.31")
+    response = login(phone, owner.email)
+    assert response.status_code == 302, response.content.decode()[:500]
+    assert logged_in(phone)
+
+
+def test_a_forged_or_borrowed_known_browser_cookie_does_not_get_past_the_limit(behind_proxy):
+    owner = MembershipFactory().user
+    neighbour = MembershipFactory().user
+    guess_from_many_addresses(owner.email)
+
+    forger = via_proxy("203.0.113.202")
+    forger.cookies["portal_known_device"] = str(owner.pk)  # not signed by the portal
+    assert TOO_MANY in login(forger, owner.email).content.decode()
+    assert not logged_in(forger)
+
+    # A browser that knows another account (the attacker's own) is no key to this one.
+    attackers_own = via_proxy("203.0.113.203")
+    assert login(attackers_own, neighbour.email).status_code == 302
+    attackers_own.post(reverse("account_logout"))
+    assert TOO_MANY in login(attackers_own, owner.email).content.decode()
+    assert not logged_in(attackers_own)
+
+
+def test_guessing_at_one_account_leaves_other_accounts_alone(behind_proxy):
+    owner = MembershipFactory().user
+    other = MembershipFactory().user
+    guess_from_many_addresses(owner.email)
+    assert TOO_MANY in login(via_proxy("203.0.113.205"), owner.email).content.decode()
+
+    # From one of the guessing addresses and from a new one: the other account is unaffected.
+    assert TOO_MANY not in login(via_proxy(BOTNET[0]), other.email, "typo-1").content.decode()
+    assert login(via_proxy(BOTNET[1]), other.email).status_code == 302
+    assert login(via_proxy("203.0.113.204"), other.email).status_code == 302
+
+
+def test_an_account_that_does_not_exist_gets_the_same_answer(behind_proxy):
+    """Nobody learns which emails have accounts from when the limit starts to bite."""
+    answers = guess_from_many_addresses("nobody-here@example.org")
+    assert TOO_MANY not in answers[19].content.decode()
+    assert TOO_MANY in answers[20].content.decode()
+
+
+def test_a_completed_password_reset_lets_the_owner_in_from_a_new_address(behind_proxy):
+    """The owner on a new laptop, after the attack: resetting the password (which proves
+    the mailbox) starts the account-wide count again."""
+    owner = MembershipFactory().user
+    guess_from_many_addresses(owner.email)
+    laptop = via_proxy("198.51.100.40")
+    assert TOO_MANY in login(laptop, owner.email).content.decode()
+
+    laptop.post(reverse("account_reset_password"), {"email": owner.email})
+    link = re.search(r"https?://testserver(/accounts/password/reset/key/\S+)", mail.outbox[-1].body)
+    response = laptop.get(link.group(1), follow=True)
+    form_url = response.redirect_chain[-1][0] if response.redirect_chain else link.group(1)
+    new_password = "a-brand-new-passphrase-7"  # noqa: S105
+    reset = laptop.post(form_url, {"password1": new_password, "password2": new_password})
+    assert reset.status_code == 302
+
+    response = login(laptop, owner.email, new_password)
+    assert response.status_code == 302, response.content.decode()[:500]
 
 
 def test_a_spoofed_forwarded_for_from_outside_the_proxy_is_ignored(behind_proxy):

@@ -1,4 +1,11 @@
+import ipaddress
+
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.utils import filter_users_by_email
+from allauth.core import ratelimit
+from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
 from django.urls import reverse
 
 from . import services
@@ -25,10 +32,119 @@ class AccountAdapter(DefaultAccountAdapter):
     def get_signup_redirect_url(self, request):
         return reverse("accounts:dashboard")
 
+    # --- Login limits (ACCOUNT_RATE_LIMITS, README "Login limits") ----------------------
+    #
+    # allauth counts failed logins per address and per key ("login_failed"); our key is the
+    # account *and* the address. On top of that, "login_failed_account" counts failures at
+    # one account from every address: once it is used up, only an address or a browser the
+    # owner has logged in from before may still try that account.
+
     def _get_login_attempts_cache_key(self, request, **credentials):
         """The key of the per-account failed-login limit (ACCOUNT_RATE_LIMITS
         "login_failed"): the account *and* the address it is tried from. Guesses at one
         account from many addresses slow each address down; its owner, from their own
         address, is never locked out by someone else's guesses."""
-        account = super()._get_login_attempts_cache_key(request, **credentials)
-        return f"{account}:{self.get_client_ip(request)}"
+        return f"{self._login_account_key(request, **credentials)}:{self.get_client_ip(request)}"
+
+    def _login_account_key(self, request, **credentials):
+        """The account alone (allauth's own key: site and email), for the account-wide limit."""
+        return super()._get_login_attempts_cache_key(request, **credentials)
+
+    def pre_authenticate(self, request, **credentials):
+        """Only failures count against the account (authentication_failed), so here we just
+        look: guesses in flight at the same moment can pass the limit by that many. A refused
+        attempt still counts against its address (allauth's "login_failed" above)."""
+        super().pre_authenticate(request, **credentials)
+        account_exhausted = not ratelimit.consume(
+            request,
+            action=ACCOUNT_WIDE_ACTION,
+            key=self._login_account_key(request, **credentials),
+            dry_run=True,
+        )
+        if account_exhausted and not self._login_is_from_known_place(request, **credentials):
+            raise self.validation_error("too_many_login_attempts")
+
+    def authentication_failed(self, request, **credentials):
+        super().authentication_failed(request, **credentials)
+        ratelimit.consume(
+            request, action=ACCOUNT_WIDE_ACTION, key=self._login_account_key(request, **credentials)
+        )
+
+    def _delete_login_attempts_cached_email(self, request, **credentials):
+        """A completed password reset proves the mailbox: the account-wide count starts
+        again too."""
+        super()._delete_login_attempts_cached_email(request, **credentials)
+        ratelimit.clear(
+            request, action=ACCOUNT_WIDE_ACTION, key=self._login_account_key(request, **credentials)
+        )
+
+    def post_login(self, request, user, **kwargs):
+        """Remember where the owner logged in from: their address (the last few) and this
+        browser (a signed cookie), both exempt from the account-wide limit later."""
+        response = super().post_login(request, user, **kwargs)
+        address = _address_network(self.get_client_ip(request))
+        key = _known_addresses_cache_key(user.pk)
+        known = [a for a in cache.get(key, []) if a != address]
+        kept = settings.LOGIN_KNOWN_ADDRESSES_KEPT
+        cache.set(key, [address, *known][:kept], settings.LOGIN_KNOWN_DAYS * 24 * 3600)
+        if response is not None:
+            accounts = [pk for pk in _known_device_accounts(request) if pk != str(user.pk)]
+            response.set_signed_cookie(
+                KNOWN_DEVICE_COOKIE,
+                ",".join([str(user.pk), *accounts][:kept]),
+                salt=KNOWN_DEVICE_SALT,
+                max_age=settings.LOGIN_KNOWN_DAYS * 24 * 3600,
+                secure=settings.SESSION_COOKIE_SECURE,
+                httponly=True,
+                samesite="Lax",
+            )
+        return response
+
+    def _login_is_from_known_place(self, request, **credentials):
+        email = credentials.get("email")
+        if not email:
+            return False
+        users = filter_users_by_email(email)
+        if not users:
+            return False
+        if request.user.is_authenticated and request.user in users:
+            return True  # reauthenticating in a session of this very account
+        device_accounts = _known_device_accounts(request)
+        address = _address_network(self.get_client_ip(request))
+        for user in users:
+            if str(user.pk) in device_accounts:
+                return True
+            if address in cache.get(_known_addresses_cache_key(user.pk), []):
+                return True
+        return False
+
+
+ACCOUNT_WIDE_ACTION = "login_failed_account"
+KNOWN_DEVICE_COOKIE = "portal_known_device"
+KNOWN_DEVICE_SALT = "portal.accounts.known-device"
+
+
+def _known_addresses_cache_key(user_pk) -> str:
+    return f"portal:login:known-addresses:{user_pk}"
+
+
+def _known_device_accounts(request) -> list[str]:
+    """The accounts that logged in in this browser before (a cookie we signed)."""
+    try:
+        value = request.get_signed_cookie(
+            KNOWN_DEVICE_COOKIE, salt=KNOWN_DEVICE_SALT, max_age=settings.LOGIN_KNOWN_DAYS * 86400
+        )
+    except (KeyError, signing.BadSignature):
+        return []
+    return [pk for pk in value.split(",") if pk]
+
+
+def _address_network(address: str) -> str:
+    """An IPv6 address stands for its /64 (one household or phone), as in allauth's limits."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False).network_address)
+    return str(parsed)
