@@ -205,7 +205,7 @@ class CaseAdminForm(forms.ModelForm):
         required=False,
         max_length=20000,
         widget=forms.Textarea(attrs={"rows": 5}),
-        label="Reply to the member",
+        label="Message",
         help_text="The member reads this on their case page and is emailed that a message "
         "is waiting; the email never contains it.",
     )
@@ -278,6 +278,8 @@ class CaseAdminForm(forms.ModelForm):
             self.add_error("message", "Check and edit the saved reply, then save again.")
         return cleaned
 
+
+FILES_NOT_KEPT = "Nothing was saved, so these files were not kept: choose them again."
 
 # The service's step names that differ from the form's field names.
 WORK_STEP_FIELDS = {"status": "new_status"}
@@ -656,6 +658,9 @@ class CaseAdmin(admin.ModelAdmin):
                 field = WORK_STEP_FIELDS.get(step, step)
                 for words_ in words:
                     form.add_error(field if field in form.fields else None, words_)
+            for name in ("message_files", "note_files"):
+                if c.get(name) and name not in form.errors:
+                    form.add_error(name, FILES_NOT_KEPT)
             request.case_work_refused = form
             return
         obj.refresh_from_db()
