@@ -19,27 +19,20 @@
     });
   }
 
-  // Errors: each is tied to its field (aria-describedby) and the first field in error
-  // takes focus, which scrolls it into view, instead of leaving the officer at the top.
+  // Errors: Django ties each to its field (aria-describedby, aria-invalid); the first
+  // field in error takes focus, which scrolls it into view, instead of leaving the officer
+  // at the top of a long page. An error that belongs to no field: its summary takes focus.
   function firstError() {
-    var form = document.querySelector("#content-main form");
-    if (!form || !document.querySelector(".errornote")) { return; }
-    var first = null;
-    form.querySelectorAll(".form-row.errors, .fieldBox.errors").forEach(function (row) {
-      var list = row.querySelector("ul.errorlist");
-      var field = row.querySelector("input:not([type=hidden]), select, textarea");
-      if (!list || !field) { return; }
-      if (!list.id) { list.id = (field.id || field.name) + "_error"; }
-      var described = (field.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
-      if (described.indexOf(list.id) === -1) {
-        field.setAttribute("aria-describedby", [list.id].concat(described).join(" "));
-      }
-      field.setAttribute("aria-invalid", "true");
-      if (!first) { first = field; }
-    });
-    var target = first || document.querySelector(".errornote");
-    if (target === document.querySelector(".errornote")) { target.setAttribute("tabindex", "-1"); }
-    target.focus();
+    var summary = document.querySelector("#content-main .errornote");
+    if (!summary) { return; }
+    var first = document.querySelector(
+      "#content-main form .errors :is(input:not([type=hidden]), select, textarea)"
+    );
+    if (!first) {
+      summary.setAttribute("tabindex", "-1");
+      first = summary;
+    }
+    first.focus();
   }
 
   function start() { savedReplies(); firstError(); }
