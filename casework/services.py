@@ -50,6 +50,7 @@ CONFLICT_OF_INTEREST = (
 )
 NOT_A_CASE_OFFICER = "Only a casework officer can be assigned a case."
 MESSAGE_REQUIRED = "Write a message."
+NOT_A_STATUS = "Choose a status from the list."
 REPLY_FILES_NEED_MESSAGE = "Write a message to the member to send these files with it."
 
 # The workflow: which status may follow which.
@@ -482,6 +483,8 @@ def case_apply_work(
     replying = bool(message or message_files)
     # Refusals that need no writing first are found before anything is written, so that no
     # file is stored for a submission that is then refused.
+    if status and status not in Status.values:
+        raise ValidationError({"status": [NOT_A_STATUS]})
     if message_files and not message:
         raise ValidationError({"message": [REPLY_FILES_NEED_MESSAGE]})
     if replying and not case.is_open and not status:

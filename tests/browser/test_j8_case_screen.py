@@ -136,6 +136,8 @@ def test_officer_replies_and_notes_apart_and_a_refused_close_keeps_nothing(porta
 
     # The member reads the reply and its file; the note and its file never reach them.
     you = portal.actor(journey, "member")
+    if mode == MOUSE:
+        you.page.set_viewport_size(DESKTOP)
     you.log_in(member.email, PASSWORD, prefix="member-")
     you.goto(f"/cases/{case.reference}/", "case-closed")
     page = you.text()

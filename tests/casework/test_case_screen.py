@@ -278,3 +278,30 @@ def test_only_administrators_are_warned_that_files_are_not_scanned(client, peopl
     administrator, _ = staff_user(Role.ADMINISTRATOR)
     client.force_login(administrator)
     assert "not checked for viruses" in client.get(reverse("admin:index")).content.decode()
+
+
+def test_bad_input_to_the_work_form_is_refused_whole(client, people, submit):
+    case = submit(people["member"])
+    officer = people["cw_london"]
+    with pytest.raises(ValidationError) as refused:
+        services.case_apply_work(case=case, officer=officer, status="nonsense", note="x")
+    assert refused.value.message_dict == {"status": [services.NOT_A_STATUS]}
+    client.force_login(officer)
+    for bad in (
+        {"new_status": "nonsense", "note": "kept?"},
+        {"assign_to": "999999", "note": "kept?"},
+        {"outcome": "<script>", "new_status": Status.CLOSED, "note": "kept?"},
+        {"priority": "sky-high", "note": "kept?"},
+        {"note": "kept?", "note_files": [SimpleUploadedFile("x.pdf", b"MZ\x90\x00" + b"\0" * 64)]},
+    ):
+        response = admin_post(client, case, **bad)
+        page = response.content.decode()
+        assert response.status_code == 200 and SUCCESS not in page
+        assert "errorlist" in page and "<script>" not in page.split("</head>")[1]
+    assert not case.events.filter(kind=EventKind.NOTE).exists()
+    # An unknown queue filter filters nothing and lists only what the officer may see.
+    queue = reverse("admin:casework_case_changelist")
+    assert client.get(f"{queue}?flag=nonsense").status_code == 200
+    client.force_login(people["cw_wales"])
+    listed = client.get(f"{queue}?flag=replied").content.decode()
+    assert case.reference not in listed
