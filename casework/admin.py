@@ -678,7 +678,10 @@ class CaseAdmin(admin.ModelAdmin):
 
     def _render_refused(self, request, obj, form):
         """The change page again, with the officer's input and the refusal next to its
-        field: what Django's change view shows for a form that did not validate."""
+        field: what Django's change view shows for a form that did not validate. The
+        read-only parts show the case as saved, not the refused input."""
+        obj = self.get_object(request, str(obj.pk))
+        form.instance = obj
         fieldsets = self.get_fieldsets(request, obj)
         admin_form = admin.helpers.AdminForm(
             form, list(fieldsets), {}, self.get_readonly_fields(request, obj), model_admin=self

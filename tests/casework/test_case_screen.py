@@ -112,6 +112,7 @@ def test_a_refused_work_form_saves_nothing_and_says_nothing_succeeded(client, pe
     assert SUCCESS not in page
     assert services.OUTCOME_REQUIRED in field_row(page, "outcome")
     assert "We are closing your case." in page, "what the officer typed is kept"
+    assert "Assigned to" not in page.split('class="case-timeline"')[1].split("</table>")[0]
     case.refresh_from_db()
     assert (case.status, case.assigned_to) == (Status.NEW, None)
     assert list(case.events.values_list("kind", flat=True)) == [EventKind.SUBMITTED]
@@ -305,3 +306,19 @@ def test_bad_input_to_the_work_form_is_refused_whole(client, people, submit):
     client.force_login(people["cw_wales"])
     listed = client.get(f"{queue}?flag=replied").content.decode()
     assert case.reference not in listed
+
+
+def test_a_refused_form_shows_the_case_as_saved(client, people, submit):
+    case = submit(people["member"])
+    officer = people["cw_london"]
+    services.case_assign(case=case, officer=officer, by=officer)
+    client.force_login(officer)
+    response = admin_post(
+        client, case, new_status=Status.LEGAL, outcome="resolved", legal_reason=" "
+    )
+    page = response.content.decode()
+    assert services.LEGAL_REASON_REQUIRED in field_row(page, "legal_reason")
+    details = page.split('<dl class="case-summary">')[2].split("</dl>")[0]
+    assert "<dt>Outcome</dt><dd" in details and "Resolved" not in details
+    case.refresh_from_db()
+    assert (case.status, case.outcome) == (Status.ASSIGNED, "")
