@@ -51,6 +51,7 @@ CONFLICT_OF_INTEREST = (
 NOT_A_CASE_OFFICER = "Only a casework officer can be assigned a case."
 MESSAGE_REQUIRED = "Write a message."
 NOT_A_STATUS = "Choose a status from the list."
+NOT_A_PRIORITY = "Choose a priority from the list."
 REPLY_FILES_NEED_MESSAGE = "Write a message to the member to send these files with it."
 
 # The workflow: which status may follow which.
@@ -485,6 +486,8 @@ def case_apply_work(
     # file is stored for a submission that is then refused.
     if status and status not in Status.values:
         raise ValidationError({"status": [NOT_A_STATUS]})
+    if priority and priority not in Priority.values:
+        raise ValidationError({"priority": [NOT_A_PRIORITY]})
     if message_files and not message:
         raise ValidationError({"message": [REPLY_FILES_NEED_MESSAGE]})
     if replying and not case.is_open and not status:

@@ -287,6 +287,9 @@ def test_bad_input_to_the_work_form_is_refused_whole(client, people, submit):
     with pytest.raises(ValidationError) as refused:
         services.case_apply_work(case=case, officer=officer, status="nonsense", note="x")
     assert refused.value.message_dict == {"status": [services.NOT_A_STATUS]}
+    with pytest.raises(ValidationError) as refused:
+        services.case_apply_work(case=case, officer=officer, priority="sky-high", note="x")
+    assert refused.value.message_dict == {"priority": [services.NOT_A_PRIORITY]}
     client.force_login(officer)
     for bad in (
         {"new_status": "nonsense", "note": "kept?"},
@@ -322,3 +325,21 @@ def test_a_refused_form_shows_the_case_as_saved(client, people, submit):
     assert "<dt>Outcome</dt><dd" in details and "Resolved" not in details
     case.refresh_from_db()
     assert (case.status, case.outcome) == (Status.ASSIGNED, "")
+
+
+def test_a_refused_work_form_sends_the_member_nothing(
+    client, people, submit, django_capture_on_commit_callbacks, mailoutbox
+):
+    case = submit(people["member"])
+    officer = people["cw_london"]
+    client.force_login(officer)
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_post(
+            client,
+            case,
+            assign_to=officer.pk,
+            message="We are closing your case.",
+            new_status=Status.CLOSED,
+        )
+    assert not mailoutbox, "no 'new message' or 'case update' email for a refused form"
