@@ -11,7 +11,9 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case as When_
 from django.db.models import IntegerField, Q, Value, When
+from django.forms import Script
 from django.http import Http404, HttpResponse
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -33,14 +35,11 @@ from .models import (
     SavedReply,
     Status,
 )
-from .selectors import cases_summary, officer_timeline
+from .selectors import cases_summary, officer_timeline, replies_waiting
+from .templatetags.casework_admin import UNSCANNED_WARNING, is_administrator
 from .views import attachment_response
 from .workdays import working_days_until
 
-UNSCANNED_WARNING = (
-    "Attachments are not checked for viruses: ClamAV (clamd) is not configured. Open files "
-    "from members with care."
-)
 STATUS_ORDER = [
     Status.NEW,
     Status.ASSIGNED,
@@ -146,6 +145,7 @@ class FlagFilter(admin.SimpleListFilter):
             ("restricted", "Restricted"),
             ("complaint", "Complaint"),
             ("collective", "Colleagues affected"),
+            ("replied", "Reply waiting"),
         ]
 
     def queryset(self, request, queryset):
@@ -158,13 +158,28 @@ class FlagFilter(admin.SimpleListFilter):
         }
         if self.value() == "eligibility":
             return queryset.exclude(eligibility_concern="")
+        if self.value() == "replied":
+            return replies_waiting(queryset)
         if self.value() in filters:
             return queryset.filter(**filters[self.value()])
         return queryset
 
 
+def _files_field(label: str, help_text: str) -> MultipleFileField:
+    return MultipleFileField(
+        required=False,
+        widget=MultipleFileInput(
+            attrs={"accept": ".pdf,.doc,.docx,.jpg,.jpeg,.png,.gif,.txt,text/plain"}
+        ),
+        label=label,
+        help_text=help_text + " " + limits_text(),
+    )
+
+
 class CaseAdminForm(forms.ModelForm):
-    """The officer's work on a case: each part is optional and goes through a service."""
+    """The officer's work on a case. The form only reads what was typed and checks the
+    files; the rules are the service's (services.case_apply_work), which the admin calls
+    once per submission and whose refusals it shows next to the field they concern."""
 
     assign_to = forms.ModelChoiceField(
         queryset=User.objects.none(), required=False, label="Assign to"
@@ -185,27 +200,27 @@ class CaseAdminForm(forms.ModelForm):
         queryset=SavedReply.objects.all(),
         required=False,
         label="Start from a saved reply",
-        help_text="Fills in the message below for you to edit before sending.",
+        help_text="Fills in the reply below for you to edit before sending.",
     )
     message = forms.CharField(
         required=False,
+        max_length=20000,
         widget=forms.Textarea(attrs={"rows": 5}),
-        label="Message to the member",
-        help_text="The member is emailed that a message is waiting; the email never contains it.",
+        label="Message",
+        help_text="The member reads this on their case page and is emailed that a message "
+        "is waiting; the email never contains it.",
     )
+    message_files = _files_field("Files for the member", "Sent to the member with the reply above.")
     await_reply = forms.BooleanField(required=False, label="Waiting for the member's reply")
     note = forms.CharField(
         required=False,
+        max_length=20000,
         widget=forms.Textarea(attrs={"rows": 3}),
         label="Internal note",
-        help_text="Never shown to the member.",
+        help_text="Only officers see this. Never shown or sent to the member.",
     )
-    files = MultipleFileField(
-        required=False,
-        widget=MultipleFileInput(),
-        label="Files",
-        help_text="Sent with the message if there is one, otherwise kept with the internal "
-        "note. " + limits_text(),
+    note_files = _files_field(
+        "Internal files", "Kept with the internal note; the member never sees them."
     )
     restrict_to = forms.ModelMultipleChoiceField(
         queryset=User.objects.none(),
@@ -242,43 +257,33 @@ class CaseAdminForm(forms.ModelForm):
         else:
             del self.fields["restrict_to"]
 
-    def clean_files(self):
-        files = self.cleaned_data.get("files") or []
-        return check_files(files, already_on_case=self.instance.attachments.count())
+    def _check_files(self, name: str, other: str):
+        files = self.cleaned_data.get(name) or []
+        others = len(self.files.getlist(other)) if hasattr(self.files, "getlist") else 0
+        return check_files(files, already_on_case=self.instance.attachments.count() + others)
+
+    def clean_message_files(self):
+        return self._check_files("message_files", "note_files")
+
+    def clean_note_files(self):
+        return self._check_files("note_files", "message_files")
 
     def clean(self):
         cleaned = super().clean()
-        case, user = self.instance, self.request.user
         saved = cleaned.get("saved_reply")
         if saved and not (cleaned.get("message") or "").strip():
-            # Without JavaScript: fill the message in and ask for it to be checked.
+            # Without JavaScript: fill the reply in and ask for it to be checked.
             data = self.data.copy()
             data["message"] = saved.body
             self.data = data
             self.add_error("message", "Check and edit the saved reply, then save again.")
-        officer = cleaned.get("assign_to")
-        if officer is not None and officer != case.assigned_to:
-            problem = services.assignment_problem(case, officer, user)
-            if problem:
-                self.add_error("assign_to", problem)
-        new_status = cleaned.get("new_status")
-        if new_status:
-            probe = Case(status=case.status)
-            if officer is not None and case.status == Status.NEW:
-                probe.status = Status.ASSIGNED
-            problem = services.status_change_problem(
-                probe, new_status, cleaned.get("outcome", ""), cleaned.get("legal_reason", "")
-            )
-            if problem:
-                field = {
-                    services.OUTCOME_REQUIRED: "outcome",
-                    services.LEGAL_REASON_REQUIRED: "legal_reason",
-                }.get(problem, "new_status")
-                self.add_error(field, problem)
-        adding = cleaned.get("message") or cleaned.get("files")
-        if not case.is_open and adding and not new_status:
-            self.add_error("message", services.CASE_NOT_OPEN)
         return cleaned
+
+
+FILES_NOT_KEPT = "Nothing was saved, so these files were not kept: choose them again."
+
+# The service's step names that differ from the form's field names.
+WORK_STEP_FIELDS = {"status": "new_status"}
 
 
 @admin.register(Case)
@@ -339,28 +344,32 @@ class CaseAdmin(PortalModelAdmin):
         ("Request", {"fields": ["request_details", "files_list"]}),
         ("Timeline", {"fields": ["timeline"]}),
         (
-            "Work on the case",
+            "Assignment and status",
+            {"fields": ["assign_to", "new_status", "outcome", "outcome_note", "legal_reason"]},
+        ),
+        (
+            "Reply to the member",
             {
-                "fields": [
-                    "assign_to",
-                    "new_status",
-                    "outcome",
-                    "outcome_note",
-                    "legal_reason",
-                    "saved_reply",
-                    "message",
-                    "await_reply",
-                    "note",
-                    "files",
-                    "restrict_to",
-                ]
+                "classes": ["case-composer", "case-reply"],
+                "description": "The member sees this reply and the files attached to it.",
+                "fields": ["saved_reply", "message", "message_files", "await_reply"],
             },
         ),
+        (
+            "Internal note — only officers see this",
+            {
+                "classes": ["case-composer", "case-note"],
+                "description": "Never shown or sent to the member, nor its files.",
+                "fields": ["note", "note_files"],
+            },
+        ),
+        ("Access", {"fields": ["restrict_to"]}),
         ("Records", {"fields": ["access_links"]}),
     ]
 
     class Media:
-        js = ["casework/admin.js"]
+        # Deferred: the script looks for the form, which comes after the page's head.
+        js = [Script("casework/admin.js", defer=True)]
         css = {"all": ["casework/admin.css"]}
 
     # --- What an officer may see -------------------------------------------------------
@@ -424,6 +433,7 @@ class CaseAdmin(PortalModelAdmin):
         return [
             (name, {**opts, "fields": [f for f in opts["fields"] if f != "restrict_to"]})
             for name, opts in fieldsets
+            if opts["fields"] != ["restrict_to"]
         ]
 
     def get_object(self, request, object_id, from_field=None):
@@ -543,33 +553,19 @@ class CaseAdmin(PortalModelAdmin):
         events = officer_timeline(obj.viewer, obj)
         if not events:
             return "—"
-        rows = []
-        for event in events:
-            who = event.author.get_full_name() if event.author else "System"
-            what = event.get_kind_display()
-            if event.new_status:
-                what += f": {event.get_new_status_display()}"
-            seen = "" if event.visible_to_member else " (internal)"
-            files = ", ".join(a.name for a in event.attachments.all())
-            rows.append(
-                (
-                    f"{timezone.localtime(event.created_at):%d %b %Y %H:%M}",
-                    who,
-                    what + seen,
-                    event.body,
-                    files,
-                )
-            )
-        return format_html(
-            '<table class="case-timeline"><thead><tr><th scope="col">When</th>'
-            '<th scope="col">Who</th><th scope="col">What</th><th scope="col">Text</th>'
-            '<th scope="col">Files</th></tr></thead><tbody>{}</tbody></table>',
-            format_html_join(
-                "",
-                '<tr><td>{}</td><td>{}</td><td>{}</td><td class="prewrap">{}</td><td>{}</td></tr>',
-                rows,
-            ),
-        )
+        rows = [
+            {
+                "when": timezone.localtime(event.created_at),
+                "who": event.author.get_full_name() if event.author else "System",
+                "what": event.get_kind_display()
+                + (f": {event.get_new_status_display()}" if event.new_status else ""),
+                "internal": not event.visible_to_member,
+                "body": event.body,
+                "files": ", ".join(a.name for a in event.attachments.all()),
+            }
+            for event in events
+        ]
+        return render_to_string("admin/casework/case/timeline.html", {"rows": rows})
 
     @admin.display(description="files")
     def files_list(self, obj):
@@ -614,7 +610,7 @@ class CaseAdmin(PortalModelAdmin):
             if request.user.has_perm("casework.view_casework_reports")
             else None,
         }
-        if not scanning.is_configured():
+        if is_administrator(request.user) and not scanning.is_configured():
             messages.warning(request, UNSCANNED_WARNING)
         return super().changelist_view(request, extra_context)
 
@@ -635,52 +631,84 @@ class CaseAdmin(PortalModelAdmin):
         return super().history_view(request, object_id, extra_context)
 
     def save_model(self, request, obj, form, change):
+        """One service for the whole form: all of it is saved, or none of it and the
+        refusal is shown next to its field (see response_change)."""
         c = form.cleaned_data
-        user = request.user
         try:
-            if "priority" in form.changed_data:
-                Case.objects.filter(pk=obj.pk).update(priority=obj.priority)
-            officer = c.get("assign_to")
-            if officer is not None and officer.pk != obj.assigned_to_id:
-                services.case_assign(case=obj, officer=officer, by=user)
-            if c.get("new_status"):
-                services.case_change_status(
-                    case=obj,
-                    new_status=c["new_status"],
-                    by=user,
-                    outcome=c.get("outcome", ""),
-                    outcome_note=c.get("outcome_note", ""),
-                    legal_reason=c.get("legal_reason", ""),
-                )
-            files = c.get("files") or []
-            if (c.get("message") or "").strip():
-                services.case_officer_message(
-                    case=obj,
-                    by=user,
-                    body=c["message"],
-                    files=files,
-                    await_reply=c.get("await_reply", False),
-                )
-                files = []
-            if (c.get("note") or "").strip() or files:
-                services.case_internal_note(
-                    case=obj, by=user, body=c.get("note") or "Files added", files=files
-                )
-            if "restrict_to" in form.fields and set(c.get("restrict_to") or []) != set(
-                obj.restricted_to.all()
-            ):
-                services.case_restrict(case=obj, officers=list(c["restrict_to"]), by=user)
-        except (ValidationError, PermissionDenied) as error:
-            messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+            services.case_apply_work(
+                case=obj,
+                officer=request.user,
+                priority=c.get("priority") if "priority" in form.changed_data else None,
+                assign_to=c.get("assign_to"),
+                status=c.get("new_status") or "",
+                outcome=c.get("outcome") or "",
+                outcome_note=c.get("outcome_note") or "",
+                legal_reason=c.get("legal_reason") or "",
+                message=c.get("message") or "",
+                message_files=c.get("message_files") or [],
+                await_reply=c.get("await_reply", False),
+                note=c.get("note") or "",
+                note_files=c.get("note_files") or [],
+                restrict_to=list(c.get("restrict_to") or [])
+                if "restrict_to" in form.fields
+                else None,
+                request=request,
+            )
+        except ValidationError as error:
+            for step, words in error.message_dict.items():
+                field = WORK_STEP_FIELDS.get(step, step)
+                for words_ in words:
+                    form.add_error(field if field in form.fields else None, words_)
+            for name in ("message_files", "note_files"):
+                if c.get(name) and name not in form.errors:
+                    form.add_error(name, FILES_NOT_KEPT)
+            request.case_work_refused = form
             return
-        services.case_log_access(case=obj, user=user, action=AccessAction.CHANGE, request=request)
         obj.refresh_from_db()
+
+    def log_change(self, request, obj, message):
+        if getattr(request, "case_work_refused", None) is None:
+            return super().log_change(request, obj, message)
+        return None
+
+    def response_change(self, request, obj):
+        form = getattr(request, "case_work_refused", None)
+        if form is None:
+            return super().response_change(request, obj)
+        return self._render_refused(request, obj, form)
+
+    def _render_refused(self, request, obj, form):
+        """The change page again, with the officer's input and the refusal next to its
+        field: what Django's change view shows for a form that did not validate. The
+        read-only parts show the case as saved, not the refused input."""
+        obj = self.get_object(request, str(obj.pk))
+        form.instance = obj
+        fieldsets = self.get_fieldsets(request, obj)
+        admin_form = admin.helpers.AdminForm(
+            form, list(fieldsets), {}, self.get_readonly_fields(request, obj), model_admin=self
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Change {self.opts.verbose_name}",
+            "subtitle": str(obj),
+            "adminform": admin_form,
+            "object_id": str(obj.pk),
+            "original": obj,
+            "is_popup": False,
+            "to_field": None,
+            "media": self.media + admin_form.media,
+            "inline_admin_formsets": [],
+            "errors": admin.helpers.AdminErrorList(form, []),
+            "preserved_filters": self.get_preserved_filters(request),
+            "saved_replies": self._saved_replies(),
+        }
+        return self.render_change_form(request, context, change=True, obj=obj)
 
     def save_related(self, request, form, formsets, change):
         """Nothing is saved from the form directly: save_model went through the services."""
 
     def construct_change_message(self, request, form, formsets, add=False):
-        changed = [f for f in form.changed_data if f not in ("files",)]
+        changed = [f for f in form.changed_data if f not in ("message_files", "note_files")]
         return [{"changed": {"fields": changed}}] if changed else []
 
     def get_urls(self):
@@ -719,8 +747,6 @@ class CaseAdmin(PortalModelAdmin):
         return attachment_response(attachment)
 
     def bundle_view(self, request, object_id):
-        from django.template.loader import render_to_string
-
         case = access.get_case_for_officer(request.user, object_id)
         membership = (
             Membership.objects.filter(user_id=case.member_id)

@@ -50,6 +50,9 @@ CONFLICT_OF_INTEREST = (
 )
 NOT_A_CASE_OFFICER = "Only a casework officer can be assigned a case."
 MESSAGE_REQUIRED = "Write a message."
+NOT_A_STATUS = "Choose a status from the list."
+NOT_A_PRIORITY = "Choose a priority from the list."
+REPLY_FILES_NEED_MESSAGE = "Write a message to the member to send these files with it."
 
 # The workflow: which status may follow which.
 ALLOWED_MOVES: dict[str, set[str]] = {
@@ -434,6 +437,104 @@ def case_restrict(*, case: Case, officers: list[User], by: User) -> Case:
     names = ", ".join(o.get_full_name() for o in officers) or "no one in particular"
     _event(case, EventKind.RESTRICTED, by, body=f"Restricted to {names}", visible=False)
     return case
+
+
+# A status change refused for want of a detail is shown at the detail.
+STEP_OF_PROBLEM = {OUTCOME_REQUIRED: "outcome", LEGAL_REASON_REQUIRED: "legal_reason"}
+
+
+def _refused_at(step: str, error: ValidationError | PermissionDenied) -> ValidationError:
+    """The rule error of one step of the work form, named after the step's argument so that
+    the admin shows it next to the field it came from."""
+    words = getattr(error, "messages", None) or [str(error) or CANNOT_ASSIGN]
+    return ValidationError({step: words})
+
+
+@transaction.atomic
+def case_apply_work(
+    *,
+    case: Case,
+    officer: User,
+    priority: str | None = None,
+    assign_to: User | None = None,
+    status: str = "",
+    outcome: str = "",
+    outcome_note: str = "",
+    legal_reason: str = "",
+    message: str = "",
+    message_files: list[CheckedFile] = (),
+    await_reply: bool = False,
+    note: str = "",
+    note_files: list[CheckedFile] = (),
+    restrict_to: list[User] | None = None,
+    request=None,
+) -> Case:
+    """One submission of the case screen's work form, all or nothing.
+
+    The steps run in this order inside one transaction: priority, assignment, restriction,
+    status, the reply to the member (with `message_files`, the only files the member will
+    see), the internal note (with `note_files`, never shown to the member). A step the rules
+    refuse raises ValidationError({step: [message]}), with `step` the name of its argument,
+    and nothing of the other steps is kept. The access record of the change is written in
+    the same transaction."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    _check_officer_can_work(officer, case)
+    message, note = message.strip(), note.strip()
+    message_files, note_files = list(message_files), list(note_files)
+    replying = bool(message or message_files)
+    # Refusals that need no writing first are found before anything is written, so that no
+    # file is stored for a submission that is then refused.
+    if status and status not in Status.values:
+        raise ValidationError({"status": [NOT_A_STATUS]})
+    if priority and priority not in Priority.values:
+        raise ValidationError({"priority": [NOT_A_PRIORITY]})
+    if message_files and not message:
+        raise ValidationError({"message": [REPLY_FILES_NEED_MESSAGE]})
+    if replying and not case.is_open and not status:
+        raise ValidationError({"message": [CASE_NOT_OPEN]})
+
+    def step(name: str, work):
+        try:
+            return work()
+        except (ValidationError, PermissionDenied) as error:
+            words = getattr(error, "messages", None) or [str(error)]
+            raise _refused_at(STEP_OF_PROBLEM.get(words[0], name), error) from None
+
+    if priority and priority != case.priority:
+        case.priority = Priority(priority)
+        case.save(update_fields=["priority"])
+    if assign_to is not None and assign_to.pk != case.assigned_to_id:
+        step("assign_to", lambda: case_assign(case=case, officer=assign_to, by=officer))
+    if restrict_to is not None and set(restrict_to) != set(case.restricted_to.all()):
+        step("restrict_to", lambda: case_restrict(case=case, officers=restrict_to, by=officer))
+    if status:
+        step(
+            "status",
+            lambda: case_change_status(
+                case=case,
+                new_status=status,
+                by=officer,
+                outcome=outcome,
+                outcome_note=outcome_note,
+                legal_reason=legal_reason,
+            ),
+        )
+    if replying:
+        step(
+            "message",
+            lambda: case_officer_message(
+                case=case, by=officer, body=message, files=message_files, await_reply=await_reply
+            ),
+        )
+    if note or note_files:
+        step(
+            "note",
+            lambda: case_internal_note(
+                case=case, by=officer, body=note or "Files added", files=note_files
+            ),
+        )
+    case_log_access(case=case, user=officer, action=AccessAction.CHANGE, request=request)
+    return Case.objects.get(pk=case.pk)
 
 
 # --- Members ----------------------------------------------------------------------------

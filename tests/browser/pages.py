@@ -172,6 +172,24 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "unsubscribed",
         ),
     ),
+    # 3 (the officer's side, issue 21): from their work on the admin home to a case with a
+    # member's reply; a saved reply chosen in the browser; a reply and an internal note, each
+    # with a file; a refused close (nothing saved, focus on the field); the member sees the
+    # reply's file only.
+    "j8-case-screen": (
+        ("mouse", "phone"),
+        (
+            "officer-login",
+            "officer-login-code",
+            "admin-index",
+            "admin-queue-replied",
+            "admin-case",
+            "admin-case-refused",
+            "admin-case-saved",
+            "member-login",
+            "case-closed",
+        ),
+    ),
 }
 
 PAGES = {name: pages for name, (_modes, pages) in JOURNEYS.items()}

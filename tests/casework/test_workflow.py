@@ -151,7 +151,7 @@ def test_officer_files_in_the_admin_are_checked_like_members(client, people, sub
     case = submit(people["member"])
     client.force_login(people["cw_london"])
     response = admin_post(
-        client, case, note="see file", files=[SimpleUploadedFile("x.pdf", EXE_BYTES)]
+        client, case, note="see file", note_files=[SimpleUploadedFile("x.pdf", EXE_BYTES)]
     )
     assert response.status_code == 200
     assert not CaseAttachment.objects.exists()
