@@ -53,7 +53,15 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else ""
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off.")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
-SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
+# The address links in emails, unsubscribe headers and PDFs point at. In demo mode it
+# follows the address `make run HOST=… PORT=…` serves on (a server listening on every
+# interface is reached at localhost).
+_DEMO_HOST = env("HOST", "127.0.0.1")
+SITE_URL = env("SITE_URL") or (
+    f"http://{'localhost' if _DEMO_HOST in {'0.0.0.0', '::'} else _DEMO_HOST}:{env('PORT', '8000')}"  # nosec B104
+    if DEMO_MODE
+    else "http://127.0.0.1:8000"
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
