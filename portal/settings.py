@@ -57,10 +57,10 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # follows the address `make run HOST=… PORT=…` serves on (a server listening on every
 # interface is reached at localhost).
 _DEMO_HOST = env("HOST", "127.0.0.1")
+if _DEMO_HOST in {"0.0.0.0", "::"}:  # noqa: S104  # nosec B104 - a link, not a bind
+    _DEMO_HOST = "localhost"
 SITE_URL = env("SITE_URL") or (
-    f"http://{'localhost' if _DEMO_HOST in {'0.0.0.0', '::'} else _DEMO_HOST}:{env('PORT', '8000')}"  # nosec B104
-    if DEMO_MODE
-    else "http://127.0.0.1:8000"
+    f"http://{_DEMO_HOST}:{env('PORT', '8000')}" if DEMO_MODE else "http://127.0.0.1:8000"
 )
 
 INSTALLED_APPS = [
