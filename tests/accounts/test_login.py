@@ -30,9 +30,7 @@ def test_wrong_password_is_refused_without_saying_which_part_was_wrong(client):
     unknown = login(client, "nobody@example.org", "wrong-password-1")
     assert known.status_code == unknown.status_code == 200
     assert "_auth_user_id" not in client.session
-    assert str(AccountAdapter.error_messages["email_password_mismatch"]) in (
-        known.content.decode()
-    )
+    assert str(AccountAdapter.error_messages["email_password_mismatch"]) in (known.content.decode())
     assert str(AccountAdapter.error_messages["email_password_mismatch"]) in (
         unknown.content.decode()
     )
@@ -44,7 +42,8 @@ def test_repeated_failures_lock_the_account_out_even_with_the_right_password(cli
         login(client, "maya@example.org", f"wrong-{n}-password")
     response = login(client, "maya@example.org", PASSWORD)
     assert "_auth_user_id" not in client.session
-    assert str(AccountAdapter.error_messages["too_many_login_attempts"]) in response.content.decode()
+    locked = str(AccountAdapter.error_messages["too_many_login_attempts"])
+    assert locked in response.content.decode()
 
 
 def test_an_unverified_address_cannot_log_in(client):
