@@ -11,6 +11,7 @@ from .models import Membership
 # Set when opening the emailed link starts a membership; the dashboard (or, in another
 # browser, the login page) then welcomes the new member instead of treating them as a stranger.
 WELCOME_SESSION_KEY = "portal.welcome"
+WELCOMED_ALREADY = {"account/messages/email_confirmed.txt", "account/messages/logged_in.txt"}
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -60,6 +61,12 @@ class AccountAdapter(DefaultAccountAdapter):
             **context,
         }
         super().send_mail(template_prefix, email, context)
+
+    def add_message(self, request, level, message_template=None, *args, **kwargs):
+        # A new member is welcomed on the dashboard: no "confirmed" and "logged in" notes too.
+        if request.session.get(WELCOME_SESSION_KEY) and message_template in WELCOMED_ALREADY:
+            return
+        super().add_message(request, level, message_template, *args, **kwargs)
 
     def get_login_redirect_url(self, request):
         user = request.user

@@ -87,3 +87,11 @@ def test_the_second_factor_page(client):
     assert "Check it is you" in page
     assert "Enter the 6-digit code" in page
     assert_no_allauth_defaults(page)
+
+
+def test_the_logout_and_sessions_pages(member_client):
+    for name in ("account_logout", "usersessions_list"):
+        page = member_client.get(reverse(name)).content.decode()
+        assert "Log out" in page
+        assert "Sign Out" not in page and "Sign out" not in page
+        assert_no_allauth_defaults(page)

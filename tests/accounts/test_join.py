@@ -99,7 +99,7 @@ def test_a_visitor_joins_sees_placement_verifies_and_becomes_active(client, scho
     assert membership.number in page
     assert "Active" in page
     assert "Leadership, full time" in page
-    assert "Nothing is taken now." in page
+    assert "Nothing is taken yet." in page
     # The welcome is said once.
     assert "Welcome to" not in client.get(reverse("accounts:dashboard")).content.decode()
 
