@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -51,6 +52,27 @@ def _member_heading(event) -> str:
     if event.kind == EventKind.STATUS and event.new_status in MEMBER_TIMELINE_STATUS:
         return str(MEMBER_TIMELINE_STATUS[event.new_status])
     return str(MEMBER_TIMELINE_KIND.get(event.kind, event.get_kind_display()))
+
+
+MESSAGES = (EventKind.MEMBER_MESSAGE, EventKind.OFFICER_MESSAGE)
+SAME_MOMENT = timedelta(seconds=5)
+
+
+def _newest_first(timeline: list) -> list:
+    """The timeline newest first; a message stays above the status change it caused (a
+    reply moves the case on in the same moment), so it is what the member reads first."""
+    events = list(reversed(timeline))
+    for i in range(1, len(events)):
+        j = i
+        while (
+            j > 0
+            and events[j].kind in MESSAGES
+            and events[j - 1].kind not in MESSAGES
+            and events[j - 1].created_at - events[j].created_at <= SAME_MOMENT
+        ):
+            events[j - 1], events[j] = events[j], events[j - 1]
+            j -= 1
+    return events
 
 
 def _reply_sent_message(case) -> str:
@@ -199,7 +221,7 @@ def case_detail(request, reference):
     context = {
         "case": case,
         # Newest first: the latest reply is the first thing the member reads.
-        "timeline": list(reversed(timeline)),
+        "timeline": _newest_first(timeline),
         "new_reply": latest if latest and latest.kind == EventKind.OFFICER_MESSAGE else None,
         "new_reply_from": (latest.author.get_full_name() if latest and latest.author else "")
         or _("your officer"),

@@ -360,6 +360,10 @@ def test_the_case_page_puts_the_newest_reply_first_with_a_banner_in_member_words
     page = client.get(response["Location"]).content.decode()
     assert "Your message is sent to Lon Don, the officer handling your case." in page
     assert "New reply" not in page, "the member has answered"
+    timeline = page[page.index('class="timeline"') :]
+    assert timeline.index("You wrote") < timeline.index("Your officer is working on your case"), (
+        "a message stays above the status change it caused"
+    )
     assert '<p class="prewrap">Line A\nLine B</p>' in page
 
 
