@@ -95,3 +95,15 @@ def test_the_logout_and_sessions_pages(member_client):
         assert "Log out" in page
         assert "Sign Out" not in page and "Sign out" not in page
         assert_no_allauth_defaults(page)
+
+
+def test_the_password_pages(client, member_client):
+    page = client.get(reverse("account_reset_password")).content.decode()
+    assert "Reset your password" in page and "Send me a link" in page
+    assert "Password Reset" not in page and "Reset My Password" not in page
+    done = client.get(reverse("account_reset_password_done")).content.decode()
+    assert "Check your email" in done
+    assert (
+        "Change Password"
+        not in member_client.get(reverse("account_change_password")).content.decode()
+    )
