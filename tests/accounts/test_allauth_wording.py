@@ -103,7 +103,8 @@ def test_the_password_pages(client, member_client):
     assert "Password Reset" not in page and "Reset My Password" not in page
     done = client.get(reverse("account_reset_password_done")).content.decode()
     assert "Check your email" in done
-    assert (
-        "Change Password"
-        not in member_client.get(reverse("account_change_password")).content.decode()
-    )
+    change = member_client.get(reverse("account_change_password"), follow=True)
+    page = change.content.decode()
+    assert "Check it is you" in page, "re-authentication first, in the union's words"
+    assert_no_allauth_defaults(page)
+    assert "Confirm Access" not in page and "Change Password" not in page
