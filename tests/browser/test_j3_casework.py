@@ -109,6 +109,10 @@ def test_ask_for_help_reply_answer_and_close(portal, mode):
     assert "Waiting for you" in you.text()
     headers = you.page.locator("main table th").all_inner_texts()
     assert "Last update" in headers, headers
+    if mode == PHONE:
+        # The whole row, status included, fits the phone's screen: no scrolling the table.
+        fits = "w => w.scrollWidth <= w.clientWidth"
+        assert you.page.locator("main .table-wrap").evaluate(fits)
     you.press(f"main a[href='/cases/{case.reference}/']")
     you.check("case-with-reply")
     text = you.text()
