@@ -214,9 +214,7 @@ def case_detail(request, reference):
     timeline = member_timeline(case)
     for event in timeline:
         event.member_heading = _member_heading(event)
-    messages_only = [
-        e for e in timeline if e.kind in (EventKind.MEMBER_MESSAGE, EventKind.OFFICER_MESSAGE)
-    ]
+    messages_only = [e for e in timeline if e.kind in MESSAGES]
     latest = messages_only[-1] if messages_only else None
     context = {
         "case": case,
