@@ -17,9 +17,9 @@ PORT ?= 8000
 
 run: install
 	@mkdir -p var
-	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
-	$(RUN_ENV) $(BIN)/python manage.py seed_demo --url http://$(HOST):$(PORT)
-	$(RUN_ENV) PYTHONUNBUFFERED=1 $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
+	$(RUN_ENV) HOST=$(HOST) PORT=$(PORT) $(BIN)/python manage.py migrate --noinput
+	$(RUN_ENV) HOST=$(HOST) PORT=$(PORT) $(BIN)/python manage.py seed_demo --url http://$(HOST):$(PORT)
+	$(RUN_ENV) HOST=$(HOST) PORT=$(PORT) PYTHONUNBUFFERED=1 $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
 
 test: install browser-deps lint migrations-check
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

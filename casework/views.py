@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Max, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal import crypto
@@ -15,10 +19,71 @@ from portal.accounts.selectors import membership_for
 from . import access, services
 from .files import limits_text
 from .forms import CaseForm, ComplaintForm, ReplyForm, WithdrawForm
-from .models import AccessAction, CaseAttachment, Status
+from .models import AccessAction, CaseAttachment, EventKind, Status
 from .selectors import member_case_list, member_timeline
 
 NEEDS_MEMBERSHIP = "Only members can ask for help. Your account has no membership."
+
+# How a change of status reads on the member's timeline: what it means for them.
+MEMBER_TIMELINE_STATUS = {
+    Status.NEW: gettext_lazy("We have your request: an officer will pick it up"),
+    Status.ASSIGNED: gettext_lazy("An officer is now on your case"),
+    Status.IN_PROGRESS: gettext_lazy("Your officer is working on your case"),
+    Status.WAITING_MEMBER: gettext_lazy("We are waiting for your reply"),
+    Status.LEGAL: gettext_lazy("Your case is referred for legal assistance"),
+    Status.CLOSED: gettext_lazy("Your case is closed"),
+}
+MEMBER_TIMELINE_KIND = {
+    EventKind.SUBMITTED: gettext_lazy("You sent your request"),
+    EventKind.ASSIGNED: gettext_lazy("An officer is now on your case"),
+    EventKind.ATTACHMENT: gettext_lazy("A file was added"),
+    EventKind.ESCALATED: gettext_lazy("Your case is referred for legal assistance"),
+    EventKind.WITHDRAWN: gettext_lazy("You withdrew your request"),
+    EventKind.COMPLAINT: gettext_lazy("You complained about how your case is handled"),
+}
+
+
+def _member_heading(event) -> str:
+    if event.kind == EventKind.MEMBER_MESSAGE:
+        return _("You wrote")
+    if event.kind == EventKind.OFFICER_MESSAGE:
+        name = event.author.get_full_name() if event.author else ""
+        return _("%(name)s wrote") % {"name": name} if name else _("Your officer wrote")
+    if event.kind == EventKind.STATUS and event.new_status in MEMBER_TIMELINE_STATUS:
+        return str(MEMBER_TIMELINE_STATUS[event.new_status])
+    return str(MEMBER_TIMELINE_KIND.get(event.kind, event.get_kind_display()))
+
+
+MESSAGES = (EventKind.MEMBER_MESSAGE, EventKind.OFFICER_MESSAGE)
+SAME_MOMENT = timedelta(seconds=5)
+
+
+def _newest_first(timeline: list) -> list:
+    """The timeline newest first; a message stays above the status change it caused (a
+    reply moves the case on in the same moment), so it is what the member reads first."""
+    events = list(reversed(timeline))
+    for i in range(1, len(events)):
+        j = i
+        while (
+            j > 0
+            and events[j].kind in MESSAGES
+            and events[j - 1].kind not in MESSAGES
+            and events[j - 1].created_at - events[j].created_at <= SAME_MOMENT
+        ):
+            events[j - 1], events[j] = events[j], events[j - 1]
+            j -= 1
+    return events
+
+
+def _reply_sent_message(case) -> str:
+    if case.assigned_to_id:
+        return _("Your message is sent to %(name)s, the officer handling your case.") % {
+            "name": case.assigned_to.get_full_name()
+        }
+    return _(
+        "Your message is sent. No officer is on your case yet: the officer who takes it "
+        "will read it."
+    )
 
 
 def _details(form: CaseForm) -> services.CaseDetails:
@@ -40,7 +105,11 @@ def _details(form: CaseForm) -> services.CaseDetails:
 @login_required
 @require_GET
 def case_list(request):
-    return render(request, "casework/list.html", {"cases": member_case_list(request.user)})
+    # The last thing the member can see happen: internal work does not show as an update.
+    cases = member_case_list(request.user).annotate(
+        last_update=Max("events__created_at", filter=Q(events__visible_to_member=True))
+    )
+    return render(request, "casework/list.html", {"cases": cases})
 
 
 def _case_form_page(request, case=None):
@@ -136,15 +205,24 @@ def case_detail(request, reference):
                 request=request,
                 detail="member replied",
             )
-            messages.success(request, "Your message is sent to your officer.")
+            messages.success(request, _reply_sent_message(case))
             return redirect("casework:detail", reference=case.reference)
         status = 400
     services.case_log_access(
         case=case, user=request.user, action=AccessAction.VIEW, request=request, detail="member"
     )
+    timeline = member_timeline(case)
+    for event in timeline:
+        event.member_heading = _member_heading(event)
+    messages_only = [e for e in timeline if e.kind in MESSAGES]
+    latest = messages_only[-1] if messages_only else None
     context = {
         "case": case,
-        "timeline": member_timeline(case),
+        # Newest first: the latest reply is the first thing the member reads.
+        "timeline": _newest_first(timeline),
+        "new_reply": latest if latest and latest.kind == EventKind.OFFICER_MESSAGE else None,
+        "new_reply_from": (latest.author.get_full_name() if latest and latest.author else "")
+        or _("your officer"),
         "reply_form": reply_form,
         "withdraw_form": WithdrawForm(),
         "complaint_form": ComplaintForm(),

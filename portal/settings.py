@@ -54,7 +54,15 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else ""
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off.")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
-SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
+# The address links in emails, unsubscribe headers and PDFs point at. In demo mode it
+# follows the address `make run HOST=… PORT=…` serves on (a server listening on every
+# interface is reached at localhost).
+_DEMO_HOST = env("HOST", "127.0.0.1")
+if _DEMO_HOST in {"0.0.0.0", "::"}:  # noqa: S104  # nosec B104 - a link, not a bind
+    _DEMO_HOST = "localhost"
+SITE_URL = env("SITE_URL") or (
+    f"http://{_DEMO_HOST}:{env('PORT', '8000')}" if DEMO_MODE else "http://127.0.0.1:8000"
+)
 
 INSTALLED_APPS = [
     "portal.admin.PortalAdminConfig",
@@ -176,7 +184,9 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
-ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
+# Opening the link in the browser that joined signs the new member in (allauth only does
+# so while that browser's sign-up is still pending, LOGIN_TIMEOUT: 15 minutes).
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_REAUTHENTICATION_REQUIRED = True

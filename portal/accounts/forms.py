@@ -19,9 +19,8 @@ EMPLOYER_KIND_REQUIRED = "We do not know this employer yet. Choose its type so t
 POSTCODE_INVALID = "Enter a real UK postcode, like SW1A 1AA."
 POSTCODE_NATION_MISMATCH = (
     "Postcodes in Northern Ireland start with BT, and only they do: check the postcode "
-    "and the nation."
+    "and where you work."
 )
-REGION_NATION_MISMATCH = "Choose a region in the nation you picked."
 PASSWORDS_DIFFER = "The two passwords are not the same."
 
 
@@ -71,11 +70,17 @@ def clean_employer_choice(form: forms.Form, cleaned: dict, *, town: str = "") ->
 
 
 def region_choices() -> list:
-    groups: dict[str, list[tuple[str, str]]] = {}
-    for region in Region.objects.order_by("nation", "name"):
-        groups.setdefault(Nation(region.nation).label, []).append((str(region.pk), region.name))
-    ordered = [Nation(n).label for n in Nation.values if Nation(n).label in groups]
-    return [("", "Choose your region")] + [(label, groups[label]) for label in ordered]
+    """One list for nation and region: England's regions under "England", then Wales,
+    Scotland and Northern Ireland (one region each), so the region says the nation."""
+    england = [
+        (str(r.pk), r.name) for r in Region.objects.filter(nation=Nation.ENGLAND).order_by("name")
+    ]
+    others = {r.nation: (str(r.pk), r.name) for r in Region.objects.exclude(nation=Nation.ENGLAND)}
+    choices: list = [("", "Choose where you work")]
+    if england:
+        choices.append((Nation.ENGLAND.label, england))
+    choices += [others[n] for n in Nation.values if n in others]
+    return choices
 
 
 class WorkplaceForm(forms.Form):
@@ -132,10 +137,10 @@ class WorkplaceForm(forms.Form):
         max_length=10,
         widget=forms.TextInput(attrs={"autocomplete": "postal-code", "class": "input-short"}),
     )
-    nation = forms.ChoiceField(
-        label="Nation", choices=[("", "Choose your nation")] + Nation.choices
+    region = forms.ChoiceField(
+        label="Region or nation",
+        help_text="In England, your region. In Wales, Scotland or Northern Ireland, the nation.",
     )
-    region = forms.ChoiceField(label="Region", help_text="Outside England, choose your nation.")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -150,13 +155,14 @@ class WorkplaceForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         self._clean_employer(cleaned)
-        nation, region_id = cleaned.get("nation"), cleaned.get("region")
-        if nation and region_id:
-            region = Region.objects.filter(pk=region_id).first()
-            if region is None or region.nation != nation:
-                self.add_error("region", REGION_NATION_MISMATCH)
-            else:
-                cleaned["region_obj"] = region
+        nation = None
+        region = (
+            Region.objects.filter(pk=cleaned["region"]).first() if cleaned.get("region") else None
+        )
+        if region is not None:
+            # The region says the nation: it is never asked separately.
+            cleaned["region_obj"], cleaned["nation"] = region, region.nation
+            nation = region.nation
         postcode = cleaned.get("workplace_postcode")
         if postcode and nation and not postcode_matches_nation(postcode, nation):
             self.add_error("workplace_postcode", POSTCODE_NATION_MISMATCH)
@@ -219,7 +225,6 @@ class JoinForm(WorkplaceForm):
         "job_role",
         "hours",
         "workplace_postcode",
-        "nation",
         "region",
     ]
 
@@ -229,9 +234,8 @@ class JoinForm(WorkplaceForm):
     def clean(self):
         cleaned = super().clean()
         p1, p2 = cleaned.get("password1"), cleaned.get("password2")
-        if p1 and p2 and p1 != p2:
-            self.add_error("password2", PASSWORDS_DIFFER)
-        elif p1:
+        # Every problem with the password at once, so that it is chosen again only once.
+        if p1:
             from .models import User
 
             probe = User(
@@ -243,6 +247,8 @@ class JoinForm(WorkplaceForm):
                 password_validation.validate_password(p1, probe)
             except ValidationError as error:
                 self.add_error("password1", error)
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", PASSWORDS_DIFFER)
         return cleaned
 
 

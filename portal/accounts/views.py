@@ -3,9 +3,7 @@ from __future__ import annotations
 import json
 
 from allauth.account.adapter import get_adapter
-from allauth.account.internal.flows.email_verification import (
-    send_verification_email_to_address,
-)
+from allauth.account.internal.flows.signup import complete_signup
 from allauth.account.models import EmailAddress
 from allauth.core import ratelimit
 from django.conf import settings
@@ -15,12 +13,14 @@ from django.contrib.auth.hashers import make_password
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from portal import ratelimit as portal_ratelimit
 
 from . import services
+from .adapter import WELCOME_SESSION_KEY
 from .choices import (
     Channel,
     CommunicationKind,
@@ -142,8 +142,14 @@ def join_confirm(request):
                 nation=pending["nation"],
                 region_id=region.pk,
             )
-            address = EmailAddress.objects.get(user=membership.user)
-            send_verification_email_to_address(request, address, signup=True)
+            request.session.pop(JOIN_SESSION_KEY, None)
+            request.session["portal.join.sent_to"] = email
+            # allauth's own signup ending: it sends the link and remembers, in this browser's
+            # session, who is joining, so that opening the link here signs them in
+            # (ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION) and lands on the dashboard.
+            return complete_signup(
+                request, user=membership.user, redirect_url=reverse("accounts:dashboard")
+            )
         request.session.pop(JOIN_SESSION_KEY, None)
         request.session["portal.join.sent_to"] = email
         return redirect("accounts:join_check_email")
@@ -163,7 +169,11 @@ def join_confirm(request):
 @require_GET
 def join_check_email(request):
     email = request.session.get("portal.join.sent_to")
-    return render(request, "accounts/join_check_email.html", {"email": email})
+    return render(
+        request,
+        "accounts/join_check_email.html",
+        {"email": email, "join_url": reverse("accounts:join")},
+    )
 
 
 @require_GET
@@ -186,6 +196,7 @@ def employer_search(request):
 def dashboard(request):
     membership = membership_for(request.user)
     context = {
+        "welcome": request.session.pop(WELCOME_SESSION_KEY, False),
         "membership": membership,
         "rep": workplace_rep_for(membership) if membership else None,
         "panels": panels_for(request.user),
@@ -205,11 +216,29 @@ def profile(request):
     if request.method == "POST":
         form = ProfileForm(request.POST)
         if form.is_valid():
+            data = form.workplace_data()
+            new = place_member(job_role=data["job_role"], hours=data["hours"])
+            changes_fee = (new.section, new.fee_band) != (membership.section, membership.fee_band)
+            if changes_fee and "back" in request.POST:
+                return render(
+                    request, "accounts/profile.html", {"form": form, "membership": membership}
+                )
+            if changes_fee and "confirm" not in request.POST:
+                # Before anything is saved: the old and new fee, and from when.
+                old = place_member(job_role=membership.job_role, hours=membership.hours)
+                context = {
+                    "form": form,
+                    "membership": membership,
+                    "old": old,
+                    "new": new,
+                    "from_date": timezone.localdate(),
+                }
+                return render(request, "accounts/profile_confirm.html", context)
             change = services.membership_update_profile(
                 membership=membership,
                 first_name=form.cleaned_data["first_name"],
                 last_name=form.cleaned_data["last_name"],
-                **form.workplace_data(),
+                **data,
             )
             messages.success(request, "Your details are saved.")
             membership.refresh_from_db()

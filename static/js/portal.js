@@ -1,6 +1,27 @@
 // Small enhancements; every page works without them.
 (function () {
   "use strict";
+  // The phone menu: one button that shows and hides the links (CSS hides it on wide screens).
+  var toggle = document.querySelector("[data-menu-toggle]");
+  var nav = toggle && document.getElementById(toggle.getAttribute("aria-controls"));
+  if (toggle && nav) {
+    var header = toggle.closest(".site-header");
+    header.classList.add("has-menu");
+    var setOpen = function (open) {
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+      nav.classList.toggle("is-open", open);
+    };
+    toggle.addEventListener("click", function () {
+      setOpen(toggle.getAttribute("aria-expanded") !== "true");
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && toggle.getAttribute("aria-expanded") === "true") {
+        setOpen(false);
+        toggle.focus();
+      }
+    });
+  }
+
   // After a failed submit, move focus to the error summary so it is read out first.
   var summary = document.querySelector("[data-error-summary]");
   if (summary) { summary.focus(); }

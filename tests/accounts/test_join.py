@@ -5,6 +5,7 @@ import re
 import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 
 from portal.accounts.choices import MembershipStatus
@@ -14,7 +15,6 @@ from portal.accounts.forms import (
     PASSWORDS_DIFFER,
     POSTCODE_INVALID,
     POSTCODE_NATION_MISMATCH,
-    REGION_NATION_MISMATCH,
 )
 from portal.accounts.membership import membership_number_is_valid
 from portal.accounts.models import Employer, Membership, User
@@ -43,7 +43,6 @@ def join_data(**overrides):
         "job_role": "headteacher",
         "hours": "full_time",
         "workplace_postcode": "n1 9gu",
-        "nation": "england",
         "region": str(region("london").pk),
     }
     data.update(overrides)
@@ -86,18 +85,78 @@ def test_a_visitor_joins_sees_placement_verifies_and_becomes_active(client, scho
     assert "_auth_user_id" not in client.session
 
     assert client.get(link).status_code == 200
-    client.post(link)
+    response = client.post(link)
     membership.refresh_from_db()
     assert membership.status == MembershipStatus.ACTIVE
 
-    response = client.post(
-        reverse("account_login"), {"login": "ann.lee@example.org", "password": PASSWORD}
-    )
+    # Opened in the browser that joined: signed in and welcomed, not sent to log in again.
     assert response.status_code == 302
+    assert response["Location"] == reverse("accounts:dashboard")
+    assert client.session.get("_auth_user_id") == str(membership.user.pk)
     page = client.get(reverse("accounts:dashboard")).content.decode()
+    assert "Welcome to Education Union, Ann" in page
+    assert "Not a member yet?" not in page
     assert membership.number in page
     assert "Active" in page
     assert "Leadership, full time" in page
+    assert "Nothing is taken yet." in page
+    # The welcome is said once.
+    assert "Welcome to" not in client.get(reverse("accounts:dashboard")).content.decode()
+
+
+def test_the_link_opened_in_another_browser_confirms_and_asks_to_log_in_with_a_welcome(
+    client, school
+):
+    client.post(reverse("accounts:join"), join_data())
+    client.post(reverse("accounts:join_confirm"))
+    link = verification_link(mail.outbox[0])
+    other = Client()
+    response = other.post(link)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("account_login") + "?welcome=1"
+    page = other.get(response["Location"]).content.decode()
+    assert "Your email address is confirmed and your membership has started" in page
+    assert "Not a member yet?" not in page
+    response = other.post(
+        response["Location"], {"login": "ann.lee@example.org", "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    assert "Welcome to Education Union" in other.get(reverse("accounts:dashboard")).content.decode()
+
+
+def test_the_check_page_says_when_and_how_the_member_pays(client, school):
+    client.post(reverse("accounts:join"), join_data())
+    page = client.get(reverse("accounts:join_confirm")).content.decode()
+    assert "How and when you pay" in page
+    assert "Nothing is taken now." in page
+    assert "Direct Debit of £33.00" in page
+
+
+def test_nation_and_region_are_one_question_and_the_region_gives_the_nation(client, school):
+    page = client.get(reverse("accounts:join")).content.decode()
+    assert 'name="nation"' not in page
+    assert '<optgroup label="England">' in page
+    for name in ("London", "Wales", "Scotland", "Northern Ireland"):
+        assert f">{name}</option>" in page
+    data = join_data(region=str(region("wales").pk), workplace_postcode="CF10 4UW")
+    assert client.post(reverse("accounts:join"), data).status_code == 302
+    client.post(reverse("accounts:join_confirm"))
+    membership = Membership.objects.get(user__email="ann.lee@example.org")
+    assert (membership.region.slug, membership.nation) == ("wales", "wales")
+
+
+def test_every_password_problem_is_shown_at_once_and_other_answers_are_kept(client, school):
+    response = client.post(
+        reverse("accounts:join"), join_data(password1="12345", password2="54321")
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "too short" in page
+    assert "entirely numeric" in page
+    assert PASSWORDS_DIFFER in page
+    assert 'value="Ann"' in page and 'value="Riverside Primary School"' in page
+    assert 'value="12345"' not in page
+    assert "type them again" in page
 
 
 def test_joining_with_a_new_employer_adds_it_unverified(client):
@@ -107,7 +166,6 @@ def test_joining_with_a_new_employer_adds_it_unverified(client):
         employer_town="Derby",
         job_role="teacher",
         hours="part_time",
-        nation="england",
         region=str(region("east-midlands").pk),
         workplace_postcode="DE1 1AA",
     )
@@ -174,8 +232,7 @@ BAD_INPUT = [
     ({"hours": ""}, "hours", "This field is required."),
     ({"workplace_postcode": "ZZZ"}, "workplace_postcode", POSTCODE_INVALID),
     ({"workplace_postcode": "BT3 9DT"}, "workplace_postcode", POSTCODE_NATION_MISMATCH),
-    ({"nation": "atlantis"}, "nation", "Select a valid choice"),
-    ({"nation": "wales"}, "region", REGION_NATION_MISMATCH),
+    ({"region": ""}, "region", "This field is required."),
     ({"region": "999999"}, "region", "Select a valid choice"),
     ({"region": "'; DROP TABLE accounts_user; --"}, "region", "Select a valid choice"),
 ]

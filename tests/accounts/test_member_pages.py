@@ -4,6 +4,7 @@ import json
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from portal.accounts.choices import JobRole
 from portal.accounts.models import ConsentEvent, ConsentState, EqualityMonitoring, Membership
@@ -55,25 +56,48 @@ def profile_data(membership, **overrides):
         "job_role": membership.job_role,
         "hours": membership.hours,
         "workplace_postcode": membership.workplace_postcode,
-        "nation": membership.nation,
         "region": str(membership.region_id),
     }
     data.update(overrides)
     return data
 
 
-def test_a_new_role_re_derives_section_and_fee_band_and_says_so(client):
+def test_a_new_role_shows_old_and_new_fee_and_from_when_before_it_is_saved(client):
     membership = MembershipFactory()
     client.force_login(membership.user)
-    response = client.post(
-        reverse("accounts:profile"), profile_data(membership, job_role="headteacher"), follow=True
-    )
+    data = profile_data(membership, job_role="headteacher")
+    response = client.post(reverse("accounts:profile"), data)
+    assert response.status_code == 200
+    page = response.content.decode()
+    membership.refresh_from_db()
+    assert (membership.section, membership.fee_band) == ("teachers", "P1"), "nothing saved yet"
+    assert "Check your new fee before you save" in page
+    assert "£25.00" in page and "£33.00" in page
+    assert "Teachers and lecturers" in page and "Leadership" in page
+    today = timezone.localdate()
+    assert f"applies from today, {today.day} {today:%B %Y}" in page
+    # The confirm step carries the answers; going back shows the form with them.
+    back = client.post(reverse("accounts:profile"), {**data, "back": "1"}).content.decode()
+    assert 'name="job_role"' in back and 'value="headteacher" selected' in back
+    membership.refresh_from_db()
+    assert membership.fee_band == "P1"
+
+    response = client.post(reverse("accounts:profile"), {**data, "confirm": "1"}, follow=True)
     page = response.content.decode()
     membership.refresh_from_db()
     assert (membership.section, membership.fee_band) == ("leadership", "L1")
     assert "Your new role puts you in the Leadership section" in page
     assert "you were in Teachers and lecturers" in page
     assert "Your fee band is now Leadership, full time: £33.00 a month." in page
+
+
+def test_a_change_that_keeps_the_fee_is_saved_at_once(client):
+    membership = MembershipFactory()
+    client.force_login(membership.user)
+    response = client.post(reverse("accounts:profile"), profile_data(membership, first_name="Jo"))
+    assert response.status_code == 302
+    membership.user.refresh_from_db()
+    assert membership.user.first_name == "Jo"
 
 
 def test_a_change_of_employer_is_saved(client):
@@ -92,7 +116,7 @@ def test_a_change_of_employer_is_saved(client):
         ({"job_role": "pirate"}, "job_role"),
         ({"workplace_postcode": "123"}, "workplace_postcode"),
         ({"region": "abc"}, "region"),
-        ({"nation": "scotland"}, "region"),
+        ({"region": ""}, "region"),
         ({"employer": "Unknown Place"}, "employer_kind"),
         ({"hours": "always"}, "hours"),
     ],

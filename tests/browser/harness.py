@@ -357,9 +357,23 @@ class Actor:
             self.page.check(selector)
         assert self.page.is_checked(selector)
 
+    def open_menu_for(self, selector: str) -> None:
+        """On a phone the site's links sit behind the menu button: open it first, as a
+        person would, when the control asked for is in the closed menu."""
+        toggle = self.page.locator("[data-menu-toggle]")
+        if not toggle.count() or not toggle.is_visible():
+            return
+        if self.page.locator(selector).first.is_visible():
+            return
+        if toggle.get_attribute("aria-expanded") != "true":
+            toggle.click()
+            assert toggle.get_attribute("aria-expanded") == "true"
+
     def press(self, selector: str, *, navigates: bool = True) -> None:
         """Follow a link or press a button: Enter by keyboard, a click (a tap on a phone)
         otherwise; waits for the page it leads to unless `navigates` is False."""
+        if self.mode == PHONE:
+            self.open_menu_for(selector)
         if self.mode == KEYBOARD:
             self.tab_to(selector)
         if not navigates:

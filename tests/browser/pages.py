@@ -16,10 +16,10 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "home",
             "join",
             "join-errors",
+            "join-password-errors",
             "join-confirm",
             "check-email",
             "confirm-email",
-            "login",
             "dashboard",
         ),
     ),
@@ -188,6 +188,20 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "admin-case-saved",
             "member-login",
             "case-closed",
+        ),
+    ),
+    # 8: a member changes job role on their details: the new fee (and from when) is shown
+    # before it is saved; the phone menu is one row with a menu button.
+    "j8-details": (
+        ("mouse", "phone"),
+        (
+            "login",
+            "dashboard",
+            "profile",
+            "profile-confirm",
+            "profile-back",
+            "profile-confirm-again",
+            "dashboard-new-fee",
         ),
     ),
 }

@@ -51,17 +51,29 @@ def test_a_visitor_joins_verifies_and_sees_section_and_fee_band(portal, mode):
     assert focused["indicator"], "the focused error summary shows no focus indicator"
     assert "There is a problem" in visitor.text()
 
+    # A short, all-digit password typed differently twice: every problem is told at once,
+    # and everything else typed is kept.
     visitor.fill("#id_first_name", "Ann")
     visitor.fill("#id_last_name", "Lee")
     visitor.fill("#id_email", email)
-    visitor.fill("#id_password1", PASSWORD)
-    visitor.fill("#id_password2", PASSWORD)
+    visitor.fill("#id_password1", "12345")
+    visitor.fill("#id_password2", "54321")
     visitor.fill("#id_employer", "Riverside Primary School")
     visitor.select("#id_job_role", "Headteacher/Principal")
     visitor.choose("#id_hours_0")
     visitor.fill("#id_workplace_postcode", "N1 9GU")
-    visitor.select("#id_nation", "England")
+    assert visitor.page.locator("#id_nation").count() == 0, "the region says the nation"
     visitor.select("#id_region", "London")
+    visitor.submit("main form button[type=submit]")
+    visitor.check("join-password-errors", status=400)
+    summary = visitor.page.inner_text("[data-error-summary]")
+    assert "too short" in summary and "entirely numeric" in summary, summary
+    assert "The two passwords are not the same." in summary, summary
+    assert visitor.page.input_value("#id_first_name") == "Ann"
+    assert visitor.page.input_value("#id_employer") == "Riverside Primary School"
+    assert visitor.page.input_value("#id_password1") == ""
+    visitor.fill("#id_password1", PASSWORD)
+    visitor.fill("#id_password2", PASSWORD)
     visitor.submit("main form button[type=submit]")
     if mode == KEYBOARD:
         # Tab went through the form in the order it reads.
@@ -75,7 +87,6 @@ def test_a_visitor_joins_verifies_and_sees_section_and_fee_band(portal, mode):
             "#id_job_role",
             "#id_hours_0",
             "#id_workplace_postcode",
-            "#id_nation",
             "#id_region",
         ]
         log = visitor.focus_log
@@ -86,6 +97,7 @@ def test_a_visitor_joins_verifies_and_sees_section_and_fee_band(portal, mode):
     text = visitor.text()
     assert "Leadership, full time: £33.00 a month" in text
     assert "Headteacher/Principal is a leadership role" in text
+    assert "Nothing is taken now." in text, "the member is told when and how they pay"
 
     visitor.submit("main form[action='/join/confirm/'] button[type=submit]")
     assert visitor.path == "/join/check-email/"
@@ -94,14 +106,23 @@ def test_a_visitor_joins_verifies_and_sees_section_and_fee_band(portal, mode):
 
     messages = [m for m in portal.mail() if email in m.to]
     assert len(messages) == 1
+    assert "Hello from" not in messages[0].body
     visitor.goto(confirmation_path(messages[0]), "confirm-email")
     visitor.submit("main form button[type=submit]")
 
-    visitor.log_in(email, PASSWORD, prefix="")
+    # Opened in the browser that joined: signed in and welcomed, not asked to log in again.
+    assert visitor.path == "/me/", visitor.path
     visitor.check("dashboard")
     membership = Membership.objects.get(user__email=email)
     text = visitor.text()
+    assert "Welcome to" in text
+    assert "Not a member yet?" not in text
+    assert "Nothing is taken yet." in text
     assert membership.number in text
     assert "Active" in text
     assert "Leadership" in text
     assert "Leadership, full time" in text
+    if mode == PHONE:
+        # "Ask for help" is on the first screen of the dashboard on a phone.
+        box = visitor.page.locator("main a[href='/cases/new/']").first.bounding_box()
+        assert box and box["y"] + box["height"] <= 844, box

@@ -53,6 +53,10 @@ def test_ask_for_help_reply_answer_and_close(portal, mode):
     you.select("#id_category", "Grievance")
     you.fill("#id_what_happened", "My line manager shouts at me in front of pupils.")
     you.fill("#id_desired_outcome", "It stops, and an apology.")
+    if mode == PHONE:
+        # The file button is large enough to hit with a thumb: the whole width, 48px high.
+        box = you.page.locator("#id_attachments").bounding_box()
+        assert box and box["width"] >= 390 - 2 * 16 - 2 and box["height"] >= 44, box
     you.fill_date("#id_problem_started_on", "2025-01-10")
     you.upload(
         "#id_attachments", [{"name": "diary.pdf", "mime": "application/pdf", "data": PDF_BYTES}]
@@ -92,7 +96,7 @@ def test_ask_for_help_reply_answer_and_close(portal, mode):
     assert Path(download.value.path()).read_bytes() == PDF_BYTES
     me = staff.page.locator(f"#id_assign_to option[value='{officer.pk}']").inner_text()
     staff.select("#id_assign_to", me)
-    staff.fill("#id_message", "I will help you. When did it start?")
+    staff.fill("#id_message", "I will help you.\nWhen did it start?")
     staff.choose("#id_await_reply")
     staff.submit(SAVE_AND_CONTINUE)
     staff.check("admin-case-replied")
@@ -103,18 +107,34 @@ def test_ask_for_help_reply_answer_and_close(portal, mode):
     you.press("nav a[href='/cases/']")
     you.check("cases-waiting")
     assert "Waiting for you" in you.text()
+    headers = you.page.locator("main table th").all_inner_texts()
+    assert "Last update" in headers, headers
+    if mode == PHONE:
+        # The whole row, status included, fits the phone's screen: no scrolling the table.
+        fits = "w => w.scrollWidth <= w.clientWidth"
+        assert you.page.locator("main .table-wrap").evaluate(fits)
     you.press(f"main a[href='/cases/{case.reference}/']")
     you.check("case-with-reply")
-    assert "I will help you. When did it start?" in you.text()
-    you.fill("#id_message", "In January, after the inspection.")
+    text = you.text()
+    # The reply is announced at the top, newest first, in member words, line breaks kept.
+    assert "New reply from Lon Don" in text
+    assert "We are waiting for your reply" in text and "Waiting on member" not in text
+    items = you.page.locator("ol.timeline > li").all_inner_texts()
+    reply = next(i for i, t in enumerate(items) if "Lon Don wrote" in t)
+    assert reply < next(i for i, t in enumerate(items) if "You sent your request" in t), items
+    assert "I will help you.\nWhen did it start?" in items[reply], items[reply]
+    assert "the officer handling your case" in text
+    you.fill("#id_message", "In January,\nafter the inspection.")
     you.submit("main form:has(#id_message) button[type=submit]")
     you.check("case-answered")
-    assert "In January, after the inspection." in you.text()
+    first = you.page.locator("ol.timeline > li").first.inner_text()
+    assert "You wrote" in first and "In January,\nafter the inspection." in first, first
+    assert "New reply" not in you.text()
 
     # The officer closes it with an outcome.
     staff.goto(f"/admin/casework/case/{case.pk}/change/")
     staff.check("admin-case-answered")
-    assert "In January, after the inspection." in staff.page.inner_text("#content-main")
+    assert "In January," in staff.page.inner_text("#content-main")
     staff.select("#id_new_status", "Closed")
     staff.select("#id_outcome", "Resolved")
     staff.fill("#id_outcome_note", "Informal resolution agreed with the head.")

@@ -4,6 +4,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -321,3 +322,81 @@ def test_naming_another_member_restricts_the_case(client, people):
     )
     case = Case.objects.get()
     assert case.restricted and case.other_party == other
+
+
+def test_the_case_page_puts_the_newest_reply_first_with_a_banner_in_member_words(
+    client, people, submit
+):
+    member, officer = people["member"], people["cw_london"]
+    case = submit(member)
+    client.force_login(member)
+    page = client.get(reverse("casework:detail", args=[case.reference])).content.decode()
+    assert "New reply" not in page
+    assert "No officer is on your case yet" in page
+    assert "the officer handling your case" not in page, "no officer named while none is"
+
+    services.case_assign(case=case, officer=officer, by=officer)
+    services.case_officer_message(
+        case=case, by=officer, body="First line.\nSecond line.", await_reply=True
+    )
+    services.case_internal_note(case=case, by=officer, body="INTERNAL-ONLY note")
+    page = client.get(reverse("casework:detail", args=[case.reference])).content.decode()
+    assert "New reply from Lon Don" in page
+    assert "We are waiting for your reply" in page
+    assert "Waiting on member" not in page
+    assert "INTERNAL-ONLY" not in page
+    assert "Your message goes to Lon Don, the officer handling your case." in page
+    # Newest first: the officer's reply comes before the member's request on the timeline.
+    timeline = page[page.index('class="timeline"') :]
+    assert timeline.index("Lon Don wrote") < timeline.index("You sent your request")
+    # Line breaks are kept (white-space: pre-wrap in the member's stylesheet).
+    assert '<p class="prewrap">First line.\nSecond line.</p>' in page
+    css = (settings.BASE_DIR / "static" / "css" / "portal.css").read_text()
+    assert re.search(r"\.prewrap\s*\{[^}]*white-space:\s*pre-wrap", css)
+
+    response = client.post(
+        reverse("casework:detail", args=[case.reference]), {"message": "Line A\nLine B"}
+    )
+    page = client.get(response["Location"]).content.decode()
+    assert "Your message is sent to Lon Don, the officer handling your case." in page
+    assert "New reply" not in page, "the member has answered"
+    timeline = page[page.index('class="timeline"') :]
+    assert timeline.index("You wrote") < timeline.index("Your officer is working on your case"), (
+        "a message stays above the status change it caused"
+    )
+    assert '<p class="prewrap">Line A\nLine B</p>' in page
+
+
+def test_a_reply_without_an_officer_says_who_will_read_it(client, people, submit):
+    member = people["member"]
+    case = submit(member)
+    client.force_login(member)
+    response = client.post(
+        reverse("casework:detail", args=[case.reference]), {"message": "More detail"}, follow=True
+    )
+    page = response.content.decode()
+    assert "No officer is on your case yet: the officer who takes it will read it." in page
+    assert "sent to your officer" not in page
+
+
+def test_the_case_list_shows_the_last_update_the_member_can_see(client, people, submit):
+    member, officer = people["member"], people["cw_london"]
+    case = submit(member)
+    visible_at = timezone.now() - timedelta(days=3)
+    case.events.update(created_at=visible_at)
+    services.case_internal_note(case=case, by=officer, body="internal work today")
+    client.force_login(member)
+    page = client.get(reverse("casework:list")).content.decode()
+    assert "Last update" in page
+    row = page[page.index(case.reference) :]
+    row = row[: row.index("</tr>")]
+    assert timezone.localtime(visible_at).strftime("%-d %b %Y") in row
+    assert timezone.localdate().strftime("%-d %b %Y") not in row.split("</td>")[3], (
+        "an internal note is not an update the member sees"
+    )
+
+
+def test_the_hearing_date_is_asked_near_the_top_of_the_form(client, people):
+    client.force_login(people["member"])
+    page = client.get(reverse("casework:new")).content.decode()
+    assert page.index('id="id_hearing_date"') < page.index('id="id_what_happened"')
