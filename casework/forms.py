@@ -104,9 +104,12 @@ class CaseForm(AttachmentsMixin, forms.Form):
     )
     attachments = attachments_field("Letters, contracts, emails")
 
-    def __init__(self, *args, submitting: bool = True, **kwargs):
+    def __init__(
+        self, *args, submitting: bool = True, own_employer_id: int | None = None, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.submitting = submitting
+        self.own_employer_id = own_employer_id
         # Needed to send the request, not to save a draft.
         for name in ("what_happened", "desired_outcome"):
             self.fields[name].required = submitting

@@ -119,7 +119,12 @@ def _case_form_page(request, case=None):
         return redirect("accounts:dashboard")
     submitting = request.POST.get("action", "submit") != "draft"
     if request.method == "POST":
-        form = CaseForm(request.POST, request.FILES, submitting=submitting)
+        form = CaseForm(
+            request.POST,
+            request.FILES,
+            submitting=submitting,
+            own_employer_id=membership.employer_id,
+        )
         if case is not None:
             form.already_on_case = case.attachments.count()
         if form.is_valid():

@@ -51,12 +51,13 @@ def employer_kind_field() -> forms.ChoiceField:
 def clean_employer_choice(form: forms.Form, cleaned: dict, *, town: str = "") -> None:
     """Resolve the typed employer (a name, or "name, town" from the list) into
     `cleaned["employer_obj"]`: a known employer, or a new one when its type is given.
-    Used by every form with `employer` and `employer_kind` fields."""
+    Used by every form with `employer` and `employer_kind` fields; a form set up with
+    `own_employer_id` (the member's current employer) matches it even while unverified."""
     typed = " ".join((cleaned.get("employer") or "").split())
     if not typed:
         return
     kind = cleaned.get("employer_kind")
-    matches = employers_named(typed)
+    matches = employers_named(typed, own_employer_id=getattr(form, "own_employer_id", None))
     if kind:
         matches = [e for e in matches if e.kind == kind] or matches
     if len(matches) == 1:
@@ -142,8 +143,9 @@ class WorkplaceForm(forms.Form):
         help_text="In England, your region. In Wales, Scotland or Northern Ireland, the nation.",
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, own_employer_id: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.own_employer_id = own_employer_id
         self.fields["region"].choices = region_choices()
 
     def clean_workplace_postcode(self):

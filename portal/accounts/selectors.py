@@ -66,12 +66,15 @@ def employers_matching(
     )
 
 
-def employers_named(label: str) -> list[Employer]:
-    """Employers whose name, or "name, town" label, is exactly what a person typed."""
+def employers_named(label: str, *, own_employer_id: int | None = None) -> list[Employer]:
+    """Employers whose name, or "name, town" label, is exactly what a person typed: only
+    verified ones (and the person's own), so that what a form answers never says whether
+    someone else has joined naming an employer an officer has not checked yet."""
     label = " ".join((label or "").split())
     if not label:
         return []
     named = Employer.objects.annotate(lname=Lower("name"))  # served by the Lower(name) index
+    named = named.filter(Q(verified=True) | Q(pk=own_employer_id or 0))
     exact = list(named.filter(lname=label.lower())[:10])
     if exact:
         return exact

@@ -214,7 +214,7 @@ def profile(request):
         messages.info(request, NO_MEMBERSHIP)
         return redirect("accounts:dashboard")
     if request.method == "POST":
-        form = ProfileForm(request.POST)
+        form = ProfileForm(request.POST, own_employer_id=membership.employer_id)
         if form.is_valid():
             data = form.workplace_data()
             new = place_member(job_role=data["job_role"], hours=data["hours"])

@@ -93,3 +93,54 @@ def test_bad_queries_answer_an_empty_list_not_an_error(client):
         assert response.status_code == 200
         assert response.json() == {"results": []}
     assert client.post(url, {"q": "riverside"}).status_code == 405
+
+
+def test_typing_an_unverified_employers_exact_name_at_join_answers_as_for_a_name_never_seen():
+    """The join form answers the same whether or not someone else has named this employer:
+    without a type it asks for one, with a type the check page calls it new."""
+    join_with_new_employer(Client())
+
+    def attempt(name: str, kind: str = ""):
+        data = join_data(
+            email=f"{name[:5].lower()}{kind}@example.org",
+            employer=name,
+            employer_kind=kind,
+            job_role="teacher",
+            region=str(region("north-west").pk),
+            workplace_postcode="WN1 1AA",
+        )
+        client = Client()
+        return client, client.post(reverse("accounts:join"), data)
+
+    _, secret = attempt(SECRET_NAME)
+    _, never = attempt("Nowhere Special School")
+    assert secret.status_code == never.status_code == 400
+    assert "employer_kind" in secret.context["form"].errors
+    assert secret.context["form"].errors == never.context["form"].errors
+
+    client, response = attempt(SECRET_NAME, "school")
+    assert response.status_code == 302
+    assert "new to us: our staff will check it" in client.get(response["Location"]).content.decode()
+    assert client.post(reverse("accounts:join_confirm")).status_code == 302
+    assert not Employer.objects.filter(name=SECRET_NAME, verified=True).exists()
+
+
+def test_a_member_keeps_their_own_unverified_employer_on_their_details():
+    joiner = join_with_new_employer(Client())
+    own = Client()
+    own.force_login(joiner)
+    membership = joiner.membership
+    data = {
+        "first_name": joiner.first_name or "Jo",
+        "last_name": joiner.last_name or "Joiner",
+        "employer": SECRET_NAME,
+        "employer_kind": "",
+        "job_role": membership.job_role,
+        "hours": membership.hours,
+        "workplace_postcode": membership.workplace_postcode,
+        "region": str(membership.region_id),
+    }
+    response = own.post(reverse("accounts:profile"), data)
+    assert response.status_code == 302, response.context["form"].errors
+    membership.refresh_from_db()
+    assert membership.employer.name == SECRET_NAME
