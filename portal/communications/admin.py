@@ -11,6 +11,7 @@ from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.http import (
     Http404,
+    HttpResponse,
     HttpResponseBadRequest,
     HttpResponseNotAllowed,
     HttpResponseRedirect,
@@ -40,8 +41,15 @@ from .models import (
     Kind,
     Status,
 )
-from .rendering import UNKNOWN_FIELD_ERROR, unknown_fields
+from .rendering import UNKNOWN_FIELD_ERROR, preview_for, unknown_fields
 
+# The email preview is a document of its own, shown in a sandboxed frame on the change page:
+# its inlined styles are allowed there and nowhere else; it runs nothing and loads nothing.
+PREVIEW_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https: data:; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'self'; sandbox"
+)
+SEND_CONFIRMED = "yes"
 SCHEDULE_INVALID = "Enter the date and time to send, for example 2026-03-01 09:00."
 UNKNOWN_ACTION = "That is not something that can be done to a communication."
 BAD_SELECTION = "Choose the messages from the list."
@@ -300,6 +308,11 @@ class CommunicationAdmin(PortalModelAdmin):
                 self.admin_site.admin_view(self.action_view),
                 name="communications_communication_do",
             ),
+            path(
+                "<int:pk>/preview/",
+                self.admin_site.admin_view(self.preview_view),
+                name="communications_communication_preview",
+            ),
             *super().get_urls(),
         ]
 
@@ -308,7 +321,50 @@ class CommunicationAdmin(PortalModelAdmin):
         extra = dict(extra_context or {})
         if obj is not None and self.has_view_or_change_permission(request, obj):
             extra.update(self._panel_context(request, obj))
+            extra.update(self._preview_context(request, obj))
         return super().change_view(request, object_id, form_url, extra)
+
+    # -- what members will receive, and "Send to N members?" --
+
+    def _preview_member(self, request, obj):
+        """The first member of the audience, or the officer if it has nobody yet."""
+        sample = selectors.audience_sample(obj, size=1)
+        return sample[0] if sample else request.user
+
+    def _preview_context(self, request, obj):
+        member = self._preview_member(request, obj)
+        return {
+            "preview": preview_for(obj, member=member),
+            "preview_is_member": member != request.user,
+            "preview_url": reverse("admin:communications_communication_preview", args=[obj.pk]),
+        }
+
+    def preview_view(self, request, pk):
+        """The HTML email alone, filled in for a sample member, for the change page's frame."""
+        if request.method != "GET":
+            return HttpResponseNotAllowed(["GET"])
+        obj = self.get_queryset(request).filter(pk=pk).first()
+        if obj is None or not self.has_view_permission(request, obj):
+            raise Http404
+        preview = preview_for(obj, member=self._preview_member(request, obj))
+        response = HttpResponse(preview.html, content_type="text/html; charset=utf-8")
+        response["Content-Security-Policy"] = PREVIEW_CSP
+        response["X-Frame-Options"] = "SAMEORIGIN"
+        response["Cache-Control"] = "no-store, private"
+        return response
+
+    def _confirm_send(self, request, obj, count, change_url):
+        """Nothing is sent from this page: its button posts again, confirmed."""
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Send to {count} member{'s' if count != 1 else ''}?",
+            "opts": self.model._meta,
+            "original": obj,
+            "count": count,
+            "confirmed": SEND_CONFIRMED,
+            "change_url": change_url,
+        }
+        return TemplateResponse(request, "communications/admin/send_confirm.html", context)
 
     def _panel_context(self, request, obj):
         wrote_it = request.user.pk in services.communication_editors(obj)
@@ -345,6 +401,14 @@ class CommunicationAdmin(PortalModelAdmin):
             raise Http404
         by = request.user
         change_url = reverse("admin:communications_communication_change", args=[obj.pk])
+        if (
+            action == "send_now"
+            and request.POST.get("confirmed") != SEND_CONFIRMED
+            and obj.status in {Status.APPROVED, Status.SCHEDULED}
+            and _can(by, "send")
+            and (count := selectors.audience_count(obj))
+        ):
+            return self._confirm_send(request, obj, count, change_url)
         try:
             done = self._do(request, obj, action, by)
         except services.CommunicationError as error:

@@ -11,9 +11,10 @@ import re
 from dataclasses import dataclass
 from email.header import Header
 from email.utils import formatdate, parseaddr
-from html import escape, unescape
+from html import escape
 from typing import Any
 
+import css_inline
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.message import sanitize_address
@@ -22,7 +23,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
-from portal.markdown import render_markdown, render_plain
+from portal.markdown import render_markdown, render_text
 
 from .models import CONSENT_KINDS, Kind
 from .tokens import unsubscribe_token
@@ -43,6 +44,24 @@ KIND_REASONS = {
     Kind.NEWSLETTER: "You are receiving this because you chose to receive our newsletters.",
     Kind.JOURNAL: "You are receiving this because you chose to receive the Leadership journal.",
 }
+
+
+PREHEADER_LENGTH = 140
+_INLINER = css_inline.CSSInliner(load_remote_stylesheets=False, keep_style_tags=False)
+
+
+def inline_styles(html: str) -> str:
+    """The layout's stylesheet moved into style attributes, which is all Outlook and Gmail
+    read. Fields such as {first_name} are left as they are."""
+    return _INLINER.inline(html)
+
+
+def preheader_for(body_text: str) -> str:
+    """The line a mail client shows after the subject in the inbox: the message's opening."""
+    words = " ".join(body_text.split())
+    if len(words) <= PREHEADER_LENGTH:
+        return words
+    return words[:PREHEADER_LENGTH].rsplit(" ", 1)[0] + "…"
 
 
 def absolute_url(path: str) -> str:
@@ -146,12 +165,13 @@ class Composer:
         self.subject = (TEST_PREFIX if test else "") + _one_line(subject)
         protected = _protect(body or "")
         body_html = _restore(str(render_markdown(protected)))
-        body_text = _restore(unescape(render_plain(protected)))  # plain text, not HTML
+        body_text = _restore(render_text(protected))
         self.unsubscribes = kind in CONSENT_KINDS
         context = {
             "subject": self.subject,
             "body_html": mark_safe(body_html),  # noqa: S308  # nosec B308 B703 - sanitised
             "body_text": body_text,
+            "preheader": preheader_for(body_text),
             "reason": KIND_REASONS.get(kind, ""),
             "unsubscribe_url": "{unsubscribe_url}" if self.unsubscribes else "",
             "kind_label": Kind(kind).label.lower(),
@@ -160,7 +180,7 @@ class Composer:
             "union_name": settings.PORTAL_UNION_NAME,
             "test": test,
         }
-        self.html = render_to_string("communications/email/message.html", context)
+        self.html = inline_styles(render_to_string("communications/email/message.html", context))
         self.text = render_to_string("communications/email/message.txt", context)
         self.from_email = settings.DEFAULT_FROM_EMAIL
         self.list_id = (
@@ -306,6 +326,48 @@ class PersonalisedEmail(EmailMultiAlternatives):
         if self.prepared is None:
             return super().message(*args, **kwargs)
         return PreparedMessage(self.prepared)
+
+
+PREVIEW_TOKEN = "preview"  # noqa: S105 - not a secret: the unsubscribe page refuses it
+
+
+@dataclass(frozen=True)
+class Preview:
+    """A communication exactly as one member will receive it."""
+
+    subject: str
+    html: str
+    text: str
+    recipient: Recipient
+
+
+def preview_for(communication, *, member) -> Preview:
+    """The communication as `member` would receive it, for the approver. The unsubscribe link
+    has its real shape but no real token, so nobody is unsubscribed from a preview."""
+    composer = Composer(
+        kind=communication.kind, subject=communication.subject, body=communication.body
+    )
+    membership = getattr(member, "membership", None)
+    recipient = Recipient(
+        delivery_id=0,
+        user_id=member.pk,
+        email=member.email,
+        first_name=member.first_name,
+        membership_number=membership.number if membership else "",
+        section=membership.get_section_display() if membership else "",
+    )
+    values = recipient.values()
+    if composer.unsubscribes:
+        values["unsubscribe_url"] = absolute_url(
+            reverse("communications:unsubscribe", args=[PREVIEW_TOKEN])
+        )
+    html_values = {name: escape(value) for name, value in values.items()}
+    return Preview(
+        subject=_one_line(_fill(composer.subject, values)),
+        html=_fill(composer.html, html_values),
+        text=_fill(composer.text, values),
+        recipient=recipient,
+    )
 
 
 class NotificationRecipient:

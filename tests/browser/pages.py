@@ -166,6 +166,7 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "admin-awaiting-approval",
             "admin-to-approve",
             "admin-approved",
+            "admin-send-confirm",
             "admin-sending",
             "admin-sent",
             "unsubscribe",

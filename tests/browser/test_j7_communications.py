@@ -1,7 +1,8 @@
 """Journey 7: a communications officer composes a newsletter in the admin and submits it; a
-second officer approves it and sends it now; a member receives it through a real SMTP
-server, follows the List-Unsubscribe address from its header and unsubscribes with one
-click; the next newsletter does not reach them.
+second officer reads it as members will receive it (the HTML email and its plain-text part),
+approves it and sends it now, confirming "Send to N members?"; a member receives it through a
+real SMTP server, follows the List-Unsubscribe address from its header and unsubscribes with
+one click; the next newsletter does not reach them.
 
 Sending runs as in production: the request queues it on the broker and answers, and the test
 plays the worker (`broker.work()`), which sends over SMTP to an aiosmtpd server on a free
@@ -20,7 +21,7 @@ import pytest
 from portal.accounts.choices import Channel, CommunicationKind
 from portal.accounts.models import ConsentState
 from portal.accounts.roles import Role
-from portal.communications import services
+from portal.communications import selectors, services
 from portal.communications.models import Communication, Delivery, DeliveryStatus, Kind, Status
 from tests.factories import PASSWORD, region
 
@@ -33,7 +34,10 @@ pytestmark = [
 
 REGION = "northern-ireland"
 SUBJECT = "Spring newsletter for {first_name}"
-BODY = "Dear {first_name},\n\nThe **spring conference** is in Belfast this year.\n"
+BODY = (
+    "Dear {first_name},\n\nThe **spring conference** is in Belfast this year: "
+    "[the programme](https://example.org/programme).\n\nDiolch,\nCom Poser\n"
+)
 
 
 class Inbox:
@@ -131,14 +135,35 @@ def test_a_newsletter_is_approved_sent_received_and_unsubscribed_from(portal, sm
     change = f"/admin/communications/communication/{newsletter.pk}/change/"
     other.press(f"#result_list a[href^='{change}']")
     other.check("admin-to-approve")
+    # They read it as the first member of the audience will receive it, not as Markdown.
+    sample = selectors.audience_sample(newsletter, size=1)[0].first_name
+    email = other.page.frame_locator("iframe.comms-email-frame").locator("body")
+    shown = email.inner_text()
+    assert f"Dear {sample}," in shown and "**" not in shown
+    assert "Diolch,\nCom Poser" in shown, "the signature keeps its own line"
+    assert email.locator("strong").inner_text() == "spring conference"
+    assert email.locator("table[role=presentation]").count() >= 1
+    plain = other.page.inner_text("pre.comms-plain")
+    assert f"Dear {sample}," in plain and "**" not in plain
+    assert "the programme (https://example.org/programme)" in plain
+    assert f"Spring newsletter for {sample}" in other.page.inner_text("#comms-preview ~ dl")
     other.submit(f"form[action='{do}approve/'] button")
     other.check("admin-approved")
+    # "Send now" asks first, with the number of members; nothing is sent until confirmed.
+    audience = selectors.audience_count(newsletter)
+    other.submit(f"form[action='{do}send_now/'] button")
+    other.check("admin-send-confirm")
+    plural = "" if audience == 1 else "s"
+    assert other.page.inner_text("h1") == f"Send to {audience} member{plural}?"
+    newsletter.refresh_from_db()
+    assert newsletter.status == Status.APPROVED and not newsletter.started_at
+    assert not Delivery.objects.filter(communication=newsletter, is_test=False).exists()
     other.submit(f"form[action='{do}send_now/'] button")
     other.check("admin-sending")
     newsletter.refresh_from_db()
     assert newsletter.status == Status.SENDING
     recipients = newsletter.recipient_count
-    assert recipients >= 1
+    assert recipients == audience >= 1
     # The worker sends it.
     assert broker.work(), "sending was queued for a worker"
     newsletter.refresh_from_db()
@@ -154,6 +179,9 @@ def test_a_newsletter_is_approved_sent_received_and_unsubscribed_from(portal, sm
     assert message["Subject"] == "Spring newsletter for Niamh"
     body = message.get_body(preferencelist=("plain",)).get_content()
     assert "Dear Niamh" in body and "spring conference" in body
+    assert "Diolch,\nCom Poser" in body.replace("\r\n", "\n")
+    html = message.get_body(preferencelist=("html",)).get_content()
+    assert 'role="presentation"' in html and "<style" not in html
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     unsubscribe_url = str(message["List-Unsubscribe"]).strip().strip("<>")
     assert unsubscribe_url.startswith(portal.url + "/unsubscribe/"), unsubscribe_url

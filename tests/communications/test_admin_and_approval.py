@@ -136,7 +136,7 @@ def test_a_second_officer_approves_then_it_can_be_sent(
     c.refresh_from_db()
     assert (c.status, c.approved_by) == (Status.APPROVED, approver)
     with django_capture_on_commit_callbacks(execute=True):
-        assert do(client, c, "send_now").status_code == 302
+        assert do(client, c, "send_now", confirmed="yes").status_code == 302
     c.refresh_from_db()
     assert c.status == Status.SENT and c.recipient_count == 3
     assert sorted(m.to[0] for m in mailoutbox[1:]) == sorted(u.email for u in readers)
