@@ -23,6 +23,7 @@ from django.urls import reverse
 
 from casework import services as case_services
 from casework.models import CaseAccess
+from portal.accounts.adapter import AccountAdapter
 from tests.factories import PASSWORD, MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +32,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PROXY = "172.30.240.2"  # nginx, on the compose network
 OWNER_ADDR = "198.51.100.20"
 ATTACKER_ADDR = "203.0.113.7"
-TOO_MANY = "Too many failed login attempts"
+# The refusal's words are the adapter's own (the portal's wording of allauth's message).
+TOO_MANY = str(AccountAdapter.error_messages["too_many_login_attempts"]).split(".")[0]
 
 
 @pytest.fixture
