@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.exceptions import DisallowedModelAdminLookup
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
@@ -299,6 +300,68 @@ class DocumentDueForReviewAdmin(PortalModelAdmin):
 # --- Editions ----------------------------------------------------------------------------
 
 
+class AwaitingMyReviewFilter(admin.SimpleListFilter):
+    """`?review=mine`: the editions in review that I may approve (another publisher wrote
+    them). Linked from the standards section of the admin and from the review notice."""
+
+    title = "review"
+    parameter_name = "review"
+
+    def lookups(self, request, model_admin):
+        return [("mine", "Awaiting my review")]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset
+        if value != "mine":
+            raise DisallowedModelAdminLookup(f"Unknown review filter {value!r}.")
+        mine = selectors.editions_awaiting_review_by(user=request.user)
+        return queryset.filter(pk__in=mine.values("pk"))
+
+
+SUBMIT = "_submit"  # the name of the change form's "Save and submit for review" button
+
+
+class EditionForm(forms.ModelForm):
+    """A draft's fields, and the note for the reviewer when the publisher saves and submits
+    it for review in one step (the edits are saved and submitted together, or neither)."""
+
+    review_note = forms.CharField(
+        label="Note for the reviewer",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Needed to submit for review. Who reads this: other publishers, in the "
+        "edition's workflow history.",
+    )
+    submitting = False  # set by EditionAdmin.get_form when the submit button was pressed
+
+    class Meta:
+        model = Edition
+        fields = [
+            "title",
+            "summary",
+            "audience",
+            "item_label",
+            *NATION_FIELDS.values(),
+            "change_note",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.submitting:
+            nations = [f for f in NATION_FIELDS.values() if cleaned.get(f)]
+            problems = services.submit_problems(
+                note=cleaned.get("review_note", ""),
+                change_note=cleaned.get("change_note", ""),
+                nations=nations,
+            )
+            for field, message in problems.items():
+                self.add_error("review_note" if field == "note" else field, message)
+        return cleaned
+
+
 class StandardInline(admin.StackedInline):
     model = Standard
     fields = ["number", "heading", "body", "indicators"]
@@ -344,10 +407,11 @@ class EditionEventInline(admin.TabularInline):
 class EditionAdmin(PortalModelAdmin):
     view_on_site = True  # its public page follows the admin's rule (previews for publishers)
     list_display = ["title", "number", "document_slug", "status", "published_at", "scheduled_for"]
-    list_filter = ["status", "audience"]
+    list_filter = [AwaitingMyReviewFilter, "status", "audience"]
     search_fields = ["title", "document__slug"]
     list_select_related = ["document"]
     show_full_result_count = False
+    form = EditionForm
     inlines = [StandardInline, EditionEventInline]
     change_form_template = "standards/admin/edition_change_form.html"
     fieldsets = [
@@ -428,15 +492,42 @@ class EditionAdmin(PortalModelAdmin):
             ((label, f"{timezone.localtime(at):%d %B %Y %H:%M}") for label, at in rows if at),
         )
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.submitting = request.method == "POST" and SUBMIT in request.POST
+        return form
+
     def save_model(self, request, obj, form, change):
-        if form.changed_data:
-            services.edition_update(edition=obj, by=request.user, fields=form.changed_data)
+        fields = [f for f in form.changed_data if f != "review_note"]
+        if fields:
+            services.edition_update(edition=obj, by=request.user, fields=fields)
 
     def save_formset(self, request, form, formset, change):
         if formset.model is Standard and formset.has_changed():
             services.standards_save(edition=form.instance, by=request.user, save=formset.save)
         else:
             formset.save()  # nothing to save; sets what the admin's change message reads
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if getattr(form, "submitting", False):
+            # In the change form's transaction: the edits just saved and the submission
+            # stand or fall together (a refusal rolls both back, see _changeform_view).
+            services.edition_submit(
+                edition=form.instance, by=request.user, note=form.cleaned_data["review_note"]
+            )
+
+    def response_change(self, request, obj):
+        if SUBMIT in request.POST:
+            obj.refresh_from_db()
+            self.message_user(
+                request,
+                f"Edition {obj.number}: saved and submitted for review. The publishers who "
+                "may approve it have been told.",
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(reverse("admin:standards_edition_change", args=[obj.pk]))
+        return super().response_change(request, obj)
 
     def _changeform_view(self, request, object_id, form_url, extra_context):
         try:

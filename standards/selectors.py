@@ -7,7 +7,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from portal.accounts.models import User
@@ -19,12 +19,20 @@ from .models import (
     PUBLIC_STATUSES,
     Document,
     Edition,
+    EditionEvent,
     EditionStatus,
     GoodPracticeExample,
     Standard,
 )
 
 SEARCH_CONFIG = "english"
+
+# Whoever did one of these to an edition is one of its authors and may not approve it.
+AUTHOR_ACTIONS = (
+    EditionEvent.Action.CREATED,
+    EditionEvent.Action.EDITED,
+    EditionEvent.Action.SUBMITTED,
+)
 
 
 def can_preview(user: User | None) -> bool:
@@ -142,3 +150,45 @@ def edition_pdf_meta(edition: Edition):
     from .models import EditionPDF
 
     return EditionPDF.objects.filter(edition=edition).defer("content").first()
+
+
+def editions_awaiting_review_by(*, user: User) -> QuerySet[Edition]:
+    """Editions in review that `user` may approve: they hold the permission and wrote,
+    changed and submitted no part of them (the rule of `services.may_approve`)."""
+    if not user.is_active or not user.has_perm("standards.approve_edition"):
+        return Edition.objects.none()
+    authored = EditionEvent.objects.filter(
+        edition=OuterRef("pk"), actor=user, action__in=AUTHOR_ACTIONS
+    )
+    return (
+        Edition.objects.filter(status=EditionStatus.IN_REVIEW)
+        .exclude(created_by=user)
+        .exclude(submitted_by=user)
+        .exclude(Exists(authored))
+    )
+
+
+def edition_author_ids(*, edition: Edition) -> set[int]:
+    """Everyone who wrote, changed or submitted part of `edition`."""
+    ids = set(edition.events.filter(action__in=AUTHOR_ACTIONS).values_list("actor_id", flat=True))
+    ids |= {edition.created_by_id, edition.submitted_by_id}
+    return {i for i in ids if i}
+
+
+def reviewers_of(*, edition: Edition) -> QuerySet[User]:
+    """The people who may approve `edition`: active accounts holding the approval
+    permission (through a role; superusers are not written to) that are not its authors."""
+    from django.contrib.auth.models import Permission
+
+    permission = Permission.objects.filter(
+        content_type__app_label="standards", codename="approve_edition"
+    ).first()
+    if permission is None:
+        return User.objects.none()
+    holders = Q(groups__permissions=permission) | Q(user_permissions=permission)
+    return (
+        User.objects.filter(holders, is_active=True)
+        .exclude(pk__in=edition_author_ids(edition=edition))
+        .distinct()
+        .order_by("pk")
+    )

@@ -34,6 +34,7 @@ from .models import (
     GoodPracticeExample,
     Standard,
 )
+from .selectors import edition_author_ids
 
 logger = logging.getLogger(__name__)
 
@@ -254,34 +255,60 @@ def edition_discard(*, edition: Edition, by: User) -> None:
 
 
 def _authors(edition: Edition) -> set[int]:
-    ids = set(
-        edition.events.filter(
-            action__in=[Action.CREATED, Action.EDITED, Action.SUBMITTED]
-        ).values_list("actor_id", flat=True)
-    )
-    ids |= {edition.created_by_id, edition.submitted_by_id}
-    return {i for i in ids if i}
+    return edition_author_ids(edition=edition)
+
+
+def submit_problems(*, note: str, change_note: str, nations) -> dict[str, str]:
+    """What stops a draft from going to review, by field (`None` for the whole edition):
+    the admin's change form shows these next to its fields before anything is saved."""
+    problems: dict[str, str] = {}
+    if not (note or "").strip():
+        problems["note"] = NOTE_REQUIRED
+    if not (change_note or "").strip():
+        problems["change_note"] = NO_CHANGE_NOTE
+    if not nations:
+        problems[None] = NO_NATION
+    return problems
 
 
 @transaction.atomic
 def edition_submit(*, edition: Edition, by: User, note: str, now=None) -> Edition:
+    """Send a draft to review and tell every publisher who may approve it (by a service
+    notice with a link, never the text)."""
     now = _now(now)
     edition = _locked(edition)
     if edition.status != EditionStatus.DRAFT:
         raise WorkflowError(NOT_A_DRAFT)
-    if not note.strip():
+    problems = submit_problems(note=note, change_note=edition.change_note, nations=edition.nations)
+    if "note" in problems:
         raise WorkflowError(NOTE_REQUIRED)
     if not edition.standards.exists():
         raise WorkflowError(NO_STANDARDS)
-    if not edition.nations:
-        raise WorkflowError(NO_NATION)
-    if not edition.change_note.strip():
-        raise WorkflowError(NO_CHANGE_NOTE)
+    if problems:
+        raise WorkflowError(problems.get(None) or problems["change_note"])
     edition.status = EditionStatus.IN_REVIEW
     edition.submitted_by = by
     edition.save(update_fields=["status", "submitted_by"])
     _record(edition, Action.SUBMITTED, by, now, note)
+    _notify_reviewers(edition)
     return edition
+
+
+def _notify_reviewers(edition: Edition) -> None:
+    """A notice to each publisher who may approve `edition`: that an edition awaits their
+    review, and where. Sent after the caller's transaction commits."""
+    from django.urls import reverse
+
+    from portal.communications.notifications import absolute_url, notification_send
+
+    from .selectors import reviewers_of
+
+    context = {
+        "edition_url": absolute_url(reverse("admin:standards_edition_change", args=[edition.pk])),
+        "list_url": absolute_url(reverse("admin:standards_edition_changelist") + "?review=mine"),
+    }
+    for reviewer in reviewers_of(edition=edition):
+        notification_send(user=reviewer, kind="standards_review_waiting", context=context)
 
 
 @transaction.atomic

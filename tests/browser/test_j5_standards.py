@@ -3,6 +3,8 @@ submits it for review; a second publisher compares it with the edition before an
 it, which publishes it; a visitor reads it, downloads its PDF, and finds the previous
 edition kept at its own address, marked superseded."""
 
+import re
+
 import pytest
 
 from portal.accounts.roles import Role
@@ -58,30 +60,45 @@ def test_a_publisher_drafts_a_second_approves_and_a_visitor_reads_it(
     staff.check("admin-edition-draft")
     assert f"Edition {draft.number} started as a draft" in staff.page.inner_text("body")
 
-    # It changes one principle and says what changed, saves, and submits it for review.
+    # It changes one principle and saves; then says what changed and, without saving
+    # again, saves and submits it for review in one step: nothing typed is lost.
     numbers = list(draft.standards.order_by("number").values_list("number", flat=True))
     third = numbers.index(3)
     staff.fill(f"#id_standards-{third}-heading", NEW_HEADING)
-    staff.fill("#id_change_note", CHANGE_NOTE)
     staff.submit("input[name=_continue]")
     staff.check("admin-edition-saved")
     assert draft.standards.get(number=3).heading == NEW_HEADING
-    staff.press(f"a[href='/admin/standards/edition/{draft.pk}/workflow/submit/']")
+    staff.fill("#id_change_note", CHANGE_NOTE)
+    staff.press("a[href='#std-submit']", navigates=False)
     staff.check("admin-submit")
-    staff.fill("#id_note", "Ready for review: one heading made clearer.")
-    staff.submit("#content-main input[type=submit]")
+    assert staff.page.locator("#std-submit").is_visible()
+    staff.fill("#id_review_note", "Ready for review: one heading made clearer.")
+    staff.submit("input[name=_submit]")
     staff.check("admin-edition-in-review")
     draft.refresh_from_db()
     assert (draft.status, draft.submitted_by) == (EditionStatus.IN_REVIEW, writer)
-    assert "Waiting for another publisher to approve it" in staff.page.inner_text("body")
+    assert draft.change_note == CHANGE_NOTE
+    body = staff.page.inner_text("body")
+    assert "saved and submitted for review" in body
+    assert "Waiting for another publisher to approve it" in body
     # The writer cannot approve their own edition.
     approve_link = f"a[href='/admin/standards/edition/{draft.pk}/workflow/approve/']"
     assert staff.page.locator(approve_link).count() == 0
 
-    # A second publisher finds it among the editions in review, compares it, approves it.
+    # The second publisher is told (a notice with a link, not the text); the link opens
+    # the editions awaiting their review. They compare it and approve it.
+    queued = broker.queued()
+    assert queued and set(queued) == {"portal.communications.tasks.delivery_send"}
+    broker.work()
+    notices = [m for m in portal.mail() if m.to == [approver.email]]
+    assert [m.subject for m in notices] == ["An edition awaits your review"]
+    assert not [m for m in portal.mail() if m.to == [writer.email]]
+    assert NEW_HEADING not in notices[0].body
+    link = re.search(r"https?://\S+(/admin/standards/edition/\?review=mine)", notices[0].body)
     other = portal.actor(journey, "second publisher")
     other.log_in(approver.email, PASSWORD, secret=approver_secret, prefix="approver-")
-    other.goto("/admin/standards/edition/?status__exact=in_review", "admin-editions-in-review")
+    other.goto(link.group(1), "admin-editions-in-review")
+    assert "Awaiting my review" in other.page.inner_text("#changelist-filter")
     other.press(f"#result_list a[href^='/admin/standards/edition/{draft.pk}/change/']")
     other.check("admin-edition-to-approve")
     other.press(f"a[href='/admin/standards/edition/{draft.pk}/diff/']")
