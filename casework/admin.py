@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from portal.accounts.models import Membership, User
-from portal.admin import PortalModelAdmin, one_related
+from portal.admin import PortalModelAdmin, ReadOnlyAdmin, one_related
 from portal.pdf import html_to_pdf
 
 from . import access, scanning, services
@@ -890,7 +890,7 @@ class CaseAdmin(PortalModelAdmin):
 
 
 @admin.register(CaseAccess)
-class CaseAccessAdmin(PortalModelAdmin):
+class CaseAccessAdmin(ReadOnlyAdmin):
     """The access record: read-only, for managers; nobody can change or delete it here."""
 
     list_display = ["at", "case", "user", "action", "detail", "ip"]
@@ -910,15 +910,6 @@ class CaseAccessAdmin(PortalModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm("casework.view_case_access_log")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
         raise Http404(access.NOT_FOUND)

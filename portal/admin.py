@@ -157,6 +157,28 @@ class PortalModelAdmin(StrictLookupsMixin, admin.ModelAdmin):
     view_on_site = False
 
 
+class ReadOnlyMixin:
+    """Nothing added, changed or deleted through the admin: records that services, members
+    or the database write (access records, history, declarations)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyAdmin(ReadOnlyMixin, PortalModelAdmin):
+    pass
+
+
+class ReadOnlyInline(ReadOnlyMixin, admin.TabularInline):
+    pass
+
+
 def _sets_itself(admin_class, attribute: str) -> bool:
     """Whether a class below Django's ModelAdmin chose `attribute` on purpose."""
     for klass in admin_class.__mro__:
@@ -282,6 +304,8 @@ def check_admin_confidentiality(app_configs=None, **kwargs):
 
 
 __all__ = [
+    "ReadOnlyAdmin",
+    "ReadOnlyInline",
     "one_related",
     "CONFIDENTIAL_MODELS",
     "DisallowedModelAdminLookup",

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from portal.accounts.choices import Nation
-from portal.admin import PortalModelAdmin
+from portal.admin import PortalModelAdmin, ReadOnlyAdmin
 
 from . import selectors, services
 from .diff import edition_diff, has_changes
@@ -261,7 +261,7 @@ class DocumentAdmin(PortalModelAdmin):
 
 
 @admin.register(DocumentDueForReview)
-class DocumentDueForReviewAdmin(PortalModelAdmin):
+class DocumentDueForReviewAdmin(ReadOnlyAdmin):
     view_on_site = True  # its public page follows the admin's rule (previews for publishers)
     list_display = ["title", "review_by", "current", "open_document"]
     list_select_related = ["current_edition"]
@@ -272,15 +272,6 @@ class DocumentDueForReviewAdmin(PortalModelAdmin):
         return DocumentDueForReview.objects.filter(pk__in=due.values("pk")).select_related(
             "current_edition"
         )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="title")
     def title(self, obj):

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
-from portal.admin import PortalModelAdmin
+from portal.admin import PortalModelAdmin, ReadOnlyAdmin, ReadOnlyInline
 
 from . import services
 from .choices import MembershipStatus
@@ -68,21 +68,15 @@ class MembershipInline(admin.StackedInline):
     ]
 
 
-class ConsentInline(admin.TabularInline):
+class ConsentInline(ReadOnlyInline):
     model = ConsentState
     extra = 0
     can_delete = False
     fields = ["kind", "channel", "granted", "changed_at"]
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class RoleChangeInline(admin.TabularInline):
+class RoleChangeInline(ReadOnlyInline):
     """The user's access history, written by the database; nobody can edit it."""
 
     model = RoleChange
@@ -98,17 +92,8 @@ class RoleChangeInline(admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class RoleGrantInline(admin.TabularInline):
+class RoleGrantInline(ReadOnlyInline):
     model = RoleGrant
     fk_name = "user"
     extra = 0
@@ -119,15 +104,6 @@ class RoleGrantInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("group", "requested_by", "decided_by")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class UserAccessForm(UserChangeForm):
@@ -233,7 +209,7 @@ class UserAdmin(PortalModelAdmin, DjangoUserAdmin):
 
 
 @admin.register(RoleGrant)
-class RoleGrantAdmin(PortalModelAdmin):
+class RoleGrantAdmin(ReadOnlyAdmin):
     """Role grants waiting for, or given, a second administrator's approval. Grants cannot
     be added, edited or deleted here: a grant is made from the user's page, and then only
     approved, refused (by another administrator) or cancelled (by the one who asked)."""
@@ -245,15 +221,6 @@ class RoleGrantAdmin(PortalModelAdmin):
     fields = ["user", "group", "status", "requested_by", "requested_at", "decided_by", "decided_at"]
     readonly_fields = fields
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_urls(self):
         decide = self.admin_site.admin_view(require_POST(self.decide_view))
@@ -298,7 +265,7 @@ class RoleGrantAdmin(PortalModelAdmin):
 
 
 @admin.register(RoleChange)
-class RoleChangeAdmin(PortalModelAdmin):
+class RoleChangeAdmin(ReadOnlyAdmin):
     """The access history, written by the database; read-only here and in the database."""
 
     list_display = ["at", "user", "field", "old_value", "new_value", "actor"]
@@ -308,15 +275,6 @@ class RoleChangeAdmin(PortalModelAdmin):
     fields = ["at", "user", "field", "old_value", "new_value", "actor"]
     readonly_fields = fields
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 admin.site.unregister(Group)
@@ -429,7 +387,7 @@ class RegionAdmin(PortalModelAdmin):
 
 
 @admin.register(ConsentEvent)
-class ConsentEventAdmin(PortalModelAdmin):
+class ConsentEventAdmin(ReadOnlyAdmin):
     list_display = ["user", "kind", "channel", "granted", "source", "at"]
     list_filter = ["kind", "channel", "granted", "source"]
     search_fields = ["=user__email", "=user__membership__number"]
@@ -437,18 +395,9 @@ class ConsentEventAdmin(PortalModelAdmin):
     raw_id_fields = ["user"]
     show_full_result_count = False
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(EqualityMonitoring)
-class EqualityMonitoringAdmin(PortalModelAdmin):
+class EqualityMonitoringAdmin(ReadOnlyAdmin):
     """Only visible to people with the equality monitoring permission; read-only, because
     members declare it themselves."""
 
@@ -457,15 +406,6 @@ class EqualityMonitoringAdmin(PortalModelAdmin):
     list_select_related = ["user"]
     raw_id_fields = ["user"]
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # allauth's own admin for sessions searches `user__username`, which the portal's user (email

@@ -29,7 +29,7 @@ from portal.accounts.choices import (
     Nation,
     Section,
 )
-from portal.admin import PortalModelAdmin, one_related
+from portal.admin import PortalModelAdmin, ReadOnlyAdmin, one_related
 
 from . import selectors, services
 from .models import (
@@ -479,17 +479,6 @@ def _parse_when(value: str) -> datetime | None:
             continue
         return timezone.make_aware(naive, timezone.get_current_timezone())
     return None
-
-
-class ReadOnlyAdmin(PortalModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Delivery)
