@@ -328,7 +328,7 @@ class PersonalisedEmail(EmailMultiAlternatives):
         return PreparedMessage(self.prepared)
 
 
-PREVIEW_TOKEN = "preview"  # noqa: S105 - not a secret: the unsubscribe page refuses it
+PREVIEW_TOKEN = "preview"  # noqa: S105  # nosec B105 - not a secret: the unsubscribe page refuses it
 
 
 @dataclass(frozen=True)
