@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.conf import settings
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from .pages import PAGES
 
@@ -395,8 +396,17 @@ class Actor:
         payload = [{"name": f["name"], "mimeType": f["mime"], "buffer": f["data"]} for f in files]
         if self.mode == KEYBOARD:
             self.tab_to(selector)
-            with self.page.expect_file_chooser() as chooser:
-                self.page.keyboard.press("Space")
+            # Under load headless Chromium sometimes drops the first activation of a file
+            # control; the person would press Space again, and so do we (focus stays put).
+            for attempt in range(3):
+                try:
+                    with self.page.expect_file_chooser(timeout=5000) as chooser:
+                        self.page.keyboard.press("Space")
+                    break
+                except PlaywrightTimeoutError:
+                    if attempt == 2:
+                        raise
+                    assert self.page.evaluate(FOCUS_JS, selector)["matches"], selector
             chooser.value.set_files(payload)
         else:
             self.page.set_input_files(selector, payload)
