@@ -230,7 +230,7 @@ def test_setting_up_an_authenticator_app_speaks_for_the_union(client):
     assert message.subject == "Education Union: New recovery codes for your account"
     assert "Recovery Codes" not in message.body
     page = client.get(response["Location"]).content.decode()
-    assert "the old ones no longer work" in page
+    assert "Your new recovery codes are ready" in page
     assert_in_our_words(page)
 
     # Reauthenticating with a code (the member now has an app) offers the password too.
