@@ -193,6 +193,12 @@ ACCOUNT_REAUTHENTICATION_REQUIRED = True
 ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Member portal] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+# allauth's forms with the union's labels (portal/accounts/forms.py).
+ACCOUNT_FORMS = {
+    "change_password": "portal.accounts.forms.ChangePasswordForm",
+    "set_password": "portal.accounts.forms.SetPasswordForm",
+    "reset_password_from_key": "portal.accounts.forms.ResetPasswordKeyForm",
+}
 # Failed logins, three limits (portal.accounts.adapter.AccountAdapter):
 # - "login_failed" 10/m/ip: 10 a minute from one address whatever the account, so an
 #   attacker hammering from one address slows down;
@@ -246,6 +252,13 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 # Security keys need a secure origin; plain http://127.0.0.1 is allowed only for the demo.
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 MFA_TOTP_ISSUER = "Member portal"
+MFA_FORMS = {
+    "authenticate": "portal.accounts.forms.AuthenticateForm",
+    "reauthenticate": "portal.accounts.forms.ReauthenticateForm",
+    "activate_totp": "portal.accounts.forms.ActivateTOTPForm",
+    "add_webauthn": "portal.accounts.forms.AddWebAuthnForm",
+    "edit_webauthn": "portal.accounts.forms.EditWebAuthnForm",
+}
 # Staff must have a second factor before any admin page opens (portal.middleware).
 PORTAL_STAFF_MFA_REQUIRED = True
 USERSESSIONS_TRACK_ACTIVITY = True

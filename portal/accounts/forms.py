@@ -1,8 +1,14 @@
 from __future__ import annotations
 
+from allauth.account import forms as allauth_forms
+from allauth.account.adapter import get_adapter as get_account_adapter
+from allauth.mfa.base import forms as mfa_forms
+from allauth.mfa.totp import forms as totp_forms
+from allauth.mfa.webauthn import forms as webauthn_forms
 from django import forms
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from .choices import Channel, EmployerKind, Hours, JobRole, Nation
 from .membership import normalise_postcode, postcode_matches_nation
@@ -300,3 +306,90 @@ class EqualityForm(forms.ModelForm):
             field = self.fields[name]
             field.required = False
             field.choices = [c for c in field.choices if c[0] != ""]
+
+
+# --- allauth's forms with the union's labels (ACCOUNT_FORMS, MFA_FORMS in settings) -----
+# Only labels, hints and messages change: the fields and their checks stay allauth's.
+
+PASSWORD_HINT = _("At least 10 characters; not a common password, not only numbers.")
+
+
+class _Relabelled:
+    """Give named fields our label (and hint), without allauth's placeholder copy of it."""
+
+    labels: dict = {}
+    hints: dict = {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, label in self.labels.items():
+            field = self.fields[name]
+            field.label = label
+            field.widget.attrs.pop("placeholder", None)
+        for name, hint in self.hints.items():
+            self.fields[name].help_text = hint
+
+
+NEW_PASSWORD_LABELS = {"password1": _("New password"), "password2": _("New password again")}
+
+
+class ChangePasswordForm(_Relabelled, allauth_forms.ChangePasswordForm):
+    labels = {"oldpassword": _("Current password"), **NEW_PASSWORD_LABELS}
+    hints = {"password1": PASSWORD_HINT}
+
+
+class SetPasswordForm(_Relabelled, allauth_forms.SetPasswordForm):
+    labels = NEW_PASSWORD_LABELS
+    hints = {"password1": PASSWORD_HINT}
+
+
+class ResetPasswordKeyForm(_Relabelled, allauth_forms.ResetPasswordKeyForm):
+    labels = NEW_PASSWORD_LABELS
+    hints = {"password1": PASSWORD_HINT}
+
+
+class _OurCodeMessage:
+    """A wrong code is refused in our words (the account adapter's), not "Incorrect code."."""
+
+    def clean_code(self):
+        try:
+            return super().clean_code()
+        except ValidationError as error:
+            if getattr(error, "code", None) == "incorrect_code":
+                raise get_account_adapter().validation_error("incorrect_code") from error
+            raise
+
+
+class AuthenticateForm(_OurCodeMessage, _Relabelled, mfa_forms.AuthenticateForm):
+    labels = {"code": _("6-digit code or recovery code")}
+
+
+class ReauthenticateForm(_OurCodeMessage, _Relabelled, mfa_forms.ReauthenticateForm):
+    labels = {"code": _("6-digit code or recovery code")}
+
+
+class ActivateTOTPForm(_OurCodeMessage, _Relabelled, totp_forms.ActivateTOTPForm):
+    labels = {"code": _("The 6-digit code the app shows")}
+
+
+def _key_name(user) -> str:
+    from allauth.mfa.models import Authenticator
+
+    count = Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.WEBAUTHN).count()
+    return _("Security key") if count == 0 else _("Security key %(number)s") % {"number": count + 1}
+
+
+class AddWebAuthnForm(_Relabelled, webauthn_forms.AddWebAuthnForm):
+    labels = {"name": _("A name for this key")}
+    hints = {"name": _("So that you can tell your keys apart, like “Blue key” or “Work laptop”.")}
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("name", _key_name(kwargs["user"]))
+        super().__init__(*args, **kwargs)
+
+    def clean_name(self) -> str:
+        return self.cleaned_data["name"] or str(_key_name(self.user))
+
+
+class EditWebAuthnForm(_Relabelled, webauthn_forms.EditWebAuthnForm):
+    labels = {"name": _("Name of the key")}

@@ -1,4 +1,5 @@
-// The case screen. Loaded deferred (after the form exists); the DOMContentLoaded guard
+// The case screen (errors take focus on every admin page: static/js/admin-errors.js).
+// Loaded deferred (after the form exists); the DOMContentLoaded guard
 // keeps it working if it is ever loaded without `defer`.
 (function () {
   "use strict";
@@ -19,23 +20,7 @@
     });
   }
 
-  // Errors: Django ties each to its field (aria-describedby, aria-invalid); the first
-  // field in error takes focus, which scrolls it into view, instead of leaving the officer
-  // at the top of a long page. An error that belongs to no field: its summary takes focus.
-  function firstError() {
-    var summary = document.querySelector("#content-main .errornote");
-    if (!summary) { return; }
-    var first = document.querySelector(
-      "#content-main form .errors :is(input:not([type=hidden]), select, textarea)"
-    );
-    if (!first) {
-      summary.setAttribute("tabindex", "-1");
-      first = summary;
-    }
-    first.focus();
-  }
-
-  function start() { savedReplies(); firstError(); }
+  function start() { savedReplies(); }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);
   } else {
