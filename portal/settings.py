@@ -195,9 +195,9 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Member portal] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 # allauth's forms with the union's labels (portal/accounts/forms.py).
 ACCOUNT_FORMS = {
-    "change_password": "portal.accounts.forms.ChangePasswordForm",
-    "set_password": "portal.accounts.forms.SetPasswordForm",
-    "reset_password_from_key": "portal.accounts.forms.ResetPasswordKeyForm",
+    "change_password": "portal.accounts.forms.ChangePasswordForm",  # nosec B105 - a form's path, not a password
+    "set_password": "portal.accounts.forms.SetPasswordForm",  # nosec B105 - a form's path, not a password
+    "reset_password_from_key": "portal.accounts.forms.ResetPasswordKeyForm",  # nosec B105 - a form's path, not a password
 }
 # Failed logins, three limits (portal.accounts.adapter.AccountAdapter):
 # - "login_failed" 10/m/ip: 10 a minute from one address whatever the account, so an
