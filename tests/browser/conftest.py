@@ -26,6 +26,7 @@ from .harness import (
     PHONE,
     PHONE_VIEWPORT,
     RESULTS,
+    SLOW_MS,
     VNU,
     VNU_JAR,
     Actor,
@@ -104,7 +105,7 @@ _warm = False
 
 def _warm_up(base_url: str) -> None:
     """The first request to a fresh server imports and compiles what every later one reuses;
-    the 500 ms guard is about pages, not about that, so each page is fetched once first."""
+    the response-time guard is about pages, not about that, so each page is fetched once first."""
     global _warm
     if _warm:
         return
@@ -239,7 +240,7 @@ def pytest_terminal_summary(terminalreporter):
                     f"«{error.get('extract', '').strip()[:80]}»"
                 )
     slow = [s for r in RESULTS.values() for s in r.slow_responses]
-    tr.write_line(f"responses over 500 ms: {len(slow)}")
+    tr.write_line(f"responses over {SLOW_MS} ms: {len(slow)}")
     if not VNU_JAR.exists():
         tr.write_line("vnu-jar is not installed: npm ci --prefix tests/browser")
 

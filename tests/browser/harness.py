@@ -46,7 +46,10 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 # without turning the policy off: a CSP violation by the portal itself still shows up.
 AXE_PATH = "/__browser-tests__/axe.min.js"
 # A guard, not the benchmark: any response slower than this on the demo data fails its page.
-SLOW_MS = int(os.environ.get("BROWSER_SLOW_MS", "500"))
+# A smoke alarm for a page gone badly wrong (a query per row, a render that blocks), not a
+# speed measurement: speed is `make bench`'s. 500 ms tripped on a shared 2-core machine
+# whenever another process ran; 2 s does not, and still catches the pathological page.
+SLOW_MS = int(os.environ.get("BROWSER_SLOW_MS", "2000"))
 
 MOUSE, KEYBOARD, PHONE = "mouse", "keyboard", "phone"
 PHONE_VIEWPORT = {"width": 390, "height": 844}
