@@ -1,7 +1,8 @@
 """The checks on every page the journeys visit, one test per page and mode (from pages.py):
 axe-core at WCAG 2.0/2.1/2.2 A and AA, the W3C Nu HTML checker (one run for the whole
 session), no console errors, no failed requests, no response over the guard
-(BROWSER_SLOW_MS, 2 s), nothing wider than a phone's screen, and a visible focus moving forward when using the keyboard.
+(BROWSER_SLOW_MS, 2 s), nothing wider than a phone's screen, and a visible focus moving
+forward when using the keyboard.
 
 These tests need no database, so pytest-django runs them after every test that does: by then
 the journeys have recorded their pages. A page whose journey did not run in this session is
