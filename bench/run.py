@@ -39,9 +39,10 @@ LUA = BENCH / "lua" / "portal.lua"
 # Where bench/comms_bench.py writes its result (it has used both).
 COMMS_RESULTS = [VAR / "communications" / "result.json", VAR / "communications.json"]
 PG = "postgres://postgres@127.0.0.1:5432"
-REDIS_URL = "redis://127.0.0.1:6379/8"
+# BENCH_REDIS_URL, BENCH_PORT and BENCH_DATABASE let two benchmarks share a machine.
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/8")
 HOST = "127.0.0.1"
-PORT = 8021
+PORT = int(os.environ.get("BENCH_PORT", "8021"))
 SERVER_CPU = "0"
 LOADGEN_CPU = "1"
 CSRF = secrets.token_hex(16)  # 32 characters: a valid unmasked CSRF secret and token
@@ -65,6 +66,8 @@ def median(values):
 
 
 def database_name(scale: float) -> str:
+    if os.environ.get("BENCH_DATABASE"):
+        return os.environ["BENCH_DATABASE"]
     if scale == 1:
         return "portal_bench"
     return "portal_bench_scale" + f"{scale:g}".replace(".", "_")
