@@ -5,6 +5,7 @@ replacement: staff text is never run as a template, so nothing in it can reach d
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import hmac
 import re
@@ -101,17 +102,26 @@ def _one_line(value: str) -> str:
     return " ".join(str(value or "").split())
 
 
+@functools.lru_cache(maxsize=8)
+def _domain_of(from_email: str) -> str:
+    return parseaddr(from_email)[1].rpartition("@")[2] or "portal.example"
+
+
 def sender_domain() -> str:
-    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
-    return address.rpartition("@")[2] or "portal.example"
+    return _domain_of(settings.DEFAULT_FROM_EMAIL)
+
+
+@functools.lru_cache(maxsize=8)
+def _mac_for(secret_key: str):
+    """The keyed hash, its key already mixed in: each Message-ID copies it."""
+    return hmac.new(secret_key.encode(), digestmod=hashlib.sha256)
 
 
 def message_id_for(delivery_id: int) -> str:
     """A Message-ID that names its delivery, with a MAC so that it cannot be made up."""
-    mac = hmac.new(
-        settings.SECRET_KEY.encode(), f"delivery:{delivery_id}".encode(), hashlib.sha256
-    ).hexdigest()[:12]
-    return f"<d{delivery_id}.{mac}@{sender_domain()}>"
+    mac = _mac_for(settings.SECRET_KEY).copy()
+    mac.update(f"delivery:{delivery_id}".encode())
+    return f"<d{delivery_id}.{mac.hexdigest()[:12]}@{sender_domain()}>"
 
 
 def delivery_id_from_message_id(message_id: str) -> int | None:
@@ -188,6 +198,13 @@ class Composer:
         )
 
         self._prototype = self._build_prototype()
+        # The unsubscribe address around its token, worked out once per communication.
+        marker = "TOKEN"
+        self._unsubscribe_around = (
+            absolute_url(reverse("communications:unsubscribe", args=[marker])).rpartition(marker)
+            if self.unsubscribes
+            else None
+        )
 
     # -- fast path: the MIME bytes are generated once, then filled in for each recipient --
 
@@ -247,22 +264,35 @@ class Composer:
         lines += [_header(name, value) for name, value in headers.items()]
         return b"\r\n".join(lines) + b"\r\n\r\n" + body
 
-    def message_for(self, recipient: Recipient, connection=None) -> EmailMultiAlternatives:
+    def unsubscribe_url(self, user_id: int) -> str:
+        before, _, after = self._unsubscribe_around
+        return before + unsubscribe_token(user_id=user_id, kind=self.kind) + after
+
+    def message_for(
+        self, recipient: Recipient, connection=None, *, bytes_only: bool = False
+    ) -> EmailMultiAlternatives | PreparedOnly:
+        """The message for one recipient. `bytes_only` (for a backend that sends the
+        prepared bytes, Django's SMTP backend) skips building the parts again when the
+        prototype's bytes can be filled in."""
         values = recipient.values()
         headers = {"Message-ID": message_id_for(recipient.delivery_id)}
         if self.unsubscribes:
-            url = absolute_url(
-                reverse(
-                    "communications:unsubscribe",
-                    args=[unsubscribe_token(user_id=recipient.user_id, kind=self.kind)],
-                )
-            )
+            url = self.unsubscribe_url(recipient.user_id)
             values["unsubscribe_url"] = url
             headers["List-Unsubscribe"] = f"<{url}>"
             headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
             headers["List-Id"] = self.list_id
-        html_values = {name: escape(value) for name, value in values.items()}
         subject = _one_line(_fill(self.subject, values))
+        if bytes_only and self._prototype is not None:
+            return PreparedOnly(
+                self._prepared(
+                    to=recipient.email,
+                    subject=subject,
+                    headers=self._per_message(headers),
+                    values=values,
+                )
+            )
+        html_values = {name: escape(value) for name, value in values.items()}
         message = PersonalisedEmail(
             subject=subject,
             body=_fill(self.text, values),
@@ -273,15 +303,28 @@ class Composer:
         )
         message.attach_alternative(_fill(self.html, html_values), "text/html")
         if self._prototype is not None:
-            per_message = {
-                name: value
-                for name, value in headers.items()
-                if name.lower().encode() in _PER_MESSAGE_HEADERS
-            }
             message.prepared = self._prepared(
-                to=recipient.email, subject=subject, headers=per_message, values=values
+                to=recipient.email,
+                subject=subject,
+                headers=self._per_message(headers),
+                values=values,
             )
         return message
+
+    @staticmethod
+    def _per_message(headers: dict[str, str]) -> dict[str, str]:
+        return {
+            name: value
+            for name, value in headers.items()
+            if name.lower().encode() in _PER_MESSAGE_HEADERS
+        }
+
+
+@dataclass(frozen=True)
+class PreparedOnly:
+    """A message as the bytes Django's SMTP backend sends, and nothing else."""
+
+    prepared: bytes
 
 
 _MARK = "ZZQ{part}{name}QZZ"

@@ -337,9 +337,12 @@ def send_rows(
     withheld: set[int] = set()
 
     def check_consent(index: int) -> None:
+        """The rows up to the next scheduled look (each row is looked at just before it is
+        sent, never the whole rest of the batch again and again)."""
         if consent_kind is None:
             return
-        pending = [d.pk for d in deliveries[index:] if d.pk not in withheld]
+        until = (index // PAUSE_CHECK_EVERY + 1) * PAUSE_CHECK_EVERY
+        pending = [d.pk for d in deliveries[index:until] if d.pk not in withheld]
         by_reason: dict[str, list[int]] = {}
         for pk, reason in deliveries_to_skip(pending, consent_kind=consent_kind).items():
             by_reason.setdefault(reason, []).append(pk)
@@ -478,7 +481,9 @@ def batch_send(*, communication_id: int, token: str) -> Outcome:
         outcome = send_rows(
             deliveries,
             token=token,
-            build=lambda d, mail: composer.message_for(recipient_for(d), connection=mail),
+            build=lambda d, mail: composer.message_for(
+                recipient_for(d), connection=mail, bytes_only=isinstance(mail, SMTPBackend)
+            ),
             should_stop=lambda: _communication_status(communication_id) != Status.SENDING,
             consent_kind=communication.consent_kind,
         )
