@@ -3,13 +3,16 @@
 measured in the same run on the same server.
 
     .venv/bin/python -m bench.run [--scale 1] [--duration 8] [--runs 3] [--skip-comms]
+    .venv/bin/python -m bench.run --growth [--scales 0.1,1,4]   # make bench-growth
 
 Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust) and Redis on 127.0.0.1:6379, as
 `make test` does, and wrk. Seeds the database once (portal_bench at scale 1,
 portal_bench_scale<S> otherwise) and reuses it. Serves the portal with the production
 settings (DEBUG off) under gunicorn pinned to CPU 0; wrk is pinned to CPU 1. Each scenario
 and its reference run alternately, three times; the table shows medians. The table is also
-written to bench/results/bench-<timestamp>.json (and latest.json).
+written to bench/results/bench-<timestamp>.json (and latest.json), with the resident memory
+of the web and Celery workers after each scenario. --growth times the member and officer
+pages at several scales (bench/README.md, "How cost grows").
 """
 
 from __future__ import annotations
@@ -1481,7 +1484,7 @@ def growth_svg(pages: list[dict], scales: list[float], prepared: dict) -> str:
     """p95 per page against the scale, as plain SVG: one line per page."""
     from xml.sax.saxutils import escape
 
-    width, height, left, right, top_pad, bottom = 860, 440, 70, 330, 40, 70
+    width, height, left, right, top_pad, bottom = 980, 440, 70, 400, 40, 70
     plot_w, plot_h = width - left - right, height - top_pad - bottom
     highest = max(v for p in pages for v in p["p95_ms"].values()) or 1.0
     step = next(
@@ -1517,11 +1520,15 @@ def growth_svg(pages: list[dict], scales: list[float], prepared: dict) -> str:
         out.append(f'<text x="{left - 8}" y="{y(v) + 4:.1f}" text-anchor="end">{v:.0f} ms</text>')
     for k, sc in enumerate(scales):
         members = prepared[sc]["seed"].get("counts", {}).get("members")
-        label = f"SCALE={sc:g}" + (f" ({members:,} members)" if members else "")
         out.append(
             f'<text x="{x(k):.1f}" y="{top_pad + plot_h + 20}" text-anchor="middle">'
-            f"{escape(label)}</text>"
+            f"SCALE={sc:g}</text>"
         )
+        if members:
+            out.append(
+                f'<text x="{x(k):.1f}" y="{top_pad + plot_h + 36}" text-anchor="middle" '
+                f'fill="#555">{members:,} members</text>'
+            )
     for n, p in enumerate(pages):
         colour = colours[n % len(colours)]
         points = [(x(k), y(p["p95_ms"][f"{sc:g}"])) for k, sc in enumerate(scales)]
