@@ -13,7 +13,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: run test install system-deps browser-deps lint format migrations-check check-deploy worker beat web \
-	encryption-key backup restore bench clean
+	encryption-key backup restore bench bench-growth bench-tools clean
 
 run: install
 	@mkdir -p var
@@ -111,15 +111,24 @@ restore: install
 	pg_restore --no-owner --dbname="$(RESTORE_URL)" "$(DUMP)"
 	DATABASE_URL="$(RESTORE_URL)" $(BIN)/python manage.py smoke_check
 
-# The benchmark at national-union scale (bench/README.md): make bench, or make bench SCALE=0.1.
+# The benchmark at national-union scale (bench/README.md): make bench, or make bench SCALE=0.1
+# (SCALE=4: two million members). DURATION (seconds per wrk run) and RUNS pass through.
+# make bench-growth: the member and officer pages at SCALE 0.1, 1 and 4 (SCALES=...).
 SCALE ?= 1
-bench: install
+SCALES ?= 0.1,1,4
+BENCH_ARGS = $(if $(DURATION),--duration $(DURATION)) $(if $(RUNS),--runs $(RUNS))
+bench: install bench-tools
+	$(BIN)/python -m bench.run --scale $(SCALE) $(BENCH_ARGS)
+
+bench-growth: install bench-tools
+	$(BIN)/python -m bench.run --growth --scales $(SCALES) $(BENCH_ARGS)
+
+bench-tools:
 	@missing=""; command -v wrk >/dev/null || missing="$$missing wrk"; \
 	command -v psql >/dev/null || missing="$$missing postgresql-client"; \
 	if [ -n "$$missing" ]; then echo "Installing Debian packages:$$missing"; \
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $$missing; \
 		else sudo apt-get update -qq && sudo apt-get install -y -qq $$missing; fi; fi
-	$(BIN)/python -m bench.run --scale $(SCALE)
 
 # A new key for FIELD_ENCRYPTION_KEYS (put it first, run `manage.py rotate_encryption`).
 encryption-key: install

@@ -301,6 +301,13 @@ def start_worker(env: dict, concurrency: int) -> subprocess.Popen:
     raise SystemExit("the worker did not start")
 
 
+def worker_memory(pid: int) -> dict:
+    """Resident memory (VmRSS, MB) of the worker's main process and its pool after the send."""
+    from bench.run import child_pids, rss_mb
+
+    return {str(p): rss_mb(p) for p in [pid, *child_pids(pid)]}
+
+
 def through_the_worker(campaign, n: int) -> dict:
     from portal.communications import services
     from portal.communications.models import Communication, Status
@@ -419,6 +426,7 @@ def main() -> None:
         worker = start_worker(env, args.concurrency)
         log(f"sending the campaign through the worker (concurrency {args.concurrency})")
         celery_result = through_the_worker(campaign, args.members)
+        celery_result["worker_rss_mb"] = worker_memory(worker.pid)
         log(f"worker: {celery_result}")
         plain_result = plain_loop(campaign, sink, args.members)
         log(f"plain smtplib loop: {plain_result}")
