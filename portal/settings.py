@@ -421,9 +421,12 @@ COMMUNICATIONS_STALE_AFTER = env_int("COMMUNICATIONS_STALE_AFTER", 300)
 COMMUNICATIONS_HARD_BOUNCE_LIMIT = env_int("COMMUNICATIONS_HARD_BOUNCE_LIMIT", 3)
 COMMUNICATIONS_WEBHOOK_SECRET = env("COMMUNICATIONS_WEBHOOK_SECRET", "")
 
-# PDFs are rendered in a child process with these limits (portal.pdf).
+# PDFs are rendered by long-lived worker processes with these limits (portal.pdf): at most
+# PDF_WORKERS per web or Celery process, each limited to PDF_MAX_MEMORY_MB of address space,
+# each render to PDF_TIMEOUT_SECONDS (then the worker is killed and replaced).
 PDF_TIMEOUT_SECONDS = env_int("PDF_TIMEOUT_SECONDS", 60)
 PDF_MAX_MEMORY_MB = env_int("PDF_MAX_MEMORY_MB", 1536)
+PDF_WORKERS = env_int("PDF_WORKERS", 1)
 
 # Casework rules.
 CASEWORK_URGENT_WORKING_DAYS = env_int("CASEWORK_URGENT_WORKING_DAYS", 5)
