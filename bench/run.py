@@ -694,6 +694,20 @@ class Bench:
                 status="published", document__slug__startswith="scale-standard-"
             ).select_related("document")[: self.args.pdfs]
         )
+        # Warm-up, as for every other row: one first render of another edition, so that the
+        # server's processes are up (their PDF render workers started) before timing.
+        warm = (
+            Edition.objects.filter(status="published", document__slug__startswith="scale-standard-")
+            .exclude(pk__in=[e.pk for e in editions])
+            .select_related("document")
+            .first()
+        )
+        if warm is not None:
+            EditionPDF.objects.filter(edition=warm).delete()
+            with urllib.request.urlopen(  # noqa: S310 - our own server
+                f"http://{HOST}:{PORT}/standards/{warm.document.slug}/pdf/", timeout=120
+            ) as r:
+                r.read()
         portal_rates, weasy_rates, pages_seen = [], [], 0
         for _ in range(self.args.runs):
             EditionPDF.objects.filter(edition__in=editions).delete()

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import mimetypes
 import os
 import select
@@ -32,6 +33,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 
 STATIC_SCHEME = "portal-static:"
+logger = logging.getLogger(__name__)
 
 
 def _fetcher():
@@ -110,7 +112,7 @@ class _Worker:
         )
         self.ready = False
 
-    def _wait_ready(self) -> None:
+    def wait_ready(self) -> None:
         if self.ready:
             return
         deadline = time.monotonic() + WORKER_START_SECONDS
@@ -119,7 +121,7 @@ class _Worker:
         self.ready = True
 
     def render(self, html: str, variant: str | None, options: dict, seconds: float):
-        self._wait_ready()
+        self.wait_ready()
         payload = json.dumps({"html": html, "variant": variant, "options": options}).encode()
         self.proc.stdin.write(_REQUEST.pack(len(payload)) + payload)
         self.proc.stdin.flush()
@@ -198,24 +200,31 @@ def _the_pool() -> _Pool:
 
 
 def prestart() -> None:
-    """Start one worker now (in the background), so the first PDF does not wait for it."""
+    """Start one worker now (in the background), so the first PDF does not wait for it to
+    import WeasyPrint. It joins the pool once it is ready; a render asked for meanwhile
+    waits for it (or starts another, up to PDF_WORKERS)."""
     if not getattr(settings, "PDF_RENDER_ISOLATED", True):
         return
-    memory_mb = getattr(settings, "PDF_MAX_MEMORY_MB", 1536)
     pool = _the_pool()
     try:
-        worker = pool.take(memory_mb, getattr(settings, "PDF_WORKERS", 1))
+        worker = pool.take(
+            getattr(settings, "PDF_MAX_MEMORY_MB", 1536), getattr(settings, "PDF_WORKERS", 1)
+        )
     except OSError:
+        logger.warning("PDF render worker not started", exc_info=True)
+        return
+    threading.Thread(target=_join_when_ready, args=(pool, worker), daemon=True).start()
+
+
+def _join_when_ready(pool: _Pool, worker: _Worker) -> None:
+    try:
+        worker.wait_ready()
+    except (OSError, EOFError, TimeoutError):
+        logger.warning("PDF render worker did not start")
+        worker.stop()
+        pool.give_back(None)
         return
     pool.give_back(worker)
-    threading.Thread(target=_wait_quietly, args=(worker,), daemon=True).start()
-
-
-def _wait_quietly(worker: _Worker) -> None:
-    try:
-        worker._wait_ready()
-    except (OSError, EOFError, TimeoutError):
-        worker.stop()
 
 
 def render_pdf(html: str, *, variant: str | None = "pdf/ua-1", **options) -> RenderedPDF:

@@ -14,7 +14,13 @@ import os
 import resource
 import sys
 
-WARM_UP = '<html lang="en"><head><title>Warm-up</title></head><body><p>PDF</p></body></html>'
+# Loads the fonts the portal's PDFs use (serif text, sans headings, bold and italic).
+WARM_UP = (
+    '<html lang="en"><head><title>Warm-up</title>'
+    '<link rel="stylesheet" href="portal-static:standards/pdf.css"></head>'
+    "<body><h1>PDF</h1><p>Text, <strong>bold</strong> and <em>italic</em>.</p>"
+    "<table><tr><th>A</th><td>1</td></tr></table></body></html>"
+)
 
 
 def _read(stream, size: int) -> bytes | None:

@@ -103,3 +103,12 @@ def test_a_render_over_time_is_killed_and_the_next_one_works(settings):
     settings.PDF_TIMEOUT_SECONDS = 60
     assert render_pdf(SIMPLE).content.startswith(b"%PDF-")
     assert _worker_pids().isdisjoint(before)
+
+
+def test_a_render_asked_for_while_the_worker_starts_waits_for_it():
+    from portal import pdf
+
+    pdf._the_pool().close()
+    pdf.prestart()
+    assert pdf.render_pdf(SIMPLE).content.startswith(b"%PDF-")
+    assert len(_worker_pids()) == 1
