@@ -205,6 +205,8 @@ def prestart() -> None:
     waits for it (or starts another, up to PDF_WORKERS)."""
     if not getattr(settings, "PDF_RENDER_ISOLATED", True):
         return
+    if not getattr(settings, "PDF_PRESTART", False):
+        return
     pool = _the_pool()
     try:
         worker = pool.take(

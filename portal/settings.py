@@ -427,6 +427,11 @@ COMMUNICATIONS_WEBHOOK_SECRET = env("COMMUNICATIONS_WEBHOOK_SECRET", "")
 PDF_TIMEOUT_SECONDS = env_int("PDF_TIMEOUT_SECONDS", 60)
 PDF_MAX_MEMORY_MB = env_int("PDF_MAX_MEMORY_MB", 1536)
 PDF_WORKERS = env_int("PDF_WORKERS", 1)
+# Start one worker as each web process starts (portal/wsgi.py), so that the first PDF after
+# a restart does not wait a second or two for WeasyPrint to load. Off by default: PDFs are
+# rendered by the Celery worker on publication, the web processes only render one that is
+# missing, and each prestarted worker takes CPU at boot and ~130 MB for as long as it lives.
+PDF_PRESTART = env_bool("PDF_PRESTART", False)
 
 # Casework rules.
 CASEWORK_URGENT_WORKING_DAYS = env_int("CASEWORK_URGENT_WORKING_DAYS", 5)

@@ -105,9 +105,10 @@ def test_a_render_over_time_is_killed_and_the_next_one_works(settings):
     assert _worker_pids().isdisjoint(before)
 
 
-def test_a_render_asked_for_while_the_worker_starts_waits_for_it():
+def test_a_render_asked_for_while_the_worker_starts_waits_for_it(settings):
     from portal import pdf
 
+    settings.PDF_PRESTART = True
     pdf._the_pool().close()
     pdf.prestart()
     assert pdf.render_pdf(SIMPLE).content.startswith(b"%PDF-")

@@ -116,3 +116,49 @@ def test_the_stored_vector_follows_every_change(published):
     assert list(published_editions(q="chain accountability")) == [published]
     Edition.objects.filter(pk=published.pk).update(title="Zebra crossings")
     assert [e.pk for e in published_editions(q="zebra")] == [published.pk]
+
+
+def _wait_for(condition, seconds=5.0):
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def test_a_forget_from_another_process_drops_this_process_copy(client, published):
+    import redis
+    from django.conf import settings
+
+    local = page_cache._the_local()
+    _wait_for(local.subscribed.is_set)
+    client.get(URL)
+    key = page_cache._page_key("six-standards")
+    assert local.get(key) is not None
+    # Another web process publishes: it deletes the shared page and announces the forget.
+    from django.core.cache import cache
+
+    cache.delete(key)
+    redis.Redis.from_url(settings.CACHES["default"]["LOCATION"]).publish(
+        page_cache._channel(), "six-standards"
+    )
+    _wait_for(lambda: local.get(key) is None)
+
+
+def test_copies_are_not_used_while_not_subscribed(published):
+    local = page_cache._the_local()
+    _wait_for(local.subscribed.is_set)
+    key = page_cache._page_key("six-standards")
+    local.put(key, b"kept", local.epoch)
+    assert local.get(key) == b"kept"
+    local.subscribed.clear()
+    try:
+        assert local.get(key) is None
+    finally:
+        local.subscribed.set()
+    # A copy read before a drop is not kept after it.
+    epoch = local.epoch
+    local.drop("six-standards")
+    local.put(key, b"old", epoch)
+    assert local.get(key) is None
