@@ -70,11 +70,25 @@ def search_simple(editions: QuerySet[Edition], q: str) -> QuerySet[Edition]:
     return editions
 
 
+LIST_FIELDS = (
+    "document__slug",
+    "number",
+    "status",
+    "title",
+    "summary",
+    "audience",
+    "published_at",
+    *NATION_FIELDS.values(),
+)
+
+
 def published_editions(*, q: str = "", audience: str = "", nation: str = "") -> QuerySet[Edition]:
     """The current edition of every published document, optionally searched and filtered."""
     editions = (
         Edition.objects.filter(status=EditionStatus.PUBLISHED)
         .select_related("document")
+        # What the list shows: not the text (search_text can be long).
+        .only(*LIST_FIELDS)
         .order_by("title")
     )
     if audience:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
@@ -42,7 +43,13 @@ def document_list(request):
     return render(
         request,
         "standards/list.html",
-        {"form": form, "editions": editions, "searched": searched},
+        {
+            "form": form,
+            "editions": editions,
+            "searched": searched,
+            # Each item's addresses are this plus its slug: one reverse() for the page.
+            "list_url": reverse("standards:list"),
+        },
         status=status,
     )
 
