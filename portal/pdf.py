@@ -100,6 +100,16 @@ def _read_exactly(fd: int, size: int, deadline: float) -> bytes:
     return b"".join(chunks)
 
 
+def _worker_env() -> dict[str, str]:
+    """This process's environment (settings module, secrets, database), with the project
+    importable wherever the server was started from."""
+    root = str(Path(__file__).resolve().parent.parent)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
+    env.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    return env
+
+
 class _Worker:
     def __init__(self, memory_mb: int):
         self.memory_mb = memory_mb
@@ -109,6 +119,7 @@ class _Worker:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             close_fds=True,
+            env=_worker_env(),
         )
         self.ready = False
 
