@@ -149,7 +149,7 @@ if not DEBUG and not REDIS_URL:
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "portal.cache.PortalRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", "portal"),
         }
@@ -421,9 +421,17 @@ COMMUNICATIONS_STALE_AFTER = env_int("COMMUNICATIONS_STALE_AFTER", 300)
 COMMUNICATIONS_HARD_BOUNCE_LIMIT = env_int("COMMUNICATIONS_HARD_BOUNCE_LIMIT", 3)
 COMMUNICATIONS_WEBHOOK_SECRET = env("COMMUNICATIONS_WEBHOOK_SECRET", "")
 
-# PDFs are rendered in a child process with these limits (portal.pdf).
+# PDFs are rendered by long-lived worker processes with these limits (portal.pdf): at most
+# PDF_WORKERS per web or Celery process, each limited to PDF_MAX_MEMORY_MB of address space,
+# each render to PDF_TIMEOUT_SECONDS (then the worker is killed and replaced).
 PDF_TIMEOUT_SECONDS = env_int("PDF_TIMEOUT_SECONDS", 60)
 PDF_MAX_MEMORY_MB = env_int("PDF_MAX_MEMORY_MB", 1536)
+PDF_WORKERS = env_int("PDF_WORKERS", 1)
+# Start one worker as each web process starts (portal/wsgi.py), so that the first PDF after
+# a restart does not wait a second or two for WeasyPrint to load. Off by default: PDFs are
+# rendered by the Celery worker on publication, the web processes only render one that is
+# missing, and each prestarted worker takes CPU at boot and ~130 MB for as long as it lives.
+PDF_PRESTART = env_bool("PDF_PRESTART", False)
 
 # Casework rules.
 CASEWORK_URGENT_WORKING_DAYS = env_int("CASEWORK_URGENT_WORKING_DAYS", 5)

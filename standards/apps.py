@@ -5,3 +5,8 @@ class StandardsConfig(AppConfig):
     name = "standards"
     label = "standards"
     verbose_name = "Standards and Principles"
+
+    def ready(self):
+        from . import signals
+
+        signals.connect()

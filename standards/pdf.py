@@ -7,7 +7,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from portal.pdf import html_to_pdf
+from portal.pdf import RenderedPDF, html_to_pdf, render_pdf
 
 from .models import Edition
 
@@ -31,3 +31,8 @@ def edition_pdf_html(edition: Edition, *, preview: bool = False) -> str:
 
 def edition_pdf_bytes(edition: Edition, *, preview: bool = False) -> bytes:
     return html_to_pdf(edition_pdf_html(edition, preview=preview))
+
+
+def edition_pdf_rendered(edition: Edition) -> RenderedPDF:
+    """The kept PDF's bytes with its page count (counted by WeasyPrint as it renders)."""
+    return render_pdf(edition_pdf_html(edition))

@@ -44,20 +44,21 @@ def can_preview(user: User | None) -> bool:
     return not getattr(settings, "PORTAL_STAFF_MFA_REQUIRED", True) or user_has_mfa(user)
 
 
-def _search_postgres(editions: QuerySet[Edition], q: str) -> QuerySet[Edition]:
-    from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+# The stored vector (migration 0005) and a query in the same configuration, so that the
+# GIN index on the column answers the match; nothing is turned into a vector per row.
+_QUERY_SQL = f"websearch_to_tsquery('{SEARCH_CONFIG}'::regconfig, %s)"
+_MATCH_SQL = f'"standards_edition"."search_vector" @@ {_QUERY_SQL}'
+_RANK_SQL = f'ts_rank("standards_edition"."search_vector", {_QUERY_SQL})'
 
-    vector = (
-        SearchVector("title", weight="A", config=SEARCH_CONFIG)
-        + SearchVector("summary", weight="B", config=SEARCH_CONFIG)
-        + SearchVector("search_text", weight="C", config=SEARCH_CONFIG)
-    )
-    query = SearchQuery(q, search_type="websearch", config=SEARCH_CONFIG)
-    return (
-        editions.annotate(rank=SearchRank(vector, query))
-        .filter(rank__gt=0)
-        .order_by("-rank", "title")
-    )
+
+def _search_postgres(editions: QuerySet[Edition], q: str) -> QuerySet[Edition]:
+    from django.db.models import BooleanField, FloatField
+    from django.db.models.expressions import RawSQL
+
+    # Fixed SQL with the query as a parameter.
+    match = RawSQL(_MATCH_SQL, [q], output_field=BooleanField())  # noqa: S611  # nosec B611
+    rank = RawSQL(_RANK_SQL, [q], output_field=FloatField())  # noqa: S611  # nosec B611
+    return editions.filter(match).annotate(rank=rank).order_by("-rank", "title")
 
 
 def search_simple(editions: QuerySet[Edition], q: str) -> QuerySet[Edition]:
@@ -69,11 +70,25 @@ def search_simple(editions: QuerySet[Edition], q: str) -> QuerySet[Edition]:
     return editions
 
 
+LIST_FIELDS = (
+    "document__slug",
+    "number",
+    "status",
+    "title",
+    "summary",
+    "audience",
+    "published_at",
+    *NATION_FIELDS.values(),
+)
+
+
 def published_editions(*, q: str = "", audience: str = "", nation: str = "") -> QuerySet[Edition]:
     """The current edition of every published document, optionally searched and filtered."""
     editions = (
         Edition.objects.filter(status=EditionStatus.PUBLISHED)
         .select_related("document")
+        # What the list shows: not the text (search_text can be long).
+        .only(*LIST_FIELDS)
         .order_by("title")
     )
     if audience:

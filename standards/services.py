@@ -537,7 +537,7 @@ def _page_count(content: bytes) -> int:
 def edition_pdf_render(*, edition: Edition, now=None) -> EditionPDF:
     """Render and keep the PDF of a published or superseded edition (idempotent: nothing is
     rendered when the kept one already matches the edition's state)."""
-    from .pdf import edition_pdf_bytes
+    from .pdf import edition_pdf_rendered
 
     edition = Edition.objects.select_related("document").get(pk=edition.pk)
     if not edition.is_public:
@@ -547,7 +547,8 @@ def edition_pdf_render(*, edition: Edition, now=None) -> EditionPDF:
     if kept is not None and kept.superseded == superseded:
         return kept
     started = time.perf_counter()
-    content = edition_pdf_bytes(edition)
+    rendered = edition_pdf_rendered(edition)
+    content = rendered.content
     seconds = time.perf_counter() - started
     logger.info("Rendered PDF of edition %s in %.2f s", edition.pk, seconds)
     values = {
@@ -555,7 +556,7 @@ def edition_pdf_render(*, edition: Edition, now=None) -> EditionPDF:
         "content": content,
         "sha256": hashlib.sha256(content).hexdigest(),
         "size": len(content),
-        "pages": _page_count(content),
+        "pages": rendered.pages or _page_count(content),
         "render_seconds": seconds,
         "rendered_at": _now(now),
     }

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
 from portal.middleware import staff_mfa_required
 
-from . import selectors, services
+from . import page_cache, selectors, services
 from .forms import SearchForm
 from .models import EditionPDF
 from .pdf import edition_pdf_bytes
@@ -42,7 +43,13 @@ def document_list(request):
     return render(
         request,
         "standards/list.html",
-        {"form": form, "editions": editions, "searched": searched},
+        {
+            "form": form,
+            "editions": editions,
+            "searched": searched,
+            # Each item's addresses are this plus its slug: one reverse() for the page.
+            "list_url": reverse("standards:list"),
+        },
         status=status,
     )
 
@@ -70,8 +77,20 @@ def _render_edition(request, edition):
 @staff_mfa_required  # publishers preview drafts here
 @require_safe
 def document_detail(request, slug):
+    # Anonymous readers share one kept page per document (see page_cache): one cache GET.
+    shared = page_cache.cacheable(request)
+    if shared:
+        content = page_cache.get(slug)
+        if content is not None:
+            return HttpResponse(content)
+        generation = page_cache.generation(slug)
     edition = selectors.edition_for_reader(slug=slug, user=request.user)
-    return _render_edition(request, edition)
+    response = _render_edition(request, edition)
+    if shared and edition.is_public and response.status_code == 200:
+        page_cache.keep(
+            slug, edition_pk=edition.pk, content=response.content, generation_before=generation
+        )
+    return response
 
 
 @staff_mfa_required  # publishers preview drafts here

@@ -62,9 +62,13 @@ def _clean_cache():
     """Rate limits and TOTP replay protection live in Redis: each test starts clean."""
     from django.core.cache import cache
 
+    from standards.page_cache import clear_local
+
     cache.clear()
+    clear_local()
     yield
     cache.clear()
+    clear_local()
 
 
 @pytest.fixture

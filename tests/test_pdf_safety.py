@@ -1,8 +1,13 @@
 """WeasyPrint is given only the portal's own files, within a time and memory limit."""
 
+import time
+from pathlib import Path
+
 import pytest
 
 from portal.pdf import PDFRenderError, html_to_pdf
+
+SIMPLE = '<html lang="en"><head><title>T</title></head><body><p>Hello</p></body></html>'
 
 
 def test_local_files_and_network_addresses_are_never_fetched(tmp_path):
@@ -47,9 +52,64 @@ def test_a_failed_pdf_is_a_clear_503_page(client, settings, monkeypatch):
         raise PDFRenderError("The PDF took too long to make.")
 
     monkeypatch.setattr(std_pdf, "html_to_pdf", broken)
+    monkeypatch.setattr(std_pdf, "render_pdf", broken)
     from standards.models import EditionPDF
 
     EditionPDF.objects.all().delete()
     response = client.get(f"/standards/{document.slug}/pdf/")
     assert response.status_code == 503
     assert "could not be made" in response.content.decode()
+
+
+def _worker_pids():
+    from portal import pdf
+
+    pool = pdf._the_pool()
+    return {w.proc.pid for w in pool.idle}
+
+
+def test_renders_reuse_one_long_lived_worker_within_its_limits(settings):
+    from portal.pdf import render_pdf
+
+    settings.PDF_MAX_MEMORY_MB = 1200
+    first = render_pdf(SIMPLE)
+    assert first.content.startswith(b"%PDF-") and first.pages == 1
+    pids = _worker_pids()
+    assert len(pids) == 1
+    render_pdf(SIMPLE)
+    assert _worker_pids() == pids, "no new process per render"
+    limits = Path(f"/proc/{next(iter(pids))}/limits").read_text()
+    line = next(x for x in limits.splitlines() if x.startswith("Max address space"))
+    assert str(1200 * 1024 * 1024) in line
+
+
+def test_a_render_over_time_is_killed_and_the_next_one_works(settings):
+    from portal.pdf import render_pdf
+
+    render_pdf(SIMPLE)  # a ready worker, so the time limit is the render's own
+    before = _worker_pids()
+    settings.PDF_TIMEOUT_SECONDS = 1
+    slow = (
+        '<html lang="en"><head><title>T</title></head><body><table>'
+        + "<tr><td>x</td><td>y</td></tr>" * 60000
+        + "</table></body></html>"
+    )
+    started = time.monotonic()
+    with pytest.raises(PDFRenderError, match="too long"):
+        render_pdf(slow)
+    assert time.monotonic() - started < 5
+    pid = next(iter(before))
+    assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text()
+    settings.PDF_TIMEOUT_SECONDS = 60
+    assert render_pdf(SIMPLE).content.startswith(b"%PDF-")
+    assert _worker_pids().isdisjoint(before)
+
+
+def test_a_render_asked_for_while_the_worker_starts_waits_for_it(settings):
+    from portal import pdf
+
+    settings.PDF_PRESTART = True
+    pdf._the_pool().close()
+    pdf.prestart()
+    assert pdf.render_pdf(SIMPLE).content.startswith(b"%PDF-")
+    assert len(_worker_pids()) == 1
