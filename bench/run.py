@@ -133,6 +133,9 @@ def configure(scale: float, key: str) -> dict:
         "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
         "SITE_URL": "https://portal.example",
         "LOG_LEVEL": "WARNING",
+        # Web processes that render missing PDFs on demand start their render worker at
+        # boot (portal/pdf.py), as a deployment serving PDFs from its web processes should.
+        "PDF_PRESTART": "1",
         "PYTHONPATH": str(ROOT),
     }
     os.environ.update(env)
@@ -177,11 +180,26 @@ class Server:
                 raise SystemExit(f"gunicorn exited: {log_path.read_text()}")
             try:
                 urllib.request.urlopen(f"http://{HOST}:{port}/_bench/constant/", timeout=5)  # noqa: S310
-                return
+                break
             except (urllib.error.URLError, ConnectionError, OSError):
                 time.sleep(0.3)
-        self.stop()
-        raise SystemExit("gunicorn did not start")
+        else:
+            self.stop()
+            raise SystemExit("gunicorn did not start")
+        self.settle()
+
+    def settle(self, timeout: float = 40) -> None:
+        """Wait until the server and what it started (the PDF render workers that each web
+        process starts with PDF_PRESTART) have stopped using CPU: their start-up must not
+        land in the first scenario."""
+        deadline = time.time() + timeout
+        last = _tree_cpu_seconds(self.proc.pid)
+        while time.time() < deadline:
+            time.sleep(0.5)
+            now = _tree_cpu_seconds(self.proc.pid)
+            if now - last < 0.03:
+                return
+            last = now
 
     def stop(self):
         if self.proc.poll() is None:
@@ -247,6 +265,24 @@ def child_pids(pid: int) -> list[int]:
         with contextlib.suppress(OSError):
             children += [int(c) for c in (task / "children").read_text().split()]
     return sorted(set(children))
+
+
+def _tree_cpu_seconds(pid: int) -> float:
+    """CPU time used so far by a process and all its descendants."""
+    total, todo, seen = 0.0, [pid], set()
+    tick = os.sysconf("SC_CLK_TCK")
+    while todo:
+        p = todo.pop()
+        if p in seen:
+            continue
+        seen.add(p)
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+        todo += child_pids(p)
+    return total
 
 
 def rss_mb(pid: int) -> float | None:
