@@ -122,6 +122,9 @@ class ReferenceCounter(models.Model):
         return f"{self.year}: {self.last}"
 
 
+QUEUE_INDEX_INCLUDE = ["status", "priority", "member_id", "other_party_id", "member_search"]
+
+
 class Case(models.Model):
     """A member's request for advice or representation."""
 
@@ -215,14 +218,19 @@ class Case(models.Model):
             models.Index(fields=["-urgent", "-submitted_at"]),
             models.Index(fields=["status", "closed_at"]),
             # The officers' queue: its order, for every case and for the open cases of a
-            # section (the id breaks ties, as the admin adds it).
+            # section (the id breaks ties, as the admin adds it), with what the access rule
+            # and the usual filters read, so that a page's cases are found in the index
+            # alone (see casework.admin.QueueChangeList).
             models.Index(
-                fields=["-urgent", "status_rank", "submitted_at", "-id"], name="case_queue"
+                fields=["-urgent", "status_rank", "submitted_at", "-id"],
+                name="case_queue",
+                include=QUEUE_INDEX_INCLUDE,
             ),
             models.Index(
                 fields=["section", "-urgent", "status_rank", "submitted_at", "-id"],
                 name="case_queue_open_section",
                 condition=~models.Q(status="draft") & ~models.Q(status="closed"),
+                include=QUEUE_INDEX_INCLUDE,
             ),
         ]
         permissions = [

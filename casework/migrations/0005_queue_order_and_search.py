@@ -81,11 +81,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='case',
-            index=models.Index(fields=['-urgent', 'status_rank', 'submitted_at', '-id'], name='case_queue'),
+            index=models.Index(fields=['-urgent', 'status_rank', 'submitted_at', '-id'], include=('status', 'priority', 'member_id', 'other_party_id', 'member_search'), name='case_queue'),
         ),
         migrations.AddIndex(
             model_name='case',
-            index=models.Index(condition=models.Q(models.Q(('status', 'draft'), _negated=True), models.Q(('status', 'closed'), _negated=True)), fields=['section', '-urgent', 'status_rank', 'submitted_at', '-id'], name='case_queue_open_section'),
+            index=models.Index(condition=models.Q(models.Q(('status', 'draft'), _negated=True), models.Q(('status', 'closed'), _negated=True)), fields=['section', '-urgent', 'status_rank', 'submitted_at', '-id'], include=('status', 'priority', 'member_id', 'other_party_id', 'member_search'), name='case_queue_open_section'),
         ),
         migrations.RunPython(create, drop),
     ]
