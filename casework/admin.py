@@ -8,9 +8,12 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
+from django.contrib.admin.utils import display_for_field, display_for_value
 from django.contrib.admin.views.main import ChangeList
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import models
 from django.db.models import Value
 from django.db.models.functions import Upper
 from django.forms import Script
@@ -222,6 +225,62 @@ class QueueChangeList(ChangeList):
                 self.root_queryset.filter(pk__in=ids).order_by(*self.queryset.query.order_by)
             )
         self.result_list = rows.only(*QUEUE_COLUMNS)
+
+
+def queue_rows(cl):
+    """The queue's rows, cell for cell what Django's `items_for_result` writes for them (a
+    test compares the two), without its per-cell lookups: a tenth of the queue's time."""
+    model_admin, opts = cl.model_admin, cl.opts
+    empty = model_admin.get_empty_value_display()
+    cells = []
+    for name in cl.list_display:
+        if name == "action_checkbox":
+            cells.append(("action", name, "action-checkbox", None))
+            continue
+        try:
+            field = opts.get_field(name)
+        except FieldDoesNotExist:
+            cells.append(("method", getattr(model_admin, name), f"field-{name}", None))
+            continue
+        if field.is_relation:
+            cells.append(("related", name, f"field-{name} nowrap", field))
+        else:
+            nowrap = " nowrap" if isinstance(field, (models.DateField, models.TimeField)) else ""
+            cells.append(("field", field.attname, f"field-{name}{nowrap}", field))
+    links = set(cl.list_display_links or ())
+    preserved = {"preserved_filters": cl.preserved_filters, "opts": opts}
+    rows = []
+    for obj in cl.result_list:
+        row = []
+        for kind, what, classes, field in cells:
+            if kind == "action":
+                row.append(
+                    format_html('<td class="{}">{}</td>', classes, model_admin.action_checkbox(obj))
+                )
+                continue
+            if kind == "method":
+                value = what(obj)
+                text = display_for_value(
+                    "" if isinstance(value, str) and not value.strip() else value, empty
+                )
+            elif kind == "related":
+                value = getattr(obj, what)
+                text = empty if value is None else value
+            else:
+                value = getattr(obj, what)
+                if isinstance(value, str) and not value.strip():
+                    value = ""
+                text = display_for_field(value, field, empty, avoid_link=field.name in links)
+            name = field.name if field is not None else what.__name__
+            if name in links:
+                url = add_preserved_filters(preserved, cl.url_for_result(obj))
+                row.append(
+                    format_html('<th class="{}"><a href="{}">{}</a></th>', classes, url, text)
+                )
+            else:
+                row.append(format_html('<td class="{}">{}</td>', classes, text))
+        rows.append(row)
+    return rows
 
 
 def _files_field(label: str, help_text: str) -> MultipleFileField:

@@ -81,3 +81,24 @@ def test_the_filtered_and_searched_queue_does_not_grow_in_queries(
         submit(people["member"])
     with django_assert_max_num_queries(len(first.captured_queries)):
         assert client.get(url, {**query, "p": "2"}).status_code == 200
+
+
+def test_the_queue_rows_are_what_the_admin_would_write(rf, people, submit):
+    from datetime import date
+
+    from django.contrib.admin.templatetags.admin_list import items_for_result
+
+    from casework import services
+    from casework.admin import queue_rows
+
+    plain = submit(people["member"])
+    flagged = submit(people["member_b"], hearing_date=date(2030, 3, 4), colleagues_affected=True)
+    Case.objects.filter(pk=flagged.pk).update(urgent=True, eligibility_concern="Lapsed")
+    services.case_assign(case=plain, officer=people["manager"], by=people["manager"])
+    request = rf.get("/admin/casework/case/", {"open": "open"})
+    request.user = people["manager"]
+    model_admin = admin.site._registry[Case]
+    cl = model_admin.get_changelist_instance(request)
+    assert len(cl.result_list) == 2
+    django_rows = [[str(c) for c in items_for_result(cl, r, None)] for r in cl.result_list]
+    assert [[str(c) for c in row] for row in queue_rows(cl)] == django_rows
