@@ -8,16 +8,23 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Case as When_
-from django.db.models import IntegerField, Q, Value, When
+from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
+from django.contrib.admin.utils import display_for_field, display_for_value
+from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import models
+from django.db.models import Value
+from django.db.models.functions import Upper
 from django.forms import Script
 from django.http import Http404, HttpResponse
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
 
 from portal.accounts.models import Membership, User
 from portal.admin import PortalModelAdmin, ReadOnlyAdmin, one_related
@@ -27,6 +34,7 @@ from . import access, scanning, services
 from .files import check_files, limits_text
 from .forms import MultipleFileField, MultipleFileInput
 from .models import (
+    QUEUE_ORDER,
     AccessAction,
     Case,
     CaseAccess,
@@ -40,14 +48,7 @@ from .templatetags.casework_admin import UNSCANNED_WARNING, is_administrator
 from .views import attachment_response
 from .workdays import working_days_until
 
-STATUS_ORDER = [
-    Status.NEW,
-    Status.ASSIGNED,
-    Status.WAITING_MEMBER,
-    Status.IN_PROGRESS,
-    Status.LEGAL,
-    Status.CLOSED,
-]
+STATUS_ORDER = list(QUEUE_ORDER)
 
 
 class AssignedFilter(admin.SimpleListFilter):
@@ -163,6 +164,123 @@ class FlagFilter(admin.SimpleListFilter):
         if self.value() in filters:
             return queryset.filter(**filters[self.value()])
         return queryset
+
+
+class QueuePaginator(Paginator):
+    """Counts no further than the officer can page: up to `ahead` pages past the one asked
+    for (and at least `floor` rows). The queue's cost then follows the page asked for, not
+    the number of cases; past the cap the page says "more than"."""
+
+    floor = 1000
+    ahead = 10
+
+    def __init__(self, object_list, per_page, *, page=1, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.cap = max(self.floor, (page + self.ahead) * per_page)
+
+    @cached_property
+    def count(self):
+        return self.object_list[: self.cap + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count > self.cap
+
+
+# What the queue's rows show: the case's text (encrypted, and long) is never read for them.
+QUEUE_COLUMNS = [
+    "reference",
+    "urgent",
+    "overdue",
+    "eligibility_concern",
+    "restricted",
+    "complaint_open",
+    "colleagues_affected",
+    "submitted_at",
+    "category",
+    "region",
+    "nation",
+    "section",
+    "hearing_date",
+    "assigned_to",
+    "waiting_on",
+    "status",
+]
+
+
+class QueueChangeList(ChangeList):
+    """The page's cases in two steps: their ids first, in the queue's order (a walk of one
+    index that holds what the access rule and the usual filters read, so that a deep page
+    does not visit the table for every case it passes), then the rows of those ids only,
+    with only the columns the rows show."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        rows = self.result_list
+        if rows.query.is_sliced:
+            ids = list(rows.values_list("pk", flat=True))
+            # Through the access rule again (not the filters and search: the ids came
+            # through them already).
+            rows = self.apply_select_related(
+                self.root_queryset.filter(pk__in=ids).order_by(*self.queryset.query.order_by)
+            )
+        self.result_list = rows.only(*QUEUE_COLUMNS)
+
+
+def queue_rows(cl):
+    """The queue's rows, cell for cell what Django's `items_for_result` writes for them (a
+    test compares the two), without its per-cell lookups: a tenth of the queue's time."""
+    model_admin, opts = cl.model_admin, cl.opts
+    empty = model_admin.get_empty_value_display()
+    cells = []
+    for name in cl.list_display:
+        if name == "action_checkbox":
+            cells.append(("action", name, "action-checkbox", None))
+            continue
+        try:
+            field = opts.get_field(name)
+        except FieldDoesNotExist:
+            cells.append(("method", getattr(model_admin, name), f"field-{name}", None))
+            continue
+        if field.is_relation:
+            cells.append(("related", name, f"field-{name} nowrap", field))
+        else:
+            nowrap = " nowrap" if isinstance(field, (models.DateField, models.TimeField)) else ""
+            cells.append(("field", field.attname, f"field-{name}{nowrap}", field))
+    links = set(cl.list_display_links or ())
+    preserved = {"preserved_filters": cl.preserved_filters, "opts": opts}
+    rows = []
+    for obj in cl.result_list:
+        row = []
+        for kind, what, classes, field in cells:
+            if kind == "action":
+                row.append(
+                    format_html('<td class="{}">{}</td>', classes, model_admin.action_checkbox(obj))
+                )
+                continue
+            if kind == "method":
+                value = what(obj)
+                text = display_for_value(
+                    "" if isinstance(value, str) and not value.strip() else value, empty
+                )
+            elif kind == "related":
+                value = getattr(obj, what)
+                text = empty if value is None else value
+            else:
+                value = getattr(obj, what)
+                if isinstance(value, str) and not value.strip():
+                    value = ""
+                text = display_for_field(value, field, empty, avoid_link=field.name in links)
+            name = field.name if field is not None else what.__name__
+            if name in links:
+                url = add_preserved_filters(preserved, cl.url_for_result(obj))
+                row.append(
+                    format_html('<th class="{}"><a href="{}">{}</a></th>', classes, url, text)
+                )
+            else:
+                row.append(format_html('<td class="{}">{}</td>', classes, text))
+        rows.append(row)
+    return rows
 
 
 def _files_field(label: str, help_text: str) -> MultipleFileField:
@@ -375,12 +493,7 @@ class CaseAdmin(PortalModelAdmin):
     # --- What an officer may see -------------------------------------------------------
 
     def get_queryset(self, request):
-        rank = When_(
-            *[When(status=s, then=Value(i)) for i, s in enumerate(STATUS_ORDER)],
-            default=Value(99),
-            output_field=IntegerField(),
-        )
-        return access.cases_visible_to(request.user).annotate(status_rank=rank)
+        return access.cases_visible_to(request.user)
 
     def get_ordering(self, request):
         return ["-urgent", "status_rank", "submitted_at"]
@@ -400,9 +513,24 @@ class CaseAdmin(PortalModelAdmin):
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
         raise Http404(access.NOT_FOUND)
 
+    def get_changelist(self, request, **kwargs):
+        return QueueChangeList
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        page = request.GET.get("p", "1")
+        return QueuePaginator(
+            queryset,
+            per_page,
+            page=int(page) if page.isdigit() else 1,
+            orphans=orphans,
+            allow_empty_first_page=allow_empty_first_page,
+        )
+
     def get_search_results(self, request, queryset, search_term):
         """Reference, membership number, or words of the member's name: each served by an
-        index (the name words by trigram indexes on the user table)."""
+        index (the name words by the trigram index on the case's copy of the member's name,
+        which the database keeps, so that the words, the filters and the queue's order are
+        served by the case table's indexes together)."""
         term = search_term.strip()[:100]
         if not term:
             return queryset, False
@@ -411,10 +539,7 @@ class CaseAdmin(PortalModelAdmin):
         if term.replace(" ", "").isdigit():
             return queryset.filter(member__membership__number=term.replace(" ", "")), False
         for word in term.split()[:4]:
-            people = User.objects.filter(
-                Q(first_name__icontains=word) | Q(last_name__icontains=word)
-            ).values("pk")
-            queryset = queryset.filter(member__in=people)
+            queryset = queryset.filter(member_search__contains=Upper(Value(word)))
         return queryset, False
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -443,6 +568,16 @@ class CaseAdmin(PortalModelAdmin):
         return case
 
     # --- Columns ------------------------------------------------------------------------
+
+    def action_checkbox(self, obj):
+        """Django's checkbox, written directly rather than through the form renderer (the
+        same HTML; the renderer was a third of the queue's time for 50 rows)."""
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            admin.helpers.ACTION_CHECKBOX_NAME,
+            str(obj.pk),
+            format_html(_("Select this object for an action - {}"), str(obj)),
+        )
 
     @admin.display(description="")
     def flags(self, obj):

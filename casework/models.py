@@ -50,6 +50,16 @@ OPEN_STATUSES = (
     Status.LEGAL,
 )
 
+# The officers' queue shows cases in this order of status.
+QUEUE_ORDER = (
+    Status.NEW,
+    Status.ASSIGNED,
+    Status.WAITING_MEMBER,
+    Status.IN_PROGRESS,
+    Status.LEGAL,
+    Status.CLOSED,
+)
+
 # What a member reads for each status.
 MEMBER_STATUS_WORDS = {
     Status.DRAFT: "Draft – not sent yet",
@@ -110,6 +120,9 @@ class ReferenceCounter(models.Model):
 
     def __str__(self):
         return f"{self.year}: {self.last}"
+
+
+QUEUE_INDEX_INCLUDE = ["status", "priority", "member_id", "other_party_id", "member_search"]
 
 
 class Case(models.Model):
@@ -173,6 +186,20 @@ class Case(models.Model):
     outcome_note = EncryptedTextField(blank=True)
     legal_reason = EncryptedTextField(blank=True)
     complaint_open = models.BooleanField(default=False)
+    # Where the status puts a case in the officers' queue (new first, closed last): stored,
+    # so that one index serves the queue's order (see Meta.indexes).
+    status_rank = models.GeneratedField(
+        expression=models.Case(
+            *[models.When(status=s, then=models.Value(i)) for i, s in enumerate(QUEUE_ORDER)],
+            default=models.Value(99),
+        ),
+        output_field=models.SmallIntegerField(),
+        db_persist=True,
+    )
+
+    # The member's name in capitals, for the officers' search: kept by database triggers
+    # from accounts_user (migration 0005), never written by the portal itself.
+    member_search = models.CharField(max_length=301, blank=True, default="", editable=False)
 
     created_at = models.DateTimeField(default=timezone.now)
     submitted_at = models.DateTimeField(null=True, blank=True)
@@ -190,6 +217,21 @@ class Case(models.Model):
             models.Index(fields=["member", "-created_at"]),
             models.Index(fields=["-urgent", "-submitted_at"]),
             models.Index(fields=["status", "closed_at"]),
+            # The officers' queue: its order, for every case and for the open cases of a
+            # section (the id breaks ties, as the admin adds it), with what the access rule
+            # and the usual filters read, so that a page's cases are found in the index
+            # alone (see casework.admin.QueueChangeList).
+            models.Index(
+                fields=["-urgent", "status_rank", "submitted_at", "-id"],
+                name="case_queue",
+                include=QUEUE_INDEX_INCLUDE,
+            ),
+            models.Index(
+                fields=["section", "-urgent", "status_rank", "submitted_at", "-id"],
+                name="case_queue_open_section",
+                condition=~models.Q(status="draft") & ~models.Q(status="closed"),
+                include=QUEUE_INDEX_INCLUDE,
+            ),
         ]
         permissions = [
             ("view_region_cases", "Can see the cases of their own regions"),

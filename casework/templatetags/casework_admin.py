@@ -44,3 +44,35 @@ def casework_my_work(context):
         UNSCANNED_WARNING if is_administrator(user) and not scanning.is_configured() else ""
     )
     return {"work": work, "scanner_warning": scanner_warning}
+
+
+def queue_result_list(cl):
+    """Django's `result_list`, with the queue's rows written by casework.admin.queue_rows."""
+    from django.contrib.admin.templatetags.admin_list import result_list
+
+    from ..admin import queue_rows
+
+    if cl.formset:
+        return result_list(cl)
+    rows = queue_rows(cl)
+    result_list_cl = cl.result_list
+    cl.result_list = []  # the headers and hidden fields only; the rows are ours
+    try:
+        context = result_list(cl)
+    finally:
+        cl.result_list = result_list_cl
+    context["results"] = rows
+    return context
+
+
+@register.tag(name="queue_result_list")
+def queue_result_list_tag(parser, token):
+    from django.contrib.admin.templatetags.base import InclusionAdminNode
+
+    return InclusionAdminNode(
+        parser,
+        token,
+        func=queue_result_list,
+        template_name="change_list_results.html",
+        takes_context=False,
+    )
