@@ -683,6 +683,12 @@ def seed(scale: float) -> dict:
         cases(),
     )
     with raw.cursor() as cur:
+        # The database's own trigger keeps the member's name on each case (casework
+        # migration 0005); COPY with triggers off skips it, so it is filled in here.
+        cur.execute(
+            "UPDATE casework_case c SET member_search = UPPER(u.first_name || ' ' || "
+            "u.last_name) FROM accounts_user u WHERE u.id = c.member_id"
+        )
         for year, last in last_reference.items():
             cur.execute(
                 "INSERT INTO casework_referencecounter (year, last) VALUES (%s, %s) "

@@ -49,15 +49,55 @@ DROP INDEX IF EXISTS casework_case_member_search_trgm;
 """
 
 
+# The same for the demo's SQLite (no trigram index: its tables are small).
+SQLITE_TRIGGERS = [
+    """CREATE TRIGGER casework_case_member_search_insert AFTER INSERT ON casework_case
+    BEGIN
+        UPDATE casework_case SET member_search = COALESCE(
+            (SELECT UPPER(u.first_name || ' ' || u.last_name) FROM accounts_user u
+             WHERE u.id = NEW.member_id), '')
+        WHERE id = NEW.id;
+    END""",
+    """CREATE TRIGGER casework_case_member_search_update AFTER UPDATE OF member_id
+    ON casework_case
+    BEGIN
+        UPDATE casework_case SET member_search = COALESCE(
+            (SELECT UPPER(u.first_name || ' ' || u.last_name) FROM accounts_user u
+             WHERE u.id = NEW.member_id), '')
+        WHERE id = NEW.id;
+    END""",
+    """CREATE TRIGGER accounts_user_case_search AFTER UPDATE OF first_name, last_name
+    ON accounts_user
+    BEGIN
+        UPDATE casework_case SET member_search = UPPER(NEW.first_name || ' ' || NEW.last_name)
+        WHERE member_id = NEW.id;
+    END""",
+    """UPDATE casework_case SET member_search = COALESCE(
+        (SELECT UPPER(u.first_name || ' ' || u.last_name) FROM accounts_user u
+         WHERE u.id = casework_case.member_id), '')""",
+]
+SQLITE_DROP = [
+    "DROP TRIGGER IF EXISTS casework_case_member_search_insert",
+    "DROP TRIGGER IF EXISTS casework_case_member_search_update",
+    "DROP TRIGGER IF EXISTS accounts_user_case_search",
+]
+
+
 def create(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         schema_editor.execute(TRIGGERS)
+    elif schema_editor.connection.vendor == "sqlite":
+        for statement in SQLITE_TRIGGERS:
+            schema_editor.execute(statement)
 
 
 def drop(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(DROP)
+    elif schema_editor.connection.vendor == "sqlite":
+        for statement in SQLITE_DROP:
+            schema_editor.execute(statement)
 
 
 class Migration(migrations.Migration):
