@@ -22,6 +22,7 @@ from .models import (
     Consultation,
     ConsultationEvent,
     Phase,
+    Question,
     QuestionKind,
     QuoteConsent,
     Response,
@@ -164,10 +165,13 @@ def response_save(
     quote_consent: str = "",
     submit: bool = False,
     now=None,
+    questions: list[Question] | None = None,
 ) -> Response:
     """Save a member's answers as a draft, or submit them. A submitted response stays
     submitted and can be changed until the consultation closes. Answers to questions that
-    a condition hides are not saved. One response per member: the database enforces it."""
+    a condition hides are not saved. One response per member: the database enforces it.
+    `questions`: the consultation's questions when the caller has just read them (the
+    page has, to build its form); they cannot change once anyone has a response."""
     now = now or timezone.now()
     membership = membership_for(user)
     if not rules.is_in_audience(consultation, membership):
@@ -177,7 +181,8 @@ def response_save(
         phase = consultation.phase(now)
         if phase != Phase.OPEN:
             raise ConsultationError(CLOSED if phase in (Phase.CLOSED, Phase.OUTCOME) else NOT_OPEN)
-        questions = [nq.question for nq in selectors.numbered_questions(consultation)]
+        if questions is None:
+            questions = [nq.question for nq in selectors.numbered_questions(consultation)]
         known = {q.pk for q in questions}
         answers = {qid: v for qid, v in answers.items() if qid in known}
         if any(rules.invalid_value(q, answers.get(q.pk)) for q in questions):
@@ -186,10 +191,17 @@ def response_save(
         if quote_consent and quote_consent not in _allowed_consents(consultation):
             raise ConsultationError(INVALID_CONSENT)
 
-        response, _ = Response.objects.get_or_create(
-            consultation=consultation, user=user, defaults={"created_at": now}
+        # The member's response, locked: one query when it exists already.
+        response = (
+            Response.objects.select_for_update()
+            .filter(consultation=consultation, user=user)
+            .first()
         )
-        response = Response.objects.select_for_update().get(pk=response.pk)
+        if response is None:
+            response, _ = Response.objects.get_or_create(
+                consultation=consultation, user=user, defaults={"created_at": now}
+            )
+            response = Response.objects.select_for_update().get(pk=response.pk)
         submitting = submit or response.status == ResponseStatus.SUBMITTED
         if submitting:
             missing = rules.missing_required(questions, answers)
