@@ -243,7 +243,8 @@ def case_submit(
     team of the member's region (Leadership-section members: the lead officer) and is
     flagged urgent or for eligibility as the rules say."""
     now = now or timezone.now()
-    if case is not None:
+    drafted = case is not None
+    if drafted:
         case = Case.objects.select_for_update().get(pk=case.pk)
         if case.status != Status.DRAFT or case.member_id != member.pk:
             raise ValidationError(NOT_A_DRAFT)
@@ -269,7 +270,8 @@ def case_submit(
     event = _event(case, EventKind.SUBMITTED, member, visible=True, new_status=Status.NEW)
     if details is not None and details.files:
         _store_files(case, details.files, by=member, event=event, shared=True)
-    CaseAttachment.objects.filter(case=case, event__isnull=True).update(event=event)
+    if drafted:  # files the member added to the draft join the submission
+        CaseAttachment.objects.filter(case=case, event__isnull=True).update(event=event)
     _notify_member(case, "case_received")
     return case
 

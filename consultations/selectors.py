@@ -99,7 +99,8 @@ def consultation_for_viewer(user, slug: str, *, now=None) -> Viewer:
     visitor or member (a visitor is outside every audience), sees the public summary of an
     open all-members consultation and gets 404 for every other consultation, the same 404
     as a slug that does not exist."""
-    consultation = Consultation.objects.filter(slug=slug).prefetch_related("policy_areas").first()
+    # Its policy areas are read by the page that shows them, not before a form's redirect.
+    consultation = Consultation.objects.filter(slug=slug).first()
     if consultation is None:
         raise Http404
     membership = membership_for(user) if user.is_authenticated else None
