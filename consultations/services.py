@@ -177,7 +177,18 @@ def response_save(
     if not rules.is_in_audience(consultation, membership):
         raise ConsultationError(NOT_ELIGIBLE)
     with transaction.atomic():
-        consultation = Consultation.objects.get(pk=consultation.pk)
+        # The member's response, locked, with the consultation as it is now: one query
+        # when the member has answered before.
+        response = (
+            Response.objects.select_for_update(of=("self",))
+            .select_related("consultation")
+            .filter(consultation_id=consultation.pk, user=user)
+            .first()
+        )
+        if response is not None:
+            consultation = response.consultation
+        else:
+            consultation = Consultation.objects.get(pk=consultation.pk)
         phase = consultation.phase(now)
         if phase != Phase.OPEN:
             raise ConsultationError(CLOSED if phase in (Phase.CLOSED, Phase.OUTCOME) else NOT_OPEN)
@@ -191,12 +202,6 @@ def response_save(
         if quote_consent and quote_consent not in _allowed_consents(consultation):
             raise ConsultationError(INVALID_CONSENT)
 
-        # The member's response, locked: one query when it exists already.
-        response = (
-            Response.objects.select_for_update()
-            .filter(consultation=consultation, user=user)
-            .first()
-        )
         if response is None:
             response, _ = Response.objects.get_or_create(
                 consultation=consultation, user=user, defaults={"created_at": now}
