@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from portal.accounts.dashboard import register_panel
 from portal.accounts.exports import register
+from portal.accounts.selectors import membership_for
 
 from . import access
 from .models import OPEN_STATUSES, Status
@@ -11,9 +12,14 @@ from .models import OPEN_STATUSES, Status
 
 @register_panel("cases", order=10, template="casework/panel.html")
 def cases_panel(user):
-    if not hasattr(user, "membership"):
+    if membership_for(user) is None:
         return None
-    cases = list(access.member_cases(user).order_by("-created_at")[:5])
+    # Only what the panel shows: the encrypted account of each case is not decrypted here.
+    cases = list(
+        access.member_cases(user)
+        .only("pk", "reference", "category", "status", "created_at")
+        .order_by("-created_at")[:5]
+    )
     return {
         "cases": cases,
         "open": sum(1 for c in cases if c.status in OPEN_STATUSES),

@@ -6,12 +6,12 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import models
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 
 from portal.accounts.choices import Nation, Section
 from portal.fields import EncryptedTextField
+from portal.urlcache import cached_reverse
 
 
 class Category(models.TextChoices):
@@ -248,7 +248,7 @@ class Case(models.Model):
         return self.reference or f"Draft {self.pk}"
 
     def get_absolute_url(self):
-        return reverse("casework:detail", args=[self.reference or self.pk])
+        return cached_reverse("casework:detail", args=[self.reference or self.pk])
 
     @property
     def is_open(self) -> bool:

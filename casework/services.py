@@ -10,13 +10,14 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from portal import crypto
 from portal.accounts.models import Employer, Membership, User
 from portal.accounts.roles import Role
+from portal.accounts.selectors import membership_for
 from portal.accounts.services import NewEmployer, employer_get_or_create
 from portal.communications.notifications import absolute_url, notification_send
 
@@ -81,10 +82,23 @@ def _waiting_on(status: str) -> str:
 
 
 def _next_reference(year: int) -> str:
-    counter, _ = ReferenceCounter.objects.select_for_update().get_or_create(year=year)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return f"CW-{year}-{counter.last:06d}"
+    """The year's next reference. One UPDATE takes the number and locks the counter row
+    until the submission commits, so two submissions never get the same number."""
+    table = connection.ops.quote_name(ReferenceCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET last = last + 1 WHERE year = %s RETURNING last",  # noqa: S608  # nosec B608 - the table name is our model's, the year a parameter
+            [year],
+        )
+        row = cursor.fetchone()
+    if row is not None:
+        last = row[0]
+    else:  # the first case of the year
+        counter, _ = ReferenceCounter.objects.select_for_update().get_or_create(year=year)
+        counter.last += 1
+        counter.save(update_fields=["last"])
+        last = counter.last
+    return f"CW-{year}-{last:06d}"
 
 
 def _event(case: Case, kind: str, by: User | None, *, body: str = "", visible: bool, **extra):
@@ -229,7 +243,8 @@ def case_submit(
     team of the member's region (Leadership-section members: the lead officer) and is
     flagged urgent or for eligibility as the rules say."""
     now = now or timezone.now()
-    if case is not None:
+    drafted = case is not None
+    if drafted:
         case = Case.objects.select_for_update().get(pk=case.pk)
         if case.status != Status.DRAFT or case.member_id != member.pk:
             raise ValidationError(NOT_A_DRAFT)
@@ -237,7 +252,7 @@ def case_submit(
         case = Case(member=member)
     if details is not None:
         _apply_details(case, details)
-    membership = Membership.objects.filter(user=member).select_related("region").first()
+    membership = membership_for(member)  # read once per request, the page has it already
     if membership is not None:
         case.region = membership.region
         case.nation = membership.nation
@@ -255,7 +270,8 @@ def case_submit(
     event = _event(case, EventKind.SUBMITTED, member, visible=True, new_status=Status.NEW)
     if details is not None and details.files:
         _store_files(case, details.files, by=member, event=event, shared=True)
-    CaseAttachment.objects.filter(case=case, event__isnull=True).update(event=event)
+    if drafted:  # files the member added to the draft join the submission
+        CaseAttachment.objects.filter(case=case, event__isnull=True).update(event=event)
     _notify_member(case, "case_received")
     return case
 

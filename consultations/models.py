@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.urls import reverse
 from django.utils import timezone
 
 from portal.accounts.choices import EmployerKind, Nation, Section
+from portal.urlcache import cached_reverse
 
 MIN_GROUP_SIZE = 5
 
@@ -156,7 +156,7 @@ class Consultation(models.Model):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("consultations:detail", args=[self.slug])
+        return cached_reverse("consultations:detail", args=[self.slug])
 
     def phase(self, now=None) -> Phase:
         now = now or timezone.now()

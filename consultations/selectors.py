@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
 
-from django.db.models import CharField, Count, F, Q, QuerySet, Value
+from django.db.models import CharField, Count, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import MD5, Cast, Concat
 from django.http import Http404
 from django.utils import timezone
@@ -99,7 +99,8 @@ def consultation_for_viewer(user, slug: str, *, now=None) -> Viewer:
     visitor or member (a visitor is outside every audience), sees the public summary of an
     open all-members consultation and gets 404 for every other consultation, the same 404
     as a slug that does not exist."""
-    consultation = Consultation.objects.filter(slug=slug).prefetch_related("policy_areas").first()
+    # Its policy areas are read by the page that shows them, not before a form's redirect.
+    consultation = Consultation.objects.filter(slug=slug).first()
     if consultation is None:
         raise Http404
     membership = membership_for(user) if user.is_authenticated else None
@@ -178,11 +179,8 @@ def consultations_open_to_visitors(*, now=None) -> QuerySet[Consultation]:
 def member_response(user: User, consultation: Consultation) -> Response | None:
     if not user.is_authenticated:
         return None
-    return (
-        Response.objects.filter(user=user, consultation=consultation)
-        .prefetch_related("answers")
-        .first()
-    )
+    # The answers are read by `response_answers`, only when a page shows them.
+    return Response.objects.filter(user=user, consultation=consultation).first()
 
 
 def response_answers(response: Response | None) -> rules.Answers:
@@ -246,10 +244,42 @@ def questions_locked(consultation: Consultation) -> bool:
     return consultation.pk is not None and consultation.responses.exists()
 
 
+def open_consultations_for_member(user: User, *, now=None) -> list[MemberListing]:
+    """The open consultations the member may answer, each with the state of their own
+    response: one query, and only open ones (the closed ones grow with the years)."""
+    now = now or timezone.now()
+    membership = membership_for(user)
+    if membership is None:
+        return []
+    own = Response.objects.filter(user=user, consultation=OuterRef("pk"))
+    consultations = (
+        Consultation.objects.filter(open_q(now))
+        .order_by("closes_at")
+        .only(
+            "pk",
+            "title",
+            "slug",
+            "closes_at",
+            "audience_section",
+            "audience_nations",
+            "audience_employer_kind",
+        )
+        .annotate(
+            own_status=Subquery(own.values("status")[:1]),
+            own_submitted_at=Subquery(own.values("submitted_at")[:1]),
+        )
+    )
+    return [
+        MemberListing(c, c.own_status, c.own_submitted_at)
+        for c in consultations
+        if rules.is_in_audience(c, membership)
+    ]
+
+
 def dashboard_items(user: User, *, now=None) -> dict | None:
-    lists = consultations_for_member(user, now=now)
-    not_started = [i for i in lists.open if i.response_status is None]
-    drafts = [i for i in lists.open if i.response_status == ResponseStatus.DRAFT]
+    listings = open_consultations_for_member(user, now=now)
+    not_started = [i for i in listings if i.response_status is None]
+    drafts = [i for i in listings if i.response_status == ResponseStatus.DRAFT]
     if not not_started and not drafts:
         return None
     return {"not_started": not_started, "drafts": drafts}

@@ -22,6 +22,7 @@ from .models import (
     Consultation,
     ConsultationEvent,
     Phase,
+    Question,
     QuestionKind,
     QuoteConsent,
     Response,
@@ -164,20 +165,35 @@ def response_save(
     quote_consent: str = "",
     submit: bool = False,
     now=None,
+    questions: list[Question] | None = None,
 ) -> Response:
     """Save a member's answers as a draft, or submit them. A submitted response stays
     submitted and can be changed until the consultation closes. Answers to questions that
-    a condition hides are not saved. One response per member: the database enforces it."""
+    a condition hides are not saved. One response per member: the database enforces it.
+    `questions`: the consultation's questions when the caller has just read them (the
+    page has, to build its form); they cannot change once anyone has a response."""
     now = now or timezone.now()
     membership = membership_for(user)
     if not rules.is_in_audience(consultation, membership):
         raise ConsultationError(NOT_ELIGIBLE)
     with transaction.atomic():
-        consultation = Consultation.objects.get(pk=consultation.pk)
+        # The member's response, locked, with the consultation as it is now: one query
+        # when the member has answered before.
+        response = (
+            Response.objects.select_for_update(of=("self",))
+            .select_related("consultation")
+            .filter(consultation_id=consultation.pk, user=user)
+            .first()
+        )
+        if response is not None:
+            consultation = response.consultation
+        else:
+            consultation = Consultation.objects.get(pk=consultation.pk)
         phase = consultation.phase(now)
         if phase != Phase.OPEN:
             raise ConsultationError(CLOSED if phase in (Phase.CLOSED, Phase.OUTCOME) else NOT_OPEN)
-        questions = [nq.question for nq in selectors.numbered_questions(consultation)]
+        if questions is None:
+            questions = [nq.question for nq in selectors.numbered_questions(consultation)]
         known = {q.pk for q in questions}
         answers = {qid: v for qid, v in answers.items() if qid in known}
         if any(rules.invalid_value(q, answers.get(q.pk)) for q in questions):
@@ -186,10 +202,11 @@ def response_save(
         if quote_consent and quote_consent not in _allowed_consents(consultation):
             raise ConsultationError(INVALID_CONSENT)
 
-        response, _ = Response.objects.get_or_create(
-            consultation=consultation, user=user, defaults={"created_at": now}
-        )
-        response = Response.objects.select_for_update().get(pk=response.pk)
+        if response is None:
+            response, _ = Response.objects.get_or_create(
+                consultation=consultation, user=user, defaults={"created_at": now}
+            )
+            response = Response.objects.select_for_update().get(pk=response.pk)
         submitting = submit or response.status == ResponseStatus.SUBMITTED
         if submitting:
             missing = rules.missing_required(questions, answers)

@@ -66,7 +66,6 @@ def consultation_detail(request, slug):
     phase = consultation.phase(now)
     questions = selectors.numbered_questions(consultation)
     response = selectors.member_response(request.user, consultation) if viewer.eligible else None
-    saved = selectors.response_answers(response)
     can_answer = viewer.eligible and phase == Phase.OPEN
     submitted = response is not None and response.status == ResponseStatus.SUBMITTED
     form = None
@@ -105,6 +104,7 @@ def consultation_detail(request, slug):
                         quote_consent=form.cleaned_data.get("quote_consent") or "",
                         submit=submitting,
                         now=now,
+                        questions=[nq.question for nq in questions],
                     )
                 except services.ConsultationError as error:
                     form.add_error(None, error.message)
@@ -120,6 +120,8 @@ def consultation_detail(request, slug):
             else:
                 status = 400
 
+    # The saved answers are read only for a page that shows them, not before a redirect.
+    saved = selectors.response_answers(response)
     if form is None and can_answer:
         initial = selectors.form_initial(questions, saved)
         if response is not None and response.quote_consent:

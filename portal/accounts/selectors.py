@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet, Value, When
+from django.db.models import Case as DbCase
 from django.db.models.functions import Lower
 
 from .choices import Channel, CommunicationKind, MembershipStatus, Section, consent_default
@@ -35,15 +36,22 @@ def membership_for(user: User) -> Membership | None:
 
 def workplace_rep_for(membership: Membership) -> Membership | None:
     """The active rep at the member's employer, nearest workplace first."""
-    reps = (
+    # One query: a rep at the member's own workplace postcode sorts first.
+    return (
         Membership.objects.filter(
             employer_id=membership.employer_id, is_rep=True, status=MembershipStatus.ACTIVE
         )
         .exclude(pk=membership.pk)
+        .annotate(
+            elsewhere=DbCase(
+                When(workplace_postcode=membership.workplace_postcode, then=Value(0)),
+                default=Value(1),
+            )
+        )
         .select_related("user")
+        .order_by("elsewhere", "pk")
+        .first()
     )
-    same_site = reps.filter(workplace_postcode=membership.workplace_postcode).first()
-    return same_site or reps.first()
 
 
 def employers_matching(
@@ -75,15 +83,21 @@ def employers_named(label: str, *, own_employer_id: int | None = None) -> list[E
         return []
     named = Employer.objects.annotate(lname=Lower("name"))  # served by the Lower(name) index
     named = named.filter(Q(verified=True) | Q(pk=own_employer_id or 0))
-    exact = list(named.filter(lname=label.lower())[:10])
-    if exact:
-        return exact
-    if ", " in label:
-        name, town = label.rsplit(", ", 1)
-        return list(
-            named.annotate(ltown=Lower("town")).filter(lname=name.lower(), ltown=town.lower())[:10]
+    exact = Q(lname=label.lower())
+    if ", " not in label:
+        return list(named.filter(exact)[:10])
+    # The whole label as a name, or else "name, town": one query, exact names first.
+    name, town = label.rsplit(", ", 1)
+    matches = list(
+        named.annotate(
+            ltown=Lower("town"), is_exact=ExpressionWrapper(exact, output_field=BooleanField())
         )
-    return []
+        .filter(exact | Q(lname=name.lower(), ltown=town.lower()))
+        .order_by("-is_exact")[:10]
+    )
+    if matches and matches[0].is_exact:
+        return [e for e in matches if e.is_exact]
+    return matches
 
 
 def consent_kinds_for(membership: Membership | None) -> list[str]:

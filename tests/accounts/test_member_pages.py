@@ -46,6 +46,36 @@ def test_dashboard_query_count_does_not_grow_with_other_members(
         client.get(reverse("accounts:dashboard"))
 
 
+def test_the_rep_at_the_members_own_workplace_comes_first(client):
+    membership = MembershipFactory(workplace_postcode="WN1 1AA")
+    employer = membership.employer
+    MembershipFactory(employer=employer, is_rep=True, workplace_postcode="WN9 9ZZ")
+    near = MembershipFactory(employer=employer, is_rep=True, workplace_postcode="WN1 1AA")
+    client.force_login(membership.user)
+    page = client.get(reverse("accounts:dashboard")).content.decode()
+    assert f"{near.user.get_full_name()} is the union's rep" in page
+
+
+def test_dashboard_query_count_does_not_grow_with_cases_or_consultations(
+    client, django_assert_max_num_queries
+):
+    from casework.models import Case, Status
+    from tests.consultations.conftest import make_consultation
+
+    membership = MembershipFactory()
+    client.force_login(membership.user)
+    make_consultation(slug="first-open")
+    with django_assert_max_num_queries(20) as first:
+        client.get(reverse("accounts:dashboard"))
+    for i in range(6):
+        make_consultation(slug=f"open-{i}")
+        Case.objects.create(member=membership.user, reference=f"CW-2026-{i:06d}", status=Status.NEW)
+    with django_assert_max_num_queries(len(first.captured_queries)):
+        page = client.get(reverse("accounts:dashboard")).content.decode()
+    assert "CW-2026-000005" in page
+    assert "/consultations/open-5/" in page
+
+
 def profile_data(membership, **overrides):
     data = {
         "first_name": membership.user.first_name,
