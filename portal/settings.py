@@ -116,7 +116,7 @@ TEMPLATES = [
         "APP_DIRS": True,
         "OPTIONS": {
             # `{% url %}` remembering what it reversed (portal/urlcache.py).
-            "builtins": ["portal.template_urls"],
+            "builtins": ["portal.template_urls", "portal.template_dates"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
