@@ -47,6 +47,7 @@ def test_month_names_follow_the_language():
 
 def test_output_is_djangos_own_for_every_kind_of_value():
     aware = timezone.now()
-    for value in (aware, aware.date(), dt.datetime(2026, 5, 1, 9, 0), "", None, "not a date"):
+    naive = dt.datetime(2026, 5, 1, 9, 0)  # noqa: DTZ001 - a naive value on purpose
+    for value in (aware, aware.date(), naive, "", None, "not a date"):
         expected = django_date(timezone.localtime(aware) if value is aware else value, "j F Y")
         assert Template('{{ v|date:"j F Y" }}').render(Context({"v": value})) == str(expected)
