@@ -643,6 +643,7 @@ def seed(scale: float) -> dict:
                 employer_id,
                 user_id,
                 region_id,
+                "",
             )
 
     copy_rows(
@@ -679,12 +680,13 @@ def seed(scale: float) -> dict:
             "employer_id",
             "member_id",
             "region_id",
+            "member_search",
         ],
         cases(),
     )
     with raw.cursor() as cur:
         # The database's own trigger keeps the member's name on each case (casework
-        # migration 0005); COPY with triggers off skips it, so it is filled in here.
+        # migration 0005); COPY with triggers off skips it: loaded empty, filled in here.
         cur.execute(
             "UPDATE casework_case c SET member_search = UPPER(u.first_name || ' ' || "
             "u.last_name) FROM accounts_user u WHERE u.id = c.member_id"

@@ -75,6 +75,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         ordering = ["last_name", "first_name"]
         constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
+        # Staff are a few dozen among hundreds of thousands of members: the officer lists
+        # (assign-to choices, the queue's officer filter) read this, not the whole table.
+        indexes = [
+            models.Index(
+                fields=["first_name", "last_name"],
+                condition=models.Q(is_staff=True),
+                name="user_staff_by_name",
+            )
+        ]
 
     def __str__(self):
         return self.get_full_name() or self.email
