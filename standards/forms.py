@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from portal.accounts.choices import Nation
 
@@ -25,6 +26,20 @@ class SearchForm(forms.Form):
     )
     nation = forms.ChoiceField(
         label="Applies to", required=False, choices=[("", "Any nation")] + Nation.choices
+    )
+
+    # Not a field of the form a reader fills in: the list's page links carry it.
+    page = forms.IntegerField(
+        label=_("Page"),
+        required=False,
+        min_value=1,
+        max_value=100_000,
+        error_messages={
+            "invalid": _("The page number must be a whole number, such as 2."),
+            "min_value": _("The page number must be 1 or more."),
+            "max_value": _("There is no page with that number."),
+        },
+        widget=forms.HiddenInput,
     )
 
     def clean_q(self):

@@ -3,11 +3,13 @@ Anyone may read what is published; publishers also preview drafts."""
 
 from __future__ import annotations
 
-from django.http import HttpResponse
+from django.core.paginator import EmptyPage, Paginator
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from portal.middleware import staff_mfa_required
@@ -23,30 +25,47 @@ EDITION_PDF_MAX_AGE = 60 * 60
 CURRENT_PDF_MAX_AGE = 5 * 60
 
 
+# Results per page of the list: the page costs the same however many documents there are.
+LIST_PAGE_SIZE = 20
+
+
 @require_safe
 def document_list(request):
     form = SearchForm(request.GET or None)
     status = 200
-    editions = []
+    page = None
     if form.is_bound and not form.is_valid():
         status = 400
     else:
         data = form.cleaned_data if form.is_bound else {}
-        editions = list(
-            selectors.published_editions(
-                q=data.get("q", ""),
-                audience=data.get("audience", ""),
-                nation=data.get("nation", ""),
-            )
+        editions = selectors.published_editions(
+            q=data.get("q", ""),
+            audience=data.get("audience", ""),
+            nation=data.get("nation", ""),
         )
+        paginator = Paginator(editions, LIST_PAGE_SIZE, allow_empty_first_page=True)
+        try:
+            page = paginator.page(data.get("page") or 1)
+        except EmptyPage:
+            raise Http404(_("There is no page with that number.")) from None
     searched = form.is_bound and any(request.GET.get(k) for k in ("q", "audience", "nation"))
+    # The page links keep the search and filters.
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "standards/list.html",
         {
             "form": form,
-            "editions": editions,
+            "page": page,
+            "page_numbers": (
+                page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
+                if page
+                else []
+            ),
+            "editions": page.object_list if page else [],
             "searched": searched,
+            "query": query.urlencode(),
             # Each item's addresses are this plus its slug: one reverse() for the page.
             "list_url": reverse("standards:list"),
         },

@@ -203,3 +203,41 @@ def test_only_get_and_head(client, published):
     assert client.post("/standards/").status_code == 405
     assert client.post("/standards/six-standards/").status_code == 405
     assert client.head("/standards/six-standards/").status_code == 200
+
+
+def test_the_list_comes_in_pages_that_keep_the_search(
+    client, publisher, publisher2, monkeypatch, django_assert_max_num_queries
+):
+    from standards import views
+
+    monkeypatch.setattr(views, "LIST_PAGE_SIZE", 3)
+    for i in range(7):
+        publish(draft_document(publisher, slug=f"doc-{i}"), publisher, publisher2)
+    with django_assert_max_num_queries(10) as first:
+        html = client.get("/standards/").content.decode()
+    assert html.count('class="card standards-item"') == 3
+    assert "7 documents, page 1 of 3" in html
+    assert 'aria-current="page">1<' in html and "page=2" in html and 'rel="next"' in html
+    # The last page: what is left, a way back, no way on; no more queries than page 1.
+    with django_assert_max_num_queries(len(first.captured_queries)):
+        html = client.get("/standards/", {"page": 3}).content.decode()
+    assert html.count('class="card standards-item"') == 1
+    assert 'rel="prev"' in html and 'rel="next"' not in html
+    # The page links keep the search and filters.
+    html = client.get("/standards/", {"audience": "improvement", "page": 2}).content.decode()
+    assert "page 2 of 3" in html
+    assert "audience=improvement&amp;page=1" in html and "audience=improvement&amp;page=3" in html
+
+
+@pytest.mark.parametrize("page", ["abc", "0", "-1", "1.5", "9" * 12])
+def test_a_bad_page_number_is_a_400_with_a_clear_error(client, published, page):
+    response = client.get("/standards/", {"page": page})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "There is a problem" in html and "Page: " in html
+    assert published.title not in html
+
+
+def test_a_page_past_the_last_is_not_found(client, published):
+    assert client.get("/standards/", {"page": 2}).status_code == 404
+    assert client.get("/standards/", {"page": 1}).status_code == 200
