@@ -4,6 +4,7 @@ case an officer may not see does not exist for them anywhere in the admin."""
 from __future__ import annotations
 
 import csv
+import re
 from datetime import timedelta
 
 from django import forms
@@ -17,7 +18,7 @@ from django.db import models
 from django.db.models import Value
 from django.db.models.functions import Upper
 from django.forms import Script
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -164,6 +165,10 @@ class FlagFilter(admin.SimpleListFilter):
         if self.value() in filters:
             return queryset.filter(**filters[self.value()])
         return queryset
+
+
+# A case reference as the portal writes them (services.next_reference).
+REFERENCE_PATTERN = re.compile(r"CW-\d{4}-\d{6}")
 
 
 class QueuePaginator(Paginator):
@@ -736,6 +741,14 @@ class CaseAdmin(PortalModelAdmin):
     # --- Views --------------------------------------------------------------------------
 
     def changelist_view(self, request, extra_context=None):
+        # A whole reference typed in the search box opens that case, if the officer may see
+        # it (the queue's own queryset, so the same access rule); otherwise the list says
+        # nothing matches, as for any search.
+        term = request.GET.get("q", "").strip().upper()
+        if set(request.GET) == {"q"} and REFERENCE_PATTERN.fullmatch(term):
+            pk = self.get_queryset(request).filter(reference=term).values_list("pk", flat=True)
+            if pk := pk.first():
+                return HttpResponseRedirect(reverse("admin:casework_case_change", args=[pk]))
         extra_context = {
             **(extra_context or {}),
             "my_cases_url": reverse("admin:casework_case_changelist") + "?assigned=me&open=open",

@@ -66,7 +66,13 @@ def test_admin_routes_show_exactly_the_allowed_cases(client, people, cases, role
             assert history.status_code == 200, (role, name)
             assert bundle.status_code == 200 and bundle.content[:5] == b"%PDF-"
             assert case.reference in listing.content.decode()
-            assert case.reference in search.content.decode()
+            # A whole reference in the search box opens the case itself.
+            assert search.status_code == 302, (role, name, search.status_code)
+            assert search["Location"] == reverse("admin:casework_case_change", args=[case.pk])
+            lower = client.get(
+                reverse("admin:casework_case_changelist"), {"q": case.reference.lower()}
+            )
+            assert lower.status_code == 302
         else:
             expected_hidden = 404 if user.is_staff and role != "publisher" else (302, 403, 404)
             for response in (change, history, bundle):
@@ -77,8 +83,13 @@ def test_admin_routes_show_exactly_the_allowed_cases(client, people, cases, role
             link = f"/admin/casework/case/{case.pk}/change/"
             if listing.status_code == 200:
                 assert link not in listing.content.decode()
+            if user.is_staff and role != "publisher":
+                # A reference the officer may not see is a search that finds nothing.
+                assert search.status_code == 200, (role, name, search.status_code)
             if search.status_code == 200:
                 assert link not in search.content.decode()
+            else:
+                assert search.status_code != 302 or link not in search["Location"]
 
 
 def test_hidden_and_missing_cases_look_the_same(client, people, cases):

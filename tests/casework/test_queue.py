@@ -102,3 +102,20 @@ def test_the_queue_rows_are_what_the_admin_would_write(rf, people, submit):
     assert len(cl.result_list) == 2
     django_rows = [[str(c) for c in items_for_result(cl, r, None)] for r in cl.result_list]
     assert [[str(c) for c in row] for row in queue_rows(cl)] == django_rows
+
+
+def test_a_whole_reference_opens_the_case_and_anything_else_lists(client, people, submit):
+    case = submit(people["member"])
+    client.force_login(people["manager"])
+    url = reverse("admin:casework_case_changelist")
+    change = reverse("admin:casework_case_change", args=[case.pk])
+    response = client.get(url, {"q": f"  {case.reference.lower()} "})
+    assert response.status_code == 302 and response["Location"] == change
+    # With a filter beside it, or part of a reference, the list answers as usual.
+    listed = client.get(url, {"q": case.reference, "open": "open"})
+    assert listed.status_code == 200 and change in listed.content.decode()
+    partial = client.get(url, {"q": case.reference[:-1]})
+    assert partial.status_code == 200 and change not in partial.content.decode()
+    # A reference that does not exist is a search that finds nothing.
+    missing = client.get(url, {"q": "CW-1999-000001"})
+    assert missing.status_code == 200 and "0 cases" in missing.content.decode()
