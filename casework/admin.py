@@ -10,7 +10,7 @@ from datetime import timedelta
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
-from django.contrib.admin.utils import display_for_field, display_for_value
+from django.contrib.admin.utils import display_for_field, display_for_value, quote
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -24,7 +24,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape, escape, format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from portal.accounts.models import Membership, User
@@ -252,15 +253,28 @@ def queue_rows(cl):
         else:
             nowrap = " nowrap" if isinstance(field, (models.DateField, models.TimeField)) else ""
             cells.append(("field", field.attname, f"field-{name}{nowrap}", field))
+    cells = [(kind, what, escape(classes), field) for kind, what, classes, field in cells]
     links = set(cl.list_display_links or ())
+    # The link of every row is the same but for the case's id: reversed, and given the
+    # queue's filters to come back to, once for the page.
     preserved = {"preserved_filters": cl.preserved_filters, "opts": opts}
+    link = escape(
+        add_preserved_filters(
+            preserved,
+            reverse(
+                f"admin:{opts.app_label}_{opts.model_name}_change",
+                args=[_PK_PLACEHOLDER],
+                current_app=model_admin.admin_site.name,
+            ),
+        )
+    )
     rows = []
     for obj in cl.result_list:
         row = []
         for kind, what, classes, field in cells:
             if kind == "action":
                 row.append(
-                    format_html('<td class="{}">{}</td>', classes, model_admin.action_checkbox(obj))
+                    SafeString(f'<td class="{classes}">{model_admin.action_checkbox(obj)}</td>')
                 )
                 continue
             if kind == "method":
@@ -278,14 +292,20 @@ def queue_rows(cl):
                 text = display_for_field(value, field, empty, avoid_link=field.name in links)
             name = field.name if field is not None else what.__name__
             if name in links:
-                url = add_preserved_filters(preserved, cl.url_for_result(obj))
+                url = link.replace(_PK_PLACEHOLDER, escape(quote(obj.pk)))
                 row.append(
-                    format_html('<th class="{}"><a href="{}">{}</a></th>', classes, url, text)
+                    SafeString(
+                        f'<th class="{classes}"><a href="{url}">{conditional_escape(text)}</a></th>'
+                    )
                 )
             else:
-                row.append(format_html('<td class="{}">{}</td>', classes, text))
+                row.append(SafeString(f'<td class="{classes}">{conditional_escape(text)}</td>'))
         rows.append(row)
     return rows
+
+
+# Stands for the case's id in the link reversed once per page (no id looks like it).
+_PK_PLACEHOLDER = "pk-placeholder"
 
 
 def _files_field(label: str, help_text: str) -> MultipleFileField:
