@@ -186,7 +186,10 @@ class QueuePaginator(Paginator):
 
     @cached_property
     def count(self):
-        return self.object_list[: self.cap + 1].count()
+        # Unordered: which rows are counted up to the cap does not matter, and without the
+        # queue's order the planner may count a search's matches from its own index
+        # rather than walk the queue's order past every case that does not match.
+        return self.object_list.order_by()[: self.cap + 1].count()
 
     @property
     def capped(self) -> bool:
