@@ -1,0 +1,26 @@
+"""The subscription panel on the member dashboard."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from portal.accounts.dashboard import register_panel
+from portal.accounts.selectors import membership_for
+
+from . import selectors
+
+
+@register_panel("subscription", order=5, template="membership/panel.html")
+def subscription_panel(user):
+    membership = membership_for(user)
+    if membership is None:
+        return None
+    today = timezone.localdate()
+    outlook = selectors.outlook_for(membership)
+    upcoming = selectors.upcoming_changes(membership, today, outlook=outlook)
+    return {
+        "membership": membership,
+        "quote": selectors.quote_on(membership, today, outlook=outlook),
+        "next_change": upcoming[0] if upcoming else None,
+        "resignation": selectors.open_resignation(membership),
+    }
