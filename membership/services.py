@@ -116,7 +116,48 @@ def membership_record_field_changes(*, membership, before: dict, actor, source: 
                 effective_on=timezone.localdate(),
             )
             count += 1
+    if source == ChangeSource.PROFILE and "fee_band" in before:
+        _flag_profile_change(membership=membership, before=before, actor=actor)
     return count
+
+
+def _flag_profile_change(*, membership, before: dict, actor) -> None:
+    """A member who lowers their band on "My details" (a new role or hours) is recorded as
+    a life event, flagged for the membership officers, like one made at /me/changes/."""
+    from portal.accounts.membership import derive_section
+
+    if before["fee_band"] == membership.fee_band:
+        return
+    rates = selectors.monthly_rates()
+    old, new = rates[before["fee_band"]], rates[membership.fee_band]
+    if new >= old or actor is None or actor.pk != membership.user_id:
+        return
+    LifeEvent.objects.create(
+        membership=membership,
+        kind=LifeEventKind.MOVING,
+        effective_on=timezone.localdate(),
+        before={
+            "section": derive_section(before["job_role"]),
+            "band": before["fee_band"],
+            "amount": str(old),
+            "reduction": "",
+            "frequency": "monthly",
+        },
+        after={
+            "section": membership.section,
+            "band": membership.fee_band,
+            "amount": str(new),
+            "reduction": "",
+            "frequency": "monthly",
+        },
+        recorded_by=actor,
+        applied_at=timezone.now(),
+        flagged=True,
+        flag_reason=(
+            f"The member changed their role or hours on My details, lowering their band "
+            f"from £{old} to £{new} a month."
+        )[:200],
+    )
 
 
 # -- the fee schedule ----------------------------------------------------------------------

@@ -195,6 +195,9 @@ def test_a_profile_change_of_role_is_in_the_history_too():
         ("fee_band", "L1", "P1"),
     }
     assert all(r.actor == m.user for r in rows)
+    flagged = LifeEvent.objects.get(membership=m, flagged=True)
+    assert "£33.00 to £25.00" in flagged.flag_reason
+    assert selectors.officer_queue_counts()["flagged"] == 1
 
 
 def test_a_student_reduction_waits_for_an_officer_who_is_not_its_editor(
