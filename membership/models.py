@@ -19,7 +19,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.accounts.choices import FeeBand
+from portal.accounts.choices import FeeBand, Hours, JobRole, MembershipStatus, Nation, Section
 
 from .rules import Frequency, ReductionKind
 
@@ -232,6 +232,40 @@ class ChangeSource(models.TextChoices):
     SCHEDULE = "schedule", _("Fee schedule")
 
 
+FIELD_LABELS = {
+    "status": _("Membership status"),
+    "job_role": _("Job role"),
+    "hours": _("Hours"),
+    "contracted_hours": _("Contracted hours a week"),
+    "section": _("Section"),
+    "fee_band": _("Fee band"),
+    "rate": _("Rate"),
+    "reduction": _("Reduced rate"),
+    "employer": _("Employer"),
+    "workplace_postcode": _("Workplace postcode"),
+    "region": _("Region"),
+    "nation": _("Nation"),
+    "is_rep": _("Workplace rep"),
+    "joined_on": _("Joined"),
+    "resignation": _("Resignation"),
+}
+VALUE_CHOICES = {
+    "status": MembershipStatus,
+    "job_role": JobRole,
+    "hours": Hours,
+    "section": Section,
+    "fee_band": FeeBand,
+    "nation": Nation,
+}
+
+
+def value_label(field_name: str, value: str) -> str:
+    choices = VALUE_CHOICES.get(field_name)
+    if choices is not None and value in choices.values:
+        return str(choices(value).label)
+    return value
+
+
 class MembershipChange(models.Model):
     """One change to one field of a membership: who, when, old and new value, and why.
     Written by the services only; read-only everywhere."""
@@ -256,6 +290,18 @@ class MembershipChange(models.Model):
 
     def __str__(self):
         return f"Change {self.pk} to {self.field} of membership {self.membership_id}"
+
+    @property
+    def field_label(self) -> str:
+        return str(FIELD_LABELS.get(self.field, self.field))
+
+    @property
+    def old_label(self) -> str:
+        return value_label(self.field, self.old_value)
+
+    @property
+    def new_label(self) -> str:
+        return value_label(self.field, self.new_value)
 
 
 class RateNotice(models.Model):

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casework.workdays import add_working_days
 from portal.accounts.choices import Hours, MembershipStatus, Section
-from portal.accounts.models import Employer, Membership, User
+from portal.accounts.models import Employer, Membership, Region, User
 from portal.communications.notifications import absolute_url, notification_send
 
 from . import rules, selectors
@@ -99,6 +99,9 @@ def _history(
     )
 
 
+_NAMED = {"employer_id": Employer, "region_id": Region}
+
+
 def membership_record_field_changes(*, membership, before: dict, actor, source: str) -> int:
     """One history row for each field of `before` whose value changed (the listener accounts
     calls after a profile or admin save, and what this app's own writes use)."""
@@ -106,6 +109,10 @@ def membership_record_field_changes(*, membership, before: dict, actor, source: 
     for name, old in before.items():
         new = getattr(membership, name)
         if str(old) != str(new):
+            if name in _NAMED:  # the employer's or region's name, not its id
+                model = _NAMED[name]
+                names = {o.pk: str(o) for o in model.objects.filter(pk__in=[old, new])}
+                old, new = names.get(old, old), names.get(new, new)
             _history(
                 membership=membership,
                 actor=actor,
