@@ -15,12 +15,9 @@ def subscription_panel(user):
     membership = membership_for(user)
     if membership is None:
         return None
-    today = timezone.localdate()
-    outlook = selectors.outlook_for(membership)
-    upcoming = selectors.upcoming_changes(membership, today, outlook=outlook)
+    # The rate today and any notice of resignation; coming changes are on /me/subscription/.
     return {
         "membership": membership,
-        "quote": selectors.quote_on(membership, today, outlook=outlook),
-        "next_change": upcoming[0] if upcoming else None,
+        "quote": selectors.quote_on(membership, timezone.localdate()),
         "resignation": selectors.open_resignation(membership),
     }
