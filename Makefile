@@ -63,7 +63,7 @@ system-deps:
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/bandit -q -r portal casework standards consultations -x '*/migrations/*'
+	$(BIN)/bandit -q -r portal casework standards consultations membership -x '*/migrations/*'
 
 format: install
 	$(BIN)/ruff format .

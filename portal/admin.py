@@ -44,6 +44,12 @@ CONFIDENTIAL_MODELS = frozenset(
         "consultations.response",
         "consultations.answer",
         "communications.delivery",
+        # A member's reduced rates (their leave, studies, unemployment), life events,
+        # resignations and the history of their membership.
+        "membership.reduction",
+        "membership.lifeevent",
+        "membership.resignation",
+        "membership.membershipchange",
     }
 )
 

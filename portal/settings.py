@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "casework",
     "standards",
     "consultations",
+    "membership",
 ]
 
 MIDDLEWARE = [
@@ -391,6 +392,7 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "consultations.tasks.send_due_notifications",
         "schedule": 15 * 60,
     },
+    "membership-run-due": {"task": "membership.tasks.run_due", "schedule": 60 * 60},
     "standards-review-reminders": {
         "task": "standards.tasks.send_review_reminders",
         "schedule": crontab(hour=7, minute=0),
@@ -438,6 +440,16 @@ PDF_WORKERS = env_int("PDF_WORKERS", 1)
 PDF_PRESTART = env_bool("PDF_PRESTART", False)
 
 # Casework rules.
+# Membership and subscriptions (membership/): the rule book's periods.
+# Members are told of a new rate at least this many working days before it applies (the
+# Direct Debit scheme's advance notice is 10), and the notice goes this many days ahead.
+MEMBERSHIP_RATE_NOTICE_WORKING_DAYS = env_int("MEMBERSHIP_RATE_NOTICE_WORKING_DAYS", 10)
+MEMBERSHIP_RATE_NOTICE_LEAD_DAYS = env_int("MEMBERSHIP_RATE_NOTICE_LEAD_DAYS", 30)
+# How far in the past a member may date a life event.
+MEMBERSHIP_BACKDATE_DAYS = env_int("MEMBERSHIP_BACKDATE_DAYS", 31)
+# The rule book's notice of resignation, in days (0: resigned at once).
+MEMBERSHIP_RESIGNATION_NOTICE_DAYS = env_int("MEMBERSHIP_RESIGNATION_NOTICE_DAYS", 30)
+
 CASEWORK_URGENT_WORKING_DAYS = env_int("CASEWORK_URGENT_WORKING_DAYS", 5)
 CASEWORK_OVERDUE_WORKING_DAYS = {"urgent": 1, "high": 2, "normal": 5}
 CASEWORK_MANAGER_REMINDER_WORKING_DAYS = env_int("CASEWORK_MANAGER_REMINDER_WORKING_DAYS", 3)

@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("", include("portal.accounts.urls")),
+    path("", include("membership.urls")),
     path("cases/", include("casework.urls")),
     path("standards/", include("standards.urls")),
     path("consultations/", include("consultations.urls")),

@@ -7,7 +7,7 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.auth.models import Group
 
 from portal.accounts.choices import EmployerKind, Hours, JobRole, MembershipStatus
-from portal.accounts.membership import new_membership_number, place_member
+from portal.accounts.membership import derive_fee_band, derive_section, new_membership_number
 from portal.accounts.models import Employer, Membership, Region, User
 
 PASSWORD = "correct-horse-battery-9"  # noqa: S105
@@ -59,12 +59,8 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     employer = factory.SubFactory(EmployerFactory)
     job_role = JobRole.TEACHER
     hours = Hours.FULL_TIME
-    section = factory.LazyAttribute(
-        lambda o: place_member(job_role=o.job_role, hours=o.hours).section
-    )
-    fee_band = factory.LazyAttribute(
-        lambda o: place_member(job_role=o.job_role, hours=o.hours).fee_band
-    )
+    section = factory.LazyAttribute(lambda o: derive_section(o.job_role))
+    fee_band = factory.LazyAttribute(lambda o: derive_fee_band(o.job_role, o.hours))
     workplace_postcode = "N1 9GU"
     region = factory.LazyFunction(region)
     nation = factory.LazyAttribute(lambda o: o.region.nation)

@@ -38,6 +38,7 @@ ROLES = [
     "publisher",
     "comms",
     "admin",
+    "membership",
 ]
 EMAILS = {
     "member": "member@demo.example",
@@ -50,6 +51,7 @@ EMAILS = {
     "publisher": "publisher@demo.example",
     "comms": "comms@demo.example",
     "admin": "admin@demo.example",
+    "membership": "membership@demo.example",
 }
 MEMBERS = {"member", "member_b", "leader", "rep"}
 STAFF = set(ROLES) - MEMBERS - {"anonymous"}
@@ -170,6 +172,7 @@ def app_values(world):
         "uidb36": "zz",
         "pk": 999999,
         "token": "forged-token-123",
+        "kind": "hours",
     }
 
 
@@ -201,6 +204,11 @@ EXPECT = {
     "standards:edition_pdf": everyone(),
     "consultations:list": everyone(),
     "consultations:detail": None,  # checked per consultation below
+    "membership:subscription": member_page(302),
+    "membership:changes": member_page(302),
+    "membership:change": member_page(302),
+    "membership:resign": member_page(302),
+    "membership:rejoin": logged_in(302),  # only a resigned or lapsed member stays
     "communications:unsubscribe": everyone(400),
     "communications:feedback_webhook": everyone(405),
 }
@@ -242,7 +250,10 @@ ADMIN_GENERAL = {
 # the login page. What the POST itself allows is tested with the feature.
 ADMIN_POST_ONLY = {
     "admin:accounts_rolegrant_decide",  # approve, refuse or cancel a role grant
+    "admin:membership_reduction_decide",  # approve or refuse a reduced rate
 }
+# Admin pages of their own, each behind one permission.
+ADMIN_REPORTS = {"admin:membership_retention": "membership.view_retention_report"}
 
 
 def admin_object_id(model):
@@ -331,6 +342,7 @@ def check_admin(world, name, route, problems):
         and name not in ADMIN_GENERAL
         and name not in ADMIN_POST_ONLY
         and name not in known_custom
+        and name not in ADMIN_REPORTS
         and not (
             name.startswith(("admin:standards_", "admin:consultations_", "admin:communications_"))
         )
@@ -374,6 +386,11 @@ def check_admin(world, name, route, problems):
             if status != 302:
                 problems.append(f"{role} GET {path}: {status}, expected a redirect to log in")
             continue
+        if name in ADMIN_REPORTS:
+            expected = 200 if user.has_perm(ADMIN_REPORTS[name]) else 403
+            if status != expected:
+                problems.append(f"{role} GET {path}: {status}, expected {expected}")
+            continue
         if name in ADMIN_POST_ONLY:
             if status != 405:
                 problems.append(f"{role} GET {path}: {status}, expected 405")
@@ -415,6 +432,16 @@ def test_case_pages_are_404_for_everyone_but_the_owner_even_staff(world):
         response = world.clients[role].get(path)
         expected = LOGIN if role == "anonymous" else (200 if role == "leader" else 404)
         assert check_status(response, expected), (role, response.status_code)
+
+
+def test_the_membership_officer_has_no_casework(world):
+    officer = world.users["membership"]
+    assert not any(p.startswith("casework.") for p in officer.get_all_permissions())
+    client = world.clients["membership"]
+    assert client.get("/admin/casework/case/").status_code == 403
+    assert client.get(f"/admin/casework/case/{world.case.pk}/change/").status_code in (403, 404)
+    assert client.get("/admin/membership/reduction/").status_code == 200
+    assert client.get("/admin/membership/membershipchange/retention/").status_code == 200
 
 
 def test_groups_in_the_matrix_exist():

@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from casework.models import Case, CaseEvent
+from membership.models import LifeEvent, MembershipChange, Reduction, Resignation
 from portal.accounts.models import ConsentEvent, EqualityMonitoring, Membership, User
 from tests.factories import MembershipFactory
 
@@ -79,6 +80,18 @@ FORMS = {
         "other_party_number",
         "action",
     ],
+    "leave": ["leave_kind", "effective_on", "ends_on", "confirm"],
+    "hours": ["effective_on", "contracted_hours", "confirm"],
+    "moving": [
+        "effective_on",
+        "employer",
+        "employer_kind",
+        "job_role",
+        "workplace_postcode",
+        "region",
+        "confirm",
+    ],
+    "resign": ["reason", "confirm"],
 }
 URLS = {
     "join": "accounts:join",
@@ -86,6 +99,10 @@ URLS = {
     "preferences": "accounts:preferences",
     "equality": "accounts:equality",
     "case": "casework:new",
+    "leave": "/me/changes/leave/",
+    "hours": "/me/changes/hours/",
+    "moving": "/me/changes/moving/",
+    "resign": "/me/resign/",
 }
 
 
@@ -97,6 +114,10 @@ def counts():
         CaseEvent.objects.count(),
         EqualityMonitoring.objects.count(),
         ConsentEvent.objects.count(),
+        LifeEvent.objects.count(),
+        Reduction.objects.count(),
+        Resignation.objects.count(),
+        MembershipChange.objects.count(),
     )
 
 
@@ -116,7 +137,8 @@ def test_no_form_answers_a_500_to_anything(form):
         if form != "join":
             client.force_login(membership.user)
         before = counts()
-        response = client.post(reverse(URLS[form]), data)
+        url = URLS[form] if URLS[form].startswith("/") else reverse(URLS[form])
+        response = client.post(url, data)
         assert response.status_code < 500, (form, data)
         if response.status_code == 400:
             assert counts() == before, "a refused form saved something"

@@ -56,7 +56,13 @@ def preview_paths(previews) -> list[tuple[str, str]]:
             continue  # the admin has its own check; allauth's pages set up the factor
         app = route.split("/", 1)[0]
         for values in previews.get(app, [{}]):
-            local = {"reference": "CW-2026-000001", "attachment_id": 1, "token": "x", "pk": 1}
+            local = {
+                "reference": "CW-2026-000001",
+                "attachment_id": 1,
+                "token": "x",
+                "pk": 1,
+                "kind": "hours",
+            }
             local.update({"slug": "no-such-thing", "number": 1} | values)
             try:
                 paths.append((name, fill(route, local)))

@@ -368,7 +368,7 @@ class MembershipAdmin(PortalModelAdmin):
         return obj.user.email
 
     def save_model(self, request, obj, form, change):
-        services.membership_save_from_admin(membership=obj)
+        services.membership_save_from_admin(membership=obj, actor=request.user)
 
 
 @admin.register(Employer)

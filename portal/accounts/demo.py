@@ -165,6 +165,14 @@ ACCOUNTS = [
         staff_role=Role.ADMINISTRATOR,
     ),
     DemoAccount(
+        "membership officer",
+        "membership@demo.example",
+        "Rosa",
+        "Lindqvist",
+        "reduced rates, fee schedule, members' histories",
+        staff_role=Role.MEMBERSHIP_OFFICER,
+    ),
+    DemoAccount(
         "second administrator",
         "admin2@demo.example",
         "Jordan",

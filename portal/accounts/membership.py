@@ -1,5 +1,9 @@
 """Membership rules: section and fee band from role and hours, membership numbers with a
-check digit, postcodes. Plain functions with no database access, tested as tables."""
+check digit, postcodes. Plain functions with no database access, tested as tables.
+
+The fee for each band is not here: it comes from the fee schedule staff keep in the admin
+(`membership.models.FeeRate`). `place_member` takes the day's rates, or asks the schedule
+through `fees.monthly_rates()` when it is not given them."""
 
 from __future__ import annotations
 
@@ -29,17 +33,6 @@ SECTION_BY_ROLE: dict[str, str] = {
     JobRole.SUPPORT_STAFF: Section.SUPPORT,
     JobRole.IMPROVEMENT: Section.IMPROVEMENT,
     JobRole.CONSULTANT: Section.IMPROVEMENT,
-}
-
-# Monthly subscription per band, as the union's rules set them.
-MONTHLY_FEE: dict[str, Decimal] = {
-    FeeBand.LEADERSHIP_FULL: Decimal("33.00"),
-    FeeBand.LEADERSHIP_PART: Decimal("24.50"),
-    FeeBand.PROFESSIONAL_FULL: Decimal("25.00"),
-    FeeBand.PROFESSIONAL_PART: Decimal("17.50"),
-    FeeBand.SUPPORT_FULL: Decimal("12.00"),
-    FeeBand.SUPPORT_PART: Decimal("8.00"),
-    FeeBand.SELF_EMPLOYED: Decimal("20.00"),
 }
 
 
@@ -78,11 +71,16 @@ def derive_fee_band(job_role: str, hours: str) -> str:
     return FeeBand.PROFESSIONAL_PART if part_time else FeeBand.PROFESSIONAL_FULL
 
 
-def place_member(*, job_role: str, hours: str) -> Placement:
+def place_member(*, job_role: str, hours: str, rates: dict | None = None) -> Placement:
+    """Section, band and the band's monthly fee (from `rates`, or today's fee schedule)."""
     role = JobRole(job_role)
     section = derive_section(role)
     band = derive_fee_band(role, hours)
-    fee = MONTHLY_FEE[band]
+    if rates is None:
+        from .fees import monthly_rates
+
+        rates = monthly_rates()
+    fee = rates[band]
     if section == Section.LEADERSHIP:
         why_section = (
             f"{role.label} is a leadership role, so you join the Leadership section: its "

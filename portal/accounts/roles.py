@@ -12,6 +12,10 @@ class Role:
     COMMUNICATIONS_OFFICER = "Communications officer"
     ADMINISTRATOR = "Administrator"
     EQUALITY = "Equality monitoring"
+    # Memberships, reduced rates and their evidence, the fee schedule (membership/).
+    MEMBERSHIP_OFFICER = "Membership officer"
+    # The Leadership section's retention officer: the retention report only.
+    RETENTION_OFFICER = "Retention officer"
 
     ALL = (
         CASEWORKER,
@@ -21,6 +25,8 @@ class Role:
         COMMUNICATIONS_OFFICER,
         ADMINISTRATOR,
         EQUALITY,
+        MEMBERSHIP_OFFICER,
+        RETENTION_OFFICER,
     )
 
     # Roles that open confidential data or the power to grant roles: giving one to a person

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from portal.communications.notifications import absolute_url, notification_send
 
+from . import fees
 from .choices import Channel, MembershipStatus, consent_default
 from .membership import new_membership_number, place_member
 from .models import (
@@ -27,6 +28,20 @@ from .models import (
 from .roles import SENSITIVE_PERMISSIONS, Role
 
 MEMBERSHIP_NUMBER_ATTEMPTS = 20
+# The membership's fields whose every change is written to its history.
+TRACKED_FIELDS = (
+    "status",
+    "employer_id",
+    "job_role",
+    "hours",
+    "section",
+    "fee_band",
+    "workplace_postcode",
+    "nation",
+    "region_id",
+    "is_rep",
+    "joined_on",
+)
 
 
 @dataclass(frozen=True)
@@ -139,8 +154,10 @@ def membership_update_profile(
     nation: str,
     region_id: int,
 ) -> ProfileChange:
-    """Save a member's details; a new role or hours re-derive section and fee band."""
+    """Save a member's details; a new role or hours re-derive section and fee band. Each
+    change of the membership's terms is recorded in its history (`fees.membership_changed`)."""
     user = membership.user
+    before = {name: getattr(membership, name) for name in TRACKED_FIELDS}
     user.first_name, user.last_name = first_name, last_name
     user.save(update_fields=["first_name", "last_name"])
     placement = place_member(job_role=job_role, hours=hours)
@@ -167,6 +184,7 @@ def membership_update_profile(
             "region",
         ]
     )
+    fees.membership_changed(membership=membership, before=before, actor=user, source="profile")
     return change
 
 
@@ -238,13 +256,21 @@ def membership_set_status_bulk(*, memberships, status: str) -> int:
     )
 
 
-def membership_save_from_admin(*, membership: Membership) -> Membership:
-    """Staff edit a membership: section and fee band always follow role and hours."""
+def membership_save_from_admin(*, membership: Membership, actor: User | None = None) -> Membership:
+    """Staff edit a membership: section and fee band always follow role and hours; each
+    change is recorded in the membership's history with who made it."""
+    stored = Membership.objects.filter(pk=membership.pk).first() if membership.pk else None
+    before = {name: getattr(stored, name) for name in TRACKED_FIELDS} if stored else None
     placement = place_member(job_role=membership.job_role, hours=membership.hours)
     membership.section, membership.fee_band = placement.section, placement.fee_band
     if not membership.pk and not membership.number:
         membership.number = _unused_membership_number()
-    membership.save()
+    with transaction.atomic():
+        membership.save()
+        if before is not None:
+            fees.membership_changed(
+                membership=membership, before=before, actor=actor, source="staff"
+            )
     return membership
 
 

@@ -205,6 +205,42 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "dashboard-new-fee",
         ),
     ),
+    # 11: life events and leaving. Maternity leave waives the fee for its dates; going part
+    # time shows the pro-rata rate; resigning, then rejoining with the same number; the
+    # membership officer approves a student's reduced rate.
+    "j11-leave": (
+        ("mouse", "keyboard", "phone"),
+        (
+            "login",
+            "subscription",
+            "changes",
+            "leave",
+            "leave-errors",
+            "leave-confirm",
+            "subscription-on-leave",
+        ),
+    ),
+    "j11-part-time": (
+        ("mouse", "phone"),
+        ("login", "hours", "hours-confirm", "subscription-part-time"),
+    ),
+    "j11-resign": (
+        ("mouse", "keyboard", "phone"),
+        ("login", "dashboard", "resign", "resign-errors", "resigned", "rejoin", "rejoined"),
+    ),
+    "j11-officer": (
+        ("mouse",),
+        (
+            "login",
+            "login-code",
+            "admin-membership",
+            "admin-reductions",
+            "admin-reduction",
+            "admin-reduction-approved",
+            "member-login",
+            "member-subscription",
+        ),
+    ),
 }
 
 PAGES = {name: pages for name, (_modes, pages) in JOURNEYS.items()}

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class MembershipConfig(AppConfig):
+    name = "membership"
+    verbose_name = "Membership and subscriptions"
+
+    def ready(self):
+        from portal.accounts import fees
+
+        from . import dashboard, selectors, services  # noqa: F401  (registers the panel)
+
+        fees.register_rate_source(selectors.monthly_rates)
+        fees.register_change_listener(services.membership_record_field_changes)
