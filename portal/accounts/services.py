@@ -730,26 +730,27 @@ def _export_discard(*, export: DataExport, status: str) -> None:
     export.save(update_fields=["status", "stored_as"])
 
 
-@transaction.atomic
 def data_export_take(*, user: User, key) -> tuple[DataExport, bytes]:
     """The ZIP behind a download link, once: the member's own link, ready, not expired. The
     stored file is deleted as it is handed over. Raises DataExport.DoesNotExist for a link
     that is not the member's (the view answers 404), DataExportUnavailable for one used or
-    expired."""
-    export = DataExport.objects.select_for_update().get(user=user, key=key)
-    if export.status == DataExportStatus.READY and export.expires_at <= timezone.now():
-        _export_discard(export=export, status=DataExportStatus.EXPIRED)
-    if export.status != DataExportStatus.READY:
-        raise DataExportUnavailable(EXPORT_GONE)
-    data = exports.export_storage_read(export.stored_as)
+    expired (which is then recorded as expired and its file deleted)."""
+    with transaction.atomic():
+        export = DataExport.objects.select_for_update().get(user=user, key=key)
+        data = None
+        if export.status == DataExportStatus.READY:
+            if export.expires_at > timezone.now():
+                data = exports.export_storage_read(export.stored_as)
+            if data is None:
+                _export_discard(export=export, status=DataExportStatus.EXPIRED)
+        if data is not None:
+            exports.export_storage_delete(export.stored_as)
+            export.status = DataExportStatus.DOWNLOADED
+            export.downloaded_at = timezone.now()
+            export.stored_as = ""
+            export.save(update_fields=["status", "downloaded_at", "stored_as"])
     if data is None:
-        _export_discard(export=export, status=DataExportStatus.EXPIRED)
         raise DataExportUnavailable(EXPORT_GONE)
-    exports.export_storage_delete(export.stored_as)
-    export.status = DataExportStatus.DOWNLOADED
-    export.downloaded_at = timezone.now()
-    export.stored_as = ""
-    export.save(update_fields=["status", "downloaded_at", "stored_as"])
     return export, data
 
 
