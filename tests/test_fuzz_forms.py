@@ -8,7 +8,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from casework.models import Case, CaseEvent
-from portal.accounts.models import ConsentEvent, EqualityMonitoring, Membership, User
+from portal.accounts.models import (
+    ConsentEvent,
+    ContactDetails,
+    ContactDetailsChange,
+    EqualityMonitoring,
+    Membership,
+    User,
+)
 from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -65,6 +72,15 @@ FORMS = {
         "region",
     ],
     "preferences": ["newsletter__email", "campaign__sms", "journal__post", "bogus"],
+    "contact": [
+        "address_line_1",
+        "address_line_2",
+        "address_line_3",
+        "town",
+        "postcode",
+        "country",
+        "mobile",
+    ],
     "equality": ["ethnicity", "disabled", "sexual_orientation", "trans", "networks"],
     "case": [
         "category",
@@ -84,6 +100,7 @@ URLS = {
     "join": "accounts:join",
     "profile": "accounts:profile",
     "preferences": "accounts:preferences",
+    "contact": "accounts:contact",
     "equality": "accounts:equality",
     "case": "casework:new",
 }
@@ -97,6 +114,8 @@ def counts():
         CaseEvent.objects.count(),
         EqualityMonitoring.objects.count(),
         ConsentEvent.objects.count(),
+        ContactDetails.objects.count(),
+        ContactDetailsChange.objects.count(),
     )
 
 

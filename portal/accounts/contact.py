@@ -33,6 +33,7 @@ TOWN_REQUIRED = _("Enter the town or city.")
 ADDRESS_INCOMPLETE = _(
     "Enter the whole address (first line, town and country), or leave all of it empty."
 )
+TOO_LONG = _("Use at most %(limit)d characters.")
 MOBILE_INVALID = _(
     "Enter a mobile number, like 07400 123456, or with its country code, like +33 6 12 34 56 78."
 )
@@ -41,6 +42,7 @@ MOBILE_NOT_MOBILE = _("This is not a mobile number. Enter a mobile number, or le
 # The fields of a home address, in the order they are written on an envelope.
 ADDRESS_FIELDS = ("address_line_1", "address_line_2", "address_line_3", "town", "postcode")
 ALL_FIELDS = (*ADDRESS_FIELDS, "country", "mobile")
+MAX_LENGTHS = {"address_line_1": 200, "address_line_2": 200, "address_line_3": 200, "town": 100}
 
 
 # Places the library knows by code only, and the United Kingdom by its usual name.
@@ -173,7 +175,11 @@ def mobile_display(e164: str) -> str:
 def address_problems(data: dict) -> dict[str, str]:
     """Problems with a home address as a whole, by field: an address is either empty or has
     at least its first line, town and country (and a postcode where one is required)."""
-    problems: dict[str, str] = {}
+    problems: dict[str, str] = {
+        name: str(TOO_LONG % {"limit": limit})
+        for name, limit in MAX_LENGTHS.items()
+        if len(data.get(name) or "") > limit
+    }
     given = any((data.get(f) or "").strip() for f in ADDRESS_FIELDS)
     if not given:
         return problems

@@ -49,6 +49,9 @@ JOIN_EXPIRED = "Your answers were not kept. Please fill in the form again."
 NO_MEMBERSHIP = "This account has no membership."
 NO_CARD = "No membership card."
 NO_EXPORT = "No such download."
+EXPORT_LIMITED = _(
+    "You have asked for several downloads in a few minutes. Wait ten minutes, then try again."
+)
 EMPLOYER_SEARCH_LIMITED = _(
     "Too many employer searches came from here in a short time. Wait a minute, then try "
     "again, or type your employer's full name."
@@ -406,7 +409,11 @@ def data_export(request):
     """Everything the union holds on the member, as a ZIP: asked for here, prepared (at
     once, or by a task for large accounts), then downloaded once from the link shown."""
     if request.method == "POST":
-        services.data_export_request(user=request.user)
+        scope = f"data-export:{request.user.pk}"
+        if not portal_ratelimit.allow(request, scope=scope, limit=5, period=600):
+            messages.error(request, EXPORT_LIMITED)
+        else:
+            services.data_export_request(user=request.user)
         return redirect("accounts:data_export")
     context = {
         "export": services.data_export_current(user=request.user),

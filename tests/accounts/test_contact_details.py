@@ -266,3 +266,38 @@ def test_the_admin_screen_needs_its_own_permission(client):
         url = reverse("admin:accounts_contactdetails_change", args=[record.pk])
         assert client.get(url).status_code in (302, 403, 404), role
         assert client.get(reverse("admin:accounts_contactdetails_changelist")).status_code == 403
+
+
+def test_the_demo_members_have_home_addresses_but_the_rep(client):
+    import io
+
+    from django.core.management import call_command
+
+    from portal.accounts.demo import HOME_ADDRESSES, NO_HOME_ADDRESS
+    from portal.accounts.models import User
+
+    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", stdout=io.StringIO())  # again: nothing new recorded
+    for email in HOME_ADDRESSES:
+        record = ContactDetails.objects.get(user__email=email)
+        assert record.has_home_address and record.mobile.startswith("+"), email
+    assert (
+        ContactDetails.objects.get(user__email="oliver.bennett@members.demo.example").country
+        == "JE"
+    )
+    assert not ContactDetails.objects.filter(user__email=NO_HOME_ADDRESS).exists()
+    changes = ContactDetailsChange.objects.filter(user__email="member@demo.example").count()
+    assert changes == 5, "seeding twice records the first time only"
+    rep = User.objects.get(email=NO_HOME_ADDRESS)
+    assert rep.membership.status == MembershipStatus.ACTIVE
+    client.force_login(rep)
+    assert 'id="home-address-missing"' in client.get(reverse("accounts:dashboard")).content.decode()
+
+
+def test_an_address_line_too_long_is_refused_by_the_service_too():
+    user = MembershipFactory().user
+    with pytest.raises(services.ContactDetailsError) as error:
+        services.contact_details_save(
+            actor=user, user=user, data={**GOOD, "address_line_2": "x" * 201}
+        )
+    assert error.value.problems == {"address_line_2": "Use at most 200 characters."}

@@ -266,3 +266,14 @@ def test_another_app_adds_a_section_and_files():
         exports._exporters.pop("test_rates", None)
         exports._file_sources.pop("test_files", None)
     assert section and source
+
+
+def test_asking_again_and_again_is_limited(client, account):
+    member = account["member"]
+    client.force_login(member)
+    for _ in range(5):
+        client.post(reverse("accounts:data_export"))
+    assert DataExport.objects.filter(user=member).count() == 5
+    response = client.post(reverse("accounts:data_export"), follow=True)
+    assert "Wait ten minutes" in response.content.decode()
+    assert DataExport.objects.filter(user=member).count() == 5
