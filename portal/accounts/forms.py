@@ -462,6 +462,10 @@ class ContactDetailsForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["country"].choices = [("", _("Choose the country"))] + country_choices()
+        # Needed as soon as any of the address is given (the rule is the service's): not
+        # marked "(optional)", which would say the opposite.
+        for name in ("address_line_1", "town", "postcode", "country"):
+            self.fields[name].hide_optional = True
 
     def clean(self):
         from .services import contact_details_clean
