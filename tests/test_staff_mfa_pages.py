@@ -57,6 +57,7 @@ def preview_paths(previews) -> list[tuple[str, str]]:
         app = route.split("/", 1)[0]
         for values in previews.get(app, [{}]):
             local = {"reference": "CW-2026-000001", "attachment_id": 1, "token": "x", "pk": 1}
+            local["key"] = "00000000-0000-4000-8000-000000000000"  # a data download's link
             local.update({"slug": "no-such-thing", "number": 1} | values)
             try:
                 paths.append((name, fill(route, local)))
