@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from portal import crypto
 from portal.accounts.dashboard import register_panel
-from portal.accounts.exports import register
+from portal.accounts.exports import ExportFile, register, register_export_files, safe_zip_name
 from portal.accounts.selectors import membership_for
 
 from . import access
-from .models import OPEN_STATUSES, Status
+from .models import OPEN_STATUSES, CaseAccess, CaseAttachment, Status
 
 
 @register_panel("cases", order=10, template="casework/panel.html")
@@ -61,10 +62,80 @@ def export_cases(user):
                     for e in access.member_visible_events(case)
                 ],
                 "files": [
-                    {"name": a.name, "size": a.size, "added_at": _iso(a.created_at)}
+                    {
+                        "name": a.name,
+                        "size": a.size,
+                        "added_at": _iso(a.created_at),
+                        "in_this_download": attachment_zip_path(case, a),
+                    }
                     for a in case.attachments.all()
                     if a.shared_with_member
                 ],
             }
         )
     return rows
+
+
+def member_attachments(user):
+    """The files a member sent or received on their cases: what the case page offers them
+    to download (never a file kept to an internal note)."""
+    return (
+        CaseAttachment.objects.filter(case__in=access.member_cases(user), shared_with_member=True)
+        .select_related("case")
+        .order_by("case_id", "created_at", "pk")
+    )
+
+
+def attachment_zip_path(case, attachment) -> str:
+    folder = case.reference or f"draft-{case.pk}"
+    return f"files/cases/{folder}/{attachment.pk}-{safe_zip_name(attachment.name)}"
+
+
+def _read_attachment(attachment):
+    def read():
+        try:
+            with attachment.file.open("rb") as handle:
+                return crypto.decrypt_bytes(handle.read())
+        except FileNotFoundError:
+            return None
+
+    return read
+
+
+def export_case_files(user):
+    for attachment in member_attachments(user):
+        yield ExportFile(
+            path=attachment_zip_path(attachment.case, attachment),
+            size=attachment.size,
+            read=_read_attachment(attachment),
+        )
+
+
+register_export_files("case_files", export_case_files)
+
+
+def _viewer(record, user) -> str:
+    if record.user_id is None:
+        return "someone whose account no longer exists"
+    if record.user_id == user.pk:
+        return "you"
+    return record.user.get_full_name() or "a member of staff"
+
+
+@register("case_access")
+def export_case_access(user):
+    """Who viewed, downloaded from or changed each of the member's cases, and when."""
+    records = (
+        CaseAccess.objects.filter(case__in=access.member_cases(user))
+        .select_related("case", "user")
+        .order_by("at", "pk")
+    )
+    return [
+        {
+            "case": r.case.reference or f"draft {r.case_id}",
+            "at": _iso(r.at),
+            "what": r.get_action_display(),
+            "by": _viewer(r, user),
+        }
+        for r in records
+    ]

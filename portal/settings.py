@@ -397,7 +397,17 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "standards.tasks.send_review_reminders",
         "schedule": crontab(hour=7, minute=0),
     },
+    "accounts-data-exports-sweep": {
+        "task": "portal.accounts.tasks.data_exports_sweep",
+        "schedule": 300.0,
+    },
 }
+
+# The member's data download (/me/data/): made while they wait up to this many files and
+# bytes, by a Celery task above; the link works once, for DATA_EXPORT_LINK_SECONDS.
+DATA_EXPORT_INLINE_MAX_FILES = env_int("DATA_EXPORT_INLINE_MAX_FILES", 10)
+DATA_EXPORT_INLINE_MAX_BYTES = env_int("DATA_EXPORT_INLINE_MAX_BYTES", 5 * 1024 * 1024)
+DATA_EXPORT_LINK_SECONDS = env_int("DATA_EXPORT_LINK_SECONDS", 3600)
 
 LOGGING = {
     "version": 1,

@@ -17,13 +17,19 @@ logger = logging.getLogger(__name__)
 
 
 def enqueue_on_commit(task, *args, **kwargs) -> None:
+    """Queue `task` (a task, or its registered name, so that services need not import the
+    tasks that sit on top of them) once the transaction commits."""
+
     def send():
+        from celery import current_app
+
+        resolved = current_app.tasks[task] if isinstance(task, str) else task
         try:
-            task.apply_async(args, kwargs)
+            resolved.apply_async(args, kwargs)
         except (BrokerUnavailable, ConnectionError, TimeoutError) as error:
             logger.warning(
                 "Task %s was not queued (%s); the periodic sweep will queue it.",
-                task.name,
+                resolved.name,
                 type(error).__name__,
             )
 

@@ -104,6 +104,7 @@ CONFIDENTIAL_SENTINELS = (
     "SECRET-OUTCOME",
     "SECRET-PERSON",
     "SECRET-FILE-CONTENT",
+    "SECRET-ADDRESS",
     "sexual_orientation",
     "ethnicity",
 )

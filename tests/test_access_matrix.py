@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import io
 import re
+import uuid
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from casework.access import cases_visible_to
 from casework.models import Case, CaseAttachment, Status
-from portal.accounts.models import Region, User
+from portal.accounts.models import DataExport, DataExportStatus, Region, User
 from portal.accounts.roles import Role
 from tests.factories import staff_user
 
@@ -99,6 +102,14 @@ class World:
             case=self.case, shared_with_member=True
         ).first()
         self.leader_case = Case.objects.filter(member=self.users["leader"]).first()
+        # The member's data download, ready (its link is the member's alone).
+        self.export = DataExport.objects.create(
+            user=member,
+            key=uuid.uuid4(),
+            status=DataExportStatus.READY,
+            ready_at=timezone.now(),
+            expires_at=timezone.now() + timedelta(hours=1),
+        )
 
 
 @pytest.fixture
@@ -109,6 +120,7 @@ def world():
 # --- Expectations -------------------------------------------------------------------------
 
 LOGIN = "login"  # a redirect to the login page
+REAUTH = "reauth"  # a redirect to "confirm it's you" (allauth's re-authentication)
 
 
 def member_page(staff_without_membership=200):
@@ -129,6 +141,14 @@ def owner_only(owner="member", anon=LOGIN):
         return 200 if role == owner else 404
 
     return expect
+
+
+def active_member_only(role, world):
+    """A page only an active membership has (the membership card's PDF)."""
+    if role == "anonymous":
+        return LOGIN
+    membership = getattr(world.users[role], "membership", None)
+    return 200 if membership is not None and membership.status == "active" else 404
 
 
 def everyone(status=200):
@@ -189,6 +209,12 @@ EXPECT = {
     "accounts:preferences": member_page(),
     "accounts:equality": member_page(),
     "accounts:data_export": member_page(),
+    "accounts:contact": member_page(),
+    "accounts:card": member_page(302),
+    "accounts:card_pdf": active_member_only,
+    # Everyone logged in is asked to confirm it is them before anything about the link is
+    # answered (then only the owner's own link downloads: tests/accounts/test_data_export.py).
+    "accounts:data_export_download": logged_in(REAUTH),
     "casework:list": logged_in(),
     "casework:new": member_page(302),
     "casework:detail": owner_only(),
@@ -227,6 +253,9 @@ def check_status(response, expected) -> bool:
         return response.status_code < 500
     if expected == LOGIN:
         return response.status_code == 302 and "/login/" in response.get("Location", "")
+    if expected == REAUTH:
+        location = response.get("Location", "")
+        return response.status_code == 302 and "/reauthenticate/" in location
     if isinstance(expected, int) and expected in (400, 404, 405):
         return response.status_code == expected or (expected == 400 and response.status_code == 404)
     return response.status_code == expected
@@ -301,6 +330,8 @@ def test_every_url_for_every_role(world, query):
         local = dict(values)
         if name == "casework:edit":
             local["reference"] = world.draft.pk
+        if name == "accounts:data_export_download":
+            local["key"] = world.export.key
         path = fill(route, local)
         for role in ROLES:
             response = world.clients[role].get(path + world.query)

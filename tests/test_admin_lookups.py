@@ -341,3 +341,38 @@ def test_confidential_models_exist():
 
     labels = {f"{m._meta.app_label}.{m._meta.model_name}" for m in apps.get_models()}
     assert labels >= CONFIDENTIAL_MODELS
+
+
+def test_no_admin_reaches_contact_details_record_access_or_data_downloads(world):
+    """Home addresses, who looked at a record and data downloads are confidential: no other
+    admin filters through them, and their own admin searches only by email or number."""
+    from portal.accounts.models import ContactDetails
+
+    assert {
+        "accounts.contactdetails",
+        "accounts.contactdetailschange",
+        "accounts.recordaccess",
+        "accounts.dataexport",
+    } <= CONFIDENTIAL_MODELS
+    users = reverse("admin:accounts_user_changelist")
+    memberships = reverse("admin:accounts_membership_changelist")
+    probes = [
+        (users, {"contact__isnull": "False"}),
+        (users, {"contact__town": "London"}),
+        (users, {"contact_changes__field": "postcode"}),
+        (users, {"data_exports__status": "ready"}),
+        (users, {"record_accesses__viewer__id": world.users["cw_london"].pk}),
+        (memberships, {"user__contact__postcode": "N7 8AB"}),
+        (memberships, {"user__contact__isnull": "True"}),
+    ]
+    for role in ("admin", "manager", "cw_london"):
+        for url, params in probes:
+            response = world.clients[role].get(url, params)
+            assert response.status_code in (400, 403), (role, url, params, response.status_code)
+    member = world.users["member"]
+    assert ContactDetails.objects.filter(user=member).exists()
+    request = RequestFactory().get("/")
+    contact_admin = admin.site._registry[ContactDetails]
+    assert set(contact_admin.search_fields) == {"=user__email", "=user__membership__number"}
+    assert not contact_admin.view_on_site
+    assert contact_admin.allowed_lookups(request) == set()

@@ -9,7 +9,14 @@ from hypothesis import strategies as st
 
 from casework.models import Case, CaseEvent
 from membership.models import LifeEvent, MembershipChange, Reduction, Resignation
-from portal.accounts.models import ConsentEvent, EqualityMonitoring, Membership, User
+from portal.accounts.models import (
+    ConsentEvent,
+    ContactDetails,
+    ContactDetailsChange,
+    EqualityMonitoring,
+    Membership,
+    User,
+)
 from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -66,6 +73,15 @@ FORMS = {
         "region",
     ],
     "preferences": ["newsletter__email", "campaign__sms", "journal__post", "bogus"],
+    "contact": [
+        "address_line_1",
+        "address_line_2",
+        "address_line_3",
+        "town",
+        "postcode",
+        "country",
+        "mobile",
+    ],
     "equality": ["ethnicity", "disabled", "sexual_orientation", "trans", "networks"],
     "case": [
         "category",
@@ -97,6 +113,7 @@ URLS = {
     "join": "accounts:join",
     "profile": "accounts:profile",
     "preferences": "accounts:preferences",
+    "contact": "accounts:contact",
     "equality": "accounts:equality",
     "case": "casework:new",
     "leave": "/me/changes/leave/",
@@ -118,6 +135,8 @@ def counts():
         Reduction.objects.count(),
         Resignation.objects.count(),
         MembershipChange.objects.count(),
+        ContactDetails.objects.count(),
+        ContactDetailsChange.objects.count(),
     )
 
 

@@ -63,6 +63,7 @@ def preview_paths(previews) -> list[tuple[str, str]]:
                 "pk": 1,
                 "kind": "hours",
             }
+            local["key"] = "00000000-0000-4000-8000-000000000000"  # a data download's link
             local.update({"slug": "no-such-thing", "number": 1} | values)
             try:
                 paths.append((name, fill(route, local)))

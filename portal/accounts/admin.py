@@ -9,6 +9,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
@@ -16,12 +17,19 @@ from portal.admin import PortalModelAdmin, ReadOnlyAdmin, ReadOnlyInline
 
 from . import services
 from .choices import MembershipStatus
+from .contact import country_name, mobile_display
+from .forms import ContactDetailsForm
 from .models import (
     ConsentEvent,
     ConsentState,
+    ContactDetails,
+    ContactDetailsChange,
+    DataExport,
     Employer,
     EqualityMonitoring,
     Membership,
+    RecordAccess,
+    RecordPart,
     Region,
     RoleChange,
     RoleGrant,
@@ -41,6 +49,27 @@ OWN_ACCESS_FIELDS = [
 # Only a superuser changes these (and superuser status only to remove it).
 SUPERUSER_FIELDS = ["is_superuser", "user_permissions"]
 M2M_ACCESS_FIELDS = ("groups", "user_permissions", "regions")
+
+
+class RecordsAccessMixin:
+    """Opening a member's record in the admin is recorded (`RecordAccess`) and shown to the
+    member in their data export."""
+
+    record_part = RecordPart.USER
+
+    def record_owner(self, obj):
+        return obj.user
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET":
+            obj = self.get_object(request, unquote(object_id))
+            if obj is not None and self.has_view_or_change_permission(request, obj):
+                owner = self.record_owner(obj)
+                if owner is not None:
+                    services.record_access_log(
+                        user=owner, viewer=request.user, part=self.record_part, request=request
+                    )
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 class MembershipInline(admin.StackedInline):
@@ -132,7 +161,7 @@ class UserAccessForm(UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(PortalModelAdmin, DjangoUserAdmin):
+class UserAdmin(RecordsAccessMixin, PortalModelAdmin, DjangoUserAdmin):
     form = UserAccessForm
     ordering = ["last_name", "first_name"]
     list_display = ["email", "first_name", "last_name", "is_staff", "is_active", "date_joined"]
@@ -161,6 +190,9 @@ class UserAdmin(PortalModelAdmin, DjangoUserAdmin):
         )
     ]
     inlines = [MembershipInline, ConsentInline, RoleGrantInline, RoleChangeInline]
+
+    def record_owner(self, obj):
+        return obj
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
@@ -320,7 +352,8 @@ def _set_status(modeladmin, request, queryset, status):
 
 
 @admin.register(Membership)
-class MembershipAdmin(PortalModelAdmin):
+class MembershipAdmin(RecordsAccessMixin, PortalModelAdmin):
+    record_part = RecordPart.MEMBERSHIP
     list_display = [
         "number",
         "member_name",
@@ -419,4 +452,144 @@ class UserSessionAdmin(PortalModelAdmin):
     list_display = ["user", "created_at", "last_seen_at", "ip", "user_agent"]
     list_select_related = ["user"]
     search_fields = ["=user__email", "=ip"]
+    show_full_result_count = False
+
+
+class ContactDetailsAdminForm(forms.ModelForm):
+    """The officer's form: the same fields and rules as the member's (`ContactDetailsForm`,
+    `services.contact_details_clean`)."""
+
+    country = forms.ChoiceField(required=False)
+
+    class Meta:
+        model = ContactDetails
+        fields = ["user", *ContactDetailsForm.base_fields]
+        widgets = {
+            name: forms.TextInput(attrs={"class": "vTextField"})
+            for name in ContactDetailsForm.base_fields
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["country"].choices = ContactDetailsForm().fields["country"].choices
+        if self.instance.pk and self.instance.mobile:
+            self.initial["mobile"] = mobile_display(self.instance.mobile)
+
+    def clean(self):
+        cleaned = super().clean()
+        clean, problems = services.contact_details_clean(data=cleaned)
+        for name, problem in problems.items():
+            if name not in self.errors:
+                self.add_error(name, problem)
+        if not problems:
+            cleaned.update(clean)
+        return cleaned
+
+
+@admin.register(ContactDetails)
+class ContactDetailsAdmin(RecordsAccessMixin, PortalModelAdmin):
+    """Members' home addresses and mobiles, for membership officers
+    (`accounts.view_contactdetails`, `accounts.change_contactdetails`). Encrypted at rest,
+    so not searchable except by the member's email or membership number. Each change goes
+    through `services.contact_details_save` and is in the member's history below."""
+
+    form = ContactDetailsAdminForm
+    record_part = RecordPart.CONTACT
+    list_display = ["user", "member_number", "town_shown", "country_shown", "updated_at"]
+    list_select_related = ["user", "user__membership"]
+    search_fields = ["=user__email", "=user__membership__number"]
+    raw_id_fields = ["user"]
+    readonly_fields = ["updated_at", "change_history"]
+    show_full_result_count = False
+    list_per_page = 50
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            fields.append("user")  # an address never moves to another person
+        return fields
+
+    def get_fields(self, request, obj=None):
+        fields = ["user", *ContactDetailsForm.base_fields, "updated_at"]
+        return [*fields, "change_history"] if obj is not None else fields
+
+    @admin.display(description="membership number")
+    def member_number(self, obj):
+        membership = getattr(obj.user, "membership", None)
+        return membership.number if membership else "—"
+
+    @admin.display(description="town or city")
+    def town_shown(self, obj):
+        return obj.town or "—"
+
+    @admin.display(description="country")
+    def country_shown(self, obj):
+        return country_name(obj.country) if obj.country else "—"
+
+    @admin.display(description="history of changes")
+    def change_history(self, obj):
+        changes = obj.user.contact_changes.select_related("actor").order_by("-at", "-pk")[:50]
+        return render_to_string(
+            "admin/accounts/contactdetails/history.html", {"changes": changes, "owner": obj.user}
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # emptying the fields is the change, and it is recorded
+
+    def save_model(self, request, obj, form, change):
+        data = {name: form.cleaned_data.get(name, "") for name in ContactDetailsForm.base_fields}
+        try:
+            services.contact_details_save(actor=request.user, user=obj.user, data=data)
+        except services.AccessError as error:
+            raise PermissionDenied(str(error)) from error
+        saved = ContactDetails.objects.get(user=obj.user)
+        obj.pk, obj.updated_at = saved.pk, saved.updated_at
+
+
+@admin.register(ContactDetailsChange)
+class ContactDetailsChangeAdmin(ReadOnlyAdmin):
+    """Which contact detail of a member changed, who changed it and when."""
+
+    list_display = ["at", "user", "field", "cleared", "by_member", "actor"]
+    list_filter = ["field", "by_member"]
+    search_fields = ["=user__email", "=user__membership__number"]
+    list_select_related = ["user", "actor"]
+    fields = ["at", "user", "field", "cleared", "by_member", "actor"]
+    readonly_fields = fields
+    show_full_result_count = False
+
+
+@admin.register(RecordAccess)
+class RecordAccessAdmin(ReadOnlyAdmin):
+    """Who opened a member's record in the admin (members see it in their data export)."""
+
+    list_display = ["at", "user", "part", "viewer", "ip"]
+    list_filter = ["part"]
+    search_fields = ["=user__email", "=user__membership__number"]
+    list_select_related = ["user", "viewer"]
+    fields = ["at", "user", "part", "viewer", "ip"]
+    readonly_fields = fields
+    show_full_result_count = False
+
+
+@admin.register(DataExport)
+class DataExportAdmin(ReadOnlyAdmin):
+    """Members' data downloads: when asked for, prepared and downloaded. Never the file or
+    its link."""
+
+    list_display = ["requested_at", "user", "status", "ready_at", "downloaded_at", "file_count"]
+    list_filter = ["status"]
+    search_fields = ["=user__email", "=user__membership__number"]
+    list_select_related = ["user"]
+    fields = [
+        "user",
+        "status",
+        "requested_at",
+        "ready_at",
+        "expires_at",
+        "downloaded_at",
+        "file_count",
+        "size",
+    ]
+    readonly_fields = fields
     show_full_result_count = False

@@ -261,6 +261,57 @@ EXTRA_MEMBERS = [
 ]
 
 
+# Made-up home addresses and mobiles (in the range the phone number library uses for its
+# examples). The rep has none, so that the dashboard's notice about postal ballots shows.
+NO_HOME_ADDRESS = "rep@demo.example"
+HOME_ADDRESSES = {
+    "member@demo.example": ("14 Alma Terrace", "London", "N7 8AB", "GB", "07400 123401"),
+    "leader@demo.example": ("3 Heol y Coed", "Cardiff", "CF14 2AB", "GB", "07400 123402"),
+    "chloe.wilson@members.demo.example": ("27 Grange Road", "Leeds", "LS6 3AB", "GB", ""),
+    "daniel.hughes@members.demo.example": ("8 Bryn Road", "Swansea", "SA2 0AB", "GB", ""),
+    "fiona.campbell@members.demo.example": ("41 Kelvin Way", "Glasgow", "G3 7AB", "GB", ""),
+    "niamh.oneill@members.demo.example": ("5 Lisburn Avenue", "Belfast", "BT9 6AB", "GB", ""),
+    "oliver.bennett@members.demo.example": (
+        "2 Rue des Pres",
+        "St Helier",
+        "JE2 3AB",
+        "JE",
+        "07797 123403",
+    ),
+    "zara.ahmed@members.demo.example": ("19 Moseley Road", "Birmingham", "B13 8AB", "GB", ""),
+    "megan.price@members.demo.example": ("6 Pen-y-lan Road", "Cardiff", "CF23 5AB", "GB", ""),
+    "kwame.mensah@members.demo.example": ("88 Camden Road", "London", "NW1 9AB", "GB", ""),
+    "laura.fraser@members.demo.example": ("12 Ecclesall Road", "Sheffield", "S11 8AB", "GB", ""),
+    "harry.green@members.demo.example": (
+        "9 rue de la Paix",
+        "Lyon",
+        "69002",
+        "FR",
+        "+33 6 12 34 56 78",
+    ),
+}
+
+
+def _home_address(user: User) -> None:
+    details = HOME_ADDRESSES.get(user.email)
+    if details is None:
+        return
+    line_1, town, postcode, country, mobile = details
+    if not mobile:
+        mobile = "07400 1235" + f"{user.pk % 100:02d}"
+    services.contact_details_save(
+        actor=user,
+        user=user,
+        data={
+            "address_line_1": line_1,
+            "town": town,
+            "postcode": postcode,
+            "country": country,
+            "mobile": mobile,
+        },
+    )
+
+
 def demo_totp_secret(email: str) -> str:
     """A fixed secret per demo staff account, so that it is the same on every run."""
     digest = hashlib.sha256(f"demo-portal-totp:{email}".encode()).digest()[:20]
@@ -327,6 +378,7 @@ def seed() -> list[dict]:
         secret = None
         if account.member:
             _membership(user, *account.member, rep=account.rep)
+            _home_address(user)
         if account.staff_role:
             # No demo account is a superuser: `createsuperuser` is the only way to make one.
             user.is_staff = True
@@ -350,4 +402,5 @@ def seed() -> list[dict]:
         email = f"{first}.{last}".lower().replace("'", "") + "@members.demo.example"
         user = _user(email, first, last)
         _membership(user, employer, town, role, Hours.FULL_TIME, postcode, region)
+        _home_address(user)
     return printed

@@ -393,3 +393,88 @@ class AddWebAuthnForm(_Relabelled, webauthn_forms.AddWebAuthnForm):
 
 class EditWebAuthnForm(_Relabelled, webauthn_forms.EditWebAuthnForm):
     labels = {"name": _("Name of the key")}
+
+
+class ContactDetailsForm(forms.Form):
+    """The member's home address and mobile. The rules are the service's
+    (`services.contact_details_clean`): the admin's form asks the same function."""
+
+    address_line_1 = forms.CharField(
+        label=_("Address line 1"),
+        max_length=200,
+        required=False,
+        help_text=_("The house number or name and the street."),
+        widget=forms.TextInput(attrs={"autocomplete": "address-line1"}),
+    )
+    address_line_2 = forms.CharField(
+        label=_("Address line 2"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "address-line2"}),
+    )
+    address_line_3 = forms.CharField(
+        label=_("Address line 3"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "address-line3"}),
+    )
+    town = forms.CharField(
+        label=_("Town or city"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
+    )
+    postcode = forms.CharField(
+        label=_("Postcode"),
+        max_length=20,
+        required=False,
+        help_text=_(
+            "Needed in the UK, Jersey, Guernsey and the Isle of Man. Elsewhere, the postal "
+            "code if there is one."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "postal-code", "class": "input-short"}),
+    )
+    country = forms.ChoiceField(
+        label=_("Country"),
+        required=False,
+        widget=forms.Select(attrs={"autocomplete": "country"}),
+    )
+    mobile = forms.CharField(
+        label=_("Mobile number"),
+        max_length=30,
+        required=False,
+        help_text=_(
+            "A UK mobile, like 07400 123456, or a number with its country code, like "
+            "+33 6 12 34 56 78."
+        ),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "tel",
+                "type": "tel",
+                "inputmode": "tel",
+                "class": "input-medium",
+            }
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        from .contact import country_choices
+
+        super().__init__(*args, **kwargs)
+        self.fields["country"].choices = [("", _("Choose the country"))] + country_choices()
+        # Needed as soon as any of the address is given (the rule is the service's): not
+        # marked "(optional)", which would say the opposite.
+        for name in ("address_line_1", "town", "postcode", "country"):
+            self.fields[name].hide_optional = True
+
+    def clean(self):
+        from .services import contact_details_clean
+
+        cleaned = super().clean()
+        clean, problems = contact_details_clean(data=cleaned)
+        for name, problem in problems.items():
+            if name not in self.errors:
+                self.add_error(name, problem)
+        if not problems:
+            cleaned.update(clean)
+        return cleaned

@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
-from .choices import FeeBand, Hours, JobRole, Nation, Section
+from .choices import FeeBand, Hours, JobRole, MembershipStatus, Nation, Section
 
 LEADERSHIP_ROLES = frozenset(
     {
@@ -141,18 +142,65 @@ def new_membership_number() -> str:
     return body + str(damm_check_digit(body))
 
 
-_POSTCODE = re.compile(r"^(GIR ?0AA|[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2})$")
+# The Royal Mail's shapes (A9 9AA, A99 9AA, A9A 9AA, AA9 9AA, AA99 9AA, AA9A 9AA) with the
+# letters each position never uses: Q, V, X never first; I, J, Z never second; the inward
+# part never has C, I, K, M, O or V. GIR 0AA is the one exception. Jersey (JE), Guernsey
+# (GY) and the Isle of Man (IM) use the same shapes.
+_POSTCODE = re.compile(
+    r"^(GIR0AA|"
+    r"[A-PR-UWYZ][0-9][0-9]?[0-9][ABD-HJLNP-UW-Z]{2}|"
+    r"[A-PR-UWYZ][A-HK-Y][0-9][0-9]?[0-9][ABD-HJLNP-UW-Z]{2}|"
+    r"[A-PR-UWYZ][0-9][A-HJKPSTUW][0-9][ABD-HJLNP-UW-Z]{2}|"
+    r"[A-PR-UWYZ][A-HK-Y][0-9][ABEHMNPRVWXY][0-9][ABD-HJLNP-UW-Z]{2})$"
+)
+
+# Where a postcode is: the Crown dependencies have their own postcode areas (and their own
+# ISO country codes); every other postcode is in the United Kingdom.
+UNITED_KINGDOM = "GB"
+CROWN_DEPENDENCY_BY_AREA = {"JE": "JE", "GY": "GG", "IM": "IM"}
+POSTCODE_COUNTRIES = frozenset({UNITED_KINGDOM, *CROWN_DEPENDENCY_BY_AREA.values()})
 
 
 def normalise_postcode(value: str) -> str | None:
-    """A UK postcode in its standard form ("SW1A 1AA"), or None if it is not one."""
+    """A UK (or Channel Islands, Isle of Man) postcode in its standard form ("SW1A 1AA"),
+    or None if it is not one."""
     compact = re.sub(r"\s+", "", (value or "").upper())
     if not _POSTCODE.match(compact):
         return None
     return f"{compact[:-3]} {compact[-3:]}"
 
 
+def postcode_area(postcode: str) -> str:
+    """The letters a postcode starts with ("SW" for "SW1A 1AA")."""
+    return re.match(r"[A-Z]*", postcode.upper()).group(0)
+
+
+def postcode_country(postcode: str) -> str:
+    """The ISO country code of a normalised postcode: JE, GG or IM for the Crown
+    dependencies, GB for everywhere else."""
+    return CROWN_DEPENDENCY_BY_AREA.get(postcode_area(postcode), UNITED_KINGDOM)
+
+
 def postcode_matches_nation(postcode: str, nation: str) -> bool:
     """Northern Ireland's postcodes, and only they, start with BT."""
     in_ni = postcode.upper().startswith("BT")
     return in_ni == (nation == Nation.NORTHERN_IRELAND)
+
+
+# The membership year runs with the school year: a card is valid to the end of August.
+MEMBERSHIP_YEAR_ENDS = (8, 31)
+
+
+def membership_year_end(today: date) -> date:
+    """The last day of the membership year that `today` is in."""
+    month, day = MEMBERSHIP_YEAR_ENDS
+    end = date(today.year, month, day)
+    return end if today <= end else date(today.year + 1, month, day)
+
+
+def card_valid_until(*, status: str, today: date) -> date | None:
+    """A membership card is valid to the end of the current membership year while the
+    membership is active; an applicant's, a lapsed or a resigned member's card is not."""
+    if status != MembershipStatus.ACTIVE:
+        return None
+    return membership_year_end(today)

@@ -374,3 +374,141 @@ class RoleChange(models.Model):
 
     def __str__(self):
         return f"Change {self.pk} to {self.field} of user {self.user_id}"
+
+
+class ContactDetails(models.Model):
+    """A member's home address and mobile number, encrypted at rest like case text.
+
+    Statutory industrial-action ballots are sent by post to the home address. Changed only by
+    the member (`/me/contact/`) or by someone with `accounts.change_contactdetails` (the
+    membership officer), through `services.contact_details_save`, which records each
+    changed field in `ContactDetailsChange`. An address is either empty or complete (first
+    line, town, country, and a postcode where the country has them): `contact.py`."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="contact")
+    address_line_1 = EncryptedTextField("address line 1", blank=True)
+    address_line_2 = EncryptedTextField("address line 2", blank=True)
+    address_line_3 = EncryptedTextField("address line 3", blank=True)
+    town = EncryptedTextField("town or city", blank=True)
+    postcode = EncryptedTextField("postcode", blank=True)
+    country = EncryptedTextField(
+        "country", blank=True, help_text="ISO 3166 code: GB, JE, GG, IM or another country."
+    )
+    mobile = EncryptedTextField("mobile number", blank=True, help_text="E.164, e.g. +447400123456")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "contact details"
+        verbose_name_plural = "contact details"
+
+    def __str__(self):
+        return f"Contact details of user {self.user_id}"
+
+    @property
+    def has_home_address(self) -> bool:
+        return bool(self.address_line_1 and self.town and self.country)
+
+    def address_lines(self) -> list[str]:
+        from .contact import UNITED_KINGDOM, country_name
+
+        lines = [self.address_line_1, self.address_line_2, self.address_line_3, self.town]
+        lines.append(self.postcode)
+        if self.country and self.country != UNITED_KINGDOM:
+            lines.append(country_name(self.country))
+        return [line for line in lines if line]
+
+
+class ContactField(models.TextChoices):
+    ADDRESS_LINE_1 = "address_line_1", "address line 1"
+    ADDRESS_LINE_2 = "address_line_2", "address line 2"
+    ADDRESS_LINE_3 = "address_line_3", "address line 3"
+    TOWN = "town", "town or city"
+    POSTCODE = "postcode", "postcode"
+    COUNTRY = "country", "country"
+    MOBILE = "mobile", "mobile number"
+
+
+class ContactDetailsChange(models.Model):
+    """One field of a member's contact details changed: which, by whom, when. The old and new
+    values are not kept: the current value is on the record, and a history of former home
+    addresses would be personal data kept for no purpose (UK GDPR art. 5(1)(c))."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="contact_changes")
+    actor = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    by_member = models.BooleanField(help_text="Made by the member themselves.")
+    field = models.CharField(max_length=20, choices=ContactField.choices)
+    cleared = models.BooleanField(default=False, help_text="The field was emptied.")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = "contact details change"
+        indexes = [models.Index(fields=["user", "-at"])]
+
+    def __str__(self):
+        return f"{self.get_field_display()} of user {self.user_id} changed"
+
+
+class RecordPart(models.TextChoices):
+    USER = "user", "account and membership"
+    MEMBERSHIP = "membership", "membership"
+    CONTACT = "contact", "contact details"
+
+
+class RecordAccess(models.Model):
+    """Someone other than the member opened the member's record in the admin: who, which
+    part, when, from where. Append-only; in the member's data export."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="record_accesses")
+    viewer = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    part = models.CharField(max_length=12, choices=RecordPart.choices)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = "member record access"
+        indexes = [models.Index(fields=["user", "-at"])]
+
+    def __str__(self):
+        return f"{self.get_part_display()} of user {self.user_id} opened by {self.viewer_id}"
+
+
+class DataExportStatus(models.TextChoices):
+    PREPARING = "preparing", "being prepared"
+    READY = "ready", "ready to download"
+    DOWNLOADED = "downloaded", "downloaded"
+    EXPIRED = "expired", "expired"
+    FAILED = "failed", "could not be prepared"
+
+
+class DataExport(models.Model):
+    """A member's request for everything the union holds on them, as a ZIP. Prepared by a
+    task (`accounts.tasks.data_export_build`); the ZIP is stored encrypted under
+    PRIVATE_MEDIA_ROOT and deleted when it is downloaded (once) or when it expires (an hour
+    after it is ready). The link carries `key`, which only the member's own page shows."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="data_exports")
+    key = models.UUIDField(unique=True, editable=False)
+    status = models.CharField(
+        max_length=12, choices=DataExportStatus.choices, default=DataExportStatus.PREPARING
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    ready_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    downloaded_at = models.DateTimeField(null=True, blank=True)
+    file_count = models.PositiveIntegerField(default=0)
+    size = models.PositiveBigIntegerField("size in bytes", default=0)
+    stored_as = models.CharField(max_length=100, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        verbose_name = "data export"
+        indexes = [models.Index(fields=["status", "requested_at"])]
+
+    def __str__(self):
+        return f"Data export {self.pk} of user {self.user_id}"

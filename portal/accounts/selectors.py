@@ -117,3 +117,26 @@ def has_consent(user: User, kind: str, channel: str = Channel.EMAIL) -> bool:
     """The member's choice, or the kind's default if they never made one."""
     state = ConsentState.objects.filter(user=user, kind=kind, channel=channel).first()
     return consent_default(kind, channel) if state is None else state.granted
+
+
+def contact_details_for(user: User):
+    """The member's contact details, or None (read once per request)."""
+    from .models import ContactDetails
+
+    if not user.is_authenticated:
+        return None
+    if not hasattr(user, "_portal_contact"):
+        user._portal_contact = ContactDetails.objects.filter(user=user).first()
+    return user._portal_contact
+
+
+def home_address_missing(user: User, membership: Membership | None) -> bool:
+    """A current member (applicant or active) without a home address: statutory ballots on
+    industrial action are sent by post to it, so they are told on their dashboard."""
+    if membership is None or membership.status not in (
+        MembershipStatus.APPLICANT,
+        MembershipStatus.ACTIVE,
+    ):
+        return False
+    record = contact_details_for(user)
+    return record is None or not record.has_home_address

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.contrib.auth.models import Group
 from django.db import connection, transaction
@@ -11,16 +13,23 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portal.communications.notifications import absolute_url, notification_send
+from portal.tasks import enqueue_on_commit
 
-from . import fees
+from . import contact, exports, fees
 from .choices import Channel, MembershipStatus, consent_default
 from .membership import new_membership_number, place_member
 from .models import (
     ConsentEvent,
     ConsentState,
+    ContactDetails,
+    ContactDetailsChange,
+    DataExport,
+    DataExportStatus,
     Employer,
     EqualityMonitoring,
     Membership,
+    RecordAccess,
+    RecordPart,
     RoleGrant,
     RoleGrantStatus,
     User,
@@ -577,3 +586,218 @@ def role_grant_cancel(*, actor: User, grant: RoleGrant) -> RoleGrant:
     grant.status, grant.decided_at = RoleGrantStatus.CANCELLED, timezone.now()
     grant.save(update_fields=["status", "decided_at"])
     return grant
+
+
+# --- Contact details ----------------------------------------------------------------------
+
+CONTACT_NOT_ALLOWED = "Only the member or a membership officer may change contact details."
+
+
+class ContactDetailsError(Exception):
+    """The contact details asked for are not valid: `problems` by field."""
+
+    def __init__(self, problems: dict[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in problems.items()))
+        self.problems = problems
+
+
+def contact_details_clean(*, data: dict) -> tuple[dict[str, str], dict[str, str]]:
+    """The contact details as they are kept (postcode normalised, mobile in E.164) and the
+    problems with them by field. The member's form, the admin's form and the save all ask
+    this, so that none of them keeps something another would refuse."""
+    clean = {name: " ".join(str(data.get(name) or "").split()) for name in contact.ALL_FIELDS}
+    problems = contact.address_problems(clean)
+    if not any(clean[f] for f in contact.ADDRESS_FIELDS):
+        # No address: no country either (a country alone says nothing about where to write).
+        clean["country"] = ""
+    elif clean["country"] and "postcode" not in problems:
+        clean["postcode"] = contact.check_postcode(
+            country=clean["country"], postcode=clean["postcode"]
+        ).value
+    mobile = contact.check_mobile(clean["mobile"], country=clean["country"] or "GB")
+    if mobile.problem:
+        problems["mobile"] = mobile.problem
+    else:
+        clean["mobile"] = mobile.value
+    return clean, problems
+
+
+def contact_details_may_change(*, actor: User, user: User) -> bool:
+    return actor.pk == user.pk or actor.has_perm("accounts.change_contactdetails")
+
+
+@transaction.atomic
+def contact_details_save(*, actor: User, user: User, data: dict) -> list[str]:
+    """Save a member's home address and mobile (by the member or a membership officer) and
+    record each changed field, who changed it and when. Returns the changed fields."""
+    if not contact_details_may_change(actor=actor, user=user):
+        raise AccessError(CONTACT_NOT_ALLOWED)
+    clean, problems = contact_details_clean(data=data)
+    if problems:
+        raise ContactDetailsError(problems)
+    record = ContactDetails.objects.select_for_update().filter(user=user).first()
+    if record is None:
+        record = ContactDetails(user=user)
+    changed = [name for name in contact.ALL_FIELDS if getattr(record, name) != clean[name]]
+    if not changed:
+        return []
+    now = timezone.now()
+    for name in changed:
+        setattr(record, name, clean[name])
+    record.updated_at = now
+    record.save()
+    ContactDetailsChange.objects.bulk_create(
+        ContactDetailsChange(
+            user=user,
+            actor=actor,
+            by_member=actor.pk == user.pk,
+            field=name,
+            cleared=not clean[name],
+            at=now,
+        )
+        for name in changed
+    )
+    return changed
+
+
+def record_access_log(*, user: User, viewer: User, part: str, request=None) -> None:
+    """Someone other than the member opened a part of the member's record (in the admin)."""
+    if viewer.pk == user.pk:
+        return
+    RecordAccess.objects.create(
+        user=user,
+        viewer=viewer,
+        part=RecordPart(part),
+        ip=request.META.get("REMOTE_ADDR") if request is not None else None,
+    )
+
+
+# --- Data export ----------------------------------------------------------------------------
+
+EXPORT_GONE = "This download link has been used or has expired. Prepare a new download."
+
+
+class DataExportUnavailable(Exception):
+    pass
+
+
+def _export_setting(name: str, default):
+    from django.conf import settings
+
+    return getattr(settings, name, default)
+
+
+def data_export_link_seconds() -> int:
+    return int(_export_setting("DATA_EXPORT_LINK_SECONDS", 3600))
+
+
+def data_export_current(*, user: User) -> DataExport | None:
+    """The member's latest request that is still being prepared or waiting to be downloaded."""
+    return (
+        DataExport.objects.filter(
+            user=user, status__in=[DataExportStatus.PREPARING, DataExportStatus.READY]
+        )
+        .order_by("-requested_at", "-pk")
+        .first()
+    )
+
+
+@transaction.atomic
+def data_export_request(*, user: User) -> DataExport:
+    """A member asks for their data. A request still being prepared is reused; a ready one
+    is replaced (its file deleted), so that there is one live link at a time. Small accounts
+    are prepared at once, large ones by the task."""
+    User.objects.select_for_update().filter(pk=user.pk).first()  # one request at a time
+    current = data_export_current(user=user)
+    if current is not None and current.status == DataExportStatus.PREPARING:
+        return current
+    if current is not None:
+        _export_discard(export=current, status=DataExportStatus.EXPIRED)
+    export = DataExport.objects.create(user=user, key=uuid.uuid4())
+    if exports.is_small(user):
+        data_export_build(export_id=export.pk)
+        export.refresh_from_db()
+    else:
+        enqueue_on_commit("portal.accounts.tasks.data_export_build", export.pk)
+    return export
+
+
+@transaction.atomic
+def data_export_build(*, export_id: int) -> bool:
+    """Make the ZIP of a request still being prepared and store it encrypted; the link then
+    works for an hour. Idempotent: a request no longer being prepared is left alone."""
+    export = (
+        DataExport.objects.select_for_update()
+        .select_related("user")
+        .filter(pk=export_id, status=DataExportStatus.PREPARING)
+        .first()
+    )
+    if export is None:
+        return False
+    built = exports.build_zip(export.user)
+    export.stored_as = exports.export_storage_write(str(export.key), built.content)
+    now = timezone.now()
+    export.status = DataExportStatus.READY
+    export.ready_at = now
+    export.expires_at = now + timedelta(seconds=data_export_link_seconds())
+    export.file_count = built.file_count
+    export.size = len(built.content)
+    export.save(
+        update_fields=["stored_as", "status", "ready_at", "expires_at", "file_count", "size"]
+    )
+    return True
+
+
+def _export_discard(*, export: DataExport, status: str) -> None:
+    exports.export_storage_delete(export.stored_as)
+    export.status = status
+    export.stored_as = ""
+    export.save(update_fields=["status", "stored_as"])
+
+
+def data_export_take(*, user: User, key) -> tuple[DataExport, bytes]:
+    """The ZIP behind a download link, once: the member's own link, ready, not expired. The
+    stored file is deleted as it is handed over. Raises DataExport.DoesNotExist for a link
+    that is not the member's (the view answers 404), DataExportUnavailable for one used or
+    expired (which is then recorded as expired and its file deleted)."""
+    with transaction.atomic():
+        export = DataExport.objects.select_for_update().get(user=user, key=key)
+        data = None
+        if export.status == DataExportStatus.READY:
+            if export.expires_at > timezone.now():
+                data = exports.export_storage_read(export.stored_as)
+            if data is None:
+                _export_discard(export=export, status=DataExportStatus.EXPIRED)
+        if data is not None:
+            exports.export_storage_delete(export.stored_as)
+            export.status = DataExportStatus.DOWNLOADED
+            export.downloaded_at = timezone.now()
+            export.stored_as = ""
+            export.save(update_fields=["status", "downloaded_at", "stored_as"])
+    if data is None:
+        raise DataExportUnavailable(EXPORT_GONE)
+    return export, data
+
+
+def data_exports_sweep(*, now=None) -> dict[str, int]:
+    """Delete expired ZIPs; queue again requests whose task was lost (still being prepared
+    after a few minutes); give up on those older than a day."""
+    now = now or timezone.now()
+    expired = 0
+    for export in DataExport.objects.filter(status=DataExportStatus.READY, expires_at__lte=now):
+        with transaction.atomic():
+            locked = DataExport.objects.select_for_update().get(pk=export.pk)
+            if locked.status == DataExportStatus.READY:
+                _export_discard(export=locked, status=DataExportStatus.EXPIRED)
+                expired += 1
+    stale = DataExport.objects.filter(status=DataExportStatus.PREPARING)
+    failed = stale.filter(requested_at__lte=now - timedelta(days=1)).update(
+        status=DataExportStatus.FAILED
+    )
+    requeued = 0
+    for pk in stale.filter(requested_at__lte=now - timedelta(minutes=5)).values_list(
+        "pk", flat=True
+    ):
+        enqueue_on_commit("portal.accounts.tasks.data_export_build", pk)
+        requeued += 1
+    return {"expired": expired, "requeued": requeued, "failed": failed}

@@ -13,5 +13,9 @@ urlpatterns = [
     path("me/profile/", views.profile, name="profile"),
     path("me/preferences/", views.preferences, name="preferences"),
     path("me/equality/", views.equality, name="equality"),
+    path("me/contact/", views.contact_details, name="contact"),
+    path("me/card/", views.card, name="card"),
+    path("me/card/pdf/", views.card_pdf, name="card_pdf"),
     path("me/data/", views.data_export, name="data_export"),
+    path("me/data/download/<uuid:key>/", views.data_export_download, name="data_export_download"),
 ]

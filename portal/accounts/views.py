@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-import json
-
 from allauth.account.adapter import get_adapter
+from allauth.account.decorators import reauthentication_required
 from allauth.account.internal.flows.signup import complete_signup
 from allauth.account.models import EmailAddress
 from allauth.core import ratelimit
@@ -10,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.hashers import make_password
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +20,7 @@ from portal import ratelimit as portal_ratelimit
 
 from . import services
 from .adapter import WELCOME_SESSION_KEY
+from .card import card_pdf_bytes, membership_card_for
 from .choices import (
     Channel,
     CommunicationKind,
@@ -30,15 +30,16 @@ from .choices import (
     Section,
     consent_default,
 )
+from .contact import UNITED_KINGDOM, mobile_display
 from .dashboard import panels_for
-from .exports import export_member_data
-from .forms import EqualityForm, JoinForm, PreferencesForm, ProfileForm
+from .forms import ContactDetailsForm, EqualityForm, JoinForm, PreferencesForm, ProfileForm
 from .membership import place_member
-from .models import Employer, Region, User
+from .models import DataExport, Employer, Region, User
 from .selectors import (
     consent_kinds_for,
     consent_table,
     employers_matching,
+    home_address_missing,
     membership_for,
     workplace_rep_for,
 )
@@ -46,6 +47,11 @@ from .selectors import (
 JOIN_SESSION_KEY = "portal.join.pending"
 JOIN_EXPIRED = "Your answers were not kept. Please fill in the form again."
 NO_MEMBERSHIP = "This account has no membership."
+NO_CARD = "No membership card."
+NO_EXPORT = "No such download."
+EXPORT_LIMITED = _(
+    "You have asked for several downloads in a few minutes. Wait ten minutes, then try again."
+)
 EMPLOYER_SEARCH_LIMITED = _(
     "Too many employer searches came from here in a short time. Wait a minute, then try "
     "again, or type your employer's full name."
@@ -200,6 +206,7 @@ def dashboard(request):
         "membership": membership,
         "rep": workplace_rep_for(membership) if membership else None,
         "panels": panels_for(request.user),
+        "address_missing": home_address_missing(request.user, membership),
     }
     if membership:
         context["placement"] = place_member(job_role=membership.job_role, hours=membership.hours)
@@ -338,14 +345,96 @@ def equality(request):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
+def contact_details(request):
+    """The member's home address and mobile number."""
+    record = getattr(request.user, "contact", None)
+    if request.method == "POST":
+        form = ContactDetailsForm(request.POST)
+        if form.is_valid():
+            try:
+                changed = services.contact_details_save(
+                    actor=request.user, user=request.user, data=form.cleaned_data
+                )
+            except services.ContactDetailsError as error:
+                for name, problem in error.problems.items():
+                    form.add_error(name, problem)
+            else:
+                messages.success(
+                    request,
+                    _("Your contact details are saved.")
+                    if changed
+                    else _("Nothing has changed: your contact details are as they were."),
+                )
+                return redirect("accounts:dashboard")
+        status = 400
+    else:
+        initial = {}
+        if record is not None:
+            initial = {name: getattr(record, name) for name in ContactDetailsForm.base_fields}
+            initial["mobile"] = mobile_display(record.mobile)
+        if not initial.get("country"):
+            initial["country"] = UNITED_KINGDOM
+        form = ContactDetailsForm(initial=initial)
+        status = 200
+    return render(request, "accounts/contact.html", {"form": form, "record": record}, status=status)
+
+
+@login_required
 @require_GET
+def card(request):
+    membership = membership_for(request.user)
+    if membership is None:
+        messages.info(request, NO_MEMBERSHIP)
+        return redirect("accounts:dashboard")
+    context = {"membership": membership, "card": membership_card_for(membership)}
+    return render(request, "accounts/card.html", context)
+
+
+@login_required
+@require_GET
+def card_pdf(request):
+    membership = membership_for(request.user)
+    card = membership_card_for(membership) if membership else None
+    if card is None or not card.valid:
+        raise Http404(NO_CARD)
+    response = HttpResponse(card_pdf_bytes(card), content_type="application/pdf")
+    response["Content-Disposition"] = 'attachment; filename="membership-card.pdf"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
 def data_export(request):
-    data = export_member_data(request.user)
-    response = HttpResponse(
-        json.dumps(data, indent=2, ensure_ascii=False, default=str),
-        content_type="application/json; charset=utf-8",
-    )
-    response["Content-Disposition"] = 'attachment; filename="my-member-data.json"'
+    """Everything the union holds on the member, as a ZIP: asked for here, prepared (at
+    once, or by a task for large accounts), then downloaded once from the link shown."""
+    if request.method == "POST":
+        scope = f"data-export:{request.user.pk}"
+        if not portal_ratelimit.allow(request, scope=scope, limit=5, period=600):
+            messages.error(request, EXPORT_LIMITED)
+        else:
+            services.data_export_request(user=request.user)
+        return redirect("accounts:data_export")
+    context = {
+        "export": services.data_export_current(user=request.user),
+        "link_minutes": services.data_export_link_seconds() // 60,
+    }
+    return render(request, "accounts/data_export.html", context)
+
+
+@login_required
+@reauthentication_required
+@require_GET
+def data_export_download(request, key):
+    try:
+        export, content = services.data_export_take(user=request.user, key=key)
+    except DataExport.DoesNotExist:
+        raise Http404(NO_EXPORT) from None
+    except services.DataExportUnavailable:
+        return render(request, "accounts/data_export_gone.html", status=410)
+    response = HttpResponse(content, content_type="application/zip")
+    name = f"my-member-data-{timezone.localdate(export.downloaded_at).isoformat()}.zip"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 

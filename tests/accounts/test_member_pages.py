@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from portal.accounts.choices import JobRole
 from portal.accounts.models import ConsentEvent, ConsentState, EqualityMonitoring, Membership
+from tests.exports import download_export
 from tests.factories import EmployerFactory, MembershipFactory, region
 
 pytestmark = pytest.mark.django_db
@@ -228,17 +229,15 @@ def test_data_export_holds_everything_about_the_member_and_nobody_else(client):
     client.post(
         reverse("accounts:preferences"), {"newsletter__email": "on", "consultations__email": "on"}
     )
-    response = client.get(reverse("accounts:data_export"))
-    assert response.status_code == 200
-    assert response["Content-Type"].startswith("application/json")
-    assert "attachment" in response["Content-Disposition"]
-    data = json.loads(response.content)
+    with download_export(client, membership.user) as archive:
+        raw = archive.read("my-member-data.json")
+    data = json.loads(raw)
     assert data["account"]["email"] == membership.user.email
     assert data["membership"]["number"] == membership.number
     assert data["membership"]["region"] == "Wales"
     assert data["equality_monitoring"]["ethnicity"] == "White"
     assert data["communication_preferences"]["current"][0]["kind"] == "newsletter"
-    text = response.content.decode()
+    text = raw.decode()
     assert other.user.email not in text and other.number not in text
     assert "password" not in text.lower()
 

@@ -241,6 +241,25 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "member-subscription",
         ),
     ),
+    # Issue 14, the member's own record: a home address added (bad postcodes, a UK address
+    # without one and a bad mobile refused first, nothing saved), the dashboard's notice
+    # gone; the membership card and its PDF; the data download, after re-authentication.
+    "j9-record": (
+        ("mouse", "keyboard", "phone"),
+        (
+            "login",
+            "dashboard-no-address",
+            "contact",
+            "contact-errors",
+            "contact-errors-again",
+            "dashboard-saved",
+            "card",
+            "data-export",
+            "data-export-ready",
+            "reauthenticate",
+            "data-export-done",
+        ),
+    ),
 }
 
 PAGES = {name: pages for name, (_modes, pages) in JOURNEYS.items()}

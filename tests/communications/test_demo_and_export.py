@@ -1,13 +1,11 @@
 """Demo data and the member's own record of what was sent to them."""
 
-import json
-
 import pytest
-from django.urls import reverse
 
 from portal.accounts import demo as accounts_demo
 from portal.communications import demo
 from portal.communications.models import Communication, Delivery, Kind, Status
+from tests.exports import exported_json
 
 from .helpers import NEWSLETTER, approve, compose, member, officers
 
@@ -38,6 +36,6 @@ def test_members_download_what_was_sent_to_them(client, django_capture_on_commit
     with django_capture_on_commit_callbacks(execute=True):
         services.communication_start(communication=c, by=approver)
     client.force_login(reader)
-    data = json.loads(client.get(reverse("accounts:data_export")).content)
+    data = exported_json(client, reader)
     (sent,) = data["communications_sent"]
     assert sent["subject"] == "Spring newsletter" and sent["status"] == "Sent"

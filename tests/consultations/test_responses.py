@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from consultations import forms, services, views
 from consultations.models import Answer, QuoteConsent, Response, ResponseStatus
+from tests.exports import exported_json
 
 from .conftest import answers_for, make_consultation, post_data, qs
 
@@ -342,7 +343,7 @@ def test_data_export_has_the_members_own_answers(logged_in, teacher, consultatio
         submit=True,
     )
     other = make_consultation()
-    data = logged_in.get("/me/data/").json()["consultation_responses"]
+    data = exported_json(logged_in, teacher.user)["consultation_responses"]
     assert len(data) == 1
     item = data[0]
     assert item["consultation"] == consultation.title

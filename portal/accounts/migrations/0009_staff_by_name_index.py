@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0007_consultation_consent'),
+        ('accounts', '0008_contact_details_and_data_exports'),
         ('auth', '0012_alter_user_first_name_max_length'),
     ]
 
