@@ -8,7 +8,9 @@ class MembershipConfig(AppConfig):
     def ready(self):
         from portal.accounts import fees
 
-        from . import dashboard, selectors, services  # noqa: F401  (registers the panel)
+        from . import dashboard, exports, selectors, services  # noqa: F401  (registers the panel)
+
+        exports.register()
 
         fees.register_rate_source(selectors.monthly_rates)
         fees.register_change_listener(services.membership_record_field_changes)
