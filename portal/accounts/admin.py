@@ -343,7 +343,9 @@ def mark_resigned(modeladmin, request, queryset):
 
 
 def _set_status(modeladmin, request, queryset, status):
-    changed = services.membership_set_status_bulk(memberships=queryset, status=status)
+    changed = services.membership_set_status_bulk(
+        memberships=queryset, status=status, actor=request.user
+    )
     modeladmin.message_user(
         request,
         f"{changed} membership(s) marked {MembershipStatus(status).label.lower()}.",

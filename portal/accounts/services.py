@@ -257,12 +257,22 @@ def equality_delete(*, user: User) -> None:
     EqualityMonitoring.objects.filter(user=user).delete()
 
 
-def membership_set_status_bulk(*, memberships, status: str) -> int:
-    """Set the status of several memberships (e.g. an admin action); returns how many changed."""
+def membership_set_status_bulk(*, memberships, status: str, actor: User | None = None) -> int:
+    """Set the status of several memberships (e.g. an admin action); returns how many changed.
+    Each change is in that membership's history with who made it, as for one edited alone."""
     status = MembershipStatus(status)
-    return memberships.exclude(status=status).update(
-        status=status, status_changed_at=timezone.now()
-    )
+    now = timezone.now()
+    changed = 0
+    with transaction.atomic():
+        for membership in memberships.exclude(status=status).select_for_update():
+            before = {"status": membership.status}
+            membership.status, membership.status_changed_at = status, now
+            membership.save(update_fields=["status", "status_changed_at"])
+            fees.membership_changed(
+                membership=membership, before=before, actor=actor, source="staff"
+            )
+            changed += 1
+    return changed
 
 
 def membership_save_from_admin(*, membership: Membership, actor: User | None = None) -> Membership:

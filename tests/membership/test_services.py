@@ -284,3 +284,29 @@ def test_no_notice_resigns_at_once_and_rejoining_keeps_the_number_and_history():
     assert statuses == [("active", "resigned"), ("resigned", "active")]
     with pytest.raises(services.MembershipRuleError):
         services.membership_rejoin(actor=m.user, membership=m)
+
+
+def test_a_bulk_status_change_is_in_each_members_history_with_who_made_it(officer):
+    from portal.accounts import services as account_services
+    from portal.accounts.models import Membership
+
+    a, b = MembershipFactory(), MembershipFactory()
+    changed = account_services.membership_set_status_bulk(
+        memberships=Membership.objects.filter(pk__in=[a.pk, b.pk]),
+        status=MembershipStatus.LAPSED,
+        actor=officer,
+    )
+    assert changed == 2
+    for m in (a, b):
+        row = MembershipChange.objects.get(membership=m, field="status")
+        assert row.actor == officer and row.new_value.lower() in ("lapsed", MembershipStatus.LAPSED)
+    # Again: nothing changes, nothing is recorded twice.
+    assert (
+        account_services.membership_set_status_bulk(
+            memberships=Membership.objects.filter(pk__in=[a.pk, b.pk]),
+            status=MembershipStatus.LAPSED,
+            actor=officer,
+        )
+        == 0
+    )
+    assert MembershipChange.objects.filter(field="status").count() == 2
