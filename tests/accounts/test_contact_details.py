@@ -260,10 +260,14 @@ def test_the_admin_screen_needs_its_own_permission(client):
     member = MembershipFactory().user
     services.contact_details_save(actor=member, user=member, data=GOOD)
     record = ContactDetails.objects.get(user=member)
+    url = reverse("admin:accounts_contactdetails_change", args=[record.pk])
     for role in Role.ALL:
         user, _secret = staff_user(role)
         client.force_login(user)
-        url = reverse("admin:accounts_contactdetails_change", args=[record.pk])
+        if role == Role.MEMBERSHIP_OFFICER:
+            # The one role that keeps members' contact details (membership migration 0003).
+            assert client.get(url).status_code == 200, role
+            continue
         assert client.get(url).status_code in (302, 403, 404), role
         assert client.get(reverse("admin:accounts_contactdetails_changelist")).status_code == 403
 
