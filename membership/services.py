@@ -855,19 +855,30 @@ def membership_resign(
     return resignation
 
 
-def _apply_resignation(resignation: Resignation, *, actor: User | None) -> None:
-    membership = Membership.objects.select_for_update().get(pk=resignation.membership_id)
+def _set_status(membership: Membership, status: str, *, actor, source: str, effective_on) -> None:
+    """A new status for a locked membership, and its row in the history."""
     old = membership.status
-    membership.status = MembershipStatus.RESIGNED
+    membership.status = status
     membership.status_changed_at = timezone.now()
     membership.save(update_fields=["status", "status_changed_at"])
     _history(
         membership=membership,
         actor=actor,
-        source=ChangeSource.RESIGNATION,
+        source=source,
         field_name="status",
         old=old,
         new=membership.status,
+        effective_on=effective_on,
+    )
+
+
+def _apply_resignation(resignation: Resignation, *, actor: User | None) -> None:
+    membership = Membership.objects.select_for_update().get(pk=resignation.membership_id)
+    _set_status(
+        membership,
+        MembershipStatus.RESIGNED,
+        actor=actor,
+        source=ChangeSource.RESIGNATION,
         effective_on=resignation.effective_on,
     )
     Resignation.objects.filter(pk=resignation.pk).update(applied_at=timezone.now())
@@ -918,17 +929,11 @@ def membership_rejoin(*, actor: User, membership: Membership) -> Membership:
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if membership.status not in (MembershipStatus.RESIGNED, MembershipStatus.LAPSED):
         raise MembershipRuleError(NOT_RESIGNED)
-    old = membership.status
-    membership.status = MembershipStatus.ACTIVE
-    membership.status_changed_at = timezone.now()
-    membership.save(update_fields=["status", "status_changed_at"])
-    _history(
-        membership=membership,
+    _set_status(
+        membership,
+        MembershipStatus.ACTIVE,
         actor=actor,
         source=ChangeSource.REJOINING,
-        field_name="status",
-        old=old,
-        new=membership.status,
         effective_on=timezone.localdate(),
     )
     return membership
