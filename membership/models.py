@@ -230,6 +230,7 @@ class ChangeSource(models.TextChoices):
     PROFILE = "profile", _("The member's details")
     STAFF = "staff", _("A member of staff")
     SCHEDULE = "schedule", _("Fee schedule")
+    PAYMENT = "payment", _("Payments")
 
 
 FIELD_LABELS = {
@@ -248,6 +249,11 @@ FIELD_LABELS = {
     "is_rep": _("Workplace rep"),
     "joined_on": _("Joined"),
     "resignation": _("Resignation"),
+    "payment_method": _("How you pay"),
+    "mandate": _("Direct Debit"),
+    "collection": _("Subscription collected"),
+    "card_payment": _("Card payment"),
+    "arrears": _("Arrears"),
 }
 VALUE_CHOICES = {
     "status": MembershipStatus,

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "standards",
     "consultations",
     "membership",
+    "subscriptions",
 ]
 
 MIDDLEWARE = [
@@ -459,6 +460,35 @@ MEMBERSHIP_RATE_NOTICE_LEAD_DAYS = env_int("MEMBERSHIP_RATE_NOTICE_LEAD_DAYS", 3
 MEMBERSHIP_BACKDATE_DAYS = env_int("MEMBERSHIP_BACKDATE_DAYS", 31)
 # The rule book's notice of resignation, in days (0: resigned at once).
 MEMBERSHIP_RESIGNATION_NOTICE_DAYS = env_int("MEMBERSHIP_RESIGNATION_NOTICE_DAYS", 30)
+
+# Subscriptions collected (subscriptions/): who collects, and the rule book's arrears rules.
+# "bureau": Direct Debits collected through a Bacs bureau's files (AUDDIS and Standard 18
+# written by the portal, ARUDD/ADDACS/AUDDIS reports uploaded back); "gocardless": through
+# GoCardless's API and signed webhooks.
+SUBSCRIPTIONS_PROVIDER = env("SUBSCRIPTIONS_PROVIDER", "bureau")
+# The union's Bacs service user: its number (SUN), the name on members' statements, and the
+# account the collections are paid into (the contra record).
+BACS_SERVICE_USER_NUMBER = env("BACS_SERVICE_USER_NUMBER", "999123")
+BACS_SERVICE_USER_NAME = env("BACS_SERVICE_USER_NAME", "EDUCATION UNION")
+BACS_UNION_SORT_CODE = env("BACS_UNION_SORT_CODE", "200000")
+BACS_UNION_ACCOUNT_NUMBER = env("BACS_UNION_ACCOUNT_NUMBER", "58951369")
+BACS_UNION_ACCOUNT_NAME = env("BACS_UNION_ACCOUNT_NAME", "EDUCATION UNION SUBS")
+# The Direct Debit scheme's advance notice of a first collection or a change of amount, in
+# calendar days (the Guarantee promises 10 working days; the portal gives at least this).
+DIRECT_DEBIT_NOTICE_DAYS = env_int("DIRECT_DEBIT_NOTICE_DAYS", 14)
+# Monthly subscriptions are collected on this day of the month (the next processing day
+# when it falls on a weekend or bank holiday).
+DIRECT_DEBIT_COLLECTION_DAY = env_int("DIRECT_DEBIT_COLLECTION_DAY", 1)
+# Months of unpaid subscriptions after which the rule book lapses the membership.
+SUBSCRIPTIONS_LAPSE_AFTER_UNPAID_MONTHS = env_int("SUBSCRIPTIONS_LAPSE_AFTER_UNPAID_MONTHS", 3)
+# GoCardless, when SUBSCRIPTIONS_PROVIDER is "gocardless".
+GOCARDLESS_ACCESS_TOKEN = env("GOCARDLESS_ACCESS_TOKEN", "")
+GOCARDLESS_ENVIRONMENT = env("GOCARDLESS_ENVIRONMENT", "sandbox")
+GOCARDLESS_WEBHOOK_SECRET = env("GOCARDLESS_WEBHOOK_SECRET", "")
+GOCARDLESS_BASE_URL = env("GOCARDLESS_BASE_URL", "")  # tests point this at a local server
+# The card provider for arrears and one-off payments: "demo" records intents without
+# charging anything (and says so on screen).
+CARD_PROVIDER = env("CARD_PROVIDER", "demo")
 
 CASEWORK_URGENT_WORKING_DAYS = env_int("CASEWORK_URGENT_WORKING_DAYS", 5)
 CASEWORK_OVERDUE_WORKING_DAYS = {"urgent": 1, "high": 2, "normal": 5}
