@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -29,9 +30,35 @@ from .rules import Frequency, Quote
 LOOK_AHEAD_DAYS = 400
 
 
+# Rates that already apply never change: a new rate must start at least the rule book's
+# notice ahead and a rate cannot be edited once it applies (`services.fee_rate_problem`). So
+# each process keeps the schedule of a day up to today once it has read it, which saves the
+# member dashboard and every quote a query. Not inside a transaction (it may hold a rate
+# that is rolled back), and forgotten when a rate is saved or deleted (`forget_rates`).
+_RATES_KEPT: dict[tuple[date, str], dict[str, Decimal]] = {}
+_RATES_KEPT_MAX = 64
+
+
+def forget_rates(**_kwargs) -> None:
+    _RATES_KEPT.clear()
+
+
 def rates_on(on: date | None = None, frequency: str = Frequency.MONTHLY) -> dict[str, Decimal]:
     """Each band's rate at one frequency on a day: the latest rate on or before it."""
-    on = on or timezone.localdate()
+    today = timezone.localdate()
+    on = on or today
+    keep = on <= today and not transaction.get_connection().in_atomic_block
+    if keep and (on, frequency) in _RATES_KEPT:
+        return dict(_RATES_KEPT[(on, frequency)])
+    found = _rates_from_schedule(on, frequency)
+    if keep:
+        if len(_RATES_KEPT) >= _RATES_KEPT_MAX:
+            _RATES_KEPT.clear()
+        _RATES_KEPT[(on, frequency)] = dict(found)
+    return found
+
+
+def _rates_from_schedule(on: date, frequency: str) -> dict[str, Decimal]:
     found: dict[str, Decimal] = {}
     rows = (
         FeeRate.objects.filter(frequency=frequency, effective_from__lte=on)

@@ -160,3 +160,13 @@ def _no_confidential_data_leaks():
             for word in CONFIDENTIAL_SENTINELS:
                 if word in text:
                     pytest.fail(f"Confidential text {word!r} leaked into a {where}: {text[:300]}")
+
+
+@pytest.fixture(autouse=True)
+def _forget_kept_rates():
+    """The fee schedule kept in the process (membership.selectors) starts empty in each test."""
+    from membership.selectors import forget_rates
+
+    forget_rates()
+    yield
+    forget_rates()
