@@ -277,7 +277,10 @@ def action_for(kind: str, code: str) -> str:
 
 
 class ReportError(ValueError):
-    """A report that cannot be read; ``line`` is the 1-based line when known."""
+    """A report that cannot be read; ``line`` is the 1-based line when known.
+
+    Messages never repeat a sort code or account number from the report.
+    """
 
     def __init__(self, message: str, line: int | None = None):
         self.message = message
@@ -316,10 +319,10 @@ class Amendment:
     effective_date: dt.date | None
     payer_name: str
     new_sort_code: str = ""
-    new_account_number: str = ""
+    new_account_number: str = field(default="", repr=False)
     new_account_name: str = ""
     old_sort_code: str = ""
-    old_account_number: str = ""
+    old_account_number: str = field(default="", repr=False)
     line: int = field(default=0, compare=False)
 
     @property
@@ -501,7 +504,7 @@ def _sort_code(text: str, line: int, what: str, *, required: bool = True) -> str
     if not digits and not required:
         return ""
     if len(digits) != 6 or not digits.isdigit() or not digits.isascii():
-        raise ReportError(f"{what} {text!r} is not a sort code.", line)
+        raise ReportError(f"{what} is not a sort code.", line)
     return digits
 
 
@@ -509,7 +512,7 @@ def _account(text: str, line: int, what: str, *, required: bool = True) -> str:
     if not text and not required:
         return ""
     if len(text) != 8 or not text.isdigit() or not text.isascii():
-        raise ReportError(f"{what} {text!r} is not an eight-digit account number.", line)
+        raise ReportError(f"{what} is not an eight-digit account number.", line)
     return text
 
 
@@ -535,9 +538,7 @@ def _parse_arudd(data: _Node) -> Report:
             number = payer.attr("number")
             last2 = number[-2:]
             if len(last2) != 2 or not last2.isdigit():
-                raise ReportError(
-                    f"PayerAccount number {number!r} does not end in digits.", payer.line
-                )
+                raise ReportError("The PayerAccount number does not end in digits.", payer.line)
             currency = item.opt("currency") or "GBP"
             if currency != "GBP":
                 raise ReportError(f"Currency {currency!r}: Bacs collections are in sterling.", ln)

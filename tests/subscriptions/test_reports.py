@@ -366,3 +366,13 @@ def test_reason_tables_cover_the_codes():
     assert all(
         r.meaning for t in (ARUDD_REASONS, ADDACS_REASONS, AUDDIS_REASONS) for r in t.values()
     )
+
+
+def test_bank_details_stay_out_of_reprs_and_errors():
+    assert "11223344" not in repr(AMENDMENTS[0]) and "02355688" not in repr(AMENDMENTS[0])
+    broken = ADDACS_SAMPLE.replace(
+        b'payer-new-account-number="02355688"', b'payer-new-account-number="0235568X"'
+    )
+    with pytest.raises(ReportError, match="not an eight-digit account number") as info:
+        parse(broken)
+    assert "0235568" not in str(info.value)
