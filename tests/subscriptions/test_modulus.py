@@ -184,9 +184,7 @@ def test_table_loaded_and_ordered():
 
 def test_newer_tables_from_a_folder(tmp_path, monkeypatch):
     # A one-line table: 99-00-00 to 99-00-99 checked by standard modulus 10.
-    (tmp_path / "valacdos.txt").write_text(
-        "990000 990099 MOD10 " + " ".join("0 0 0 0 0 0 7 1 3 7 1 3 7 1".split()) + "\n"
-    )
+    (tmp_path / "valacdos.txt").write_text("990000 990099 MOD10 0 0 0 0 0 0 7 1 3 7 1 3 7 1\n")
     (tmp_path / "scsubtab.txt").write_text("")
     monkeypatch.setenv("SUBSCRIPTIONS_MODULUS_DATA_DIR", str(tmp_path))
     modulus._table.cache_clear()
