@@ -23,7 +23,10 @@ File structure (in order)::
     UTL1  user trailer label (totals and counts)      80
 
 Note the labels are 80 characters and the data records 100: that is how Bacs
-defines them (the labels come from the old tape-label standard).
+defines them (the labels come from the old tape-label standard).  The
+multi-processing-day variant ("4 MULTI" in UHL1, with each record's own
+processing day in columns 101-106, so 106 characters) is neither written nor
+read here: the portal submits one processing day per file.
 
 VOL1::
 
