@@ -197,6 +197,6 @@ def _tell_officers_cleared(membership) -> None:
     for officer in group.user_set.filter(is_active=True):
         notification_send(
             user=officer,
-            kind="subscription_lapsed_member_cleared",
+            kind="staff_subscription_lapsed_member_cleared",
             context={"number": membership.number, "url": url},
         )
