@@ -119,7 +119,7 @@ def test_a_one_off_payment_is_allowed_with_nothing_owed_and_above_the_arrears(cl
     assert CardPayment.objects.get(membership=other).amount_pence == 100_000
     client.force_login(owing.user)
     response = client.post(PAY, {"what": "other", "amount": "60"})
-    payment = CardPayment.objects.get(membership=owing)
+    assert CardPayment.objects.get(membership=owing).amount_pence == 6000
     client.post(response["Location"], {"confirm": "1"})
     assert not arrears_for(owing), "more than owed: everything settled, the rest recorded"
 
