@@ -316,6 +316,7 @@ def collections_schedule(*, today: date | None = None, horizon_days: int = HORIZ
                 )
             }
             provider = _provider() if any(c.mandate_id for c in made.values()) else None
+            to_tell = []
             for collection, changed in new:
                 saved = made.get((collection.membership_id, collection.period_start))
                 if saved is None:
@@ -325,25 +326,44 @@ def collections_schedule(*, today: date | None = None, horizon_days: int = HORIZ
                 if saved.mandate_id and provider is not None:
                     provider.collection_scheduled(saved)
                 if changed:
-                    _announce(saved)
+                    to_tell.append(saved)
+            _announce(to_tell)
     return created
 
 
-def _announce(collection: Collection) -> None:
-    """The advance notice of a first collection or a new amount."""
-    membership = collection.membership
-    _tell(
-        membership,
-        kind="subscription_collection_notice",
-        notice_kind=PaymentNoticeKind.COLLECTION,
-        for_date=collection.due_on,
-        context={
-            "amount": money(collection.amount_pence),
-            "date": collection.due_on.strftime("%-d %B %Y"),
-            "method": str(Method(collection.method).label),
-            "url": _subscription_url(),
-        },
+def _announce(collections: list[Collection]) -> None:
+    """The advance notice of first collections and new amounts, once each (the record of
+    notices sent written in one insert)."""
+    if not collections:
+        return
+    ids = [c.membership_id for c in collections]
+    sent = set(
+        PaymentNotice.objects.filter(
+            membership_id__in=ids, kind=PaymentNoticeKind.COLLECTION
+        ).values_list("membership_id", "for_date")
     )
+    fresh = [c for c in collections if (c.membership_id, c.due_on) not in sent]
+    PaymentNotice.objects.bulk_create(
+        [
+            PaymentNotice(
+                membership_id=c.membership_id, kind=PaymentNoticeKind.COLLECTION, for_date=c.due_on
+            )
+            for c in fresh
+        ],
+        ignore_conflicts=True,
+    )
+    url = _subscription_url()
+    for c in fresh:
+        notification_send(
+            user=c.membership.user,
+            kind="subscription_collection_notice",
+            context={
+                "amount": money(c.amount_pence),
+                "date": c.due_on.strftime("%-d %B %Y"),
+                "method": str(Method(c.method).label),
+                "url": url,
+            },
+        )
 
 
 # -- rate changes -----------------------------------------------------------------------------
