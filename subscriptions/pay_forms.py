@@ -36,7 +36,7 @@ class PayForm(forms.Form):
         error_messages={"required": CHOOSE, "invalid_choice": CHOOSE},
     )
     amount = forms.CharField(
-        label=_("Amount in pounds"),
+        label=_("If another amount: how much, in pounds"),
         required=False,
         max_length=20,
         help_text=_("Between £1.00 and £1,000.00, for example 25.50."),

@@ -94,7 +94,7 @@ def test_the_member_pays_arrears_by_card_then_resigns(portal, mode, settings):
     you.check("resigned")
     final = final_collection_for(membership)
     assert final is not None and final.kind == CollectionKind.FINAL
-    expected = f"Your final collection: £{final.amount} on {final.due_on:%-d %B %Y}"
+    expected = f"Your final collection: £{final.amount_pence / 100:.2f} on {final.due_on:%-d %B %Y}"
     assert expected in you.text()
     if mode == PHONE:
         width = you.page.evaluate("document.documentElement.scrollWidth")

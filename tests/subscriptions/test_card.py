@@ -35,6 +35,7 @@ def test_the_member_sees_what_they_owe_and_that_the_demo_charges_nothing(client,
     assert "Demo payment provider: no card is charged" in page
     assert "You owe £45.00, unpaid since 1 January 2027" in page
     assert "Everything I owe: £45.00" in page
+    assert "<td>£25.00</td>" in page and "<td>£20.00</td>" in page
     assert 'name="card_number"' not in page
     summary = client.get(reverse("membership:subscription")).content.decode()
     assert "You owe £45.00" in summary and PAY in summary
