@@ -7,7 +7,15 @@
 Migrates the database, adds N full-time members paying by Direct Debit (bulk inserts; their
 encrypted bank details encrypted once), then times `collections_schedule` (a first
 collection for everyone, so every member is also sent the advance notice), a second run
-(nothing to do) and `collections_adjust_for_rate_changes`.
+(nothing to do), the next month (regular collections, no notices) and
+`collections_adjust_for_rate_changes`.
+
+Measured on 2 December 2026 with 5,000 members, DEBUG=1, under `nice -n 19` on a shared
+machine (load about 8): first collections with notices 60.5 s (5,067 queries: one
+notification row each), nothing to do 7.5 s (36 queries), the next month's 5,000 regular
+collections 12.6 s (57 queries), re-quoting 5,000 scheduled collections 9.8 s (33 queries).
+The regular monthly run is about 2.5 ms a member, in chunks of 1,000: some 20 minutes for
+500,000 members; the queries grow with the chunks, not the members.
 """
 
 from __future__ import annotations
