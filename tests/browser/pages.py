@@ -260,6 +260,22 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "data-export-done",
         ),
     ),
+    # 13: arrears and leaving. The member sees what they owe and pays it by card (the demo
+    # provider, marked as such; a bad amount refused first), then resigns and sees the final
+    # collection.
+    "j13-arrears": (
+        ("mouse", "keyboard", "phone"),
+        (
+            "login",
+            "subscription-arrears",
+            "pay",
+            "pay-errors",
+            "pay-confirm",
+            "paid",
+            "resign",
+            "resigned",
+        ),
+    ),
 }
 
 PAGES = {name: pages for name, (_modes, pages) in JOURNEYS.items()}

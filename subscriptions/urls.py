@@ -1,0 +1,16 @@
+from django.urls import path, re_path
+
+from . import pay_views
+
+app_name = "subscriptions"
+
+urlpatterns = [
+    # -- card payments of arrears and one-off amounts (collections and arrears) --
+    path("me/subscription/pay/", pay_views.pay, name="pay"),
+    re_path(
+        r"^me/subscription/pay/(?P<intent_id>[A-Za-z0-9_-]{1,80})/$",
+        pay_views.pay_confirm,
+        name="pay_confirm",
+    ),
+    # -- end of card payments --
+]
