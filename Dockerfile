@@ -16,6 +16,7 @@ COPY consultations ./consultations
 COPY standards ./standards
 RUN pip install .
 COPY . .
+RUN python -m subscriptions.bacs.get_tables
 RUN DEBUG=0 SECRET_KEY=build-only ALLOWED_HOSTS=build REDIS_URL=redis://build:6379/0 \
     FIELD_ENCRYPTION_KEYS=YnVpbGQtb25seS1ub3QtYS1yZWFsLWtleS0wMDAwMDA= \
     python manage.py collectstatic --noinput \

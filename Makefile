@@ -4,6 +4,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+MODULUS_TABLES := subscriptions/bacs/data/valacdos.txt
 DEPS_STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils clamav-daemon
 # The demo never uses services from the environment: SQLite, in-process tasks, console email.
@@ -41,7 +42,11 @@ $(BROWSER_NODE_STAMP): tests/browser/package.json tests/browser/package-lock.jso
 	npm ci --prefix tests/browser --ignore-scripts --no-audit --no-fund
 	@touch $@
 
-install: system-deps $(DEPS_STAMP)
+install: system-deps $(DEPS_STAMP) $(MODULUS_TABLES)
+
+# Vocalink's modulus-checking tables, from a pinned release checked by its SHA-256.
+$(MODULUS_TABLES): subscriptions/bacs/get_tables.py | $(DEPS_STAMP)
+	$(BIN)/python -m subscriptions.bacs.get_tables --force
 
 $(DEPS_STAMP): pyproject.toml
 	@$(BIN)/python -m pip --version >/dev/null 2>&1 || { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }

@@ -11,13 +11,14 @@ account number invalid), so the portal checks details when the member types them
 Data
 ----
 ``data/valacdos.txt`` (the weights table) and ``data/scsubtab.txt`` (the sort
-code substitution table for exception 5) are Vocalink's published files,
-**version 7.70** (specification document ``validating-account-numbers-uk-modulus-
-checking-v7-70.pdf``, imported by the open-source cs278/bank-modulus project on
-3 May 2024; © VocaLink Limited).  Vocalink reissues the table a few times a year
-as banks open and close sort-code ranges; replace both files with the newer
-download (same format) and rerun the tests, or point the environment variable
-``SUBSCRIPTIONS_MODULUS_DATA_DIR`` at a folder holding the newer pair.
+code substitution table for exception 5) are Vocalink's published files (©
+VocaLink Limited). They are not kept in the repository: ``make install`` (and the
+production image) fetch them with ``get_tables.py`` from a pinned release that
+ships them unchanged, checked by its SHA-256 — Vocalink **version 8.50** today.
+Vocalink reissues the table a few times a year as banks open and close sort-code
+ranges; move ``get_tables.py`` to the newer release and rerun the tests (Vocalink's
+test vectors), or point the environment variable ``SUBSCRIPTIONS_MODULUS_DATA_DIR``
+at a folder holding a newer pair.
 
 Each line of ``valacdos.txt`` is: start sort code, end sort code, the method
 (``MOD10``, ``MOD11`` or ``DBLAL``), fourteen weights (for the fourteen digits
@@ -105,8 +106,8 @@ __all__ = [
     "normalise_sort_code",
 ]
 
-TABLE_VERSION = "7.70"
-# The tables ship with the package; SUBSCRIPTIONS_MODULUS_DATA_DIR points at a folder
+TABLE_VERSION = "8.50"  # the version get_tables.py fetches
+# get_tables.py fetches the tables here; SUBSCRIPTIONS_MODULUS_DATA_DIR points at a folder
 # holding newer valacdos.txt / scsubtab.txt downloads instead (read once, at first use).
 _PACKAGED_DATA = Path(__file__).with_name("data")
 
@@ -162,8 +163,17 @@ class _Table:
         return ()
 
 
+class TablesMissing(RuntimeError):
+    """Vocalink's tables were never fetched: no account can be checked."""
+
+
 @lru_cache(maxsize=1)
 def _table() -> _Table:
+    if not (_data_dir() / "valacdos.txt").exists():
+        raise TablesMissing(
+            f"Vocalink's modulus tables are not in {_data_dir()}: run `make install` "
+            "(or `python -m subscriptions.bacs.get_tables`)."
+        )
     starts: list[int] = []
     ends: list[int] = []
     rules: list[tuple[_Rule, ...]] = []
