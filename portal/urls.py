@@ -16,6 +16,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("portal.accounts.urls")),
     path("", include("membership.urls")),
+    path("", include("subscriptions.urls")),
     path("cases/", include("casework.urls")),
     path("standards/", include("standards.urls")),
     path("consultations/", include("consultations.urls")),
