@@ -31,7 +31,7 @@ PAID_COLLECTION_STATUSES = (CollectionStatus.PAID,)
 
 
 def pence(amount: int) -> Decimal:
-    return Decimal(amount) / 100
+    return (Decimal(amount) / 100).quantize(Decimal("0.01"))
 
 
 @dataclass(frozen=True)

@@ -193,6 +193,7 @@ def app_values(world):
         "pk": 999999,
         "token": "forged-token-123",
         "kind": "hours",
+        "year": "2026",
     }
 
 
@@ -235,6 +236,9 @@ EXPECT = {
     "membership:change": member_page(302),
     "membership:resign": member_page(302),
     "membership:rejoin": logged_in(302),  # only a resigned or lapsed member stays
+    "subscriptions:direct_debit": member_page(302),
+    # Per tax year, the member's own payments only (tests/subscriptions/test_statement.py).
+    "subscriptions:statement": None,
     "communications:unsubscribe": everyone(400),
     "communications:feedback_webhook": everyone(405),
 }

@@ -108,6 +108,7 @@ FORMS = {
         "confirm",
     ],
     "resign": ["reason", "confirm"],
+    "direct_debit": ["account_holder", "sort_code", "account_number", "confirm"],
 }
 URLS = {
     "join": "accounts:join",
@@ -120,6 +121,7 @@ URLS = {
     "hours": "/me/changes/hours/",
     "moving": "/me/changes/moving/",
     "resign": "/me/resign/",
+    "direct_debit": "/me/subscription/direct-debit/",
 }
 
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-
 from tests.factories import MembershipFactory
 
 # Bank details that pass the modulus check (Vocalink's published examples).
@@ -40,8 +38,8 @@ class RecordingProvider:
         self._note("collection_cancelled", collection)
 
 
-@pytest.fixture
-def provider(monkeypatch, settings):
+def use_recording_provider(monkeypatch, settings):
+    """For a fixture: `yield from use_recording_provider(monkeypatch, settings)`."""
     from subscriptions import providers
 
     settings.SUBSCRIPTIONS_PROVIDER = "bureau"
@@ -56,8 +54,7 @@ def provider(monkeypatch, settings):
     providers._load.cache_clear()
 
 
-@pytest.fixture
-def membership(db):
+def a_membership():
     return MembershipFactory(user__first_name="Ada")
 
 

@@ -16,16 +16,27 @@ from django.db import connection
 from membership.models import MembershipChange
 from subscriptions import mandates
 from subscriptions.models import Mandate, MandateStatus, Method, PaymentArrangement
-from tests.subscriptions.member_support import (  # noqa: F401  (fixtures)
+from tests.subscriptions.member_support import (
     GOOD_ACCOUNT,
     GOOD_SORT_CODE,
     OTHER_ACCOUNT,
     OTHER_SORT_CODE,
-    membership,
-    provider,
+    a_membership,
+    use_recording_provider,
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def provider(monkeypatch, settings):
+    yield from use_recording_provider(monkeypatch, settings)
+
+
+@pytest.fixture
+def membership(db):
+    return a_membership()
+
 
 TODAY = dt.date(2026, 12, 2)
 
@@ -165,12 +176,12 @@ def test_a_change_of_bank_cancels_the_old_mandate_and_sets_up_a_new_one(membersh
     assert new.status == MandateStatus.PENDING
     assert new.reference.endswith("-02") and new.reference != old.reference
     assert provider.calls[-2:] == [("mandate_cancelled", old.pk), ("mandate_created", new.pk)]
-    assert Mandate.objects.filter(membership=membership, status__in=["pending", "active"]).get() == new
+    assert (
+        Mandate.objects.filter(membership=membership, status__in=["pending", "active"]).get() == new
+    )
 
 
-def test_a_change_of_bank_that_fails_half_way_leaves_the_old_mandate_live(
-    membership, provider
-):
+def test_a_change_of_bank_that_fails_half_way_leaves_the_old_mandate_live(membership, provider):
     old = set_up(membership)
     Mandate.objects.filter(pk=old.pk).update(status=MandateStatus.ACTIVE)
     history_before = MembershipChange.objects.filter(membership=membership).count()
