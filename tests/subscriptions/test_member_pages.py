@@ -230,3 +230,41 @@ def test_the_data_download_has_the_payments_without_bank_details(membership, pro
     assert data["collections"][0]["amount"] == "25.00"
     assert GOOD_ACCOUNT not in dumped and GOOD_SORT_CODE not in dumped
     assert "Lovelace" not in dumped
+
+
+def test_the_demo_member_pays_by_direct_debit(client):
+    from membership import demo as membership_demo
+    from portal.accounts import demo as accounts_demo
+    from subscriptions import demo
+    from subscriptions.models import Collection
+
+    accounts_demo.seed()
+    membership_demo.seed()
+    demo.seed()
+    demo.seed()  # again: nothing added twice
+    membership = Mandate.objects.get().membership
+    assert membership.user.email == "member@demo.example"
+    assert Mandate.objects.get().status == MandateStatus.ACTIVE
+    assert Collection.objects.filter(status="paid").count() >= 4
+    assert Collection.objects.filter(status="scheduled").count() == 1
+    client.force_login(membership.user)
+    page = client.get("/me/subscription/")
+    assert page.status_code == 200
+    text = visible_text(page)
+    assert "Direct Debit" in text and "account ending 72" in text
+    assert re.search(
+        r"\b\d{1,2} (January|February|March|April|May|June|July|August|"
+        r"September|October|November|December) \d{4}\b",
+        text,
+    )
+    assert not re.search(r"(?<!\d)\d{8}(?!\d)", text), "no 8-digit number on the page"
+    refused = client.post(
+        URL,
+        {
+            "account_holder": "Test Person",
+            "sort_code": "00-00-00",
+            "account_number": "12345678",
+            "confirm": "on",
+        },
+    )
+    assert refused.status_code == 400 and "No bank uses this sort code" in refused.content.decode()
