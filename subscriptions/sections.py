@@ -23,11 +23,12 @@ def next_step_panel(user):
     membership = membership_for(user)
     if membership is None or membership.status != MembershipStatus.ACTIVE:
         return None
-    method = (
-        PaymentArrangement.objects.filter(membership=membership)
-        .values_list("method", flat=True)
-        .first()
-    )
-    if method not in (None, Method.NONE):
+    # Read through the membership (cached on it), so that the dashboard's "How and when you
+    # pay" reads it again for free.
+    try:
+        arrangement = membership.payment
+    except PaymentArrangement.DoesNotExist:
+        arrangement = None
+    if arrangement is not None and arrangement.method != Method.NONE:
         return None
     return {"membership": membership}

@@ -268,3 +268,10 @@ def test_the_demo_member_pays_by_direct_debit(client):
         },
     )
     assert refused.status_code == 400 and "No bank uses this sort code" in refused.content.decode()
+
+
+def test_the_dashboard_says_how_a_direct_debit_payer_pays(client_for, provider):
+    client_for.post(URL, GOOD)
+    text = visible_text(client_for.get("/me/"))
+    assert "by Direct Debit" in text
+    assert "Nothing is taken yet." not in text
