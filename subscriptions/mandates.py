@@ -299,7 +299,15 @@ def mandate_cancel(*, actor, mandate: Mandate, reason: str) -> Mandate:
     method stays Direct Debit only if another mandate is live."""
     mandate = _cancel(actor=actor, mandate=mandate, reason=reason)
     if live_mandate(mandate.membership) is None:
-        PaymentArrangement.objects.filter(
+        stopped = PaymentArrangement.objects.filter(
             membership=mandate.membership, method=Method.DIRECT_DEBIT
         ).update(method=Method.NONE, changed_at=timezone.now())
+        if stopped:
+            history.record(
+                membership=mandate.membership,
+                actor=actor,
+                field="How you pay",
+                old=Method.DIRECT_DEBIT.label,
+                new=Method.NONE.label,
+            )
     return mandate
