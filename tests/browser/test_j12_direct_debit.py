@@ -163,7 +163,9 @@ def test_a_member_changes_bank_details(portal, provider, mode):
     assert you.path == "/me/subscription/"
     you.check("subscription-changed")
     text = you.text()
-    assert "account ending 58" in text and "account ending 72" not in text
+    how = you.page.inner_text("section#how-you-pay")
+    assert "account ending 58" in how and "account ending 72" not in how
+    assert "Being set up" in how
     no_full_account_number(text)
     old.refresh_from_db()
     assert old.status == "cancelling"
