@@ -18,6 +18,14 @@ HOLDER_REQUIRED = _("Enter the name of the account holder, as your bank shows it
 HOLDER_TOO_LONG = _("The account holder's name must be 60 characters or fewer.")
 
 
+class BankNumberInput(forms.TextInput):
+    """A sort code or account number is never written back into a page: after a refusal the
+    member types it again (bank details are shown to no one, the member included)."""
+
+    def format_value(self, value):
+        return None
+
+
 class DirectDebitForm(forms.Form):
     account_holder = forms.CharField(
         label=_("Name of the account holder"),
@@ -31,7 +39,7 @@ class DirectDebitForm(forms.Form):
         max_length=20,
         help_text=_("6 digits, for example 12-34-56."),
         error_messages={"required": mandates.SORT_CODE_REQUIRED},
-        widget=forms.TextInput(
+        widget=BankNumberInput(
             attrs={"inputmode": "numeric", "autocomplete": "off", "class": "input-short"}
         ),
     )
@@ -40,7 +48,7 @@ class DirectDebitForm(forms.Form):
         max_length=20,
         help_text=_("Usually 8 digits (6 to 10 at some banks)."),
         error_messages={"required": mandates.ACCOUNT_REQUIRED},
-        widget=forms.TextInput(
+        widget=BankNumberInput(
             attrs={"inputmode": "numeric", "autocomplete": "off", "class": "input-short"}
         ),
     )

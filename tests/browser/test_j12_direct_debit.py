@@ -107,6 +107,7 @@ def test_a_visitor_joins_and_sets_up_a_direct_debit(portal, provider, mode):
         assert visitor.page.evaluate("document.activeElement.matches('[data-error-summary]')")
     assert not Mandate.objects.exists()
     assert visitor.page.input_value("#id_account_holder") == "Dee Debit"
+    assert visitor.page.input_value("#id_account_number") == "", "bank numbers not echoed"
 
     visitor.fill("#id_sort_code", "20 29 59")
     visitor.fill("#id_account_number", GOOD_ACCOUNT)
@@ -156,6 +157,7 @@ def test_a_member_changes_bank_details(portal, provider, mode):
     old.refresh_from_db()
     assert old.status == "pending" and Mandate.objects.count() == 1
 
+    you.fill("#id_sort_code", "08-99-99")
     you.fill("#id_account_number", OTHER_ACCOUNT)
     if not you.page.is_checked("#id_confirm"):
         you.choose("#id_confirm")
