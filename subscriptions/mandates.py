@@ -157,7 +157,10 @@ def _new_reference(membership) -> str:
     sequence = Mandate.objects.filter(membership=membership).count() + 1
     while _reference_for(membership, sequence) in taken:
         sequence += 1
-    return _reference_for(membership, sequence)
+    reference = _reference_for(membership, sequence)
+    from .bacs.standard18 import validate_reference
+
+    return validate_reference(reference)  # Bacs's rules: a programming error if not
 
 
 # -- set up and cancel -----------------------------------------------------------------------

@@ -75,6 +75,9 @@ def test_a_mandate_is_set_up_pending_with_its_reference_and_first_date(membershi
     assert mandate.account_last2 == "72"
     assert mandate.reference == f"EU{membership.number[:4]}-{membership.number[4:]}-01"
     assert 6 <= len(mandate.reference) <= 18
+    from subscriptions.bacs.standard18 import validate_reference
+
+    assert validate_reference(mandate.reference) == mandate.reference
     # 14 days' notice from 2 December 2026 is 16 December; the 1st of January 2027 is a
     # bank holiday and the 2nd and 3rd a weekend: the first collection is Monday 4 January.
     assert mandate.first_collection_on == dt.date(2027, 1, 4)
