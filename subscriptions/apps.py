@@ -11,3 +11,7 @@ class SubscriptionsConfig(AppConfig):
         from . import leaving, pay_sections  # noqa: F401  (registers the section)
 
         leaving.register()
+        # The member's pages and the confirmation email task (registered on import).
+        from . import exports, mandate_emails, sections  # noqa: F401
+
+        exports.register()

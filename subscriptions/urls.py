@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import pay_views
+from . import pay_views, views
 
 app_name = "subscriptions"
 
@@ -13,4 +13,8 @@ urlpatterns = [
         name="pay_confirm",
     ),
     # -- end of card payments --
+    # -- the member's Direct Debit and annual statement (subscriptions.views) --------------
+    path("me/subscription/direct-debit/", views.direct_debit, name="direct_debit"),
+    path("me/subscription/statement/<str:year>/", views.statement, name="statement"),
+    # -- end of the member's Direct Debit block ---------------------------------------------
 ]

@@ -194,6 +194,7 @@ def app_values(world):
         "token": "forged-token-123",
         "kind": "hours",
         "intent_id": "no-such-intent",
+        "year": "2026",
     }
 
 
@@ -245,6 +246,9 @@ EXPECT = {
         if role in STAFF and not hasattr(world.users[role], "membership")
         else 404
     ),
+    "subscriptions:direct_debit": member_page(302),
+    # Per tax year, the member's own payments only (tests/subscriptions/test_statement.py).
+    "subscriptions:statement": None,
     "communications:unsubscribe": everyone(400),
     "communications:feedback_webhook": everyone(405),
 }

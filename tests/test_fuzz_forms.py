@@ -110,6 +110,7 @@ FORMS = {
     ],
     "resign": ["reason", "confirm"],
     "pay": ["what", "amount"],
+    "direct_debit": ["account_holder", "sort_code", "account_number", "confirm"],
 }
 URLS = {
     "join": "accounts:join",
@@ -123,6 +124,7 @@ URLS = {
     "moving": "/me/changes/moving/",
     "resign": "/me/resign/",
     "pay": "/me/subscription/pay/",
+    "direct_debit": "/me/subscription/direct-debit/",
 }
 
 

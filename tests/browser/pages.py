@@ -220,6 +220,26 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "subscription-on-leave",
         ),
     ),
+    # 12, the member's Direct Debit: a new member joins and is led from the dashboard to
+    # set up a Direct Debit (a sort code no bank uses refused first, nothing saved); a member
+    # changes bank details (the old mandate replaced).
+    "j12-join-dd": (
+        ("mouse", "keyboard", "phone"),
+        (
+            "join",
+            "join-confirm",
+            "check-email",
+            "confirm-email",
+            "dashboard",
+            "direct-debit",
+            "direct-debit-errors",
+            "subscription",
+        ),
+    ),
+    "j12-change-bank": (
+        ("mouse", "keyboard", "phone"),
+        ("login", "subscription", "change-bank", "change-bank-errors", "subscription-changed"),
+    ),
     "j11-part-time": (
         ("mouse", "phone"),
         ("login", "hours", "hours-confirm", "subscription-part-time"),

@@ -37,7 +37,7 @@ def test_the_subscription_page_says_what_and_why(client_for):
     text = page.content.decode()
     assert "£25.00" in text and "Professional, full time" in text
     assert "Teachers and lecturers section" in text
-    assert "Direct Debit" not in text, "no payment section until payments exist"
+    assert "Set up a Direct Debit" in text, "no payment method yet: the member is asked for one"
 
 
 @pytest.mark.parametrize(
