@@ -20,6 +20,8 @@ urlpatterns = [
     path("standards/", include("standards.urls")),
     path("consultations/", include("consultations.urls")),
     path("", include("portal.communications.urls")),
+    path("", include("subscriptions.webhook_urls")),
+    path("", include("subscriptions.urls")),
 ]
 
 handler404 = "portal.views.not_found"
