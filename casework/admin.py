@@ -431,6 +431,17 @@ FILES_NOT_KEPT = "Nothing was saved, so these files were not kept: choose them a
 WORK_STEP_FIELDS = {"status": "new_status"}
 
 
+def _arrears_rows(membership) -> list[tuple[str, str]]:
+    """The "In arrears: £x since <date>" row beside the status (one query). Information
+    only: help is never refused for arrears."""
+    from subscriptions.arrears import arrears_for
+
+    arrears = arrears_for(membership)
+    if not arrears:
+        return []
+    return [("In arrears", f"{arrears.total} since {arrears.oldest_due_on:%d %B %Y}")]
+
+
 @admin.register(Case)
 class CaseAdmin(PortalModelAdmin):
     form = CaseAdminForm
@@ -677,6 +688,7 @@ class CaseAdmin(PortalModelAdmin):
             ("Email", membership.user.email),
             ("Membership number", membership.number),
             ("Status", membership.get_status_display()),
+            *_arrears_rows(membership),
             ("Section", membership.get_section_display()),
             ("Job role", membership.get_job_role_display()),
             ("Employer", membership.employer.label),

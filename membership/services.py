@@ -20,7 +20,7 @@ from portal.accounts.choices import Hours, MembershipStatus, Section
 from portal.accounts.models import Employer, Membership, Region, User
 from portal.communications.notifications import absolute_url, notification_send
 
-from . import rules, selectors
+from . import hooks, rules, selectors
 from .models import (
     ChangeSource,
     FeeRate,
@@ -842,6 +842,7 @@ def membership_resign(
         new=f"notice given, effective {resignation.effective_on:%Y-%m-%d}",
         effective_on=resignation.effective_on,
     )
+    hooks.resignation_event("notice", resignation=resignation, actor=actor)
     if resignation.effective_on <= today:
         _apply_resignation(resignation, actor=actor)
     notification_send(
@@ -882,6 +883,7 @@ def _apply_resignation(resignation: Resignation, *, actor: User | None) -> None:
         effective_on=resignation.effective_on,
     )
     Resignation.objects.filter(pk=resignation.pk).update(applied_at=timezone.now())
+    hooks.resignation_event("applied", resignation=resignation, actor=actor)
 
 
 def resignations_apply_due(*, today: date | None = None) -> int:
@@ -919,6 +921,37 @@ def resignation_withdraw(*, actor: User, membership: Membership) -> bool:
         field_name="resignation",
         old=f"notice given, effective {resignation.effective_on:%Y-%m-%d}",
         new="withdrawn",
+    )
+    hooks.resignation_event("withdrawn", resignation=resignation, actor=actor)
+    return True
+
+
+@transaction.atomic
+def membership_lapse_for_arrears(
+    *, membership: Membership, actor: User | None = None, months: int = 0, effective_on=None
+) -> bool:
+    """The rule book lapses a membership after its unpaid months (subscriptions' daily
+    arrears run calls this). Only an active membership lapses; the history says why.
+    Returns whether it lapsed now."""
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.status != MembershipStatus.ACTIVE:
+        return False
+    on = effective_on or timezone.localdate()
+    _set_status(
+        membership,
+        MembershipStatus.LAPSED,
+        actor=actor,
+        source=ChangeSource.PAYMENT if actor is None else ChangeSource.STAFF,
+        effective_on=on,
+    )
+    _history(
+        membership=membership,
+        actor=actor,
+        source=ChangeSource.PAYMENT,
+        field_name="arrears",
+        old="",
+        new=f"lapsed for non-payment: {months} months unpaid",
+        effective_on=on,
     )
     return True
 

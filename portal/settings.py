@@ -394,6 +394,7 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 15 * 60,
     },
     "membership-run-due": {"task": "membership.tasks.run_due", "schedule": 60 * 60},
+    "subscriptions-daily": {"task": "subscriptions.tasks.run_daily", "schedule": 60 * 60},
     "standards-review-reminders": {
         "task": "standards.tasks.send_review_reminders",
         "schedule": crontab(hour=7, minute=0),

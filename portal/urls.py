@@ -16,12 +16,12 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("portal.accounts.urls")),
     path("", include("membership.urls")),
+    path("", include("subscriptions.urls")),
     path("cases/", include("casework.urls")),
     path("standards/", include("standards.urls")),
     path("consultations/", include("consultations.urls")),
     path("", include("portal.communications.urls")),
     path("", include("subscriptions.webhook_urls")),
-    path("", include("subscriptions.urls")),
 ]
 
 handler404 = "portal.views.not_found"

@@ -401,3 +401,41 @@ class CheckOffSchedule(models.Model):
 
     def __str__(self):
         return f"Check-off for employer {self.employer_id}, {self.month:%B %Y}"
+
+
+# -- collections, arrears and leaving (subscriptions.collections, .arrears, .leaving) --------
+
+
+class PaymentNoticeKind(models.TextChoices):
+    COLLECTION = "collection", _("Advance notice of a collection")
+    ADJUSTED = "adjusted", _("Advance notice of a new amount")
+    REPRESENTED = "represented", _("A returned collection is collected again")
+    REMINDER = "reminder", _("Reminder of an unpaid month")
+    LAPSE_WARNING = "lapse_warning", _("Warning that the membership will lapse")
+    LAPSED = "lapsed", _("The membership lapsed for non-payment")
+    CLEARED = "cleared", _("A lapsed member has paid what was owed (told the officers)")
+    FINAL = "final", _("Final collection on resigning")
+
+
+class PaymentNotice(models.Model):
+    """A notice the portal sent a member (or the officers) about a collection or arrears,
+    kept so that no notice is sent twice: one per kind and day it is about (a collection's
+    due date, an unpaid month's first day, the oldest unpaid month)."""
+
+    membership = models.ForeignKey(
+        "accounts.Membership", on_delete=models.CASCADE, related_name="payment_notices"
+    )
+    kind = models.CharField(max_length=16, choices=PaymentNoticeKind.choices)
+    for_date = models.DateField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["membership", "kind", "for_date"], name="paymentnotice_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} for membership {self.membership_id} ({self.for_date})"

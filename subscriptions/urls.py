@@ -1,14 +1,19 @@
-"""The member's subscription pages. Each part keeps its own block."""
+from django.urls import path, re_path
 
-from django.urls import path
-
-from . import payroll_views
+from . import pay_views, payroll_views
 
 app_name = "subscriptions"
 
-urlpatterns = []
-
-# --- Payroll deduction (check-off) ----------------------------------------------------------
-urlpatterns += [
+urlpatterns = [
+    # -- card payments of arrears and one-off amounts (collections and arrears) --
+    path("me/subscription/pay/", pay_views.pay, name="pay"),
+    re_path(
+        r"^me/subscription/pay/(?P<intent_id>[A-Za-z0-9_-]{1,80})/$",
+        pay_views.pay_confirm,
+        name="pay_confirm",
+    ),
+    # -- end of card payments --
+    # -- payroll deduction (check-off) --
     path("me/subscription/payroll/", payroll_views.payroll, name="payroll"),
+    # -- end of payroll deduction --
 ]

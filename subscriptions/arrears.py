@@ -1,0 +1,311 @@
+"""Arrears: a collection returned unpaid is collected once more; then what is owed is the
+member's to pay (by card at /me/subscription/pay/), with reminders; after the rule book's
+unpaid months (`SUBSCRIPTIONS_LAPSE_AFTER_UNPAID_MONTHS`) the membership lapses, with a
+warning a month before. Help is never refused for arrears: nothing here touches casework.
+
+The rule of lapsing: a membership lapses when its unpaid months reach the threshold, or
+when its oldest unpaid month has been owed for that many months (so a member whose later
+collections are paid, or stopped, still lapses on the date the warning gave). The warning
+goes when the unpaid months are one short of the threshold, or a month before that date.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from portal.accounts.choices import MembershipStatus
+from portal.accounts.models import Membership
+from portal.communications.notifications import absolute_url
+
+from . import history
+from .collections import _provider, _tell, add_months, money
+from .dates import add_processing_days
+from .models import (
+    LIVE_MANDATE_STATUSES,
+    Collection,
+    CollectionKind,
+    CollectionStatus,
+    Method,
+    PaymentNotice,
+    PaymentNoticeKind,
+)
+
+# A re-presentation is collected at least this many processing days after the return, so
+# the member has been told before it is taken.
+REPRESENT_PROCESSING_DAYS = 5
+
+
+def _months(c: Collection) -> int:
+    return (
+        (c.period_end.year - c.period_start.year) * 12
+        + c.period_end.month
+        - c.period_start.month
+        + 1
+    )
+
+
+@dataclass
+class ArrearsSummary:
+    total_pence: int = 0
+    oldest_due_on: date | None = None
+    months_unpaid: int = 0
+    collections: list[Collection] = field(default_factory=list)
+
+    @property
+    def total(self) -> str:
+        return money(self.total_pence)
+
+    def __bool__(self) -> bool:
+        return self.total_pence > 0
+
+    @property
+    def lapse_on(self) -> date | None:
+        """The day the membership lapses if nothing is paid (oldest unpaid month owed for
+        the rule book's months)."""
+        if self.oldest_due_on is None:
+            return None
+        return add_months(self.oldest_due_on, settings.SUBSCRIPTIONS_LAPSE_AFTER_UNPAID_MONTHS)
+
+
+def _summarise(collections: list[Collection]) -> ArrearsSummary:
+    collections = sorted(collections, key=lambda c: (c.due_on, c.pk))
+    return ArrearsSummary(
+        total_pence=sum(c.amount_pence for c in collections),
+        oldest_due_on=collections[0].due_on if collections else None,
+        months_unpaid=sum(_months(c) for c in collections),
+        collections=collections,
+    )
+
+
+def arrears_for(membership) -> ArrearsSummary:
+    """What a member owes: their unpaid collections, oldest first (one query)."""
+    return _summarise(
+        list(Collection.objects.filter(membership=membership, status=CollectionStatus.UNPAID))
+    )
+
+
+def arrears_by_membership(membership_ids) -> dict[int, ArrearsSummary]:
+    """Each membership's arrears, for many at once (one query)."""
+    found = defaultdict(list)
+    for c in Collection.objects.filter(
+        membership_id__in=list(membership_ids), status=CollectionStatus.UNPAID
+    ):
+        found[c.membership_id].append(c)
+    return {pk: _summarise(rows) for pk, rows in found.items()}
+
+
+def in_arrears(membership_ids) -> set[int]:
+    """Which of these memberships owe anything (one query)."""
+    return set(
+        Collection.objects.filter(
+            membership_id__in=list(membership_ids), status=CollectionStatus.UNPAID
+        )
+        .values_list("membership_id", flat=True)
+        .distinct()
+    )
+
+
+def _pay_url() -> str:
+    return absolute_url(reverse("subscriptions:pay"))
+
+
+def _tell_owed(membership, summary: ArrearsSummary, for_date: date) -> bool:
+    return _tell(
+        membership,
+        kind="subscription_arrears_reminder",
+        notice_kind=PaymentNoticeKind.REMINDER,
+        for_date=for_date,
+        context={"amount": summary.total, "url": _pay_url()},
+    )
+
+
+@transaction.atomic
+def collection_returned_unpaid(
+    *, collection, code: str, reason: str, may_represent: bool, actor=None
+) -> Collection | None:
+    """The payer's bank returned a collection unpaid (an ARUDD item, a GoCardless
+    "failed" event). Re-presents it once when the reason allows (`may_represent`: the
+    caller knows the code's meaning); otherwise it is owed and the member is told what and
+    how to pay. Returns the re-presentation, if one was made. Safe to call again."""
+    c = (
+        Collection.objects.select_for_update()
+        .select_related("membership__user", "mandate")
+        .get(pk=collection.pk)
+    )
+    if c.status in (
+        CollectionStatus.UNPAID,
+        CollectionStatus.REPRESENTED,
+        CollectionStatus.SETTLED,
+        CollectionStatus.CANCELLED,
+    ):
+        return None  # already handled (the same report or event again)
+    membership = c.membership
+    now = timezone.now()
+    today = timezone.localdate()
+    c.status = CollectionStatus.UNPAID
+    c.unpaid_code, c.unpaid_reason, c.unpaid_at = code[:2], reason[:200], now
+    c.save(update_fields=["status", "unpaid_code", "unpaid_reason", "unpaid_at"])
+    history.record(
+        membership=membership,
+        actor=actor,
+        field="collection",
+        old=f"{money(c.amount_pence)} due {c.due_on:%Y-%m-%d}",
+        new=f"returned unpaid: {reason}"[:200],
+        effective_on=c.due_on,
+    )
+    can_represent = (
+        may_represent
+        and c.represents_id is None
+        and c.method == Method.DIRECT_DEBIT
+        and c.mandate is not None
+        and c.mandate.status in LIVE_MANDATE_STATUSES
+        and not Collection.objects.filter(represents=c).exists()
+    )
+    if can_represent:
+        due = add_processing_days(today, REPRESENT_PROCESSING_DAYS)
+        again = Collection.objects.create(
+            membership=membership,
+            method=c.method,
+            mandate=c.mandate,
+            kind=CollectionKind.REPRESENTED,
+            due_on=due,
+            period_start=c.period_start,
+            period_end=c.period_end,
+            amount_pence=c.amount_pence,
+            represents=c,
+        )
+        c.status = CollectionStatus.REPRESENTED
+        c.save(update_fields=["status"])
+        history.record(
+            membership=membership,
+            actor=actor,
+            field="collection",
+            old=f"{money(c.amount_pence)} returned unpaid",
+            new=f"to be collected again on {due:%Y-%m-%d}",
+            effective_on=due,
+        )
+        provider = _provider()
+        if provider is not None:
+            provider.collection_scheduled(again)
+        _tell(
+            membership,
+            kind="subscription_collection_represented",
+            notice_kind=PaymentNoticeKind.REPRESENTED,
+            for_date=c.period_start,
+            context={
+                "amount": money(c.amount_pence),
+                "date": due.strftime("%-d %B %Y"),
+                "url": _pay_url(),
+            },
+        )
+        return again
+    _tell_owed(membership, arrears_for(membership), c.period_start)
+    return None
+
+
+def _lapse_warning_due(summary: ArrearsSummary, today: date, threshold: int) -> bool:
+    return summary.months_unpaid >= threshold - 1 or today >= add_months(summary.lapse_on, -1)
+
+
+def _lapse_due(summary: ArrearsSummary, today: date, threshold: int) -> bool:
+    return summary.months_unpaid >= threshold or today >= summary.lapse_on
+
+
+def arrears_run_due(*, today: date | None = None) -> dict[str, int]:
+    """The daily work on arrears: a reminder for each unpaid month not yet reminded of, the
+    warning a month before lapsing, and lapsing. Nothing is sent twice."""
+    from membership.services import membership_lapse_for_arrears
+
+    today = today or timezone.localdate()
+    threshold = settings.SUBSCRIPTIONS_LAPSE_AFTER_UNPAID_MONTHS
+    counts = {"reminders": 0, "warnings": 0, "lapsed": 0}
+    owing = (
+        Collection.objects.filter(
+            status=CollectionStatus.UNPAID, membership__status=MembershipStatus.ACTIVE
+        )
+        .values_list("membership_id", flat=True)
+        .distinct()
+        .order_by("membership_id")
+    )
+    ids = list(owing)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        summaries = arrears_by_membership(chunk)
+        sent = defaultdict(set)
+        for pk, kind, for_date in PaymentNotice.objects.filter(membership_id__in=chunk).values_list(
+            "membership_id", "kind", "for_date"
+        ):
+            sent[pk].add((kind, for_date))
+        members = Membership.objects.select_related("user").in_bulk(chunk)
+        for pk in chunk:
+            summary, membership = summaries.get(pk), members[pk]
+            if not summary:
+                continue
+            with transaction.atomic():
+                if _lapse_due(summary, today, threshold):
+                    if membership_lapse_for_arrears(
+                        membership=membership, months=summary.months_unpaid, effective_on=today
+                    ):
+                        counts["lapsed"] += 1
+                        _tell(
+                            membership,
+                            kind="subscription_lapsed",
+                            notice_kind=PaymentNoticeKind.LAPSED,
+                            for_date=summary.oldest_due_on,
+                            context={"amount": summary.total, "url": _pay_url()},
+                        )
+                    continue
+                for c in summary.collections:
+                    reminded = (PaymentNoticeKind.REMINDER, c.period_start) in sent[pk]
+                    if not reminded and _tell_owed(membership, summary, c.period_start):
+                        counts["reminders"] += 1
+                if _lapse_warning_due(summary, today, threshold):
+                    lapse_on = summary.lapse_on
+                    if (PaymentNoticeKind.LAPSE_WARNING, summary.oldest_due_on) not in sent[
+                        pk
+                    ] and _tell(
+                        membership,
+                        kind="subscription_lapse_warning",
+                        notice_kind=PaymentNoticeKind.LAPSE_WARNING,
+                        for_date=summary.oldest_due_on,
+                        context={
+                            "amount": summary.total,
+                            "date": lapse_on.strftime("%-d %B %Y"),
+                            "url": _pay_url(),
+                        },
+                    ):
+                        counts["warnings"] += 1
+    return counts
+
+
+def lapsed_for_arrears(membership) -> bool:
+    """Whether the membership is lapsed because the arrears run lapsed it (and not for
+    another reason since)."""
+    from membership.models import MembershipChange
+
+    if membership.status != MembershipStatus.LAPSED:
+        return False
+    last = (
+        MembershipChange.objects.filter(membership=membership, field="status")
+        .order_by("-at", "-pk")
+        .first()
+    )
+    return last is not None and last.source == "payment" and last.new_value == "lapsed"
+
+
+__all__ = [
+    "ArrearsSummary",
+    "arrears_by_membership",
+    "arrears_for",
+    "arrears_run_due",
+    "collection_returned_unpaid",
+    "in_arrears",
+    "lapsed_for_arrears",
+]
