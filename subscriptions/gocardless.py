@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 from importlib import import_module
+
 import gocardless_pro
 from django.conf import settings
 from django.db import transaction
@@ -93,9 +94,10 @@ def _error(operation: str, error: Exception) -> ProviderError:
         details = error.errors or []
         reasons = tuple(str(d.get("reason", "")) for d in details if isinstance(d, dict))
         fields = sorted({str(d["field"]) for d in details if isinstance(d, dict) and "field" in d})
-        transient = isinstance(
-            error, gc_errors.RateLimitError | gc_errors.GoCardlessInternalError
-        ) or (error.code or 0) >= 500
+        transient = (
+            isinstance(error, gc_errors.RateLimitError | gc_errors.GoCardlessInternalError)
+            or (error.code or 0) >= 500
+        )
         message = (
             f"GoCardless refused {operation}: {error.type or 'error'} "
             f"(HTTP {error.code}, request {error.request_id or 'unknown'})"

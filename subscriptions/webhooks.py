@@ -108,7 +108,9 @@ def mandate_ended(mandate: Mandate, *, status: str, reason: str) -> None:
         actor=None,
         field="mandate",
         old=old,
-        new=f"{mandate.get_status_display()}: {reason}" if not asked else mandate.get_status_display(),
+        new=f"{mandate.get_status_display()}: {reason}"
+        if not asked
+        else mandate.get_status_display(),
     )
     if cancelled:
         history.record(

@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (pytest fixtures imported from gc_server, named as parameters)
 """GoCardless behind the provider interface, against a local server standing in for its API:
 what the official client sends, the ids the portal keeps, retries that create nothing twice,
 and outages that never stop a member or leave half a change behind."""
