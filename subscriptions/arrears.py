@@ -74,11 +74,16 @@ class ArrearsSummary:
         return add_months(self.oldest_due_on, settings.SUBSCRIPTIONS_LAPSE_AFTER_UNPAID_MONTHS)
 
 
+def first_due_on(c: Collection) -> date:
+    """When a collection was first due (a re-presentation: its original's date)."""
+    return c.represents.due_on if c.represents_id else c.due_on
+
+
 def _summarise(collections: list[Collection]) -> ArrearsSummary:
-    collections = sorted(collections, key=lambda c: (c.due_on, c.pk))
+    collections = sorted(collections, key=lambda c: (first_due_on(c), c.pk))
     return ArrearsSummary(
         total_pence=sum(c.amount_pence for c in collections),
-        oldest_due_on=collections[0].due_on if collections else None,
+        oldest_due_on=first_due_on(collections[0]) if collections else None,
         months_unpaid=sum(_months(c) for c in collections),
         collections=collections,
     )
@@ -87,7 +92,11 @@ def _summarise(collections: list[Collection]) -> ArrearsSummary:
 def arrears_for(membership) -> ArrearsSummary:
     """What a member owes: their unpaid collections, oldest first (one query)."""
     return _summarise(
-        list(Collection.objects.filter(membership=membership, status=CollectionStatus.UNPAID))
+        list(
+            Collection.objects.filter(
+                membership=membership, status=CollectionStatus.UNPAID
+            ).select_related("represents")
+        )
     )
 
 
@@ -96,7 +105,7 @@ def arrears_by_membership(membership_ids) -> dict[int, ArrearsSummary]:
     found = defaultdict(list)
     for c in Collection.objects.filter(
         membership_id__in=list(membership_ids), status=CollectionStatus.UNPAID
-    ):
+    ).select_related("represents"):
         found[c.membership_id].append(c)
     return {pk: _summarise(rows) for pk, rows in found.items()}
 
@@ -135,7 +144,7 @@ def collection_returned_unpaid(
     caller knows the code's meaning); otherwise it is owed and the member is told what and
     how to pay. Returns the re-presentation, if one was made. Safe to call again."""
     c = (
-        Collection.objects.select_for_update()
+        Collection.objects.select_for_update(of=("self",))
         .select_related("membership__user", "mandate")
         .get(pk=collection.pk)
     )

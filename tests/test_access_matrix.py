@@ -193,6 +193,7 @@ def app_values(world):
         "pk": 999999,
         "token": "forged-token-123",
         "kind": "hours",
+        "intent_id": "no-such-intent",
     }
 
 
@@ -235,6 +236,15 @@ EXPECT = {
     "membership:change": member_page(302),
     "membership:resign": member_page(302),
     "membership:rejoin": logged_in(302),  # only a resigned or lapsed member stays
+    # Card payments of arrears: the member's own; an unknown payment is not found.
+    "subscriptions:pay": member_page(302),
+    "subscriptions:pay_confirm": lambda role, world: (
+        LOGIN
+        if role == "anonymous"
+        else 302
+        if role in STAFF and not hasattr(world.users[role], "membership")
+        else 404
+    ),
     "communications:unsubscribe": everyone(400),
     "communications:feedback_webhook": everyone(405),
 }

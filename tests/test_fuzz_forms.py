@@ -17,6 +17,7 @@ from portal.accounts.models import (
     Membership,
     User,
 )
+from subscriptions.models import CardPayment
 from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -108,6 +109,7 @@ FORMS = {
         "confirm",
     ],
     "resign": ["reason", "confirm"],
+    "pay": ["what", "amount"],
 }
 URLS = {
     "join": "accounts:join",
@@ -120,6 +122,7 @@ URLS = {
     "hours": "/me/changes/hours/",
     "moving": "/me/changes/moving/",
     "resign": "/me/resign/",
+    "pay": "/me/subscription/pay/",
 }
 
 
@@ -137,6 +140,7 @@ def counts():
         MembershipChange.objects.count(),
         ContactDetails.objects.count(),
         ContactDetailsChange.objects.count(),
+        CardPayment.objects.count(),
     )
 
 
