@@ -180,7 +180,11 @@ _DROP = frozenset("'’‘`´")
 
 
 class Standard18Error(ValueError):
-    """Invalid data for, or in, a Standard 18 file; ``line`` is 1-based when known."""
+    """Invalid data for, or in, a Standard 18 file; ``line`` is 1-based when known.
+
+    Messages never contain a sort code or account number (they end up in logs, and
+    bank details are as confidential as case text); references and amounts they may.
+    """
 
     def __init__(self, message: str, line: int | None = None):
         self.message = message
@@ -204,7 +208,7 @@ class Record:
     """One collection or AUDDIS instruction for one member's mandate."""
 
     dest_sort_code: str
-    dest_account: str
+    dest_account: str = field(repr=False)
     transaction_code: str
     amount_pence: int
     reference: str
@@ -216,11 +220,11 @@ class DataRecord:
     """A data or contra record as read back from a file, every field of it."""
 
     dest_sort_code: str
-    dest_account: str
+    dest_account: str = field(repr=False)
     account_type: str
     transaction_code: str
     orig_sort_code: str
-    orig_account: str
+    orig_account: str = field(repr=False)
     free_format: str
     amount_pence: int
     originator_name: str
@@ -317,7 +321,7 @@ def _digits(value, length: int, what: str) -> str:
         or not value.isascii()
         or not value.isdigit()
     ):
-        raise Standard18Error(f"{what} must be {length} digits, not {value!r}.")
+        raise Standard18Error(f"{what} must be {length} digits.")
     return value
 
 
@@ -431,7 +435,7 @@ def write_iter(
             both = sc + acc
             if len(sc) != 6 or len(acc) != 8 or not both.isdigit() or not both.isascii():
                 raise Standard18Error(
-                    f"The member's sort code and account must be 6 and 8 digits: {sc!r} {acc!r}."
+                    "The member's sort code and account number must be 6 and 8 digits."
                 )
             # The name and reference checks, inlined for their common case
             # (sanitise_name / validate_reference give the same answers).
