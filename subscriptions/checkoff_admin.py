@@ -171,9 +171,9 @@ class CheckOffScheduleAdmin(PortalModelAdmin):
         return response
 
     def reconcile_view(self, request, object_id):
-        schedule = self._schedule(request, object_id)
-        if not self.has_change_permission(request, schedule):
+        if not self.has_change_permission(request):
             raise PermissionDenied
+        schedule = self._schedule(request, object_id)
         status, result, errors = 200, None, []
         if request.method == "POST":
             form = ReturnForm(request.POST, request.FILES)

@@ -17,7 +17,7 @@ from portal.accounts.models import (
     Membership,
     User,
 )
-from subscriptions.models import CardPayment
+from subscriptions.models import CardPayment, PaymentArrangement
 from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -110,6 +110,7 @@ FORMS = {
     ],
     "resign": ["reason", "confirm"],
     "pay": ["what", "amount"],
+    "payroll": ["employer", "payroll_number", "confirm"],
 }
 URLS = {
     "join": "accounts:join",
@@ -123,6 +124,7 @@ URLS = {
     "moving": "/me/changes/moving/",
     "resign": "/me/resign/",
     "pay": "/me/subscription/pay/",
+    "payroll": "/me/subscription/payroll/",
 }
 
 
@@ -141,6 +143,7 @@ def counts():
         ContactDetails.objects.count(),
         ContactDetailsChange.objects.count(),
         CardPayment.objects.count(),
+        PaymentArrangement.objects.count(),
     )
 
 

@@ -395,3 +395,22 @@ def test_the_schedule_list_costs_the_same_queries_for_more_employers(client, off
     checkoff.checkoff_schedules_build(month=MONTH)
     checkoff.checkoff_schedules_build(month=dt.date(2027, 3, 1))
     assert count() == few
+
+
+def test_the_demo_rep_pays_by_payroll_with_last_month_reconciled():
+    from django.core.management import call_command
+
+    from subscriptions import demo_checkoff
+
+    call_command("seed_demo", stdout=io.StringIO())
+    demo_checkoff.seed()
+    rep = PaymentArrangement.objects.get(membership__user__email="rep@demo.example")
+    assert rep.method == Method.PAYROLL and rep.payroll_employer == rep.membership.employer
+    schedules = list(CheckOffSchedule.objects.filter(employer=rep.payroll_employer))
+    assert len(schedules) == 2
+    newer, older = schedules  # newest month first
+    assert older.reconciled_at is not None and older.paid_pence == older.total_pence > 0
+    assert newer.reconciled_at is None and newer.line_count >= 1
+    counts = (CheckOffSchedule.objects.count(), Collection.objects.count())
+    demo_checkoff.seed()
+    assert (CheckOffSchedule.objects.count(), Collection.objects.count()) == counts
