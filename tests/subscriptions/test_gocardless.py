@@ -268,3 +268,18 @@ def test_a_missing_access_token_is_a_clear_error(settings, membership):
     mandate = make_mandate(membership)
     with pytest.raises(ProviderError, match="GOCARDLESS_ACCESS_TOKEN"):
         gocardless.mandate_create(mandate.pk)
+
+
+def test_the_sweep_queues_again_what_a_lost_task_left(
+    gocardless_api, membership, django_capture_on_commit_callbacks
+):
+    from subscriptions.gocardless_tasks import gocardless_sweep
+
+    mandate = make_mandate(membership)  # saved, but its task never ran
+    with django_capture_on_commit_callbacks(execute=True):
+        counts = gocardless_sweep.apply().get()
+    assert counts["gocardless_mandate_create"] == 1
+    mandate.refresh_from_db()
+    assert mandate.provider_id.startswith("MD")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert gocardless_sweep.apply().get()["gocardless_mandate_create"] == 0
