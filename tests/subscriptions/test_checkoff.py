@@ -370,6 +370,8 @@ def test_the_officer_builds_a_month(client, officer, employer):
     on_payroll(employer)
     client.force_login(officer)
     url = reverse("admin:subscriptions_checkoffschedule_build")
+    listing = client.get(reverse("admin:subscriptions_checkoffschedule_changelist"))
+    assert url in listing.content.decode()  # the list links to it
     assert client.post(url, {"month": "2027-13"}).status_code == 400
     assert client.post(url, {"month": "not a month"}).status_code == 400
     assert not CheckOffSchedule.objects.exists()
