@@ -416,3 +416,24 @@ def test_the_demo_rep_pays_by_payroll_with_last_month_reconciled():
     counts = (CheckOffSchedule.objects.count(), Collection.objects.count())
     demo_checkoff.seed()
     assert (CheckOffSchedule.objects.count(), Collection.objects.count()) == counts
+
+
+def test_the_page_shows_a_direct_debit_by_its_last_two_digits_only(client, employer):
+    membership = MembershipFactory(employer=employer)
+    make_mandate(membership, status="active", provider_id="MD000000000077")
+    client.force_login(membership.user)
+    body = client.get(URL).content.decode()
+    assert "account ending 11" in body
+    assert "55779911" not in body and "200000" not in body
+    assert "cancels your Direct Debit" in body
+
+
+def test_a_lapsed_member_is_refused_on_the_page(client, employer):
+    membership = MembershipFactory(employer=employer, status="lapsed")
+    client.force_login(membership.user)
+    assert "Only a current member" in client.get(URL).content.decode()
+    response = client.post(
+        URL, {"employer": "Leeds City Council, Leeds", "payroll_number": "E1", "confirm": "on"}
+    )
+    assert response.status_code == 400
+    assert not PaymentArrangement.objects.filter(membership=membership).exists()
