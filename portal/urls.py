@@ -21,6 +21,7 @@ urlpatterns = [
     path("standards/", include("standards.urls")),
     path("consultations/", include("consultations.urls")),
     path("", include("portal.communications.urls")),
+    path("", include("subscriptions.webhook_urls")),
 ]
 
 handler404 = "portal.views.not_found"

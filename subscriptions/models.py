@@ -398,6 +398,9 @@ class CheckOffSchedule(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["employer", "month"], name="checkoff_one_per_month")
         ]
+        permissions = [
+            ("download_checkoffschedule", "Can download an employer's check-off schedule")
+        ]
 
     def __str__(self):
         return f"Check-off for employer {self.employer_id}, {self.month:%B %Y}"
@@ -439,3 +442,47 @@ class PaymentNotice(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} for membership {self.membership_id} ({self.for_date})"
+
+
+# -- payroll deduction (subscriptions.checkoff) ----------------------------------------------
+
+
+class CheckOffDownload(models.Model):
+    """Someone downloaded an employer's schedule (it names members and payroll numbers)."""
+
+    schedule = models.ForeignKey(
+        CheckOffSchedule, on_delete=models.CASCADE, related_name="downloads"
+    )
+    downloaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        return f"Download of check-off schedule {self.schedule_id}"
+
+
+class CheckOffReconciliation(models.Model):
+    """What an employer's return did to its schedule: counts, and the lines it named that
+    the schedule does not hold (membership number, or the payroll number's last two
+    characters, and the amount)."""
+
+    schedule = models.OneToOneField(
+        CheckOffSchedule, on_delete=models.CASCADE, related_name="reconciliation"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    sha256 = models.CharField(max_length=64)
+    summary = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-pk"]
+
+    def __str__(self):
+        return f"Reconciliation of check-off schedule {self.schedule_id}"

@@ -4,6 +4,15 @@ from __future__ import annotations
 
 from celery import shared_task
 
+# GoCardless's API calls (one task per call) live in their own module.
+from .gocardless_tasks import (  # noqa: F401
+    gocardless_mandate_cancel,
+    gocardless_mandate_create,
+    gocardless_payment_cancel,
+    gocardless_payment_create,
+    gocardless_sweep,
+)
+
 
 @shared_task
 def run_daily() -> dict:

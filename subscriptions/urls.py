@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import pay_views, views
+from . import pay_views, payroll_views, views
 
 app_name = "subscriptions"
 
@@ -17,4 +17,7 @@ urlpatterns = [
     path("me/subscription/direct-debit/", views.direct_debit, name="direct_debit"),
     path("me/subscription/statement/<str:year>/", views.statement, name="statement"),
     # -- end of the member's Direct Debit block ---------------------------------------------
+    # -- payroll deduction (check-off) --
+    path("me/subscription/payroll/", payroll_views.payroll, name="payroll"),
+    # -- end of payroll deduction --
 ]

@@ -249,6 +249,9 @@ EXPECT = {
     "subscriptions:direct_debit": member_page(302),
     # Per tax year, the member's own payments only (tests/subscriptions/test_statement.py).
     "subscriptions:statement": None,
+    # Payroll deduction: the member's own page; GoCardless's webhook takes only a POST.
+    "subscriptions:payroll": member_page(302),
+    "gocardless_webhook": everyone(405),
     "communications:unsubscribe": everyone(400),
     "communications:feedback_webhook": everyone(405),
 }
@@ -296,7 +299,21 @@ ADMIN_POST_ONLY = {
     "admin:membership_reduction_decide",  # approve or refuse a reduced rate
 }
 # Admin pages of their own, each behind one permission.
-ADMIN_REPORTS = {"admin:membership_retention": "membership.view_retention_report"}
+ADMIN_REPORTS = {
+    "admin:membership_retention": "membership.view_retention_report",
+    "admin:subscriptions_checkoffschedule_build": "subscriptions.change_checkoffschedule",
+}
+# Admin pages about one object, behind one permission: 403 without it, 404 for no object.
+ADMIN_OBJECT_PAGES = {
+    "admin:subscriptions_checkoffschedule_download": (
+        "subscriptions.download_checkoffschedule",
+        "subscriptions.checkoffschedule",
+    ),
+    "admin:subscriptions_checkoffschedule_reconcile": (
+        "subscriptions.change_checkoffschedule",
+        "subscriptions.checkoffschedule",
+    ),
+}
 
 
 def admin_object_id(model):
@@ -388,6 +405,7 @@ def check_admin(world, name, route, problems):
         and name not in ADMIN_POST_ONLY
         and name not in known_custom
         and name not in ADMIN_REPORTS
+        and name not in ADMIN_OBJECT_PAGES
         and not (
             name.startswith(("admin:standards_", "admin:consultations_", "admin:communications_"))
         )
@@ -404,6 +422,8 @@ def check_admin(world, name, route, problems):
     }
     if model is Case or name in known_custom:
         values["object_id"] = world.case.pk
+    if name in ADMIN_OBJECT_PAGES:
+        values["object_id"] = admin_object_id(apps.get_model(ADMIN_OBJECT_PAGES[name][1]))
     try:
         path = fill(route, values)
     except KeyError as missing:
@@ -433,6 +453,13 @@ def check_admin(world, name, route, problems):
             continue
         if name in ADMIN_REPORTS:
             expected = 200 if user.has_perm(ADMIN_REPORTS[name]) else 403
+            if status != expected:
+                problems.append(f"{role} GET {path}: {status}, expected {expected}")
+            continue
+        if name in ADMIN_OBJECT_PAGES:
+            perm, label = ADMIN_OBJECT_PAGES[name]
+            found = apps.get_model(label).objects.filter(pk=values["object_id"]).exists()
+            expected = (200 if found else 404) if user.has_perm(perm) else 403
             if status != expected:
                 problems.append(f"{role} GET {path}: {status}, expected {expected}")
             continue

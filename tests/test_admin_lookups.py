@@ -376,3 +376,17 @@ def test_no_admin_reaches_contact_details_record_access_or_data_downloads(world)
     assert set(contact_admin.search_fields) == {"=user__email", "=user__membership__number"}
     assert not contact_admin.view_on_site
     assert contact_admin.allowed_lookups(request) == set()
+
+
+def test_only_the_membership_officer_sees_check_off_schedules(world):
+    """Employers' check-off schedules name members and their payroll numbers: the membership
+    officer's alone (their download and reconcile pages too)."""
+    for name in ("changelist", "build"):
+        url = reverse(f"admin:subscriptions_checkoffschedule_{name}")
+        for role in ROLES:
+            status = world.clients[role].get(url).status_code
+            user = world.users.get(role)
+            if role == "anonymous" or not user.is_staff:
+                assert status == 302, (role, url, status)
+            else:
+                assert status == (200 if role == "membership" else 403), (role, url, status)

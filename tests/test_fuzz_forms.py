@@ -17,7 +17,7 @@ from portal.accounts.models import (
     Membership,
     User,
 )
-from subscriptions.models import CardPayment
+from subscriptions.models import CardPayment, PaymentArrangement
 from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -111,6 +111,7 @@ FORMS = {
     "resign": ["reason", "confirm"],
     "pay": ["what", "amount"],
     "direct_debit": ["account_holder", "sort_code", "account_number", "confirm"],
+    "payroll": ["employer", "payroll_number", "confirm"],
 }
 URLS = {
     "join": "accounts:join",
@@ -125,6 +126,7 @@ URLS = {
     "resign": "/me/resign/",
     "pay": "/me/subscription/pay/",
     "direct_debit": "/me/subscription/direct-debit/",
+    "payroll": "/me/subscription/payroll/",
 }
 
 
@@ -143,6 +145,7 @@ def counts():
         ContactDetails.objects.count(),
         ContactDetailsChange.objects.count(),
         CardPayment.objects.count(),
+        PaymentArrangement.objects.count(),
     )
 
 

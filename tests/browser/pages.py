@@ -248,6 +248,12 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("mouse", "keyboard", "phone"),
         ("login", "dashboard", "resign", "resign-errors", "resigned", "rejoin", "rejoined"),
     ),
+    # 15: payroll deduction. A member chooses to pay through their salary (a bad payroll
+    # number refused first, nothing saved) and sees the arrangement.
+    "j15-payroll": (
+        ("mouse", "phone"),
+        ("login", "payroll", "payroll-errors", "payroll-chosen"),
+    ),
     "j11-officer": (
         ("mouse",),
         (
