@@ -1,7 +1,7 @@
 """Demo data for the member's Direct Debit (`seed_demo`): the demo member
 (member@demo.example) pays by Direct Debit through an active mandate, with the last few
 monthly collections paid and the next one scheduled. Safe to run again: nothing is added
-twice. (Arrears and payroll members are other parts' demo data.)"""
+twice. `seed()` adds the other ways of paying (demo_arrears, demo_checkoff)."""
 
 from __future__ import annotations
 
@@ -42,8 +42,19 @@ def _month_end(start: date) -> date:
     return (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
 
 
-@transaction.atomic
 def seed() -> None:
+    """Every way of paying in the demo: the demo member by Direct Debit, a member paying
+    through their salary (check-off), one in arrears, one lapsed for non-payment, and the
+    bureau's files and reports."""
+    from . import demo_arrears, demo_checkoff
+
+    seed_direct_debit()
+    demo_arrears.seed()
+    demo_checkoff.seed()
+
+
+@transaction.atomic
+def seed_direct_debit() -> None:
     from membership.selectors import quote_on
 
     membership = Membership.objects.filter(user__email=DEMO_EMAIL).first()

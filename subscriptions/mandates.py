@@ -301,16 +301,25 @@ def mandate_cancel(*, actor, mandate: Mandate, reason: str) -> Mandate:
     until the provider confirms. A mandate no longer live is left as it is. The payment
     method stays Direct Debit only if another mandate is live."""
     mandate = _cancel(actor=actor, mandate=mandate, reason=reason)
-    if live_mandate(mandate.membership) is None:
-        stopped = PaymentArrangement.objects.filter(
-            membership=mandate.membership, method=Method.DIRECT_DEBIT
-        ).update(method=Method.NONE, changed_at=timezone.now())
-        if stopped:
-            history.record(
-                membership=mandate.membership,
-                actor=actor,
-                field="How you pay",
-                old=Method.DIRECT_DEBIT.label,
-                new=Method.NONE.label,
-            )
+    direct_debit_stopped_unless_live(membership=mandate.membership, actor=actor)
     return mandate
+
+
+def direct_debit_stopped_unless_live(*, membership, actor) -> bool:
+    """After a mandate ends (the union cancelled it, the payer's bank or GoCardless ended
+    it): with no other live mandate the member no longer pays by Direct Debit, and
+    /me/subscription/ asks them to set up how they pay again. Recorded in the history."""
+    if live_mandate(membership) is not None:
+        return False
+    stopped = PaymentArrangement.objects.filter(
+        membership=membership, method=Method.DIRECT_DEBIT
+    ).update(method=Method.NONE, changed_at=timezone.now())
+    if stopped:
+        history.record(
+            membership=membership,
+            actor=actor,
+            field="payment_method",
+            old=Method.DIRECT_DEBIT.label,
+            new=Method.NONE.label,
+        )
+    return bool(stopped)

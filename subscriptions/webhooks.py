@@ -33,7 +33,7 @@ from gocardless_pro.errors import InvalidSignatureError
 
 from portal.communications.notifications import absolute_url, notification_send
 
-from . import history
+from . import history, mandates
 from .models import (
     Collection,
     CollectionStatus,
@@ -119,6 +119,8 @@ def mandate_ended(mandate: Mandate, *, status: str, reason: str) -> None:
             field="collections",
             new=f"{cancelled} scheduled collection(s) cancelled",
         )
+    if status != MandateStatus.ACTIVE:
+        mandates.direct_debit_stopped_unless_live(membership=mandate.membership, actor=None)
     if not asked:
         notification_send(
             user=mandate.membership.user,

@@ -240,8 +240,8 @@ def test_the_demo_member_pays_by_direct_debit(client):
 
     accounts_demo.seed()
     membership_demo.seed()
-    demo.seed()
-    demo.seed()  # again: nothing added twice
+    demo.seed_direct_debit()
+    demo.seed_direct_debit()  # again: nothing added twice
     membership = Mandate.objects.get().membership
     assert membership.user.email == "member@demo.example"
     assert Mandate.objects.get().status == MandateStatus.ACTIVE
