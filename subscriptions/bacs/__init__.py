@@ -1,0 +1,1 @@
+"""Bacs Direct Debit formats for subscriptions: modulus checks, calendar, Standard 18, reports."""
