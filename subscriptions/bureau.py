@@ -1,0 +1,837 @@
+"""Direct Debits collected through a Bacs bureau: the portal writes the files the bureau
+submits (the AUDDIS lodgement of new and cancelled instructions, the Standard 18 collection
+file) and imports the reports the bureau sends back (AUDDIS returns, ARUDD unpaid Direct
+Debits, ADDACS amendments and cancellations by the payer's bank).
+
+The Bacs formats themselves live in `subscriptions.bacs` (pure, no database); this module
+decides what goes in a file and what a report changes, in one transaction each. A file is
+stored encrypted (it holds bank details), a report too; a report imported twice (the same
+SHA-256) changes nothing. Bank details never leave this module but inside a file's content.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from membership.models import ChangeSource, MembershipChange
+
+from .models import (
+    BacsException,
+    BacsFile,
+    BacsFileKind,
+    BacsReport,
+    Collection,
+    CollectionStatus,
+    Mandate,
+    MandateStatus,
+    Method,
+    Provider,
+    ReportKind,
+)
+
+# A report larger than this is refused before it is read (10,000 ARUDD items are ~4 MB).
+REPORT_MAX_BYTES = 20 * 1024 * 1024
+CHUNK = 5000
+HISTORY_FIELD = "Direct Debit"
+PAYMENT_FIELD = "payment"
+
+
+class BureauError(Exception):
+    """A report the portal refuses: nothing was saved. `line` names where, when known."""
+
+    def __init__(self, message: str, line: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+# --- The provider ----------------------------------------------------------------------------
+
+
+class BureauProvider:
+    """The provider interface for the bureau: nothing happens at once; the next files do
+    the work."""
+
+    name = Provider.BUREAU
+
+    def mandate_created(self, mandate) -> None:
+        """Nothing now: the next AUDDIS file lodges every pending mandate (0N)."""
+
+    def mandate_cancelled(self, mandate) -> None:
+        """A lodged mandate waits for the next AUDDIS file (0C); one never lodged ends now."""
+        now = timezone.now()
+        if mandate.status == MandateStatus.ACTIVE:
+            mandate.status = MandateStatus.CANCELLING
+            mandate.cancel_requested_at = now
+            mandate.save(update_fields=["status", "cancel_requested_at"])
+        elif mandate.status == MandateStatus.PENDING:
+            mandate.status = MandateStatus.CANCELLED
+            mandate.cancel_requested_at = now
+            mandate.cancelled_at = now
+            mandate.save(update_fields=["status", "cancel_requested_at", "cancelled_at"])
+
+    def collection_scheduled(self, collection) -> None:
+        """Nothing: the collection file takes scheduled collections when their input day
+        comes."""
+
+    def collection_cancelled(self, collection) -> None:
+        """Nothing: a cancelled collection is simply not in the next file."""
+
+
+# --- Helpers ---------------------------------------------------------------------------------
+
+
+def originator():
+    from .bacs import standard18
+
+    return standard18.Originator(
+        service_user_number=settings.BACS_SERVICE_USER_NUMBER,
+        name=settings.BACS_SERVICE_USER_NAME,
+        sort_code=settings.BACS_UNION_SORT_CODE,
+        account_number=settings.BACS_UNION_ACCOUNT_NUMBER,
+        account_name=settings.BACS_UNION_ACCOUNT_NAME,
+    )
+
+
+def _lock(name: str) -> None:
+    """One writer of bureau files (or importer of reports) at a time."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"bureau:{name}"])
+
+
+def _next_serial(kind: str) -> int:
+    last = BacsFile.objects.filter(kind=kind).order_by("-serial").values_list("serial", flat=True)
+    return (last.first() or 0) + 1
+
+
+def _input_day(today: date) -> date:
+    from .bacs import calendar
+
+    return today if calendar.is_processing_day(today) else calendar.next_processing_day(today)
+
+
+def processing_date_for(today: date) -> date:
+    """A file sent on today's input day is processed on the next processing day (day 2)."""
+    from .bacs import calendar
+
+    return calendar.add_processing_days(_input_day(today), 1)
+
+
+def latest_due_date(today: date) -> date:
+    """The last collection date whose input day is today or past (input days are
+    monotonic in the collection date, so one bound serves the whole query)."""
+    from .bacs import calendar
+
+    bound = today
+    for offset in range(0, 21):
+        candidate = today + timedelta(days=offset)
+        if calendar.input_day_for(candidate) <= today:
+            bound = candidate
+    return bound
+
+
+def _history(membership_id: int, actor, old: str, new: str, *, effective_on=None, field=None):
+    return MembershipChange(
+        membership_id=membership_id,
+        actor=actor,
+        source=ChangeSource.PAYMENT,
+        field=field or HISTORY_FIELD,
+        old_value=str(old)[:200],
+        new_value=str(new)[:200],
+        effective_on=effective_on,
+    )
+
+
+def _store_file(*, kind, serial, processing_date, content, actor, count, total) -> BacsFile:
+    return BacsFile.objects.create(
+        kind=kind,
+        serial=serial,
+        processing_date=processing_date,
+        created_by=actor,
+        content=content,
+        sha256=hashlib.sha256(content.encode()).hexdigest(),
+        record_count=count,
+        total_pence=total,
+    )
+
+
+# --- AUDDIS lodgement -------------------------------------------------------------------------
+
+
+def auddis_file_write(*, actor=None, today: date | None = None) -> BacsFile | None:
+    """Every pending bureau mandate as a new instruction (0N), every cancelling one as a
+    cancellation (0C), in one AUDDIS file; the mandates become active or cancelled with it.
+    None when there is nothing to lodge."""
+    from .bacs import standard18
+
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        _lock("auddis")
+        mandates = list(
+            Mandate.objects.select_for_update()
+            .filter(
+                provider=Provider.BUREAU,
+                status__in=[MandateStatus.PENDING, MandateStatus.CANCELLING],
+            )
+            .order_by("pk")
+        )
+        if not mandates:
+            return None
+        records = [
+            standard18.Record(
+                dest_sort_code=m.sort_code,
+                dest_account=m.account_number,
+                transaction_code="0N" if m.status == MandateStatus.PENDING else "0C",
+                amount_pence=0,
+                reference=m.reference,
+                dest_name=m.account_holder,
+            )
+            for m in mandates
+        ]
+        serial = _next_serial(BacsFileKind.AUDDIS)
+        processing_date = processing_date_for(today)
+        content = standard18.write_auddis(
+            originator(),
+            records,
+            processing_date=processing_date,
+            file_serial=serial,
+            created_on=today,
+        )
+        bacs_file = _store_file(
+            kind=BacsFileKind.AUDDIS,
+            serial=serial,
+            processing_date=processing_date,
+            content=content,
+            actor=actor,
+            count=len(records),
+            total=0,
+        )
+        now = timezone.now()
+        new = [m.pk for m in mandates if m.status == MandateStatus.PENDING]
+        ending = [m.pk for m in mandates if m.status == MandateStatus.CANCELLING]
+        Mandate.objects.filter(pk__in=new).update(
+            status=MandateStatus.ACTIVE, lodged_at=now, lodged_in=bacs_file
+        )
+        Mandate.objects.filter(pk__in=ending).update(
+            status=MandateStatus.CANCELLED, cancelled_at=now, cancelled_in=bacs_file
+        )
+        MembershipChange.objects.bulk_create(
+            [
+                _history(
+                    m.membership_id,
+                    actor,
+                    m.get_status_display(),
+                    "Direct Debit lodged with your bank"
+                    if m.status == MandateStatus.PENDING
+                    else "Direct Debit cancelled",
+                    effective_on=processing_date,
+                )
+                for m in mandates
+            ]
+        )
+    return bacs_file
+
+
+# --- The collection file ----------------------------------------------------------------------
+
+
+def collections_due(today: date):
+    """Scheduled bureau Direct Debit collections on active mandates whose input day is
+    today or past and that are in no file yet."""
+    return Collection.objects.filter(
+        method=Method.DIRECT_DEBIT,
+        status=CollectionStatus.SCHEDULED,
+        bacs_file=None,
+        mandate__provider=Provider.BUREAU,
+        mandate__status=MandateStatus.ACTIVE,
+        due_on__lte=latest_due_date(today),
+    )
+
+
+@dataclass
+class _Tally:
+    count: int = 0
+    total: int = 0
+    ids: list = field(default_factory=list)
+
+
+def collection_file_write(*, actor=None, today: date | None = None) -> BacsFile | None:
+    """One Standard 18 file of every collection due (its transaction code, its amount in
+    pence, the mandate's reference), balanced by the contra; the collections are submitted
+    with it. Streams the rows, so half a million collections are never models at once.
+    None when nothing is due."""
+    from .bacs import standard18
+
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        _lock("collection")
+        tally = _Tally()
+        rows = (
+            collections_due(today)
+            .select_for_update(of=("self",))
+            .order_by("pk")
+            .values_list(
+                "pk",
+                "kind",
+                "amount_pence",
+                "mandate__reference",
+                "mandate__sort_code",
+                "mandate__account_number",
+                "mandate__account_holder",
+            )
+        )
+        if connection.vendor == "postgresql":
+            rows = rows.iterator(chunk_size=CHUNK)
+
+        def records():
+            Record = standard18.Record
+            for pk, kind, amount, reference, sort_code, account, holder in rows:
+                tally.ids.append(pk)
+                tally.count += 1
+                tally.total += amount
+                yield Record(
+                    dest_sort_code=sort_code,
+                    dest_account=account,
+                    transaction_code=kind,
+                    amount_pence=amount,
+                    reference=reference,
+                    dest_name=holder,
+                )
+
+        serial = _next_serial(BacsFileKind.COLLECTION)
+        processing_date = processing_date_for(today)
+        content = standard18.write_collections(
+            originator(),
+            records(),
+            processing_date=processing_date,
+            file_serial=serial,
+            created_on=today,
+        )
+        if not tally.count:
+            transaction.set_rollback(True)
+            return None
+        bacs_file = _store_file(
+            kind=BacsFileKind.COLLECTION,
+            serial=serial,
+            processing_date=processing_date,
+            content=content,
+            actor=actor,
+            count=tally.count,
+            total=tally.total,
+        )
+        for start in range(0, len(tally.ids), CHUNK):
+            Collection.objects.filter(pk__in=tally.ids[start : start + CHUNK]).update(
+                status=CollectionStatus.SUBMITTED, bacs_file=bacs_file
+            )
+    return bacs_file
+
+
+def files_write(*, actor=None, today: date | None = None) -> list[BacsFile]:
+    """The day's files: AUDDIS first (so that new instructions are lodged), then
+    collections."""
+    written = [auddis_file_write(actor=actor, today=today)]
+    written.append(collection_file_write(actor=actor, today=today))
+    return [f for f in written if f is not None]
+
+
+# --- Reason codes -----------------------------------------------------------------------------
+
+# What each code means, in words members and officers read, and what the portal does.
+# The bacs layer's own tables are used when they carry the code; these are the fallback.
+ARUDD_CODES = {
+    "0": ("Refer to payer", True),
+    "1": ("Instruction cancelled by the payer", False),
+    "2": ("Payer deceased", False),
+    "3": ("Account transferred", False),
+    "4": ("Advance notice disputed", False),
+    "5": ("No account (or wrong type)", False),
+    "6": ("No instruction", False),
+    "7": ("Amount differs", False),
+    "8": ("Amount not yet due", False),
+    "9": ("Presentation overdue", False),
+    "A": ("Service user differs", False),
+    "B": ("Account closed", False),
+}
+ADDACS_CODES = {
+    "0": ("Instruction cancelled: refer to payer", "cancel"),
+    "1": ("Instruction cancelled by the payer", "cancel"),
+    "2": ("Payer deceased", "cancel"),
+    "3": ("Account transferred to a new bank or building society", "transfer"),
+    "B": ("Account closed", "cancel"),
+    "C": ("Account transferred to a new branch", "transfer"),
+    "D": ("Advance notice disputed", "exception"),
+    "E": ("Instruction amended", "exception"),
+    "R": ("Instruction reinstated", "reinstate"),
+}
+AUDDIS_CODES = {
+    "1": "Instruction cancelled by the payer",
+    "2": "Payer deceased",
+    "3": "Account transferred",
+    "5": "No account",
+    "6": "No instruction",
+    "B": "Account closed",
+    "C": "Account transferred to a new bank",
+    "F": "Invalid account type",
+    "G": "The bank will not accept Direct Debits on this account",
+    "H": "Instruction expired",
+    "I": "Payer reference is not unique",
+    "K": "Instruction cancelled by the paying bank",
+    "L": "Incorrect payer's account details",
+    "M": "Transaction code or user status incompatible",
+    "N": "Transaction disallowed at the payer's branch",
+    "O": "Invalid reference",
+    "P": "Payer's name not present",
+    "Q": "Service user's name is blank",
+}
+
+
+def _get(item, *names, default=None):
+    for name in names:
+        value = getattr(item, name, None)
+        if value not in (None, ""):
+            return value
+    return default
+
+
+def _code(item) -> str:
+    return str(_get(item, "code", "reason_code", "reason", default="")).strip().upper()
+
+
+def _library_entry(kind: str, code: str):
+    """The bacs layer's table entry for a code, when it has one (any shape)."""
+    from .bacs import reports
+
+    for name in (
+        f"{kind.upper()}_CODES",
+        f"{kind.upper()}_REASONS",
+        f"{kind.upper()}_REASON_CODES",
+    ):
+        table = getattr(reports, name, None)
+        if isinstance(table, dict) and code in table:
+            return table[code]
+    return None
+
+
+def _meaning(kind: str, code: str, fallback: str) -> str:
+    entry = _library_entry(kind, code)
+    for attr in ("meaning", "description", "text", "label"):
+        value = getattr(entry, attr, None)
+        if isinstance(value, str) and value:
+            return value
+    if isinstance(entry, str):
+        return entry
+    return fallback
+
+
+def arudd_reason(code: str) -> tuple[str, bool]:
+    meaning, may = ARUDD_CODES.get(code, (f"Returned unpaid (code {code})", False))
+    entry = _library_entry("arudd", code)
+    for attr in ("may_represent", "represent", "can_represent"):
+        if hasattr(entry, attr):
+            may = bool(getattr(entry, attr))
+    return _meaning("arudd", code, meaning), may
+
+
+def addacs_action(code: str) -> tuple[str, str]:
+    meaning, action = ADDACS_CODES.get(code, (f"Advice code {code}", "exception"))
+    return _meaning("addacs", code, meaning), action
+
+
+def auddis_reason(code: str) -> str:
+    return _meaning("auddis", code, AUDDIS_CODES.get(code, f"Refused (code {code})"))
+
+
+# --- Importing reports ------------------------------------------------------------------------
+
+
+@dataclass
+class _Import:
+    report: BacsReport
+    actor: object
+    applied: dict = field(default_factory=lambda: defaultdict(int))
+    exceptions: list = field(default_factory=list)
+    history: list = field(default_factory=list)
+    notices: list = field(default_factory=list)  # (user_id, kind, context)
+
+    def exception(self, item, message, *, mandate=None, collection=None, code=""):
+        self.applied["exceptions"] += 1
+        self.exceptions.append(
+            BacsException(
+                report=self.report,
+                mandate=mandate,
+                collection=collection,
+                reference=str(_get(item, "reference", default=""))[:18],
+                code=code[:2],
+                message=message[:300],
+            )
+        )
+
+
+@dataclass
+class ImportResult:
+    report: BacsReport
+    created: bool  # False: the same file was imported before; nothing changed
+
+    @property
+    def already_imported_message(self) -> str:
+        return f"This report was already imported on {self.report.uploaded_at:%-d %B %Y}."
+
+
+def report_import(*, actor, data: bytes, filename: str = "") -> ImportResult:
+    """Import one bureau report. The same file again returns the report it made and changes
+    nothing; a file that cannot be read raises BureauError (nothing saved) naming the line."""
+    from .bacs import reports
+
+    if len(data) > REPORT_MAX_BYTES:
+        raise BureauError(f"The file is larger than {REPORT_MAX_BYTES // (1024 * 1024)} MB.")
+    digest = hashlib.sha256(data).hexdigest()
+    existing = BacsReport.objects.filter(sha256=digest).first()
+    if existing is not None:
+        return ImportResult(existing, created=False)
+    try:
+        parsed = reports.parse(data)
+    except reports.ReportError as error:
+        line = getattr(error, "line", None)
+        message = getattr(error, "message", None) or str(error)
+        where = f" (line {line})" if line else ""
+        raise BureauError(f"The report could not be read{where}: {message}", line) from error
+    kind = str(getattr(parsed, "kind", "")).lower()
+    if kind not in ReportKind.values:
+        raise BureauError(f"This is not a report the portal imports ({kind or 'unknown'}).")
+    sun = str(getattr(parsed, "service_user_number", "") or "")
+    if sun and sun != settings.BACS_SERVICE_USER_NUMBER:
+        raise BureauError(
+            f"The report is for service user number {sun}, not the union's "
+            f"({settings.BACS_SERVICE_USER_NUMBER})."
+        )
+    items = list(parsed.items)
+    with transaction.atomic():
+        _lock("report")
+        if BacsReport.objects.filter(sha256=digest).exists():  # a concurrent upload won
+            return ImportResult(BacsReport.objects.get(sha256=digest), created=False)
+        report = BacsReport.objects.create(
+            kind=kind,
+            sha256=digest,
+            filename=(filename or "")[:200],
+            uploaded_by=actor,
+            content=data.decode("utf-8", errors="replace"),
+            report_date=getattr(parsed, "report_date", None),
+            item_count=len(items),
+        )
+        work = _Import(report=report, actor=actor)
+        {"arudd": _apply_arudd, "addacs": _apply_addacs, "auddis": _apply_auddis}[kind](work, items)
+        BacsException.objects.bulk_create(work.exceptions, batch_size=CHUNK)
+        MembershipChange.objects.bulk_create(work.history, batch_size=CHUNK)
+        report.applied = dict(work.applied)
+        report.save(update_fields=["applied"])
+        _send_notices(work.notices)
+    return ImportResult(report, created=True)
+
+
+def _mandates_by_reference(items) -> dict[str, Mandate]:
+    refs = {str(_get(i, "reference", default="")).strip() for i in items}
+    refs.discard("")
+    found = {}
+    ref_list = sorted(refs)
+    for start in range(0, len(ref_list), CHUNK):
+        for m in Mandate.objects.select_for_update().filter(
+            reference__in=ref_list[start : start + CHUNK]
+        ):
+            found[m.reference] = m
+    return found
+
+
+def _cancel_scheduled(mandate_ids) -> int:
+    if not mandate_ids:
+        return 0
+    return Collection.objects.filter(
+        mandate_id__in=list(mandate_ids), status=CollectionStatus.SCHEDULED
+    ).update(status=CollectionStatus.CANCELLED)
+
+
+def _notice(work, mandate, kind, **context):
+    work.notices.append((mandate.membership_id, kind, context))
+
+
+def _send_notices(notices) -> None:
+    if not notices:
+        return
+    from portal.accounts.models import Membership
+    from portal.communications.notifications import absolute_url, notification_send
+
+    users = {
+        m.pk: m.user
+        for m in Membership.objects.filter(pk__in={n[0] for n in notices}).select_related("user")
+    }
+    url = absolute_url(reverse("membership:subscription"))
+    for membership_id, kind, context in notices:
+        notification_send(user=users[membership_id], kind=kind, context={**context, "url": url})
+
+
+def _apply_auddis(work: _Import, items) -> None:
+    mandates = _mandates_by_reference(items)
+    failed: dict[int, tuple[Mandate, str, str]] = {}
+    for item in items:
+        ref = str(_get(item, "reference", default="")).strip()
+        code = _code(item)
+        mandate = mandates.get(ref)
+        if mandate is None:
+            work.exception(item, f"No mandate has the reference {ref or '(blank)'}.", code=code)
+            continue
+        if mandate.provider != Provider.BUREAU:
+            work.exception(
+                item, "The mandate is not collected through the bureau.", mandate=mandate, code=code
+            )
+            continue
+        if mandate.status == MandateStatus.FAILED or mandate.pk in failed:
+            work.applied["already_refused"] += 1
+            continue
+        failed[mandate.pk] = (mandate, code, auddis_reason(code))
+    now = timezone.now()
+    for mandate, code, reason in failed.values():
+        old = mandate.get_status_display()
+        Mandate.objects.filter(pk=mandate.pk).update(
+            status=MandateStatus.FAILED, end_reason=reason[:200], cancelled_at=now
+        )
+        work.history.append(
+            _history(mandate.membership_id, work.actor, old, f"Refused by your bank: {reason}")
+        )
+        _notice(work, mandate, "subscription_bureau_refused", reason=reason)
+        work.applied["refused"] += 1
+    work.applied["collections_cancelled"] += _cancel_scheduled(failed)
+
+
+def _apply_addacs(work: _Import, items) -> None:
+    mandates = _mandates_by_reference(items)
+    cancelled: dict[int, Mandate] = {}
+    now = timezone.now()
+    for item in items:
+        ref = str(_get(item, "reference", default="")).strip()
+        code = _code(item)
+        meaning, action = addacs_action(code)
+        mandate = mandates.get(ref)
+        if mandate is None:
+            work.exception(
+                item, f"{meaning}: no mandate has the reference {ref or '(blank)'}.", code=code
+            )
+            continue
+        if action == "cancel":
+            if mandate.pk in cancelled or mandate.status in (
+                MandateStatus.CANCELLED,
+                MandateStatus.FAILED,
+            ):
+                if mandate.pk not in cancelled:
+                    work.exception(
+                        item,
+                        f"{meaning}: the mandate {ref} is already "
+                        f"{mandate.get_status_display().lower()}; no live mandate to cancel.",
+                        mandate=mandate,
+                        code=code,
+                    )
+                continue
+            old = mandate.get_status_display()
+            Mandate.objects.filter(pk=mandate.pk).update(
+                status=MandateStatus.CANCELLED, cancelled_at=now, end_reason=meaning[:200]
+            )
+            cancelled[mandate.pk] = mandate
+            work.history.append(
+                _history(
+                    mandate.membership_id, work.actor, old, f"Cancelled by your bank: {meaning}"
+                )
+            )
+            _notice(work, mandate, "subscription_bureau_cancelled", reason=meaning)
+            work.applied["cancelled"] += 1
+        elif action == "transfer":
+            sort_code = _get(item, "new_sort_code", "sort_code")
+            account = _get(item, "new_account_number", "new_account", "account_number")
+            name = _get(item, "new_account_name", "account_name", "payer_name")
+            if not sort_code or not account or not mandate.is_live:
+                work.exception(
+                    item,
+                    f"{meaning}: the advice gives no new account, or the mandate {ref} is "
+                    "not live; check it with the bureau.",
+                    mandate=mandate,
+                    code=code,
+                )
+                continue
+            sort_code, account = str(sort_code).replace("-", ""), str(account)
+            old_last2 = mandate.account_last2
+            # update() passes the plain text through the fields: stored encrypted.
+            updates = {
+                "sort_code": sort_code,
+                "account_number": account,
+                "account_last2": account[-2:],
+                **({"account_holder": str(name)} if name else {}),
+            }
+            Mandate.objects.filter(pk=mandate.pk).update(**updates)
+            work.history.append(
+                _history(
+                    mandate.membership_id,
+                    work.actor,
+                    f"Account ending {old_last2}",
+                    f"Your bank moved your Direct Debit to the account ending {account[-2:]}",
+                )
+            )
+            work.applied["transferred"] += 1
+        elif action == "reinstate":
+            if mandate.status != MandateStatus.CANCELLED:
+                work.exception(
+                    item,
+                    f"{meaning}: the mandate {ref} is {mandate.get_status_display().lower()}.",
+                    mandate=mandate,
+                    code=code,
+                )
+                continue
+            try:
+                with transaction.atomic():
+                    Mandate.objects.filter(pk=mandate.pk).update(
+                        status=MandateStatus.ACTIVE, cancelled_at=None, end_reason=""
+                    )
+            except Exception:  # another live mandate for the member (unique constraint)
+                work.exception(
+                    item,
+                    f"{meaning}: the member already has another live mandate; the officer "
+                    "decides which one stays.",
+                    mandate=mandate,
+                    code=code,
+                )
+                continue
+            work.history.append(
+                _history(mandate.membership_id, work.actor, "Cancelled", "Reinstated by your bank")
+            )
+            work.applied["reinstated"] += 1
+        else:
+            work.exception(item, f"{meaning}: check the mandate {ref}.", mandate=mandate, code=code)
+    work.applied["collections_cancelled"] += _cancel_scheduled(cancelled)
+
+
+def _original_date(item):
+    value = _get(item, "original_processing_date", "processing_date", "due_date", "due_on")
+    return value
+
+
+def _apply_arudd(work: _Import, items) -> None:
+    mandates = _mandates_by_reference(items)
+    ids = [m.pk for m in mandates.values()]
+    by_key: dict[tuple, list[Collection]] = defaultdict(list)
+    for start in range(0, len(ids), CHUNK):
+        for c in (
+            Collection.objects.select_for_update(of=("self",))
+            .filter(
+                mandate_id__in=ids[start : start + CHUNK],
+                method=Method.DIRECT_DEBIT,
+                bacs_file__isnull=False,
+            )
+            .select_related("bacs_file")
+            .order_by("pk")
+        ):
+            by_key[(c.mandate_id, c.amount_pence)].append(c)
+    returned = []  # (collection, code, reason, may_represent)
+    seen = set()
+    for item in items:
+        ref = str(_get(item, "reference", default="")).strip()
+        code = _code(item)
+        reason, may_represent = arudd_reason(code)
+        amount = _get(item, "amount_pence", "amount", default=0)
+        mandate = mandates.get(ref)
+        if mandate is None:
+            work.exception(
+                item,
+                f"Unpaid ({reason}) for £{int(amount) / 100:.2f}: no mandate has the "
+                f"reference {ref or '(blank)'}.",
+                code=code,
+            )
+            continue
+        on = _original_date(item)
+        candidates = [
+            c
+            for c in by_key.get((mandate.pk, int(amount)), [])
+            if on is None or on in (c.bacs_file.processing_date, c.due_on)
+        ]
+        collection = next((c for c in candidates if c.pk not in seen), None)
+        if collection is None:
+            work.exception(
+                item,
+                f"Unpaid ({reason}) for £{int(amount) / 100:.2f} on {on or 'an unknown date'}: "
+                f"no collection of that amount on that date for the mandate {ref}.",
+                mandate=mandate,
+                code=code,
+            )
+            continue
+        seen.add(collection.pk)
+        if collection.status not in (CollectionStatus.SUBMITTED, CollectionStatus.PAID):
+            work.exception(
+                item,
+                f"Unpaid ({reason}): the collection is already "
+                f"{collection.get_status_display().lower()}.",
+                mandate=mandate,
+                collection=collection,
+                code=code,
+            )
+            continue
+        returned.append((collection, code, reason, may_represent))
+    _collections_returned(work, returned)
+
+
+def _collections_returned(work: _Import, returned) -> None:
+    try:
+        from . import arrears
+    except ImportError:
+        arrears = None
+    handler = getattr(arrears, "collection_returned_unpaid", None)
+    if handler is not None:
+        for collection, code, reason, may_represent in returned:
+            handler(
+                collection=collection,
+                code=code,
+                reason=reason,
+                may_represent=may_represent,
+                actor=work.actor,
+            )
+            work.applied["unpaid"] += 1
+        return
+    # Until the arrears rules are in (subscriptions.arrears): the collection is owed.
+    now = timezone.now()
+    for collection, code, reason, _may in returned:
+        collection.status = CollectionStatus.UNPAID
+        collection.unpaid_code = code
+        collection.unpaid_reason = reason[:200]
+        collection.unpaid_at = now
+        work.history.append(
+            _history(
+                collection.membership_id,
+                work.actor,
+                collection.get_status_display(),
+                f"£{collection.amount_pence / 100:.2f} of {collection.due_on:%-d %B %Y} returned "
+                f"unpaid by your bank: {reason}",
+                effective_on=collection.due_on,
+                field=PAYMENT_FIELD,
+            )
+        )
+        work.applied["unpaid"] += 1
+    Collection.objects.bulk_update(
+        [r[0] for r in returned],
+        ["status", "unpaid_code", "unpaid_reason", "unpaid_at"],
+        batch_size=CHUNK,
+    )
+
+
+# --- The officer's screens ----------------------------------------------------------------------
+
+
+def exception_resolve(*, actor, exception: BacsException, note: str) -> None:
+    note = (note or "").strip()
+    if not note:
+        raise BureauError("Say how the exception was resolved.")
+    BacsException.objects.filter(pk=exception.pk, resolved_at=None).update(
+        resolved_at=timezone.now(), resolved_by=actor, resolution=note[:300]
+    )
