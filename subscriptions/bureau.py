@@ -597,7 +597,7 @@ def _apply_auddis(work: _Import, items) -> None:
             continue
         failed[mandate.pk] = (mandate, code, auddis_reason(code))
     now = timezone.now()
-    for mandate, code, reason in failed.values():
+    for mandate, _, reason in failed.values():
         old = mandate.get_status_display()
         Mandate.objects.filter(pk=mandate.pk).update(
             status=MandateStatus.FAILED, end_reason=reason[:200], cancelled_at=now
