@@ -129,14 +129,22 @@ def processing_date_for(today: date) -> date:
 def latest_due_date(today: date) -> date:
     """The last collection date whose input day is today or past (input days are
     monotonic in the collection date, so one bound serves the whole query)."""
-    from .bacs import calendar
 
     bound = today
     for offset in range(0, 21):
         candidate = today + timedelta(days=offset)
-        if calendar.input_day_for(candidate) <= today:
+        if input_day_of(candidate) <= today:
             bound = candidate
     return bound
+
+
+def input_day_of(due_on: date) -> date:
+    """A collection due on a weekend or bank holiday is taken on the next processing day."""
+    from .bacs import calendar
+
+    if not calendar.is_processing_day(due_on):
+        due_on = calendar.next_processing_day(due_on)
+    return calendar.input_day_for(due_on)
 
 
 def _history(membership_id: int, actor, old: str, new: str, *, effective_on=None, field=None):
@@ -274,6 +282,8 @@ def collection_file_write(*, actor=None, today: date | None = None) -> BacsFile 
     today = today or timezone.localdate()
     with transaction.atomic():
         _lock("collection")
+        if not collections_due(today).exists():
+            return None
         tally = _Tally()
         rows = (
             collections_due(today)
