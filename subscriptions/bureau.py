@@ -40,6 +40,7 @@ from .models import (
 # A report larger than this is refused before it is read (10,000 ARUDD items are ~4 MB).
 REPORT_MAX_BYTES = 20 * 1024 * 1024
 CHUNK = 5000
+LIVE = (MandateStatus.PENDING, MandateStatus.ACTIVE, MandateStatus.CANCELLING)
 HISTORY_FIELD = "Direct Debit"
 PAYMENT_FIELD = "payment"
 
@@ -354,54 +355,26 @@ def files_write(*, actor=None, today: date | None = None) -> list[BacsFile]:
 
 
 # --- Reason codes -----------------------------------------------------------------------------
+# What each code means and what the portal does come from the Bacs layer's tables
+# (`subscriptions.bacs.reports.ARUDD_REASONS`, `ADDACS_REASONS`, `AUDDIS_REASONS`).
 
-# What each code means, in words members and officers read, and what the portal does.
-# The bacs layer's own tables are used when they carry the code; these are the fallback.
-ARUDD_CODES = {
-    "0": ("Refer to payer", True),
-    "1": ("Instruction cancelled by the payer", False),
-    "2": ("Payer deceased", False),
-    "3": ("Account transferred", False),
-    "4": ("Advance notice disputed", False),
-    "5": ("No account (or wrong type)", False),
-    "6": ("No instruction", False),
-    "7": ("Amount differs", False),
-    "8": ("Amount not yet due", False),
-    "9": ("Presentation overdue", False),
-    "A": ("Service user differs", False),
-    "B": ("Account closed", False),
-}
-ADDACS_CODES = {
-    "0": ("Instruction cancelled: refer to payer", "cancel"),
-    "1": ("Instruction cancelled by the payer", "cancel"),
-    "2": ("Payer deceased", "cancel"),
-    "3": ("Account transferred to a new bank or building society", "transfer"),
-    "B": ("Account closed", "cancel"),
-    "C": ("Account transferred to a new branch", "transfer"),
-    "D": ("Advance notice disputed", "exception"),
-    "E": ("Instruction amended", "exception"),
-    "R": ("Instruction reinstated", "reinstate"),
-}
-AUDDIS_CODES = {
-    "1": "Instruction cancelled by the payer",
-    "2": "Payer deceased",
-    "3": "Account transferred",
-    "5": "No account",
-    "6": "No instruction",
-    "B": "Account closed",
-    "C": "Account transferred to a new bank",
-    "F": "Invalid account type",
-    "G": "The bank will not accept Direct Debits on this account",
-    "H": "Instruction expired",
-    "I": "Payer reference is not unique",
-    "K": "Instruction cancelled by the paying bank",
-    "L": "Incorrect payer's account details",
-    "M": "Transaction code or user status incompatible",
-    "N": "Transaction disallowed at the payer's branch",
-    "O": "Invalid reference",
-    "P": "Payer's name not present",
-    "Q": "Service user's name is blank",
-}
+
+def _reason(kind: str, code: str):
+    from .bacs import reports
+
+    table = {
+        "arudd": reports.ARUDD_REASONS,
+        "addacs": reports.ADDACS_REASONS,
+        "auddis": reports.AUDDIS_REASONS,
+    }[kind]
+    found = table.get(code)
+    if found is None:
+        return reports.Reason(f"Unknown reason code {code or '(blank)'}", reports.CONTACT_MEMBER)
+    return found
+
+
+def _code(item) -> str:
+    return str(_get(item, "return_code", "reason_code", default="")).strip().upper()
 
 
 def _get(item, *names, default=None):
@@ -410,54 +383,6 @@ def _get(item, *names, default=None):
         if value not in (None, ""):
             return value
     return default
-
-
-def _code(item) -> str:
-    return str(_get(item, "code", "reason_code", "reason", default="")).strip().upper()
-
-
-def _library_entry(kind: str, code: str):
-    """The bacs layer's table entry for a code, when it has one (any shape)."""
-    from .bacs import reports
-
-    for name in (
-        f"{kind.upper()}_CODES",
-        f"{kind.upper()}_REASONS",
-        f"{kind.upper()}_REASON_CODES",
-    ):
-        table = getattr(reports, name, None)
-        if isinstance(table, dict) and code in table:
-            return table[code]
-    return None
-
-
-def _meaning(kind: str, code: str, fallback: str) -> str:
-    entry = _library_entry(kind, code)
-    for attr in ("meaning", "description", "text", "label"):
-        value = getattr(entry, attr, None)
-        if isinstance(value, str) and value:
-            return value
-    if isinstance(entry, str):
-        return entry
-    return fallback
-
-
-def arudd_reason(code: str) -> tuple[str, bool]:
-    meaning, may = ARUDD_CODES.get(code, (f"Returned unpaid (code {code})", False))
-    entry = _library_entry("arudd", code)
-    for attr in ("may_represent", "represent", "can_represent"):
-        if hasattr(entry, attr):
-            may = bool(getattr(entry, attr))
-    return _meaning("arudd", code, meaning), may
-
-
-def addacs_action(code: str) -> tuple[str, str]:
-    meaning, action = ADDACS_CODES.get(code, (f"Advice code {code}", "exception"))
-    return _meaning("addacs", code, meaning), action
-
-
-def auddis_reason(code: str) -> str:
-    return _meaning("auddis", code, AUDDIS_CODES.get(code, f"Refused (code {code})"))
 
 
 # --- Importing reports ------------------------------------------------------------------------
@@ -541,14 +466,14 @@ def report_import(*, actor, data: bytes, filename: str = "") -> ImportResult:
         {"arudd": _apply_arudd, "addacs": _apply_addacs, "auddis": _apply_auddis}[kind](work, items)
         BacsException.objects.bulk_create(work.exceptions, batch_size=CHUNK)
         MembershipChange.objects.bulk_create(work.history, batch_size=CHUNK)
-        report.applied = dict(work.applied)
+        report.applied = {k: v for k, v in work.applied.items() if v}
         report.save(update_fields=["applied"])
         _send_notices(work.notices)
     return ImportResult(report, created=True)
 
 
 def _mandates_by_reference(items) -> dict[str, Mandate]:
-    refs = {str(_get(i, "reference", default="")).strip() for i in items}
+    refs = {_ref(i) for i in items}
     refs.discard("")
     found = {}
     ref_list = sorted(refs)
@@ -587,15 +512,41 @@ def _send_notices(notices) -> None:
         notification_send(user=users[membership_id], kind=kind, context={**context, "url": url})
 
 
+def _end_mandates(work: _Import, ending: dict, *, status: str, notice: str, words: str) -> None:
+    """Mandates the payer's bank ended (refused, cancelled, account closed): the mandate
+    failed or cancelled with the reason, its scheduled collections cancelled, the member
+    told to set up a new one, and the history written."""
+    now = timezone.now()
+    for mandate, reason in ending.values():
+        Mandate.objects.filter(pk=mandate.pk).update(
+            status=status, end_reason=reason[:200], cancelled_at=now
+        )
+        work.history.append(
+            _history(
+                mandate.membership_id, work.actor, mandate.get_status_display(), words + reason
+            )
+        )
+        _notice(work, mandate, notice, reason=reason)
+    work.applied["collections_cancelled"] += _cancel_scheduled(ending)
+
+
+def _ref(item) -> str:
+    return str(_get(item, "reference", default="")).strip().upper()
+
+
 def _apply_auddis(work: _Import, items) -> None:
     mandates = _mandates_by_reference(items)
-    failed: dict[int, tuple[Mandate, str, str]] = {}
+    failed: dict[int, tuple[Mandate, str]] = {}
     for item in items:
-        ref = str(_get(item, "reference", default="")).strip()
-        code = _code(item)
+        ref, code = _ref(item), _code(item)
+        reason = _reason("auddis", code).meaning
         mandate = mandates.get(ref)
         if mandate is None:
-            work.exception(item, f"No mandate has the reference {ref or '(blank)'}.", code=code)
+            work.exception(
+                item,
+                f"Instruction refused ({reason}): no mandate has the reference {ref}.",
+                code=code,
+            )
             continue
         if mandate.provider != Provider.BUREAU:
             work.exception(
@@ -605,66 +556,66 @@ def _apply_auddis(work: _Import, items) -> None:
         if mandate.status == MandateStatus.FAILED or mandate.pk in failed:
             work.applied["already_refused"] += 1
             continue
-        failed[mandate.pk] = (mandate, code, auddis_reason(code))
-    now = timezone.now()
-    for mandate, _, reason in failed.values():
-        old = mandate.get_status_display()
-        Mandate.objects.filter(pk=mandate.pk).update(
-            status=MandateStatus.FAILED, end_reason=reason[:200], cancelled_at=now
-        )
-        work.history.append(
-            _history(mandate.membership_id, work.actor, old, f"Refused by your bank: {reason}")
-        )
-        _notice(work, mandate, "subscription_bureau_refused", reason=reason)
+        if mandate.status not in (MandateStatus.ACTIVE, MandateStatus.PENDING):
+            work.exception(
+                item,
+                f"Instruction refused ({reason}) for the mandate {ref}, which is "
+                f"{mandate.get_status_display().lower()}.",
+                mandate=mandate,
+                code=code,
+            )
+            continue
+        failed[mandate.pk] = (mandate, reason)
         work.applied["refused"] += 1
-    work.applied["collections_cancelled"] += _cancel_scheduled(failed)
+    _end_mandates(
+        work,
+        failed,
+        status=MandateStatus.FAILED,
+        notice="subscription_bureau_refused",
+        words="Refused by your bank: ",
+    )
 
 
 def _apply_addacs(work: _Import, items) -> None:
+    from .bacs import reports
+
     mandates = _mandates_by_reference(items)
-    cancelled: dict[int, Mandate] = {}
-    now = timezone.now()
+    cancelled: dict[int, tuple[Mandate, str]] = {}
     for item in items:
-        ref = str(_get(item, "reference", default="")).strip()
-        code = _code(item)
-        meaning, action = addacs_action(code)
+        ref, code = _ref(item), _code(item)
+        reason = _reason("addacs", code)
+        meaning, action = reason.meaning, reason.action
         mandate = mandates.get(ref)
         if mandate is None:
-            work.exception(
-                item, f"{meaning}: no mandate has the reference {ref or '(blank)'}.", code=code
-            )
+            work.exception(item, f"{meaning}: no mandate has the reference {ref}.", code=code)
             continue
-        if action == "cancel":
-            if mandate.pk in cancelled or mandate.status in (
-                MandateStatus.CANCELLED,
-                MandateStatus.FAILED,
-            ):
-                if mandate.pk not in cancelled:
-                    work.exception(
-                        item,
-                        f"{meaning}: the mandate {ref} is already "
-                        f"{mandate.get_status_display().lower()}; no live mandate to cancel.",
-                        mandate=mandate,
-                        code=code,
-                    )
+        if action == reports.CANCEL_MANDATE:
+            if mandate.pk in cancelled:
                 continue
-            old = mandate.get_status_display()
-            Mandate.objects.filter(pk=mandate.pk).update(
-                status=MandateStatus.CANCELLED, cancelled_at=now, end_reason=meaning[:200]
-            )
-            cancelled[mandate.pk] = mandate
-            work.history.append(
-                _history(
-                    mandate.membership_id, work.actor, old, f"Cancelled by your bank: {meaning}"
+            if mandate.status in (MandateStatus.CANCELLED, MandateStatus.FAILED):
+                work.exception(
+                    item,
+                    f"{meaning}: the mandate {ref} is already "
+                    f"{mandate.get_status_display().lower()}; no live mandate to cancel.",
+                    mandate=mandate,
+                    code=code,
                 )
-            )
-            _notice(work, mandate, "subscription_bureau_cancelled", reason=meaning)
+                continue
+            cancelled[mandate.pk] = (mandate, meaning)
             work.applied["cancelled"] += 1
-        elif action == "transfer":
-            sort_code = _get(item, "new_sort_code", "sort_code")
-            account = _get(item, "new_account_number", "new_account", "account_number")
-            name = _get(item, "new_account_name", "account_name", "payer_name")
-            if not sort_code or not account or not mandate.is_live:
+        elif action == reports.UPDATE_BANK_DETAILS:
+            sort_code = str(_get(item, "new_sort_code", default="")).replace("-", "")
+            account = str(_get(item, "new_account_number", default=""))
+            name = _get(item, "new_account_name")
+            if (
+                not sort_code
+                or not account
+                or mandate.status
+                not in (
+                    MandateStatus.ACTIVE,
+                    MandateStatus.PENDING,
+                )
+            ):
                 work.exception(
                     item,
                     f"{meaning}: the advice gives no new account, or the mandate {ref} is "
@@ -673,63 +624,60 @@ def _apply_addacs(work: _Import, items) -> None:
                     code=code,
                 )
                 continue
-            sort_code, account = str(sort_code).replace("-", ""), str(account)
-            old_last2 = mandate.account_last2
             # update() passes the plain text through the fields: stored encrypted.
-            updates = {
-                "sort_code": sort_code,
-                "account_number": account,
-                "account_last2": account[-2:],
+            Mandate.objects.filter(pk=mandate.pk).update(
+                sort_code=sort_code,
+                account_number=account,
+                account_last2=account[-2:],
                 **({"account_holder": str(name)} if name else {}),
-            }
-            Mandate.objects.filter(pk=mandate.pk).update(**updates)
+            )
             work.history.append(
                 _history(
                     mandate.membership_id,
                     work.actor,
-                    f"Account ending {old_last2}",
+                    f"Account ending {mandate.account_last2}",
                     f"Your bank moved your Direct Debit to the account ending {account[-2:]}",
                 )
             )
-            work.applied["transferred"] += 1
-        elif action == "reinstate":
-            if mandate.status != MandateStatus.CANCELLED:
+            work.applied["bank_details_changed"] += 1
+        elif action == reports.REINSTATE:
+            if (
+                mandate.status != MandateStatus.CANCELLED
+                or mandate.membership.mandates.filter(
+                    status__in=[MandateStatus.PENDING, MandateStatus.ACTIVE]
+                )
+                .exclude(pk=mandate.pk)
+                .exists()
+            ):
                 work.exception(
                     item,
-                    f"{meaning}: the mandate {ref} is {mandate.get_status_display().lower()}.",
+                    f"{meaning}: the mandate {ref} is {mandate.get_status_display().lower()}, "
+                    "or the member has another live mandate; the officer decides.",
                     mandate=mandate,
                     code=code,
                 )
                 continue
-            try:
-                with transaction.atomic():
-                    Mandate.objects.filter(pk=mandate.pk).update(
-                        status=MandateStatus.ACTIVE, cancelled_at=None, end_reason=""
-                    )
-            except Exception:  # another live mandate for the member (unique constraint)
-                work.exception(
-                    item,
-                    f"{meaning}: the member already has another live mandate; the officer "
-                    "decides which one stays.",
-                    mandate=mandate,
-                    code=code,
-                )
-                continue
+            Mandate.objects.filter(pk=mandate.pk).update(
+                status=MandateStatus.ACTIVE, cancelled_at=None, end_reason=""
+            )
             work.history.append(
                 _history(mandate.membership_id, work.actor, "Cancelled", "Reinstated by your bank")
             )
             work.applied["reinstated"] += 1
-        else:
+        else:  # amended, disputed, unknown: a person looks
             work.exception(item, f"{meaning}: check the mandate {ref}.", mandate=mandate, code=code)
-    work.applied["collections_cancelled"] += _cancel_scheduled(cancelled)
-
-
-def _original_date(item):
-    value = _get(item, "original_processing_date", "processing_date", "due_date", "due_on")
-    return value
+    _end_mandates(
+        work,
+        cancelled,
+        status=MandateStatus.CANCELLED,
+        notice="subscription_bureau_cancelled",
+        words="Cancelled by your bank: ",
+    )
 
 
 def _apply_arudd(work: _Import, items) -> None:
+    from .bacs import reports
+
     mandates = _mandates_by_reference(items)
     ids = [m.pk for m in mandates.values()]
     by_key: dict[tuple, list[Collection]] = defaultdict(list)
@@ -746,33 +694,37 @@ def _apply_arudd(work: _Import, items) -> None:
         ):
             by_key[(c.mandate_id, c.amount_pence)].append(c)
     returned = []  # (collection, code, reason, may_represent)
+    dead: dict[int, tuple[Mandate, str]] = {}
     seen = set()
     for item in items:
-        ref = str(_get(item, "reference", default="")).strip()
-        code = _code(item)
-        reason, may_represent = arudd_reason(code)
-        amount = _get(item, "amount_pence", "amount", default=0)
+        ref, code = _ref(item), _code(item)
+        reason = _reason("arudd", code)
+        if code not in reports.ARUDD_REASONS:  # a bureau's own code: its description says
+            words = str(_get(item, "return_description", default="")).strip()
+            reason = reports.Reason(words or reason.meaning, getattr(item, "action", reason.action))
+        amount = int(_get(item, "amount_pence", default=0))
+        on = _get(item, "original_processing_date")
         mandate = mandates.get(ref)
         if mandate is None:
             work.exception(
                 item,
-                f"Unpaid ({reason}) for £{int(amount) / 100:.2f}: no mandate has the "
-                f"reference {ref or '(blank)'}.",
+                f"Unpaid ({reason.meaning}) for £{amount / 100:.2f}: no mandate has the "
+                f"reference {ref}.",
                 code=code,
             )
             continue
-        on = _original_date(item)
         candidates = [
             c
-            for c in by_key.get((mandate.pk, int(amount)), [])
+            for c in by_key.get((mandate.pk, amount), [])
             if on is None or on in (c.bacs_file.processing_date, c.due_on)
         ]
         collection = next((c for c in candidates if c.pk not in seen), None)
         if collection is None:
             work.exception(
                 item,
-                f"Unpaid ({reason}) for £{int(amount) / 100:.2f} on {on or 'an unknown date'}: "
-                f"no collection of that amount on that date for the mandate {ref}.",
+                f"Unpaid ({reason.meaning}) for £{amount / 100:.2f} processed on "
+                f"{on or 'an unknown date'}: the mandate {ref} has no collection of that "
+                "amount in that file.",
                 mandate=mandate,
                 code=code,
             )
@@ -781,15 +733,25 @@ def _apply_arudd(work: _Import, items) -> None:
         if collection.status not in (CollectionStatus.SUBMITTED, CollectionStatus.PAID):
             work.exception(
                 item,
-                f"Unpaid ({reason}): the collection is already "
+                f"Unpaid ({reason.meaning}): the collection is already "
                 f"{collection.get_status_display().lower()}.",
                 mandate=mandate,
                 collection=collection,
                 code=code,
             )
             continue
-        returned.append((collection, code, reason, may_represent))
+        returned.append((collection, code, reason.meaning, reason.action == reports.RE_PRESENT))
+        if reason.action == reports.CANCEL_MANDATE and mandate.status in LIVE:
+            dead[mandate.pk] = (mandate, reason.meaning)
     _collections_returned(work, returned)
+    work.applied["mandates_cancelled"] += len(dead)
+    _end_mandates(
+        work,
+        dead,
+        status=MandateStatus.CANCELLED,
+        notice="subscription_bureau_cancelled",
+        words="Cancelled by your bank: ",
+    )
 
 
 def _collections_returned(work: _Import, returned) -> None:
