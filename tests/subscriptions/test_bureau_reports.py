@@ -391,3 +391,41 @@ def test_an_oversize_report_is_refused_before_it_is_read(officer_client, monkeyp
     assert snapshot() == before
     with pytest.raises(bureau.BureauError, match="larger than"):
         bureau.report_import(actor=None, data=b"x" * 2000)
+
+
+def test_any_bytes_are_imported_or_refused_cleanly():
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    [(m, c)] = submitted(1)
+    good = arudd([returned(c)])
+    before = snapshot()
+
+    @settings(
+        max_examples=40,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(
+        st.one_of(
+            st.binary(max_size=400),
+            st.integers(0, len(good) - 1).map(lambda i: good[:i]),  # cut short anywhere
+            st.tuples(st.integers(0, len(good) - 1), st.binary(min_size=1, max_size=3)).map(
+                lambda t: good[: t[0]] + t[1] + good[t[0] + len(t[1]) :]  # a byte changed
+            ),
+        )
+    )
+    def check(data):
+        from django.db import transaction
+
+        with transaction.atomic():
+            try:
+                outcome = bureau.report_import(actor=None, data=data)
+            except bureau.BureauError as error:
+                assert error.message
+                assert snapshot() == before
+            else:  # a change that still reads: imported, and the next example starts over
+                assert outcome.report.pk
+            transaction.set_rollback(True)
+
+    check()
