@@ -16,7 +16,8 @@ code substitution table for exception 5) are Vocalink's published files,
 checking-v7-70.pdf``, imported by the open-source cs278/bank-modulus project on
 3 May 2024; © VocaLink Limited).  Vocalink reissues the table a few times a year
 as banks open and close sort-code ranges; replace both files with the newer
-download (same format) and rerun the tests.
+download (same format) and rerun the tests, or point the environment variable
+``SUBSCRIPTIONS_MODULUS_DATA_DIR`` at a folder holding the newer pair.
 
 Each line of ``valacdos.txt`` is: start sort code, end sort code, the method
 (``MOD10``, ``MOD11`` or ``DBLAL``), fourteen weights (for the fourteen digits
@@ -90,6 +91,7 @@ rules before checking (cross-checked against cs278/bank-modulus's normalisers):
 from __future__ import annotations
 
 import bisect
+import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -104,7 +106,14 @@ __all__ = [
 ]
 
 TABLE_VERSION = "7.70"
-_DATA = Path(__file__).with_name("data")
+# The tables ship with the package; SUBSCRIPTIONS_MODULUS_DATA_DIR points at a folder
+# holding newer valacdos.txt / scsubtab.txt downloads instead (read once, at first use).
+_PACKAGED_DATA = Path(__file__).with_name("data")
+
+
+def _data_dir() -> Path:
+    return Path(os.environ.get("SUBSCRIPTIONS_MODULUS_DATA_DIR") or _PACKAGED_DATA)
+
 
 # Positions of the fourteen digits u v w x y z a b c d e f g h.
 U, V, W, X, Y, Z, A, B, C, D, E, F, G, H = range(14)
@@ -158,7 +167,7 @@ def _table() -> _Table:
     starts: list[int] = []
     ends: list[int] = []
     rules: list[tuple[_Rule, ...]] = []
-    with open(_DATA / "valacdos.txt", encoding="ascii") as fh:
+    with open(_data_dir() / "valacdos.txt", encoding="ascii") as fh:
         for line in fh:
             parts = line.split()
             if not parts:
@@ -176,7 +185,7 @@ def _table() -> _Table:
                 ends.append(end)
                 rules.append((rule,))
     substitutions = {}
-    with open(_DATA / "scsubtab.txt", encoding="ascii") as fh:
+    with open(_data_dir() / "scsubtab.txt", encoding="ascii") as fh:
         for line in fh:
             parts = line.split()
             if len(parts) >= 2:

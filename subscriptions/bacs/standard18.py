@@ -2,12 +2,14 @@
 
 A Standard 18 file is what carries the union's Direct Debits into Bacs: one line
 per collection (or per AUDDIS instruction), wrapped in labels.  The layout below
-is the Bacstel-IP single-processing-day ("DAILY") layout.  Sources: the Bacs
-Standard 18 message implementation guides published by the banks (HSBC's
-"Message Implementation Guide BACS Standard 18", August 2012; FinDock's Bacs
-Direct Debit collection file mapping), cross-checked against the field-by-field
-tests of Odoo's UK Bacs module and an HSBC Standard 18 writer.  Columns are
-1-based and inclusive, as the guides print them.
+is the Bacstel-IP single-processing-day ("DAILY") layout.  Sources, field by
+field: the VOL1 columns from the bank guides reproduced by FinDock (Bacs Direct
+Debit collection and DDI files) and MYOB's "BACS HSBC" plug-in documentation;
+the other labels, the data and contra records from the field-by-field tests of
+Odoo's UK Bacs module (which check every column of VOL1, HDR1, HDR2, UHL1,
+data, contra, EOF1, EOF2 and UTL1) and an HSBC Standard 18 writer.  Where those
+two differ the portal follows the HSBC writer and says so below (UHL1 11-20
+and 38-40, HDR2 51-52).  Columns are 1-based and inclusive, as the guides print them.
 
 File structure (in order)::
 
@@ -21,7 +23,10 @@ File structure (in order)::
     UTL1  user trailer label (totals and counts)      80
 
 Note the labels are 80 characters and the data records 100: that is how Bacs
-defines them (the labels come from the old tape-label standard).
+defines them (the labels come from the old tape-label standard).  The
+multi-processing-day variant ("4 MULTI" in UHL1, with each record's own
+processing day in columns 101-106, so 106 characters) is neither written nor
+read here: the portal submits one processing day per file.
 
 VOL1::
 
@@ -47,15 +52,18 @@ HDR2 (EOF2 is the same with "EOF")::
 
     1-3 "HDR"   4 "2"   5 record format "F" (fixed)   6-10 block length "02000"
     11-15 record length "00100"   16-50 spaces   51-52 buffer offset "00"
+    (Odoo leaves 51-52 blank)
     53-80 spaces
 
 UHL1::
 
     1-3 "UHL"   4 "1"   5-10 processing day " YYDDD" (the input day)
-    11-20 receiving party identification "999999" and four spaces (Bacs)
+    11-20 receiving party identification "999999" and four spaces (Bacs; Odoo
+          writes the SUN here, the HSBC writer and guide "999999")
     21-22 currency code "00" (sterling)   23-28 country code "000000"
     29-37 work code "1 DAILY  " (single processing day file)
-    38-40 file number "001"   41-80 spaces (reserved, audit print identifier)
+    38-40 file number "001" (the HSBC writer; Odoo leaves it blank)
+    41-80 spaces (reserved, audit print identifier)
 
 Data record (100 characters)::
 
@@ -81,7 +89,8 @@ One per file, after the debits::
     1-6 / 7-14  the union's sort code and account   15 "0"   16-17 "99"
     18-23 / 24-31  the union's sort code and account again
     32-35 spaces   36-46 total of the debits in pence
-    47-64 narrative (the originator's name)   65-82 "CONTRA"
+    47-64 narrative (free text; the portal writes the originator's name)
+    65-82 "CONTRA"
     83-100 the union's account name
 
 AUDDIS files (0N, 0C, 0S only) have no contra: no money moves.
@@ -180,7 +189,11 @@ _DROP = frozenset("'’‘`´")
 
 
 class Standard18Error(ValueError):
-    """Invalid data for, or in, a Standard 18 file; ``line`` is 1-based when known."""
+    """Invalid data for, or in, a Standard 18 file; ``line`` is 1-based when known.
+
+    Messages never contain a sort code or account number (they end up in logs, and
+    bank details are as confidential as case text); references and amounts they may.
+    """
 
     def __init__(self, message: str, line: int | None = None):
         self.message = message
@@ -204,7 +217,7 @@ class Record:
     """One collection or AUDDIS instruction for one member's mandate."""
 
     dest_sort_code: str
-    dest_account: str
+    dest_account: str = field(repr=False)
     transaction_code: str
     amount_pence: int
     reference: str
@@ -216,11 +229,11 @@ class DataRecord:
     """A data or contra record as read back from a file, every field of it."""
 
     dest_sort_code: str
-    dest_account: str
+    dest_account: str = field(repr=False)
     account_type: str
     transaction_code: str
     orig_sort_code: str
-    orig_account: str
+    orig_account: str = field(repr=False)
     free_format: str
     amount_pence: int
     originator_name: str
@@ -317,7 +330,7 @@ def _digits(value, length: int, what: str) -> str:
         or not value.isascii()
         or not value.isdigit()
     ):
-        raise Standard18Error(f"{what} must be {length} digits, not {value!r}.")
+        raise Standard18Error(f"{what} must be {length} digits.")
     return value
 
 
@@ -431,7 +444,7 @@ def write_iter(
             both = sc + acc
             if len(sc) != 6 or len(acc) != 8 or not both.isdigit() or not both.isascii():
                 raise Standard18Error(
-                    f"The member's sort code and account must be 6 and 8 digits: {sc!r} {acc!r}."
+                    "The member's sort code and account number must be 6 and 8 digits."
                 )
             # The name and reference checks, inlined for their common case
             # (sanitise_name / validate_reference give the same answers).

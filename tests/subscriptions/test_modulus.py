@@ -180,3 +180,19 @@ def test_table_loaded_and_ordered():
     assert all(e < s for e, s in zip(table.ends, table.starts[1:], strict=False))
     assert table.substitutions["938600"] == "938611"
     assert all(len(rules) in (1, 2) for rules in table.rules)
+
+
+def test_newer_tables_from_a_folder(tmp_path, monkeypatch):
+    # A one-line table: 99-00-00 to 99-00-99 checked by standard modulus 10.
+    (tmp_path / "valacdos.txt").write_text("990000 990099 MOD10 0 0 0 0 0 0 7 1 3 7 1 3 7 1\n")
+    (tmp_path / "scsubtab.txt").write_text("")
+    monkeypatch.setenv("SUBSCRIPTIONS_MODULUS_DATA_DIR", str(tmp_path))
+    modulus._table.cache_clear()
+    try:
+        assert check("990001", "66374958") == ModulusResult(True, "ok")
+        assert check("990001", "66374959") == ModulusResult(False, "modulus")
+        assert check("089999", "66374959").reason == "unknown-sort-code-not-checkable"
+    finally:
+        monkeypatch.delenv("SUBSCRIPTIONS_MODULUS_DATA_DIR")
+        modulus._table.cache_clear()
+    assert check("089999", "66374959") == ModulusResult(False, "modulus")

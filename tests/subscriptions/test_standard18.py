@@ -366,3 +366,14 @@ def test_hypothesis_names_are_always_bacs_characters(name):
     assert len(clean) <= 18
     assert set(clean) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.&/- ")
     assert clean == clean.strip() and "  " not in clean
+
+
+def test_bank_details_stay_out_of_reprs_and_errors():
+    record = Record("309070", "02355688", "17", 100, "EDU0000001", "Ann Smith")
+    assert "02355688" not in repr(record)
+    parsed = parse(write(UNION, [record], **DATES))
+    assert "02355688" not in repr(parsed.records[0])
+    bad = Record("309070", "0235568", "17", 100, "EDU0000001", "Ann Smith")
+    with pytest.raises(Standard18Error) as info:
+        write(UNION, [bad], **DATES)
+    assert "0235568" not in str(info.value)
