@@ -32,6 +32,8 @@ from .models import (
     Mandate,
 )
 
+BANK_FIELDS = ("account_holder", "sort_code", "account_number")
+
 
 def pounds(pence) -> str:
     return f"£{(pence or 0) / 100:,.2f}"
@@ -71,6 +73,10 @@ class MandateAdmin(ReadOnlyAdmin):
         "end_reason",
     ]
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        # The bank details are never read for a page: not even decrypted.
+        return super().get_queryset(request).defer(*BANK_FIELDS)
 
     @admin.display(description="member", ordering="membership__number")
     def member_number(self, obj):
@@ -130,6 +136,10 @@ class CollectionAdmin(ReadOnlyAdmin):
         "created_at",
     ]
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        # A bureau file's content (large, encrypted) is never loaded for its name.
+        return super().get_queryset(request).defer("bacs_file__content")
 
     @admin.display(description="member", ordering="membership__number")
     def member_number(self, obj):
@@ -219,6 +229,9 @@ class BacsFileAdmin(ReadOnlyAdmin):
     ]
     readonly_fields = fields
     change_list_template = "admin/subscriptions/bacsfile/change_list.html"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("content")
 
     @admin.display(description="total")
     def total(self, obj):
@@ -371,6 +384,7 @@ class BacsReportAdmin(PortalModelAdmin):
         return (
             super()
             .get_queryset(request)
+            .defer("content")
             .annotate(open_count=Count("exceptions", filter=Q(exceptions__resolved_at=None)))
         )
 

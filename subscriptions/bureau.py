@@ -18,6 +18,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -270,56 +271,80 @@ def collections_due(today: date):
 class _Tally:
     count: int = 0
     total: int = 0
-    ids: list = field(default_factory=list)
+
+
+def _plain(fernet, value: str) -> str:
+    """A value of an encrypted field read raw (no per-row key lookup), decrypted."""
+    from portal import crypto
+
+    if not value or not value.startswith(crypto.PREFIX):
+        return value or ""
+    return fernet.decrypt(value[len(crypto.PREFIX) :].encode()).decode()
 
 
 def collection_file_write(*, actor=None, today: date | None = None) -> BacsFile | None:
     """One Standard 18 file of every collection due (its transaction code, its amount in
     pence, the mandate's reference), balanced by the contra; the collections are submitted
-    with it. Streams the rows, so half a million collections are never models at once.
-    None when nothing is due."""
+    with it, in one transaction. The collections are claimed for the file by one UPDATE
+    (which locks them), then streamed out in chunks, so half a million collections are
+    never models at once. None when nothing is due."""
+    from django.db.models import TextField
+    from django.db.models.functions import Cast
+
+    from portal import crypto
+
     from .bacs import standard18
 
     today = today or timezone.localdate()
     with transaction.atomic():
         _lock("collection")
-        if not collections_due(today).exists():
+        due = collections_due(today)
+        if not due.exists():
             return None
-        tally = _Tally()
+        serial = _next_serial(BacsFileKind.COLLECTION)
+        processing_date = processing_date_for(today)
+        bacs_file = BacsFile.objects.create(
+            kind=BacsFileKind.COLLECTION,
+            serial=serial,
+            processing_date=processing_date,
+            created_by=actor,
+            content="",
+            sha256="",
+        )
+        claimed = due.update(status=CollectionStatus.SUBMITTED, bacs_file=bacs_file)
+        # The bank details come raw (Cast: no field converter) and are decrypted here with
+        # the key set looked up once.
         rows = (
-            collections_due(today)
-            .select_for_update(of=("self",))
+            Collection.objects.filter(bacs_file=bacs_file)
             .order_by("pk")
             .values_list(
-                "pk",
                 "kind",
                 "amount_pence",
                 "mandate__reference",
-                "mandate__sort_code",
-                "mandate__account_number",
-                "mandate__account_holder",
+                Cast("mandate__sort_code", TextField()),
+                Cast("mandate__account_number", TextField()),
+                Cast("mandate__account_holder", TextField()),
             )
         )
         if connection.vendor == "postgresql":
             rows = rows.iterator(chunk_size=CHUNK)
+        tally = _Tally()
+        fernet = crypto.fernet()
 
         def records():
             Record = standard18.Record
-            for pk, kind, amount, reference, sort_code, account, holder in rows:
-                tally.ids.append(pk)
+            for kind, amount, reference, sort_code, account, holder in rows:
                 tally.count += 1
                 tally.total += amount
                 yield Record(
-                    dest_sort_code=sort_code,
-                    dest_account=account,
+                    dest_sort_code=_plain(fernet, sort_code),
+                    dest_account=_plain(fernet, account),
                     transaction_code=kind,
                     amount_pence=amount,
                     reference=reference,
-                    dest_name=holder,
+                    dest_name=_plain(fernet, holder),
                 )
 
-        serial = _next_serial(BacsFileKind.COLLECTION)
-        processing_date = processing_date_for(today)
         content = standard18.write_collections(
             originator(),
             records(),
@@ -327,22 +352,13 @@ def collection_file_write(*, actor=None, today: date | None = None) -> BacsFile 
             file_serial=serial,
             created_on=today,
         )
-        if not tally.count:
-            transaction.set_rollback(True)
-            return None
-        bacs_file = _store_file(
-            kind=BacsFileKind.COLLECTION,
-            serial=serial,
-            processing_date=processing_date,
-            content=content,
-            actor=actor,
-            count=tally.count,
-            total=tally.total,
-        )
-        for start in range(0, len(tally.ids), CHUNK):
-            Collection.objects.filter(pk__in=tally.ids[start : start + CHUNK]).update(
-                status=CollectionStatus.SUBMITTED, bacs_file=bacs_file
-            )
+        if tally.count != claimed:  # cannot happen inside the transaction; never half-done
+            raise RuntimeError("The collection file does not hold every collection claimed.")
+        bacs_file.content = content
+        bacs_file.sha256 = hashlib.sha256(content.encode()).hexdigest()
+        bacs_file.record_count = tally.count
+        bacs_file.total_pence = tally.total
+        bacs_file.save(update_fields=["content", "sha256", "record_count", "total_pence"])
     return bacs_file
 
 
@@ -478,8 +494,10 @@ def _mandates_by_reference(items) -> dict[str, Mandate]:
     found = {}
     ref_list = sorted(refs)
     for start in range(0, len(ref_list), CHUNK):
-        for m in Mandate.objects.select_for_update().filter(
-            reference__in=ref_list[start : start + CHUNK]
+        for m in (
+            Mandate.objects.select_for_update()
+            .filter(reference__in=ref_list[start : start + CHUNK])
+            .defer("account_holder", "sort_code", "account_number")
         ):
             found[m.reference] = m
     return found
@@ -689,7 +707,7 @@ def _apply_arudd(work: _Import, items) -> None:
                 method=Method.DIRECT_DEBIT,
                 bacs_file__isnull=False,
             )
-            .select_related("bacs_file")
+            .annotate(file_date=F("bacs_file__processing_date"))
             .order_by("pk")
         ):
             by_key[(c.mandate_id, c.amount_pence)].append(c)
@@ -716,7 +734,7 @@ def _apply_arudd(work: _Import, items) -> None:
         candidates = [
             c
             for c in by_key.get((mandate.pk, amount), [])
-            if on is None or on in (c.bacs_file.processing_date, c.due_on)
+            if on is None or on in (c.file_date, c.due_on)
         ]
         collection = next((c for c in candidates if c.pk not in seen), None)
         if collection is None:
