@@ -791,7 +791,9 @@ def _collections_returned(work: _Import, returned) -> None:
         return
     # Until the arrears rules are in (subscriptions.arrears): the collection is owed.
     now = timezone.now()
+    labels = {value: str(label) for value, label in CollectionStatus.choices}  # once, not per row
     for collection, code, reason, _may in returned:
+        old_label = labels[collection.status]
         collection.status = CollectionStatus.UNPAID
         collection.unpaid_code = code
         collection.unpaid_reason = reason[:200]
@@ -800,7 +802,7 @@ def _collections_returned(work: _Import, returned) -> None:
             _history(
                 collection.membership_id,
                 work.actor,
-                collection.get_status_display(),
+                old_label,
                 f"£{collection.amount_pence / 100:.2f} of {collection.due_on:%-d %B %Y} returned "
                 f"unpaid by your bank: {reason}",
                 effective_on=collection.due_on,
@@ -808,11 +810,18 @@ def _collections_returned(work: _Import, returned) -> None:
             )
         )
         work.applied["unpaid"] += 1
-    Collection.objects.bulk_update(
-        [r[0] for r in returned],
-        ["status", "unpaid_code", "unpaid_reason", "unpaid_at"],
-        batch_size=CHUNK,
-    )
+    # One UPDATE per reason (a report has a handful), not a CASE per row.
+    by_reason = defaultdict(list)
+    for collection, code, reason, _may in returned:
+        by_reason[(code, reason[:200])].append(collection.pk)
+    for (code, reason), pks in by_reason.items():
+        for start in range(0, len(pks), CHUNK):
+            Collection.objects.filter(pk__in=pks[start : start + CHUNK]).update(
+                status=CollectionStatus.UNPAID,
+                unpaid_code=code,
+                unpaid_reason=reason,
+                unpaid_at=now,
+            )
 
 
 # --- The officer's screens ----------------------------------------------------------------------
