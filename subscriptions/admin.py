@@ -333,21 +333,6 @@ class ReportUploadForm(forms.Form):
         return upload
 
 
-class ExceptionInline(admin.TabularInline):
-    model = BacsException
-    fields = ["reference", "code", "message", "resolved_at", "resolution"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(BacsReport)
 class BacsReportAdmin(PortalModelAdmin):
     """Reports from the bureau: uploaded here (the add page), then read-only with what the
@@ -375,10 +360,30 @@ class BacsReportAdmin(PortalModelAdmin):
         "uploaded_by",
         "item_count",
         "result",
+        "exception_list",
         "sha256",
     ]
     readonly_fields = fields
-    inlines = [ExceptionInline]
+
+    @admin.display(description="exceptions")
+    def exception_list(self, obj):
+        """What the import could not settle, as a list (it reads on a phone)."""
+        rows = obj.exceptions.select_related("resolved_by").order_by("pk")[:200]
+        items = format_html_join(
+            "",
+            '<li><a href="{}">{}</a>{}: {} — {}</li>',
+            (
+                (
+                    reverse("admin:subscriptions_bacsexception_change", args=[e.pk]),
+                    e.reference,
+                    f" (code {e.code})" if e.code else "",
+                    e.message,
+                    "resolved" if e.resolved_at else "not yet resolved",
+                )
+                for e in rows
+            ),
+        )
+        return format_html("<ul>{}</ul>", items) if items else "None."
 
     def get_queryset(self, request):
         return (
