@@ -232,3 +232,46 @@ def test_a_collection_due_on_a_bank_holiday_goes_with_the_next_processing_day():
     assert bureau.collection_file_write(today=date(2026, 12, 23)).record_count == 1
     x.refresh_from_db()
     assert x.status == CollectionStatus.SUBMITTED
+
+
+def test_the_provider_leaves_the_work_to_the_next_files():
+    from subscriptions.providers import direct_debit_provider
+
+    provider = direct_debit_provider("bureau")
+    assert provider.name == "bureau"
+    lodged = mandate(status=MandateStatus.ACTIVE)
+    never_lodged = mandate(account=1)
+    provider.mandate_created(never_lodged)
+    assert never_lodged.status == MandateStatus.PENDING
+    provider.mandate_cancelled(lodged)
+    provider.mandate_cancelled(never_lodged)
+    lodged.refresh_from_db()
+    never_lodged.refresh_from_db()
+    assert lodged.status == MandateStatus.CANCELLING  # the next AUDDIS file writes 0C
+    assert never_lodged.status == MandateStatus.CANCELLED  # nothing to tell the bank
+    (record,) = standard18.parse(bureau.auddis_file_write(today=MONDAY).content).records
+    assert (record.transaction_code, record.reference.rstrip()) == ("0C", lodged.reference)
+
+
+def test_the_daily_task_does_nothing_on_a_bank_holiday_and_writes_on_a_working_day(
+    monkeypatch,
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from subscriptions import bureau_tasks
+
+    m = mandate()
+    collection(m, due_on=date(2027, 1, 5))  # input day: 31 December 2026
+
+    def on(day):
+        moment = dt.datetime.combine(day, dt.time(16), tzinfo=dt.UTC)
+        monkeypatch.setattr(timezone, "now", lambda: moment)
+
+    on(date(2027, 1, 1))  # New Year's Day
+    assert bureau_tasks.write_bureau_files() == []
+    on(date(2027, 1, 4))
+    ids = bureau_tasks.write_bureau_files()
+    assert [BacsFile.objects.get(pk=i).kind for i in ids] == ["auddis", "collection"]
+    assert all(isinstance(i, int) for i in ids)
