@@ -444,6 +444,13 @@ class Bench:
         Session.objects.filter(session_key__in=old.values("session_key")).delete()
         old.delete()
 
+    def bureau(self):
+        """The Bacs bureau's collection file and ARUDD import, in-process
+        (bench/bureau_bench.py)."""
+        from bench import bureau_bench
+
+        bureau_bench.run(self.args.scale, self.args.runs, self.row)
+
     def run(self):
         from bench.seed import LOGIN_USERS, OFFICER_DOMAIN, member_email
 
@@ -471,6 +478,7 @@ class Bench:
             ("standards PDF", self.standards_pdf),
             ("consultation response", self.consultation_response),
             ("login", self.login),
+            ("bureau files and reports", self.bureau),
         ]
         self.warm_up()
         only = set(self.args.only or [])

@@ -400,6 +400,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "subscriptions.gocardless_tasks.gocardless_sweep",
         "schedule": 10 * 60,
     },
+    # The Bacs bureau's daily files (AUDDIS, then collections); the job skips days that are
+    # not Bacs processing days.
+    "subscriptions-bureau-files": {
+        "task": "subscriptions.bureau_tasks.write_bureau_files",
+        "schedule": crontab(hour=16, minute=0, day_of_week="mon-fri"),
+    },
     "standards-review-reminders": {
         "task": "standards.tasks.send_review_reminders",
         "schedule": crontab(hour=7, minute=0),

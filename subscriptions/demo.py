@@ -1,7 +1,7 @@
 """Demo data for the member's Direct Debit (`seed_demo`): the demo member
 (member@demo.example) pays by Direct Debit through an active mandate, with the last few
 monthly collections paid and the next one scheduled. Safe to run again: nothing is added
-twice. `seed()` adds the other ways of paying (demo_arrears, demo_checkoff)."""
+twice. `seed()` adds the other ways of paying (demo_arrears, demo_checkoff, demo_bureau)."""
 
 from __future__ import annotations
 
@@ -46,11 +46,12 @@ def seed() -> None:
     """Every way of paying in the demo: the demo member by Direct Debit, a member paying
     through their salary (check-off), one in arrears, one lapsed for non-payment, and the
     bureau's files and reports."""
-    from . import demo_arrears, demo_checkoff
+    from . import demo_arrears, demo_bureau, demo_checkoff
 
     seed_direct_debit()
     demo_arrears.seed()
     demo_checkoff.seed()
+    demo_bureau.seed()
 
 
 @transaction.atomic

@@ -486,3 +486,40 @@ class CheckOffReconciliation(models.Model):
 
     def __str__(self):
         return f"Reconciliation of check-off schedule {self.schedule_id}"
+
+
+# --- The Bacs bureau's files: who downloaded them (subscriptions.bureau) -------------------
+
+
+class BacsFileDownload(models.Model):
+    """Who downloaded a bureau file, when: the file holds members' bank details."""
+
+    bacs_file = models.ForeignKey(BacsFile, on_delete=models.CASCADE, related_name="downloads")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        permissions = [
+            ("download_bacsfile", "Can download bureau files (they hold bank details)"),
+            ("write_bacsfile", "Can write the bureau's AUDDIS and collection files now"),
+        ]
+
+    def __str__(self):
+        return f"{self.bacs_file} downloaded by {self.user_id} at {self.at:%Y-%m-%d %H:%M}"
+
+
+def _membership_model():
+    from portal.accounts.models import Membership
+
+    return Membership
+
+
+class Arrears(_membership_model()):
+    """The membership officer's arrears queue: members with unpaid collections (a proxy of
+    the membership, listed with what they owe by `subscriptions.admin.ArrearsAdmin`)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "member in arrears"
+        verbose_name_plural = "arrears"

@@ -297,6 +297,9 @@ ADMIN_GENERAL = {
 ADMIN_POST_ONLY = {
     "admin:accounts_rolegrant_decide",  # approve, refuse or cancel a role grant
     "admin:membership_reduction_decide",  # approve or refuse a reduced rate
+    # The Bacs bureau's files: download one (recorded), write the day's files now.
+    "admin:subscriptions_bacsfile_download",
+    "admin:subscriptions_bacsfile_write",
 }
 # Admin pages of their own, each behind one permission.
 ADMIN_REPORTS = {
@@ -514,6 +517,38 @@ def test_the_membership_officer_has_no_casework(world):
     assert client.get(f"/admin/casework/case/{world.case.pk}/change/").status_code in (403, 404)
     assert client.get("/admin/membership/reduction/").status_code == 200
     assert client.get("/admin/membership/membershipchange/retention/").status_code == 200
+
+
+BUREAU_PAGES = [
+    "/admin/subscriptions/mandate/",
+    "/admin/subscriptions/collection/",
+    "/admin/subscriptions/arrears/",
+    "/admin/subscriptions/bacsfile/",
+    "/admin/subscriptions/bacsreport/",
+    "/admin/subscriptions/bacsreport/add/",
+    "/admin/subscriptions/bacsexception/",
+]
+
+
+def test_only_the_membership_officer_sees_the_bureau_back_office(world):
+    for role in STAFF:
+        client = world.clients[role]
+        for page in BUREAU_PAGES:
+            status = client.get(page).status_code
+            assert status == (200 if role == "membership" else 403), (role, page, status)
+        for page in (
+            "/admin/subscriptions/bacsfile/write/",
+            "/admin/subscriptions/bacsfile/1/download/",
+        ):
+            status = client.post(page).status_code
+            if role != "membership":
+                assert status == 403, (role, page, status)
+    officer = world.users["membership"]
+    for perm in ("download_bacsfile", "write_bacsfile", "add_bacsreport", "change_bacsexception"):
+        assert officer.has_perm(f"subscriptions.{perm}")
+    for role in STAFF - {"membership"}:
+        user = world.users[role]
+        assert not any(p.startswith("subscriptions.") for p in user.get_all_permissions()), role
 
 
 def test_groups_in_the_matrix_exist():

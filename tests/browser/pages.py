@@ -302,6 +302,23 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "resigned",
         ),
     ),
+    # Subscriptions through the Bacs bureau: the membership officer uploads the bureau's
+    # ARUDD report (a malformed one refused first, with its line), sees the result and the
+    # arrears queue; the member sees what is owed on /me/subscription/.
+    "j14-bureau": (
+        ("mouse", "keyboard", "phone"),
+        (
+            "login",
+            "login-code",
+            "admin-bacs-files",
+            "admin-report-upload",
+            "admin-report-upload-errors",
+            "admin-report-imported",
+            "admin-arrears",
+            "member-login",
+            "member-subscription",
+        ),
+    ),
 }
 
 PAGES = {name: pages for name, (_modes, pages) in JOURNEYS.items()}
