@@ -68,17 +68,22 @@ class BureauProvider:
         """Nothing now: the next AUDDIS file lodges every pending mandate (0N)."""
 
     def mandate_cancelled(self, mandate) -> None:
-        """A lodged mandate waits for the next AUDDIS file (0C); one never lodged ends now."""
+        """A lodged mandate waits for the next AUDDIS file (0C); one never lodged ends now
+        (there is nothing to tell the bank). Whether the caller has already marked it
+        cancelling or not."""
         now = timezone.now()
-        if mandate.status == MandateStatus.ACTIVE:
+        if mandate.lodged_at is None and mandate.status in (
+            MandateStatus.PENDING,
+            MandateStatus.CANCELLING,
+        ):
+            mandate.status = MandateStatus.CANCELLED
+            mandate.cancel_requested_at = mandate.cancel_requested_at or now
+            mandate.cancelled_at = now
+            mandate.save(update_fields=["status", "cancel_requested_at", "cancelled_at"])
+        elif mandate.status == MandateStatus.ACTIVE:
             mandate.status = MandateStatus.CANCELLING
             mandate.cancel_requested_at = now
             mandate.save(update_fields=["status", "cancel_requested_at"])
-        elif mandate.status == MandateStatus.PENDING:
-            mandate.status = MandateStatus.CANCELLED
-            mandate.cancel_requested_at = now
-            mandate.cancelled_at = now
-            mandate.save(update_fields=["status", "cancel_requested_at", "cancelled_at"])
 
     def collection_scheduled(self, collection) -> None:
         """Nothing: the collection file takes scheduled collections when their input day

@@ -33,8 +33,11 @@ class RecordingProvider:
         self.calls.append(("collection_cancelled", collection.pk))
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def recording_provider(monkeypatch):
+    """Tests of the collection rules that only need to see what a provider was told
+    (`pytestmark = pytest.mark.usefixtures("recording_provider")`); the bureau's own
+    tests use the real one."""
     RecordingProvider.calls = []
     monkeypatch.setitem(
         providers.PROVIDERS, "bureau", "tests.subscriptions.conftest.RecordingProvider"

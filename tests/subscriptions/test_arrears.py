@@ -27,7 +27,7 @@ from subscriptions.models import (
 from tests.factories import staff_user
 from tests.subscriptions.conftest import dd_member
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("recording_provider")]
 
 
 def collection(m, month, *, status=CollectionStatus.SUBMITTED, amount=2500, year=2027):

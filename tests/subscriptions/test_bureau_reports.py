@@ -112,8 +112,8 @@ def test_an_unpaid_collection_becomes_arrears_with_its_reason():
     assert c2.status == CollectionStatus.SUBMITTED
     m.refresh_from_db()
     assert m.status == MandateStatus.ACTIVE  # refer to payer: the mandate continues
-    history = MembershipChange.objects.filter(membership=m.membership, field="payment")
-    assert "returned unpaid by your bank: Refer to payer" in history.get().new_value
+    history = MembershipChange.objects.filter(membership=m.membership, field="collection")
+    assert "returned unpaid: Refer to payer" in [h.new_value for h in history]
     assert report.content.startswith("<?xml")  # kept (encrypted at rest)
 
 
@@ -129,8 +129,11 @@ def test_a_closed_account_in_an_arudd_cancels_the_mandate_and_what_was_scheduled
     assert c.status == CollectionStatus.UNPAID and c.unpaid_reason == "Account closed"
     assert m.status == MandateStatus.CANCELLED and m.end_reason == "Account closed"
     assert nxt.status == CollectionStatus.CANCELLED
-    notice = Delivery.objects.get(user=m.membership.user)
-    assert notice.notification == "subscription_bureau_cancelled"
+    told = set(
+        Delivery.objects.filter(user=m.membership.user).values_list("notification", flat=True)
+    )
+    # What is owed and how to pay it, and that the Direct Debit has stopped.
+    assert told == {"subscription_arrears_reminder", "subscription_bureau_cancelled"}
 
 
 def test_an_arudd_for_an_unknown_mandate_or_amount_is_an_exception_and_changes_nothing_else():

@@ -16,7 +16,7 @@ from tests.factories import MembershipFactory, staff_user
 from tests.subscriptions.conftest import dd_member
 from tests.subscriptions.test_arrears import unpaid
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("recording_provider")]
 PAY = "/me/subscription/pay/"
 
 

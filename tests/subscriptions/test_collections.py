@@ -26,7 +26,7 @@ from subscriptions.models import (
 from tests.factories import MembershipFactory
 from tests.subscriptions.conftest import dd_member, payroll_member
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("recording_provider")]
 
 TODAY = date(2027, 1, 10)
 

@@ -12,7 +12,7 @@ from subscriptions import demo_arrears
 from subscriptions.arrears import arrears_for
 from subscriptions.models import Collection, CollectionKind, CollectionStatus
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("recording_provider")]
 
 
 def test_the_demo_has_a_member_in_arrears_and_one_lapsed_for_it(settings):

@@ -20,7 +20,7 @@ from subscriptions.models import (
 )
 from tests.subscriptions.conftest import dd_member
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("recording_provider")]
 
 TODAY = date(2027, 1, 10)
 
