@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from portal.accounts.choices import MembershipStatus
-from portal.accounts.selectors import membership_for
+from portal.accounts.member_views import membership_or_tell
 
 from . import selectors, services
 from .forms import RejoinForm, ResignForm, form_for
@@ -22,17 +22,10 @@ from .sections import sections_for
 HISTORY_SHOWN = 20
 
 
-def _membership_or_redirect(request):
-    membership = membership_for(request.user)
-    if membership is None:
-        messages.info(request, _("This account has no membership."))
-    return membership
-
-
 @login_required
 @require_GET
 def subscription(request):
-    membership = _membership_or_redirect(request)
+    membership = membership_or_tell(request)
     if membership is None:
         return redirect("accounts:dashboard")
     today = timezone.localdate()
@@ -61,7 +54,7 @@ def subscription(request):
 @login_required
 @require_GET
 def changes(request):
-    membership = _membership_or_redirect(request)
+    membership = membership_or_tell(request)
     if membership is None:
         return redirect("accounts:dashboard")
     events = list(
@@ -84,7 +77,7 @@ def changes(request):
 def change(request, kind):
     if kind not in LifeEventKind.values:
         raise Http404
-    membership = _membership_or_redirect(request)
+    membership = membership_or_tell(request)
     if membership is None:
         return redirect("accounts:dashboard")
     if membership.status != MembershipStatus.ACTIVE:
@@ -130,7 +123,7 @@ def change(request, kind):
 @login_required
 @require_http_methods(["GET", "POST"])
 def resign(request):
-    membership = _membership_or_redirect(request)
+    membership = membership_or_tell(request)
     if membership is None:
         return redirect("accounts:dashboard")
     resignation = selectors.open_resignation(membership)
@@ -171,7 +164,7 @@ def resign(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def rejoin(request):
-    membership = _membership_or_redirect(request)
+    membership = membership_or_tell(request)
     if membership is None:
         return redirect("accounts:dashboard")
     if membership.status not in (MembershipStatus.RESIGNED, MembershipStatus.LAPSED):

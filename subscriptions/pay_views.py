@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from portal.accounts.selectors import membership_for
+from portal.accounts.member_views import membership_or_tell
 
 from . import card
 from .arrears import arrears_for
@@ -17,17 +17,10 @@ from .models import CardPayment, CardPaymentStatus
 from .pay_forms import PayForm
 
 
-def _membership(request):
-    membership = membership_for(request.user)
-    if membership is None:
-        messages.info(request, _("This account has no membership."))
-    return membership
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def pay(request):
-    membership = _membership(request)
+    membership = membership_or_tell(request)
     if membership is None:
         return redirect("accounts:dashboard")
     arrears = arrears_for(membership)
@@ -58,7 +51,7 @@ def pay(request):
 @require_http_methods(["GET", "POST"])
 def pay_confirm(request, intent_id):
     """The demo provider's own "card page": no card details, one button."""
-    membership = _membership(request)
+    membership = membership_or_tell(request)
     if membership is None:
         return redirect("accounts:dashboard")
     payment = CardPayment.objects.filter(intent_id=intent_id, membership=membership).first()

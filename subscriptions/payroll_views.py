@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from portal.accounts.choices import MembershipStatus
-from portal.accounts.selectors import membership_for
+from portal.accounts.member_views import membership_or_tell
 
 from . import checkoff
 from .models import LIVE_MANDATE_STATUSES, Method, PaymentArrangement
@@ -20,9 +20,8 @@ from .payroll_forms import PayrollForm
 @login_required
 @require_http_methods(["GET", "POST"])
 def payroll(request):
-    membership = membership_for(request.user)
+    membership = membership_or_tell(request)
     if membership is None:
-        messages.info(request, _("This account has no membership."))
         return redirect("accounts:dashboard")
     arrangement = (
         PaymentArrangement.objects.select_related("payroll_employer")

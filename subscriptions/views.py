@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from portal.accounts.choices import MembershipStatus
+from portal.accounts.member_views import membership_or_tell
 from portal.accounts.selectors import membership_for
 
 from . import mandates
@@ -23,17 +24,10 @@ from .forms import DirectDebitForm
 NOTHING_PAID = "Nothing was paid in that tax year."
 
 
-def _membership_or_redirect(request):
-    membership = membership_for(request.user)
-    if membership is None:
-        messages.info(request, _("This account has no membership."))
-    return membership
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def direct_debit(request):
-    membership = _membership_or_redirect(request)
+    membership = membership_or_tell(request)
     if membership is None:
         return redirect("accounts:dashboard")
     ended = membership.status in (MembershipStatus.RESIGNED, MembershipStatus.LAPSED)
