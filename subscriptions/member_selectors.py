@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Sum
 from django.utils import timezone
 
 from .models import (
@@ -79,7 +78,6 @@ class PaymentOverview:
     mandate: Mandate | None
     next_collection: NextCollection | None
     history: list[HistoryRow] = field(default_factory=list)
-    arrears: Decimal = Decimal("0")
     statement_years: list[TaxYear] = field(default_factory=list)
 
     @property
@@ -109,7 +107,6 @@ def payment_overview(membership, *, today: date | None = None) -> PaymentOvervie
         mandate=mandate,
         next_collection=_next_collection(membership, mandate, today),
         history=payment_history(membership),
-        arrears=arrears_for(membership),
         statement_years=statement_years(membership),
     )
 
@@ -185,13 +182,6 @@ def _card_label():
     from django.utils.translation import gettext_lazy as _
 
     return _("Card payment")
-
-
-def arrears_for(membership) -> Decimal:
-    total = Collection.objects.filter(
-        membership=membership, status=CollectionStatus.UNPAID
-    ).aggregate(total=Sum("amount_pence"))["total"]
-    return pence(total or 0)
 
 
 def statement_years(membership) -> list[TaxYear]:

@@ -304,7 +304,7 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
     # Subscriptions through the Bacs bureau: the membership officer uploads the bureau's
     # ARUDD report (a malformed one refused first, with its line), sees the result and the
-    # arrears queue; the member sees what is owed on /me/subscription/.
+    # arrears queue; the member sees what is owed on /me/subscription/ and pays it by card.
     "j14-bureau": (
         ("mouse", "keyboard", "phone"),
         (
@@ -317,6 +317,9 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "admin-arrears",
             "member-login",
             "member-subscription",
+            "member-pay",
+            "member-pay-confirm",
+            "member-paid",
         ),
     ),
 }

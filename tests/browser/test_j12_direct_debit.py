@@ -8,6 +8,7 @@ account number on screen."""
 import re
 
 import pytest
+from django.utils import timezone
 
 from portal.accounts.models import Membership
 from subscriptions import mandates
@@ -138,6 +139,8 @@ def test_a_member_changes_bank_details(portal, provider, mode):
         sort_code=GOOD_SORT_CODE,
         account_number=GOOD_ACCOUNT,
     )
+    # Lodged with the bank by an earlier AUDDIS file: changing bank cancels it with a 0C.
+    Mandate.objects.filter(pk=old.pk).update(status="active", lodged_at=timezone.now())
     you = portal.actor(journey, "member")
     you.log_in(member.email, PASSWORD)
     you.goto("/me/subscription/", "subscription")
@@ -155,7 +158,7 @@ def test_a_member_changes_bank_details(portal, provider, mode):
     you.check("change-bank-errors", status=400)
     assert "does not belong with this sort code" in you.page.inner_text(".error-summary")
     old.refresh_from_db()
-    assert old.status == "pending" and Mandate.objects.count() == 1
+    assert old.status == "active" and Mandate.objects.count() == 1
 
     you.fill("#id_sort_code", "08-99-99")
     you.fill("#id_account_number", OTHER_ACCOUNT)
