@@ -62,6 +62,8 @@ def preview_paths(previews) -> list[tuple[str, str]]:
                 "token": "x",
                 "pk": 1,
                 "kind": "hours",
+                "intent_id": "x",  # a card payment
+                "year": "2026",  # an annual statement
             }
             local["key"] = "00000000-0000-4000-8000-000000000000"  # a data download's link
             local.update({"slug": "no-such-thing", "number": 1} | values)
