@@ -395,6 +395,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     "membership-run-due": {"task": "membership.tasks.run_due", "schedule": 60 * 60},
     "subscriptions-daily": {"task": "subscriptions.tasks.run_daily", "schedule": 60 * 60},
+    # A Direct Debit's confirmation email whose task was never queued (broker down).
+    "subscriptions-confirmations-sweep": {
+        "task": "subscriptions.mandate_confirmations_sweep",
+        "schedule": 10 * 60,
+    },
     # GoCardless: queue again the API calls a lost or failed task left unfinished.
     "subscriptions-gocardless-sweep": {
         "task": "subscriptions.gocardless_tasks.gocardless_sweep",

@@ -62,3 +62,36 @@ def mandate_confirmation_send(*, mandate_id: int) -> bool:
 )
 def mandate_confirmation_task(mandate_id: int) -> bool:
     return mandate_confirmation_send(mandate_id=mandate_id)
+
+
+# How far back the sweep looks for a mandate whose confirmation never went out.
+SWEEP_DAYS = 3
+
+
+def mandate_confirmations_sweep(*, now=None) -> int:
+    """The nudge to send a confirmation is dropped when the broker is down at commit time
+    (`portal.tasks.enqueue_on_commit`): every few minutes, send the confirmation of any
+    recent mandate that has none. Two queries, whatever the number of mandates."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    since = (now or timezone.now()) - timedelta(days=SWEEP_DAYS)
+    recent = dict(Mandate.objects.filter(created_at__gte=since).values_list("reference", "pk"))
+    if not recent:
+        return 0
+    told = set(
+        Delivery.objects.filter(notification=KIND, created_at__gte=since).values_list(
+            "context__reference", flat=True
+        )
+    )
+    sent = 0
+    for reference, pk in recent.items():
+        if reference not in told and mandate_confirmation_send(mandate_id=pk):
+            sent += 1
+    return sent
+
+
+@shared_task(name="subscriptions.mandate_confirmations_sweep", ignore_result=True)
+def mandate_confirmations_sweep_task() -> int:
+    return mandate_confirmations_sweep()

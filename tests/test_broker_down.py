@@ -22,8 +22,11 @@ def reset_pool():
 
 @pytest.fixture
 def broker_down(settings):
-    settings.CELERY_TASK_ALWAYS_EAGER = False
+    # What the app had before this test (read before the setting changes: Celery may load
+    # its configuration from the settings at first use), put back afterwards, so that the
+    # tests after this one run their tasks as the suite does.
     old = (app.conf.task_always_eager, app.conf.broker_url)
+    settings.CELERY_TASK_ALWAYS_EAGER = False
     app.conf.task_always_eager = False
     app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens there
     reset_pool()

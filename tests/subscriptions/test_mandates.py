@@ -139,6 +139,22 @@ def test_the_confirmation_is_sent_once_if_the_task_runs_twice(membership, provid
     assert mandate_confirmation_send(mandate_id=mandate.pk) is False
 
 
+def test_a_confirmation_lost_with_the_broker_is_sent_by_the_sweep_once(
+    membership, provider, django_capture_on_commit_callbacks
+):
+    from portal.communications.models import Delivery
+    from subscriptions.mandate_emails import KIND, mandate_confirmations_sweep
+
+    # The commit's nudge is never run, as when the broker was down at that moment.
+    with django_capture_on_commit_callbacks(execute=False):
+        mandate = set_up(membership)
+    assert not Delivery.objects.filter(notification=KIND).exists()
+    assert mandate_confirmations_sweep() == 1
+    (delivery,) = Delivery.objects.filter(notification=KIND, user=membership.user)
+    assert delivery.context["reference"] == mandate.reference
+    assert mandate_confirmations_sweep() == 0  # never twice
+
+
 @pytest.mark.parametrize("typed", ["20-29-59", "20 29 59", "202959"])
 def test_a_sort_code_in_three_formats(membership, provider, typed):
     mandate = set_up(membership, sort_code=typed)
