@@ -68,7 +68,7 @@ system-deps:
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/bandit -q -r portal casework standards consultations membership -x '*/migrations/*'
+	$(BIN)/bandit -q -r portal casework standards consultations membership subscriptions -x '*/migrations/*'
 
 format: install
 	$(BIN)/ruff format .

@@ -75,10 +75,10 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import xml.sax  # noqa: S406 - only for its handler base class; parsing goes through defusedxml
+import xml.sax  # noqa: S406 (its handler class only: defusedxml parses)  # nosec B406
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from xml.sax.saxutils import quoteattr  # noqa: S406 - escaping output, not parsing
+from xml.sax.saxutils import quoteattr  # noqa: S406 (escaping output only)  # nosec B406
 
 import defusedxml
 import defusedxml.sax
