@@ -25,8 +25,8 @@ from portal.accounts.models import Membership
 from portal.communications.notifications import absolute_url
 
 from . import history
+from .bacs.calendar import add_processing_days
 from .collections import _provider, _tell, add_months, money
-from .dates import add_processing_days
 from .models import (
     LIVE_MANDATE_STATUSES,
     Collection,

@@ -29,13 +29,13 @@ from django.utils import timezone
 
 from membership import rules, selectors
 from membership.models import LifeEvent, Reduction, ReductionStatus, Subscription
-from membership.rules import Frequency
+from membership.rules import Frequency, add_months
 from portal.accounts.choices import MembershipStatus
 from portal.accounts.models import Membership
 from portal.communications.notifications import absolute_url, notification_send
 
 from . import history
-from .dates import next_processing_day
+from .bacs.calendar import next_processing_day
 from .models import (
     LIVE_MANDATE_STATUSES,
     Collection,
@@ -60,12 +60,6 @@ def pence(amount: Decimal) -> int:
 
 def money(amount_pence: int) -> str:
     return f"£{amount_pence // 100:,}.{amount_pence % 100:02d}"
-
-
-def add_months(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def collection_date(year: int, month: int) -> date:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from portal.accounts.models import Membership
 
 from . import history, mandates
+from .collections import collection_date
 from .models import (
     Collection,
     CollectionKind,
@@ -66,7 +67,7 @@ def seed_direct_debit() -> None:
     first_month = _month_start(today, PAID_MONTHS)
     if mandate is None:
         set_up_at = timezone.now() - timedelta(days=31 * PAID_MONTHS + 20)
-        first_on = mandates._collection_day_in(first_month.year, first_month.month)
+        first_on = collection_date(first_month.year, first_month.month)
         mandate = Mandate.objects.create(
             membership=membership,
             provider=settings.SUBSCRIPTIONS_PROVIDER,
@@ -98,7 +99,7 @@ def seed_direct_debit() -> None:
         start = _month_start(today, back) if back >= 0 else _month_start(today, 0)
         if back < 0:
             start = _month_end(start) + timedelta(days=1)
-        due_on = mandates._collection_day_in(start.year, start.month)
+        due_on = collection_date(start.year, start.month)
         if due_on < today:
             status, paid_at = CollectionStatus.PAID, timezone.now() - (today - due_on)
         else:

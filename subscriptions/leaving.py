@@ -28,6 +28,7 @@ from django.utils import timezone
 from membership.rules import Frequency
 
 from . import history
+from .bacs.calendar import next_processing_day
 from .collections import (
     QuoteBook,
     _provider,
@@ -37,7 +38,6 @@ from .collections import (
     money,
     period_for,
 )
-from .dates import next_processing_day
 from .models import (
     LIVE_MANDATE_STATUSES,
     Collection,

@@ -13,7 +13,6 @@ rows, task arguments or emails, which say at most "account ending 78".
 
 from __future__ import annotations
 
-import calendar as month_calendar
 import logging
 from dataclasses import dataclass
 from datetime import date
@@ -26,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.tasks import enqueue_on_commit
 
 from . import history
+from .collections import collection_date
 from .models import LIVE_MANDATE_STATUSES, Mandate, MandateStatus, Method, PaymentArrangement
 from .providers import direct_debit_provider
 
@@ -112,14 +112,6 @@ def bank_details_clean(sort_code: str, account_number: str) -> tuple[str, str]:
 # -- dates -----------------------------------------------------------------------------------
 
 
-def _collection_day_in(year: int, month: int) -> date:
-    """The collection day of that month, moved to the next processing day if needed."""
-    from .bacs import calendar
-
-    day = min(settings.DIRECT_DEBIT_COLLECTION_DAY, month_calendar.monthrange(year, month)[1])
-    return calendar.next_processing_day(date(year, month, day))
-
-
 def first_collection_date(today: date | None = None) -> date:
     """The first collection day of the month (on a processing day) that leaves the scheme's
     advance notice after `today`."""
@@ -132,7 +124,7 @@ def first_collection_date(today: date | None = None) -> date:
     # 31st), so start a month early.
     year, month = (year - 1, 12) if month == 1 else (year, month - 1)
     while True:
-        candidate = _collection_day_in(year, month)
+        candidate = collection_date(year, month)
         if candidate >= earliest:
             return candidate
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
