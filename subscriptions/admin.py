@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from portal.admin import PortalModelAdmin, ReadOnlyAdmin
 
 from . import bureau
+from .collections import money
 from .models import (
     Arrears,
     BacsException,
@@ -36,7 +37,7 @@ BANK_FIELDS = ("account_holder", "sort_code", "account_number")
 
 
 def pounds(pence) -> str:
-    return f"£{(pence or 0) / 100:,.2f}"
+    return money(pence or 0)
 
 
 @admin.register(Mandate)

@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .card import AMOUNT_RANGE, MAX_PENCE, MIN_PENCE
+from .collections import money
 
 AMOUNT_FORMAT = _("Enter an amount in pounds and pence, like 25.50.")
 CHOOSE = _("Choose what you want to pay.")
@@ -48,8 +49,8 @@ class PayForm(forms.Form):
         self.arrears_pence = arrears_pence
         choices = []
         if arrears_pence > 0:
-            total = f"£{arrears_pence // 100:,}.{arrears_pence % 100:02d}"
-            choices.append(("all", _("Everything I owe: %(total)s") % {"total": total}))
+            everything = _("Everything I owe: %(total)s") % {"total": money(arrears_pence)}
+            choices.append(("all", everything))
         choices.append(("other", _("Another amount")))
         self.fields["what"].choices = choices
         if len(choices) == 1:

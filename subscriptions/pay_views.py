@@ -13,6 +13,7 @@ from portal.accounts.member_views import membership_or_tell
 
 from . import card
 from .arrears import arrears_for
+from .collections import money
 from .models import CardPayment, CardPaymentStatus
 from .pay_forms import PayForm
 
@@ -69,7 +70,7 @@ def pay_confirm(request, intent_id):
             messages.success(
                 request,
                 _("Thank you: your payment of %(amount)s is recorded.")
-                % {"amount": f"£{payment.amount_pence / 100:,.2f}"},
+                % {"amount": money(payment.amount_pence)},
             )
         else:
             messages.error(request, _("The payment did not go through: nothing was taken."))
