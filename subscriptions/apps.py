@@ -6,12 +6,10 @@ class SubscriptionsConfig(AppConfig):
     verbose_name = "Subscriptions collected"
 
     def ready(self):
-        # Collections, arrears and leaving: the resignation hooks and the arrears section
-        # of /me/subscription/.
-        from . import leaving, pay_sections  # noqa: F401  (registers the section)
+        # Registered on import: the sections of /me/subscription/ (how you pay; what you owe
+        # and the final collection), the dashboard's next step and the confirmation email
+        # task. Then the resignation hooks and the data download's "payments" part.
+        from . import exports, leaving, mandate_emails, pay_sections, sections  # noqa: F401
 
         leaving.register()
-        # The member's pages and the confirmation email task (registered on import).
-        from . import exports, mandate_emails, sections  # noqa: F401
-
         exports.register()
