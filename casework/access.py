@@ -35,12 +35,14 @@ def cases_visible_to(user) -> QuerySet[Case]:
     """The submitted cases an officer may see in the admin and reports.
 
     - a casework manager (view_all_cases): every case;
-    - a caseworker (view_region_cases): the non-Leadership cases of their regions;
+    - a caseworker (view_region_cases): the cases of their regions, Leadership members'
+      included: the regional officer handles those with the lead officer's support;
     - a lead officer (view_leadership_cases): the Leadership-section cases;
     - everyone: the cases assigned to them.
-    Then, for everyone: never a case about themselves (as the other party), never their own
-    case as a member, and a case restricted to named officers only for those officers and
-    managers.
+    Then, for everyone, managers included: never a case about themselves (as the other
+    party), never their own case as a member, never a case about a member whose own case
+    they hold (the conflict of interest covers seeing the case, not only taking it), and a
+    case restricted to named officers only for those officers and managers.
     """
     if not is_case_officer(user):
         return Case.objects.none()
@@ -49,14 +51,21 @@ def cases_visible_to(user) -> QuerySet[Case]:
     if not manager:
         scope = Q(assigned_to=user)
         if user.has_perm("casework.view_region_cases"):
-            scope |= Q(region__in=user.regions.all()) & ~Q(section="leadership")
+            scope |= Q(region__in=user.regions.all())
         if user.has_perm("casework.view_leadership_cases"):
             scope |= Q(section="leadership")
         qs = qs.filter(scope)
         restricted_elsewhere = Case.restricted_to.through.objects.filter(case_id=OuterRef("pk"))
         named = restricted_elsewhere.filter(user_id=user.pk)
         qs = qs.filter(~Exists(restricted_elsewhere) | Exists(named))
-    return qs.exclude(other_party=user).exclude(member=user)
+    acting_for_other_party = Case.objects.filter(
+        member_id=OuterRef("other_party_id"), assigned_to=user
+    )
+    return (
+        qs.exclude(other_party=user)
+        .exclude(member=user)
+        .exclude(Q(other_party__isnull=False) & Exists(acting_for_other_party))
+    )
 
 
 def get_case_for_officer(user, pk) -> Case:

@@ -273,17 +273,30 @@ def case_submit(
     if drafted:  # files the member added to the draft join the submission
         CaseAttachment.objects.filter(case=case, event__isnull=True).update(event=event)
     _notify_member(case, "case_received")
+    case_notify_routed(case)
     return case
 
 
 def proposed_officers(case: Case):
-    """Who the case is proposed to: the lead officers for a Leadership-section member,
-    otherwise the caseworkers of the member's region."""
+    """Who the case is routed to: the caseworkers of the member's region and, for a
+    Leadership-section member, the lead officers as well (the regional officer handles the
+    case with the lead officer's support)."""
+    routed = Q(groups__name=Role.CASEWORKER, regions=case.region_id)
     if case.section == "leadership":
-        qs = User.objects.filter(groups__name=Role.LEAD_OFFICER)
-    else:
-        qs = User.objects.filter(groups__name=Role.CASEWORKER, regions=case.region_id)
-    return qs.filter(is_active=True, is_staff=True).distinct()
+        routed |= Q(groups__name=Role.LEAD_OFFICER)
+    return User.objects.filter(routed, is_active=True, is_staff=True).distinct()
+
+
+def case_notify_routed(case: Case) -> int:
+    """Tell the officers a new case is routed to: its reference and a link, nothing else.
+    An officer who may not see the case (the conflict rule) is not told of it."""
+    told = 0
+    for officer in proposed_officers(case).order_by("pk"):
+        if not access.officer_may_be_assigned(officer, case):
+            continue
+        _notify_officer(officer, case, "case_routed_officer")
+        told += 1
+    return told
 
 
 def casework_officers():

@@ -149,11 +149,19 @@ def _case_form_page(request, case=None):
                 "hearing_date": case.hearing_date,
                 "colleagues_affected": case.colleagues_affected,
                 "other_party_name": case.other_party_name,
+                # The number the member gave: without it, saving the draft again would
+                # drop the conflict-of-interest block on the other party.
+                "other_party_number": _membership_number(case.other_party),
             }
         form = CaseForm(initial=initial)
         status = 200
     context = {"form": form, "case": case, "limits": limits_text()}
     return render(request, "casework/new.html", context, status=status)
+
+
+def _membership_number(user) -> str:
+    membership = getattr(user, "membership", None) if user is not None else None
+    return membership.number if membership is not None else ""
 
 
 @login_required

@@ -41,7 +41,7 @@ def cases(people, submit):
 
 # role -> cases it may see
 EXPECTED = {
-    "cw_london": {"london"},
+    "cw_london": {"london", "leadership"},  # the regional officer, with the lead officer
     "cw_wales": {"wales"},
     "lead": {"leadership"},
     "manager": {"london", "wales", "leadership"},
