@@ -28,19 +28,23 @@ from django.utils.html import conditional_escape, escape, format_html, format_ht
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
+from portal.accounts.forms import clean_employer_choice, employer_kind_field
+from portal.accounts.membership import membership_number_is_valid
 from portal.accounts.models import Membership, User
 from portal.admin import PortalModelAdmin, ReadOnlyAdmin, one_related
 from portal.pdf import html_to_pdf
 
 from . import access, scanning, services
 from .files import check_files, limits_text
-from .forms import MultipleFileField, MultipleFileInput
+from .forms import NUMBER_INVALID, MultipleFileField, MultipleFileInput
+from .intake import intake_view
 from .models import (
     QUEUE_ORDER,
     AccessAction,
     Case,
     CaseAccess,
     CaseAttachment,
+    Category,
     Outcome,
     SavedReply,
     Status,
@@ -373,6 +377,40 @@ class CaseAdminForm(forms.ModelForm):
         label="Restrict to these officers",
         widget=forms.CheckboxSelectMultiple,
     )
+    # Correct the facts: each change is a timeline entry (services.case_correct_facts).
+    category = forms.ChoiceField(choices=Category.choices, label="Category", required=False)
+    hearing_date = forms.DateField(
+        required=False,
+        label="Meeting or hearing date",
+        help_text="A new date re-evaluates urgency at once.",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    employer = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Employer",
+        help_text="As the employer is known to the portal (name, or “name, town”).",
+    )
+    employer_kind = employer_kind_field()
+    other_party_name = forms.CharField(
+        required=False, max_length=200, label="Other party (a person the case is about)"
+    )
+    other_party_number = forms.CharField(
+        required=False,
+        max_length=12,
+        label="Other party's membership number",
+        help_text="If they are a member: they can never see the case, and an officer "
+        "acting for them cannot see or take it.",
+    )
+
+    FACT_FIELDS = (
+        "category",
+        "hearing_date",
+        "employer",
+        "employer_kind",
+        "other_party_name",
+        "other_party_number",
+    )
 
     class Meta:
         model = Case
@@ -401,6 +439,49 @@ class CaseAdminForm(forms.ModelForm):
             self.fields["restrict_to"].initial = list(case.restricted_to.all())
         else:
             del self.fields["restrict_to"]
+        other = getattr(case.other_party, "membership", None) if case.other_party_id else None
+        self.fields["category"].initial = case.category
+        self.fields["hearing_date"].initial = case.hearing_date
+        self.fields["employer"].initial = case.employer.label if case.employer_id else ""
+        self.fields["other_party_name"].initial = case.other_party_name
+        self.fields["other_party_number"].initial = other.number if other else ""
+
+    def _fact_changed(self, name: str) -> bool:
+        # A submission without the field (another client than the case screen) leaves
+        # that fact as it is.
+        return self.add_prefix(name) in self.data and name in self.changed_data
+
+    @property
+    def facts_changed(self) -> bool:
+        return any(self._fact_changed(name) for name in self.FACT_FIELDS)
+
+    def clean_other_party_number(self):
+        value = (self.cleaned_data.get("other_party_number") or "").replace(" ", "")
+        if value and not membership_number_is_valid(value):
+            raise ValidationError(NUMBER_INVALID)
+        return value
+
+    def facts(self) -> services.CaseFacts:
+        c = self.cleaned_data
+        case = self.instance
+        initial = {
+            name: self.get_initial_for_field(self.fields[name], name)
+            for name in ("hearing_date", "other_party_name", "other_party_number")
+        }
+
+        def value(name):
+            return c.get(name) if self._fact_changed(name) else initial[name]
+
+        employer = case.employer
+        if self._fact_changed("employer") or self._fact_changed("employer_kind"):
+            employer = c.get("employer_obj")
+        return services.CaseFacts(
+            hearing_date=value("hearing_date"),
+            category=(c.get("category") if self._fact_changed("category") else "") or case.category,
+            employer=employer,
+            other_party_name=value("other_party_name") or "",
+            other_party_number=value("other_party_number") or "",
+        )
 
     def _check_files(self, name: str, other: str):
         files = self.cleaned_data.get(name) or []
@@ -415,6 +496,8 @@ class CaseAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        if self._fact_changed("employer") or self._fact_changed("employer_kind"):
+            clean_employer_choice(self, cleaned)
         saved = cleaned.get("saved_reply")
         if saved and not (cleaned.get("message") or "").strip():
             # Without JavaScript: fill the reply in and ask for it to be checked.
@@ -500,6 +583,22 @@ class CaseAdmin(PortalModelAdmin):
         ("Request", {"fields": ["request_details", "files_list"]}),
         ("Timeline", {"fields": ["timeline"]}),
         (
+            "Correct the facts",
+            {
+                "classes": ["case-facts-form"],
+                "description": "Each change is recorded on the timeline with the old and new "
+                "value, and saved with the rest of this form or not at all.",
+                "fields": [
+                    "category",
+                    "hearing_date",
+                    "employer",
+                    "employer_kind",
+                    "other_party_name",
+                    "other_party_number",
+                ],
+            },
+        ),
+        (
             "Assignment and status",
             {"fields": ["assign_to", "new_status", "outcome", "outcome_note", "legal_reason"]},
         ),
@@ -537,7 +636,11 @@ class CaseAdmin(PortalModelAdmin):
         return ["-urgent", "status_rank", "submitted_at"]
 
     def has_add_permission(self, request):
-        return False
+        # "Add case" is phone and walk-in intake: an officer opens a case for a member.
+        return access.is_case_officer(request.user)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        return intake_view(self, request)
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -581,6 +684,10 @@ class CaseAdmin(PortalModelAdmin):
         return queryset, False
 
     def get_form(self, request, obj=None, change=False, **kwargs):
+        # Only the priority is a model field the form binds: the corrected facts and the
+        # rest are declared fields that the services apply (save_model), never the
+        # ModelForm itself.
+        kwargs["fields"] = ["priority"]
         form = super().get_form(request, obj, change, **kwargs)
 
         class RequestForm(form):
@@ -834,6 +941,7 @@ class CaseAdmin(PortalModelAdmin):
                 restrict_to=list(c.get("restrict_to") or [])
                 if "restrict_to" in form.fields
                 else None,
+                facts=form.facts() if form.facts_changed else None,
                 request=request,
             )
         except ValidationError as error:

@@ -233,3 +233,21 @@ def seed() -> None:
                 "To understand my options.",
             ),
         )
+    _phone_intake(rep, caseworker)
+
+
+def _phone_intake(member: User, officer: User) -> None:
+    """A case an officer opened for a member who phoned the advice line."""
+    services.case_open_for_member(
+        member=member,
+        by=officer,
+        channel="phone",
+        take=True,
+        details=_details(
+            member,
+            Category.SICKNESS,
+            "Phoned the advice line: invited to a sickness absence review meeting after "
+            "two periods of absence, one of them for an operation.",
+            "Representation at the review and no warning for the planned absence.",
+        ),
+    )

@@ -13,7 +13,7 @@ from portal.accounts.forms import (
 from portal.accounts.membership import membership_number_is_valid
 
 from .files import check_files, limits_text
-from .models import Category
+from .models import Category, Channel
 
 HEARING_IN_PAST = "The meeting or hearing date is in the past. Leave it empty if there is none."
 STARTED_IN_FUTURE = "The date the problem started cannot be in the future."
@@ -171,3 +171,42 @@ class ComplaintForm(forms.Form):
         help_text="This goes to a casework manager, not to the officer on your case.",
         widget=forms.Textarea(attrs={"rows": 5}),
     )
+
+
+class MemberSearchForm(forms.Form):
+    q = forms.CharField(
+        label="Find the member",
+        max_length=100,
+        help_text="Membership number, email address, name or employer.",
+    )
+
+
+class IntakeForm(CaseForm):
+    """A case an officer opens for a member who phoned, wrote or walked in: the member's
+    own request form, worded for the officer, with how the member asked."""
+
+    channel = forms.ChoiceField(
+        label="How did the member ask?",
+        choices=[("", "Choose one")] + [c for c in Channel.choices if c[0] != Channel.ONLINE],
+    )
+    take = forms.BooleanField(label="Take the case myself", required=False, initial=True)
+
+    field_order = ["channel", "category"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        labels = {
+            "category": "What is it about?",
+            "what_happened": "What happened, as the member told it",
+            "desired_outcome": "What outcome does the member want?",
+            "problem_started_on": "When did the problem start?",
+            "hearing_date": "Date of any meeting or hearing",
+            "other_party_name": "Is it about another person? Their name",
+            "attachments": "Letters or documents the member gave",
+        }
+        for name, label in labels.items():
+            self.fields[name].label = label
+        self.fields[
+            "employer"
+        ].help_text = "The employer this is about: the member's own is filled in."
+        self.fields["what_happened"].help_text = "The member can read this on their case page."

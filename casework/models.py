@@ -80,6 +80,16 @@ class Outcome(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class Channel(models.TextChoices):
+    """How the request reached the union."""
+
+    ONLINE = "online", "Online, by the member"
+    PHONE = "phone", "By phone"
+    WALK_IN = "walk_in", "In person"
+    EMAIL = "email", "By email"
+    LETTER = "letter", "By letter"
+
+
 class Priority(models.TextChoices):
     URGENT = "urgent", "Urgent"
     HIGH = "high", "High"
@@ -160,6 +170,15 @@ class Case(models.Model):
         help_text="A member the case is about: they can never be shown it.",
     )
     restricted = models.BooleanField(default=False)
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.ONLINE)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The officer who opened the case for the member (phone or walk-in intake).",
+    )
     restricted_to = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         blank=True,
@@ -271,6 +290,8 @@ class EventKind(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn by the member"
     COMPLAINT = "complaint", "Complaint about case handling"
     RESTRICTED = "restricted", "Access restricted"
+    OPENED_FOR_MEMBER = "opened_for_member", "Opened by an officer for the member"
+    FACT_CHANGED = "fact_changed", "Facts corrected"
 
 
 class CaseEvent(models.Model):

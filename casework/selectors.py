@@ -108,3 +108,70 @@ def officer_work_counts(user) -> dict[str, int]:
         .count()
     )
     return counts
+
+
+INTAKE_RESULTS = 20
+
+
+def members_for_intake(officer, term: str):
+    """Members an officer may open a case for, found by membership number, email, name or
+    employer: a manager any member; a caseworker the members of their regions; a lead
+    officer the Leadership section; never the officer themselves. At most INTAKE_RESULTS,
+    with what the results table shows in one query."""
+    from portal.accounts.models import Membership
+
+    term = " ".join((term or "").split())[:100]
+    if not term or not access.is_case_officer(officer):
+        return Membership.objects.none()
+    qs = Membership.objects.select_related("user", "employer", "region").exclude(user_id=officer.pk)
+    if not officer.has_perm("casework.view_all_cases"):
+        scope = Q(pk__in=[])
+        if officer.has_perm("casework.view_region_cases"):
+            scope |= Q(region__in=officer.regions.all())
+        if officer.has_perm("casework.view_leadership_cases"):
+            scope |= Q(section="leadership")
+        qs = qs.filter(scope)
+    compact = term.replace(" ", "")
+    if compact.isdigit():
+        qs = qs.filter(number=compact)
+    elif "@" in term:
+        qs = qs.filter(user__email__iexact=term)
+    else:
+        words = Q()
+        for word in term.split()[:4]:
+            words &= (
+                Q(user__first_name__icontains=word)
+                | Q(user__last_name__icontains=word)
+                | Q(employer__name__icontains=word)
+            )
+        qs = qs.filter(words)
+    return qs.order_by("user__last_name", "user__first_name", "pk")[:INTAKE_RESULTS]
+
+
+def member_for_intake(officer, membership_id):
+    """One member from the intake search, or None where the officer may not open a case
+    for them (the same scope as the search)."""
+    from portal.accounts.models import Membership
+
+    try:
+        membership = Membership.objects.select_related("user", "employer", "region").get(
+            pk=int(membership_id)
+        )
+    except (Membership.DoesNotExist, ValueError, TypeError):
+        return None
+    allowed = (
+        membership.user_id != officer.pk
+        and access.is_case_officer(officer)
+        and (
+            officer.has_perm("casework.view_all_cases")
+            or (
+                officer.has_perm("casework.view_region_cases")
+                and officer.regions.filter(pk=membership.region_id).exists()
+            )
+            or (
+                officer.has_perm("casework.view_leadership_cases")
+                and membership.section == "leadership"
+            )
+        )
+    )
+    return membership if allowed else None

@@ -30,6 +30,8 @@ from .models import (
     CaseAccess,
     CaseAttachment,
     CaseEvent,
+    Category,
+    Channel,
     EventKind,
     Outcome,
     Priority,
@@ -240,7 +242,7 @@ def case_submit(
     *, member: User, details: CaseDetails | None = None, case: Case | None = None, now=None
 ) -> Case:
     """Submit a new request (or a saved draft): it gets its reference, is routed to the
-    team of the member's region (Leadership-section members: the lead officer) and is
+    team of the member's region (Leadership-section members: with the lead officer) and is
     flagged urgent or for eligibility as the rules say."""
     now = now or timezone.now()
     drafted = case is not None
@@ -252,6 +254,20 @@ def case_submit(
         case = Case(member=member)
     if details is not None:
         _apply_details(case, details)
+    _open(case, member, now)
+    event = _event(case, EventKind.SUBMITTED, member, visible=True, new_status=Status.NEW)
+    if details is not None and details.files:
+        _store_files(case, details.files, by=member, event=event, shared=True)
+    if drafted:  # files the member added to the draft join the submission
+        CaseAttachment.objects.filter(case=case, event__isnull=True).update(event=event)
+    _notify_member(case, "case_received")
+    case_notify_routed(case)
+    return case
+
+
+def _open(case: Case, member: User, now: datetime) -> None:
+    """What every new case gets, however it came in: its reference, the member's region,
+    nation and section (which route it), the urgency and eligibility flags."""
     membership = membership_for(member)  # read once per request, the page has it already
     if membership is not None:
         case.region = membership.region
@@ -267,13 +283,63 @@ def case_submit(
     case.eligibility_concern = eligibility_concern(membership, case.problem_started_on)
     _touch(case, now)
     case.save()
-    event = _event(case, EventKind.SUBMITTED, member, visible=True, new_status=Status.NEW)
-    if details is not None and details.files:
-        _store_files(case, details.files, by=member, event=event, shared=True)
-    if drafted:  # files the member added to the draft join the submission
-        CaseAttachment.objects.filter(case=case, event__isnull=True).update(event=event)
-    _notify_member(case, "case_received")
-    case_notify_routed(case)
+
+
+OPENED_BY_WORDS = {
+    Channel.PHONE: "Opened by %(officer)s, by phone.",
+    Channel.WALK_IN: "Opened by %(officer)s, in person.",
+    Channel.EMAIL: "Opened by %(officer)s, from the member's email.",
+    Channel.LETTER: "Opened by %(officer)s, from the member's letter.",
+}
+NOT_A_CHANNEL = "Choose how the member asked for help."
+NOT_A_MEMBER_FOR_INTAKE = "Cases can be opened only for members."
+OWN_CASE = "You cannot open a case for yourself: ask a colleague."
+
+
+@transaction.atomic
+def case_open_for_member(
+    *,
+    member: User,
+    by: User,
+    details: CaseDetails,
+    channel: str,
+    take: bool = False,
+    now: datetime | None = None,
+    request=None,
+) -> Case:
+    """An officer opens a case for a member who phoned, wrote or walked in. It is the
+    member's case from the first save: routed, flagged and seen exactly as if the member
+    had sent it, with "opened by <officer>, by phone" on the timeline the member reads, and
+    a service notice to the member. With `take`, the officer takes it at once (the
+    assignment rules apply: an officer acting for the other party cannot)."""
+    if channel not in OPENED_BY_WORDS:
+        raise ValidationError({"channel": [NOT_A_CHANNEL]})
+    if membership_for(member) is None:
+        raise ValidationError({"member": [NOT_A_MEMBER_FOR_INTAKE]})
+    if member.pk == by.pk:
+        raise ValidationError({"member": [OWN_CASE]})
+    if not access.is_case_officer(by):
+        raise PermissionDenied(NOT_A_CASE_OFFICER)
+    now = now or timezone.now()
+    case = Case(member=member, channel=channel, opened_by=by)
+    _apply_details(case, details)
+    _open(case, member, now)
+    words = OPENED_BY_WORDS[channel] % {"officer": by.get_full_name() or "an officer"}
+    event = _event(
+        case, EventKind.OPENED_FOR_MEMBER, by, body=words, visible=True, new_status=Status.NEW
+    )
+    if details.files:
+        _store_files(case, details.files, by=by, event=event, shared=True)
+    if take:
+        if not access.officer_may_be_assigned(by, case):
+            raise ValidationError({"take": [CONFLICT_OF_INTEREST]})
+        try:
+            case_assign(case=case, officer=by, by=by)
+        except (ValidationError, PermissionDenied) as error:
+            raise _refused_at("take", error) from None
+    case_log_access(case=case, user=by, action=AccessAction.CHANGE, request=request)
+    _notify_member(case, "case_opened_for_member")
+    case_notify_routed(case, besides=by)
     return case
 
 
@@ -287,11 +353,14 @@ def proposed_officers(case: Case):
     return User.objects.filter(routed, is_active=True, is_staff=True).distinct()
 
 
-def case_notify_routed(case: Case) -> int:
+def case_notify_routed(case: Case, *, besides: User | None = None) -> int:
     """Tell the officers a new case is routed to: its reference and a link, nothing else.
-    An officer who may not see the case (the conflict rule) is not told of it."""
+    An officer who may not see the case (the conflict rule) is not told of it, nor the
+    officer who opened it (`besides`)."""
     told = 0
     for officer in proposed_officers(case).order_by("pk"):
+        if besides is not None and officer.pk == besides.pk:
+            continue
         if not access.officer_may_be_assigned(officer, case):
             continue
         _notify_officer(officer, case, "case_routed_officer")
@@ -472,6 +541,108 @@ def case_restrict(*, case: Case, officers: list[User], by: User) -> Case:
 STEP_OF_PROBLEM = {OUTCOME_REQUIRED: "outcome", LEGAL_REASON_REQUIRED: "legal_reason"}
 
 
+@dataclass
+class CaseFacts:
+    """The facts of a case an officer may correct after the request: each one that
+    differs from the case is changed, with a timeline entry of the old and new value."""
+
+    hearing_date: date | None
+    category: str
+    employer: Employer | NewEmployer | None
+    other_party_name: str = ""
+    other_party_number: str = ""
+
+
+NOT_A_CATEGORY = "Choose a category from the list."
+OTHER_PARTY_UNKNOWN = "No member has this membership number: check it, or leave it empty."
+OTHER_PARTY_IS_MEMBER = "The member cannot be the other party of their own case."
+OTHER_PARTY_CONFLICT = (
+    "The officer on this case acts for that member in another case: a manager must "
+    "reassign this case before the other party is recorded."
+)
+
+
+def _fact_words(value) -> str:
+    if value is None or value == "":
+        return "none"
+    if isinstance(value, date):
+        return f"{value:%d %B %Y}".lstrip("0")
+    return str(value)
+
+
+def case_correct_facts(*, case: Case, by: User, facts: CaseFacts, today: date | None = None):
+    """Change the facts that differ, each with a timeline entry for officers ("Hearing
+    date: 3 March 2027 → 10 March 2027"). A new hearing date re-evaluates urgency at once.
+    Runs inside the caller's transaction (case_apply_work); a refusal raises
+    ValidationError({field: [words]}) before anything is written."""
+    today = today or timezone.localdate()
+    if facts.category not in Category.values:
+        raise ValidationError({"category": [NOT_A_CATEGORY]})
+    number = (facts.other_party_number or "").replace(" ", "")
+    other = case.other_party
+    if number:
+        membership = Membership.objects.filter(number=number).select_related("user").first()
+        if membership is None:
+            raise ValidationError({"other_party_number": [OTHER_PARTY_UNKNOWN]})
+        if membership.user_id == case.member_id:
+            raise ValidationError({"other_party_number": [OTHER_PARTY_IS_MEMBER]})
+        other = membership.user
+    else:
+        other = None
+    changes: list[tuple[str, str, str]] = []
+    if facts.hearing_date != case.hearing_date:
+        changes.append(
+            ("Hearing date", _fact_words(case.hearing_date), _fact_words(facts.hearing_date))
+        )
+    if facts.category != case.category:
+        changes.append(
+            (
+                "Category",
+                case.get_category_display(),
+                str(Category(facts.category).label),
+            )
+        )
+    employer = case.employer
+    if facts.employer is None:
+        employer = None
+    elif not isinstance(facts.employer, Employer) or facts.employer.pk != case.employer_id:
+        employer = employer_get_or_create(employer=facts.employer)
+    if (employer.pk if employer else None) != case.employer_id:
+        old = case.employer.label if case.employer_id else ""
+        changes.append(
+            ("Employer", _fact_words(old), _fact_words(employer.label if employer else ""))
+        )
+    name = (facts.other_party_name or "").strip()
+    if name != case.other_party_name:
+        changes.append(("Other party", _fact_words(case.other_party_name), _fact_words(name)))
+    if (other.pk if other else None) != case.other_party_id:
+        old_number = membership_for(case.other_party).number if case.other_party_id else ""
+        changes.append(
+            ("Other party's membership number", _fact_words(old_number), _fact_words(number))
+        )
+        if other is not None and case.assigned_to_id:
+            probe = Case(pk=case.pk, member_id=case.member_id, other_party_id=other.pk)
+            if not access.officer_may_be_assigned(case.assigned_to, probe):
+                raise ValidationError({"other_party_number": [OTHER_PARTY_CONFLICT]})
+    if not changes:
+        return case
+    hearing_changed = facts.hearing_date != case.hearing_date
+    case.hearing_date = facts.hearing_date
+    case.category = facts.category
+    case.employer = employer
+    case.other_party_name = name
+    case.other_party = other
+    case.restricted = case.restricted or bool(name or other)
+    if hearing_changed:
+        case.urgent = case.is_open and is_urgent(case.hearing_date, case.nation, today)
+        if case.urgent:
+            case.priority = Priority.URGENT
+    case.save()
+    for label, old, new in changes:
+        _event(case, EventKind.FACT_CHANGED, by, body=f"{label}: {old} → {new}", visible=False)
+    return case
+
+
 def _refused_at(step: str, error: ValidationError | PermissionDenied) -> ValidationError:
     """The rule error of one step of the work form, named after the step's argument so that
     the admin shows it next to the field it came from."""
@@ -496,11 +667,13 @@ def case_apply_work(
     note: str = "",
     note_files: list[CheckedFile] = (),
     restrict_to: list[User] | None = None,
+    facts: CaseFacts | None = None,
     request=None,
 ) -> Case:
     """One submission of the case screen's work form, all or nothing.
 
-    The steps run in this order inside one transaction: priority, assignment, restriction,
+    The steps run in this order inside one transaction: the corrected facts (see
+    case_correct_facts), priority, assignment, restriction,
     status, the reply to the member (with `message_files`, the only files the member will
     see), the internal note (with `note_files`, never shown to the member). A step the rules
     refuse raises ValidationError({step: [message]}), with `step` the name of its argument,
@@ -529,6 +702,8 @@ def case_apply_work(
             words = getattr(error, "messages", None) or [str(error)]
             raise _refused_at(STEP_OF_PROBLEM.get(words[0], name), error) from None
 
+    if facts is not None:
+        case_correct_facts(case=case, by=officer, facts=facts)
     if priority and priority != case.priority:
         case.priority = Priority(priority)
         case.save(update_fields=["priority"])

@@ -84,3 +84,185 @@ def test_editing_a_draft_keeps_the_other_partys_membership_number(client, people
     client.post(reverse("casework:edit", args=[draft.pk]), data)
     draft.refresh_from_db()
     assert draft.other_party == other and draft.restricted
+
+
+# --- Phone and walk-in intake -----------------------------------------------------------
+
+INTAKE = reverse("admin:casework_case_add")
+
+
+def intake_data(member, **overrides):
+    data = {
+        "channel": "phone",
+        "category": "discipline",
+        "employer": member.membership.employer.label,
+        "employer_kind": "",
+        "what_happened": "Called: invited to a disciplinary meeting about lateness.",
+        "desired_outcome": "Representation at the meeting.",
+        "problem_started_on": "",
+        "hearing_date": "",
+        "other_party_name": "",
+        "other_party_number": "",
+        "take": "on",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_an_officer_finds_a_member_and_opens_a_case_for_them(client, people):
+    officer, member = people["cw_london"], people["member"]
+    client.force_login(officer)
+    assert client.get(INTAKE).status_code == 200
+    for term in (member.membership.number, member.email, member.last_name):
+        found = client.get(INTAKE, {"q": term})
+        assert found.status_code == 200
+        assert f"?member={member.membership.pk}" in found.content.decode(), term
+    # a member outside the officer's regions is not found, nor opened by id
+    welsh = people["welsh"]
+    assert f"?member={welsh.membership.pk}" not in client.get(
+        INTAKE, {"q": welsh.membership.number}
+    ).content.decode()
+    assert client.get(INTAKE, {"member": welsh.membership.pk}).status_code == 404
+    url = f"{INTAKE}?member={member.membership.pk}"
+    form = client.get(url)
+    assert form.status_code == 200 and member.membership.number in form.content.decode()
+    response = client.post(url, intake_data(member))
+    case = Case.objects.get(member=member)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:casework_case_change", args=[case.pk])
+    assert case.reference and case.status == "assigned" and case.assigned_to == officer
+    assert case.channel == "phone" and case.opened_by == officer
+    opened = case.events.get(kind="opened_for_member")
+    assert opened.visible_to_member and f"Opened by {officer.get_full_name()}, by phone" in (
+        opened.body
+    )
+    assert notices("case_opened_for_member").filter(user=member).count() == 1
+    assert not notices("case_routed_officer").filter(user=officer).exists()
+    # the member sees it on /cases/, with who opened it
+    client.force_login(member)
+    assert case.reference in client.get(reverse("casework:list")).content.decode()
+    page = client.get(reverse("casework:detail", args=[case.reference])).content.decode()
+    assert "by phone" in page
+    # and the same access rules apply from the first save
+    assert case not in cases_visible_to(people["cw_wales"])
+    assert case in cases_visible_to(people["manager"])
+
+
+def test_intake_refuses_bad_input_and_saves_nothing(client, people):
+    officer, member = people["cw_london"], people["member"]
+    client.force_login(officer)
+    url = f"{INTAKE}?member={member.membership.pk}"
+    for bad in (
+        {"channel": ""},
+        {"channel": "online"},
+        {"category": "nonsense"},
+        {"what_happened": ""},
+        {"hearing_date": "2001-01-01"},
+        {"hearing_date": "31/02/2027"},
+        {"other_party_number": "12AB"},
+        {"employer": "No Such Employer Anywhere", "employer_kind": ""},
+    ):
+        response = client.post(url, intake_data(member, **bad))
+        assert response.status_code == 400, bad
+        assert 'id="error-summary"' in response.content.decode(), bad
+    assert not Case.objects.filter(member=member).exists()
+    for member_param in ("abc", "-1", "999999999", "1 OR 1=1"):
+        assert client.get(INTAKE, {"member": member_param}).status_code == 404
+    assert client.get(INTAKE, {"q": "x" * 101}).status_code == 400
+    assert client.get(INTAKE, {"q": ""}).status_code == 400
+    # an officer cannot open a case for themselves, nor may non-officers open the page
+    client.force_login(people["publisher"])
+    assert client.get(INTAKE).status_code in (302, 403)
+    client.force_login(people["member"])
+    assert client.get(INTAKE).status_code == 302
+
+
+def test_an_officer_acting_for_the_other_party_cannot_take_the_case_they_open(client, people):
+    officer = people["cw_london"]
+    theirs = services.case_submit(
+        member=people["member_b"],
+        details=services.CaseDetails(
+            category="pay", employer=None, what_happened="x", desired_outcome="y"
+        ),
+    )
+    services.case_assign(case=theirs, officer=officer, by=officer)
+    client.force_login(officer)
+    member = people["member"]
+    url = f"{INTAKE}?member={member.membership.pk}"
+    data = intake_data(member, other_party_number=people["member_b"].membership.number)
+    response = client.post(url, data)
+    assert response.status_code == 400
+    assert services.CONFLICT_OF_INTEREST in response.content.decode()
+    assert not Case.objects.filter(member=member).exists()
+    # without taking it, the case opens for the region and the officer cannot see it
+    data.pop("take")
+    response = client.post(url, data)
+    case = Case.objects.get(member=member)
+    assert response["Location"] == reverse("admin:casework_case_changelist")
+    assert case not in cases_visible_to(officer)
+
+
+# --- Correcting the facts ---------------------------------------------------------------
+
+
+def work(client, case, **data):
+    url = reverse("admin:casework_case_change", args=[case.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    form = page.context["adminform"].form
+    payload = {"priority": case.priority, "_continue": "1"}
+    for name in form.FACT_FIELDS:
+        value = form[name].value()
+        payload[name] = "" if value is None else str(value)
+    payload.update(data)
+    return client.post(url, payload)
+
+
+def test_a_new_hearing_date_makes_the_case_urgent_with_a_timeline_entry(client, people, submit):
+    from casework.workdays import add_working_days
+    from django.utils import timezone
+
+    case = submit(people["member"])
+    assert not case.urgent
+    officer = people["cw_london"]
+    services.case_assign(case=case, officer=officer, by=officer)
+    client.force_login(officer)
+    soon = add_working_days(timezone.localdate(), 2, case.nation)
+    response = work(client, case, hearing_date=soon.isoformat(), category="grievance")
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.urgent and case.priority == "urgent" and case.hearing_date == soon
+    entries = list(case.events.filter(kind="fact_changed").values_list("body", flat=True))
+    assert any(e.startswith("Hearing date: none → ") for e in entries), entries
+    assert "Category: Discipline → Grievance" in entries
+    assert not case.events.filter(kind="fact_changed", visible_to_member=True).exists()
+    # the urgent case heads the queue
+    queue = client.get(reverse("admin:casework_case_changelist")).content.decode()
+    assert queue.index(case.reference) < len(queue)
+
+
+def test_recording_the_other_party_blocks_them_and_a_refusal_keeps_nothing(
+    client, people, submit
+):
+    case = submit(people["member"])
+    officer = people["cw_london"]
+    services.case_assign(case=case, officer=officer, by=officer)
+    client.force_login(officer)
+    number = people["member_b"].membership.number
+    response = work(client, case, other_party_number=number, other_party_name="B. Head")
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.other_party == people["member_b"] and case.restricted
+    # a refused step elsewhere in the form keeps none of the fact changes
+    response = work(client, case, category="pay", new_status="legal", legal_reason="")
+    assert response.status_code == 200
+    case.refresh_from_db()
+    assert case.category == "discipline"
+    for bad in ({"other_party_number": "99999999"}, {"other_party_number": "12AB"}):
+        response = work(client, case, **bad)
+        assert response.status_code == 200
+        case.refresh_from_db()
+        assert case.other_party == people["member_b"], bad
+    # the member themselves cannot be the other party
+    response = work(client, case, other_party_number=people["member"].membership.number)
+    assert services.OTHER_PARTY_IS_MEMBER in response.content.decode()
