@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import re
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
@@ -18,7 +19,7 @@ from django.db import models
 from django.db.models import Value
 from django.db.models.functions import Upper
 from django.forms import Script
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -49,6 +50,7 @@ from .models import (
     SavedReply,
     Status,
 )
+from .queue_views import clean_query, queue_view_delete, queue_view_save, queue_views_for
 from .selectors import cases_summary, officer_timeline, replies_waiting
 from .templatetags.casework_admin import UNSCANNED_WARNING, is_administrator
 from .views import attachment_response
@@ -581,7 +583,7 @@ class CaseAdmin(PortalModelAdmin):
         (None, {"fields": ["reference", "status", "waiting_on", "urgency", "priority"]}),
         ("Member", {"fields": ["member_details"]}),
         ("Request", {"fields": ["request_details", "files_list"]}),
-        ("Timeline", {"fields": ["timeline"]}),
+        ("Timeline", {"classes": ["case-main"], "fields": ["timeline"]}),
         (
             "Correct the facts",
             {
@@ -605,7 +607,7 @@ class CaseAdmin(PortalModelAdmin):
         (
             "Reply to the member",
             {
-                "classes": ["case-composer", "case-reply"],
+                "classes": ["case-composer", "case-reply", "case-main"],
                 "description": "The member sees this reply and the files attached to it.",
                 "fields": ["saved_reply", "message", "message_files", "await_reply"],
             },
@@ -613,7 +615,7 @@ class CaseAdmin(PortalModelAdmin):
         (
             "Internal note — only officers see this",
             {
-                "classes": ["case-composer", "case-note"],
+                "classes": ["case-composer", "case-note", "case-main"],
                 "description": "Never shown or sent to the member, nor its files.",
                 "fields": ["note", "note_files"],
             },
@@ -841,6 +843,9 @@ class CaseAdmin(PortalModelAdmin):
                 "what": event.get_kind_display()
                 + (f": {event.get_new_status_display()}" if event.new_status else ""),
                 "internal": not event.visible_to_member,
+                "side": "member"
+                if event.author_id and event.author_id == obj.member_id
+                else ("officer" if event.author_id else "system"),
                 "body": event.body,
                 "files": ", ".join(a.name for a in event.attachments.all()),
             }
@@ -886,22 +891,76 @@ class CaseAdmin(PortalModelAdmin):
         # it (the queue's own queryset, so the same access rule); otherwise the list says
         # nothing matches, as for any search.
         term = request.GET.get("q", "").strip().upper()
+        if any(value == "" for value in request.GET.values()):
+            # The filter bar sends every menu; "All" is an empty value, which the queue
+            # drops rather than filtering on it.
+            kept = [(k, v) for k, v in request.GET.items() if v != ""]
+            return HttpResponseRedirect(f"{request.path}?{urlencode(kept)}" if kept else "?")
         if set(request.GET) == {"q"} and REFERENCE_PATTERN.fullmatch(term):
             pk = self.get_queryset(request).filter(reference=term).values_list("pk", flat=True)
             if pk := pk.first():
                 return HttpResponseRedirect(reverse("admin:casework_case_change", args=[pk]))
+        current_view = clean_query(request.GET.urlencode(), self.queue_parameters())
+        views = queue_views_for(request.user, current_view)
         extra_context = {
             **(extra_context or {}),
-            "my_cases_url": reverse("admin:casework_case_changelist") + "?assigned=me&open=open",
-            "unassigned_url": reverse("admin:casework_case_changelist")
-            + "?assigned=none&open=open",
             "summary_url": reverse("admin:casework_case_summary")
             if request.user.has_perm("casework.view_casework_reports")
             else None,
+            "intake_url": reverse("admin:casework_case_add"),
+            "queue_views": views,
+            "current_view": current_view,
+            "current_view_saved": any(v["current"] for v in views),
+            "queue_views_url": reverse("admin:casework_case_views"),
         }
         if is_administrator(request.user) and not scanning.is_configured():
             messages.warning(request, UNSCANNED_WARNING)
         return super().changelist_view(request, extra_context)
+
+    def queue_parameters(self) -> set[str]:
+        """The query parameters of the queue's filters (what a saved view may hold)."""
+        names = {"o"}
+        for spec in self.list_filter:
+            if isinstance(spec, type) and issubclass(spec, admin.SimpleListFilter):
+                names.add(spec.parameter_name)
+                continue
+            field = Case._meta.get_field(spec)
+            names.add(f"{spec}__id__exact" if field.is_relation else f"{spec}__exact")
+        return names
+
+    def queue_views_view(self, request):
+        """Save the queue's current filters as a named view, or delete a saved view."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not access.is_case_officer(request.user):
+            raise PermissionDenied
+        queue = reverse("admin:casework_case_changelist")
+        if request.POST.get("action") == "delete":
+            if not queue_view_delete(officer=request.user, view_id=request.POST.get("view")):
+                raise Http404(_("No saved view found."))
+            messages.success(request, _("The view is deleted."))
+            return HttpResponseRedirect(queue)
+        query = request.POST.get("query", "")
+        try:
+            view = queue_view_save(
+                officer=request.user,
+                name=request.POST.get("name", ""),
+                query=query,
+                allowed=self.queue_parameters(),
+            )
+        except ValidationError as error:
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": _("The view was not saved"),
+                "errors": [str(e) for words in error.message_dict.values() for e in words],
+                "back_url": f"{queue}?{clean_query(query, self.queue_parameters())}",
+            }
+            return TemplateResponse(
+                request, "admin/casework/case/queue_view_error.html", context, status=400
+            )
+        messages.success(request, _("View “%s” saved.") % view.name)
+        return HttpResponseRedirect(f"{queue}?{view.query}")
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         case = access.get_case_for_officer(request.user, object_id)
@@ -909,11 +968,34 @@ class CaseAdmin(PortalModelAdmin):
             services.case_log_access(
                 case=case, user=request.user, action=AccessAction.VIEW, request=request
             )
-        extra_context = {**(extra_context or {}), "saved_replies": self._saved_replies()}
+        extra_context = {**(extra_context or {}), **self._screen_context(request, case)}
         return super().change_view(request, str(case.pk), form_url, extra_context)
 
     def _saved_replies(self):
         return {str(r.pk): r.body for r in SavedReply.objects.all()}
+
+    def _screen_context(self, request, case) -> dict:
+        """What the case screen shows beside the admin's form: the saved replies for the
+        reply box, whether "Take this case" is offered, and the other actions' links."""
+        user = request.user
+        return {
+            "saved_replies": self._saved_replies(),
+            "can_take": case.assigned_to_id is None
+            and case.is_open
+            and user.has_perm("casework.take_case")
+            and access.officer_may_be_assigned(user, case),
+            "case_action_links": self.case_action_links(request, case),
+        }
+
+    def case_action_links(self, request, case) -> list[dict]:
+        """Links to the case's other actions (each part of the case screen adds its own)."""
+        return [
+            {
+                "url": reverse("admin:casework_case_bundle", args=[case.pk]),
+                "label": _("Case bundle PDF"),
+                "shortcut": "",
+            }
+        ]
 
     def history_view(self, request, object_id, extra_context=None):
         access.get_case_for_officer(request.user, object_id)
@@ -928,7 +1010,7 @@ class CaseAdmin(PortalModelAdmin):
                 case=obj,
                 officer=request.user,
                 priority=c.get("priority") if "priority" in form.changed_data else None,
-                assign_to=c.get("assign_to"),
+                assign_to=request.user if "_take" in request.POST else c.get("assign_to"),
                 status=c.get("new_status") or "",
                 outcome=c.get("outcome") or "",
                 outcome_note=c.get("outcome_note") or "",
@@ -963,6 +1045,9 @@ class CaseAdmin(PortalModelAdmin):
 
     def response_change(self, request, obj):
         form = getattr(request, "case_work_refused", None)
+        if form is None and "_take" in request.POST:
+            messages.success(request, _("You have taken case %s.") % obj.reference)
+            return HttpResponseRedirect(reverse("admin:casework_case_change", args=[obj.pk]))
         if form is None:
             return super().response_change(request, obj)
         return self._render_refused(request, obj, form)
@@ -990,7 +1075,7 @@ class CaseAdmin(PortalModelAdmin):
             "inline_admin_formsets": [],
             "errors": admin.helpers.AdminErrorList(form, []),
             "preserved_filters": self.get_preserved_filters(request),
-            "saved_replies": self._saved_replies(),
+            **self._screen_context(request, obj),
         }
         return self.render_change_form(request, context, change=True, obj=obj)
 
@@ -1013,6 +1098,11 @@ class CaseAdmin(PortalModelAdmin):
                 "<path:object_id>/bundle/",
                 self.admin_site.admin_view(self.bundle_view),
                 name="casework_case_bundle",
+            ),
+            path(
+                "views/",
+                self.admin_site.admin_view(self.queue_views_view),
+                name="casework_case_views",
             ),
             path(
                 "summary/",

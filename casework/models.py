@@ -384,3 +384,24 @@ class SavedReply(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class QueueView(models.Model):
+    """A view of the queue an officer saved for themselves: a name and the filters (never
+    a search term, so a view holds no member's name)."""
+
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="queue_views"
+    )
+    name = models.CharField(max_length=60)
+    query = models.CharField(max_length=500)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["officer", "name"], name="queue_view_unique_name")
+        ]
+
+    def __str__(self):
+        return self.name

@@ -300,6 +300,7 @@ ADMIN_POST_ONLY = {
     # The Bacs bureau's files: download one (recorded), write the day's files now.
     "admin:subscriptions_bacsfile_download",
     "admin:subscriptions_bacsfile_write",
+    "admin:casework_case_views",  # save or delete a view of the queue (one's own)
 }
 # Admin pages of their own, each behind one permission.
 ADMIN_REPORTS = {

@@ -76,3 +76,38 @@ def queue_result_list_tag(parser, token):
         template_name="change_list_results.html",
         takes_context=False,
     )
+
+
+@register.inclusion_tag("admin/casework/case/filter_bar.html")
+def queue_filter_bar(cl):
+    """The queue's filters as one compact bar of menus above the table (instead of the
+    admin's sidebar of stacked lists), sent as one GET form: the same filters, the same
+    parameters, the same lookups Django validates."""
+    from urllib.parse import parse_qs
+
+    menus = []
+    used = set()
+    for index, spec in enumerate(cl.filter_specs):
+        params = spec.expected_parameters()
+        if not params:
+            continue
+        name = params[0]
+        used.update(params)
+        options = []
+        for position, choice in enumerate(spec.choices(cl)):
+            query = parse_qs(choice["query_string"].lstrip("?"))
+            value = (query.get(name) or [""])[0]
+            if not value and position:
+                continue  # "no value" choices of another parameter: in the sidebar only
+            options.append(
+                {"value": value, "label": choice["display"], "selected": choice["selected"]}
+            )
+        menus.append(
+            {"id": f"queue-filter-{index}", "name": name, "title": spec.title, "options": options}
+        )
+    hidden = [
+        (key, value)
+        for key, value in cl.params.items()
+        if key not in used and key not in ("p", "all")
+    ]
+    return {"menus": menus, "hidden": hidden, "active": bool(cl.has_active_filters)}

@@ -20,7 +20,41 @@
     });
   }
 
-  function start() { savedReplies(); }
+  // Shortcuts for the common actions, with Alt and Shift held so that no single key
+  // typed in a text box ever triggers one (WCAG 2.1.4). Each one presses the button or
+  // follows the link it names on the page; Ctrl+Enter in a text box saves and stays.
+  function shortcuts() {
+    var form = document.getElementById("case_form");
+    if (!form) { return; }
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && event.ctrlKey && event.target.matches("textarea, input")) {
+        var stay = form.querySelector("input[name=_continue]");
+        if (stay) { event.preventDefault(); stay.click(); }
+        return;
+      }
+      if (!event.altKey || !event.shiftKey || event.ctrlKey || event.metaKey) { return; }
+      var key = (event.code || "").replace("Key", "").toLowerCase();
+      var control = document.querySelector("[data-shortcut='" + key + "']");
+      if (!control) { return; }
+      event.preventDefault();
+      var href = control.getAttribute("href");
+      if (href && href.charAt(0) === "#") {
+        var target = document.querySelector(href);
+        if (target) { target.focus(); target.scrollIntoView({ block: "center" }); }
+      } else {
+        control.click();
+      }
+    });
+    // The action links to a field move focus there, not only the view.
+    document.querySelectorAll(".case-actions a[href^='#']").forEach(function (link) {
+      link.addEventListener("click", function (event) {
+        var target = document.querySelector(link.getAttribute("href"));
+        if (target) { event.preventDefault(); target.focus(); target.scrollIntoView({ block: "center" }); }
+      });
+    });
+  }
+
+  function start() { savedReplies(); shortcuts(); }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);
   } else {

@@ -191,6 +191,34 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "case-closed",
         ),
     ),
+    # 16: an officer takes a phone call and opens a case for the member (keyboard only);
+    # the member finds it on their case page.
+    "j16-intake": (
+        ("keyboard",),
+        (
+            "officer-login",
+            "officer-login-code",
+            "admin-intake-search",
+            "admin-intake-results",
+            "admin-intake-form",
+            "admin-intake-refused",
+            "admin-intake-opened",
+            "member-login",
+            "member-cases",
+            "member-case",
+        ),
+    ),
+    # 16: an officer corrects the hearing date and the case turns urgent in the queue.
+    "j16-hearing": (
+        ("mouse",),
+        (
+            "officer-login",
+            "officer-login-code",
+            "admin-case",
+            "admin-case-corrected",
+            "admin-queue",
+        ),
+    ),
     # 8: a member changes job role on their details: the new fee (and from when) is shown
     # before it is saved; the phone menu is one row with a menu button.
     "j8-details": (

@@ -112,7 +112,7 @@ def test_a_refused_work_form_saves_nothing_and_says_nothing_succeeded(client, pe
     assert SUCCESS not in page
     assert services.OUTCOME_REQUIRED in field_row(page, "outcome")
     assert "We are closing your case." in page, "what the officer typed is kept"
-    assert "Assigned to" not in page.split('class="case-timeline"')[1].split("</table>")[0]
+    assert "Assigned to" not in page.split('class="case-timeline"')[1].split("</ol>")[0]
     case.refresh_from_db()
     assert (case.status, case.assigned_to) == (Status.NEW, None)
     assert list(case.events.values_list("kind", flat=True)) == [EventKind.SUBMITTED]
