@@ -581,6 +581,10 @@ class CaseAdmin(PortalModelAdmin):
     ]
     fieldsets = [
         (None, {"fields": ["reference", "status", "waiting_on", "urgency", "priority"]}),
+        (
+            "Assignment and status",
+            {"fields": ["assign_to", "new_status", "outcome", "outcome_note", "legal_reason"]},
+        ),
         ("Member", {"fields": ["member_details"]}),
         ("Request", {"fields": ["request_details", "files_list"]}),
         ("Timeline", {"classes": ["case-main"], "fields": ["timeline"]}),
@@ -599,10 +603,6 @@ class CaseAdmin(PortalModelAdmin):
                     "other_party_number",
                 ],
             },
-        ),
-        (
-            "Assignment and status",
-            {"fields": ["assign_to", "new_status", "outcome", "outcome_note", "legal_reason"]},
         ),
         (
             "Reply to the member",
@@ -968,7 +968,11 @@ class CaseAdmin(PortalModelAdmin):
             services.case_log_access(
                 case=case, user=request.user, action=AccessAction.VIEW, request=request
             )
-        extra_context = {**(extra_context or {}), **self._screen_context(request, case)}
+        extra_context = {
+            **(extra_context or {}),
+            **self._screen_context(request, case),
+            "show_save_and_add_another": False,
+        }
         return super().change_view(request, str(case.pk), form_url, extra_context)
 
     def _saved_replies(self):

@@ -11,7 +11,7 @@ from casework.workdays import add_working_days
 from portal.accounts.roles import Role
 from tests.factories import PASSWORD, region
 
-from .harness import KEYBOARD, MOUSE
+from .harness import KEYBOARD, MOUSE, OVERFLOW_JS
 
 pytestmark = [
     pytest.mark.browser,
@@ -87,8 +87,12 @@ def test_a_corrected_hearing_date_makes_the_case_urgent_in_the_queue(portal):
     case.refresh_from_db()
     assert case.urgent and case.priority == "urgent"
     assert "Hearing date: none →" in staff.page.inner_text("#content-main")
+    staff.page.set_viewport_size({"width": 1366, "height": 768})
     staff.goto("/admin/casework/case/?open=open")
     staff.check("admin-queue")
+    # The queue fits a 1366×768 laptop: no sideways scrolling, the filters one bar.
+    assert staff.page.evaluate(OVERFLOW_JS) is None, "the queue is wider than the screen"
+    assert staff.page.locator("#changelist-filter").count() == 0
     rows = staff.page.locator("#result_list tbody tr").all_inner_texts()
     at = next(i for i, row in enumerate(rows) if case.reference in row)
     assert "Urgent" in rows[at]

@@ -77,7 +77,7 @@ def test_ask_for_help_reply_answer_and_close(portal, mode):
     staff.check("admin-index")
     staff.press("#content-main a[href='/admin/casework/case/']")
     staff.check("admin-queue")
-    staff.press("#content-main .object-tools a[href*='assigned=none']")
+    staff.press("#content-main .queue-views a[href*='assigned=none']")
     staff.check("admin-queue-unassigned")
     assert case.reference in staff.page.inner_text("#result_list")
     staff.fill("#searchbar", case.reference)
