@@ -119,9 +119,10 @@ def test_an_officer_finds_a_member_and_opens_a_case_for_them(client, people):
         assert f"?member={member.membership.pk}" in found.content.decode(), term
     # a member outside the officer's regions is not found, nor opened by id
     welsh = people["welsh"]
-    assert f"?member={welsh.membership.pk}" not in client.get(
-        INTAKE, {"q": welsh.membership.number}
-    ).content.decode()
+    assert (
+        f"?member={welsh.membership.pk}"
+        not in client.get(INTAKE, {"q": welsh.membership.number}).content.decode()
+    )
     assert client.get(INTAKE, {"member": welsh.membership.pk}).status_code == 404
     url = f"{INTAKE}?member={member.membership.pk}"
     form = client.get(url)
@@ -219,8 +220,9 @@ def work(client, case, **data):
 
 
 def test_a_new_hearing_date_makes_the_case_urgent_with_a_timeline_entry(client, people, submit):
-    from casework.workdays import add_working_days
     from django.utils import timezone
+
+    from casework.workdays import add_working_days
 
     case = submit(people["member"])
     assert not case.urgent
@@ -241,9 +243,7 @@ def test_a_new_hearing_date_makes_the_case_urgent_with_a_timeline_entry(client, 
     assert queue.index(case.reference) < len(queue)
 
 
-def test_recording_the_other_party_blocks_them_and_a_refusal_keeps_nothing(
-    client, people, submit
-):
+def test_recording_the_other_party_blocks_them_and_a_refusal_keeps_nothing(client, people, submit):
     case = submit(people["member"])
     officer = people["cw_london"]
     services.case_assign(case=case, officer=officer, by=officer)
