@@ -320,7 +320,11 @@ def _files_field(label: str, help_text: str) -> MultipleFileField:
     return MultipleFileField(
         required=False,
         widget=MultipleFileInput(
-            attrs={"accept": ".pdf,.doc,.docx,.jpg,.jpeg,.png,.gif,.txt,text/plain"}
+            attrs={
+                "accept": ".pdf,.doc,.docx,.jpg,.jpeg,.png,.gif,.txt,text/plain",
+                # after a refusal elsewhere, "not kept" here: focus goes to the refusal
+                "data-error-follows": "",
+            }
         ),
         label=label,
         help_text=help_text + " " + limits_text(),

@@ -17,11 +17,16 @@
     var fields = main.querySelectorAll(
       "[aria-invalid=true], .errors :is(input, select, textarea)"
     );
-    for (var i = 0; i < fields.length; i += 1) {
-      var field = fields[i];
-      var closed = field.closest("details:not([open])");
-      if (closed) { closed.open = true; }
-      if (visible(field)) { return field; }
+    // A field marked data-error-follows (files "not kept" because something else was
+    // refused) takes focus only when no field holds the refusal itself.
+    for (var pass = 0; pass < 2; pass += 1) {
+      for (var i = 0; i < fields.length; i += 1) {
+        var field = fields[i];
+        if (pass === 0 && field.hasAttribute("data-error-follows")) { continue; }
+        var closed = field.closest("details:not([open])");
+        if (closed) { closed.open = true; }
+        if (visible(field)) { return field; }
+      }
     }
     var fallback = note || list;
     fallback.setAttribute("tabindex", "-1");
