@@ -100,7 +100,8 @@ def index_rows(reader: PdfReader, names: list[str]) -> dict[str, str]:
         match = re.search(
             re.escape(name)
             + r"(?: \(internal\))? \d{1,2} \w{3} \d{4} .*?"
-            + r"(Page \d+(?: \(\d+ pages\))?|Not included \([^)]*\)|Could not be included \([^)]*\))",
+            + r"(Page \d+(?: \(\d+ pages\))?"
+            + r"|Not included \([^)]*\)|Could not be included \([^)]*\))",
             text,
         )
         if match:
