@@ -155,6 +155,51 @@ def _prepare(attachment: CaseAttachment) -> BundleDocument:
     return document
 
 
+STAMP_FONT_SIZE = 8
+
+
+def _stamp(page, text: str) -> None:
+    """`text` at the page's bottom right, in Helvetica on a white band (a page that cannot
+    take it keeps its content as it was)."""
+    from pypdf import PageObject
+    from pypdf.generic import ContentStream, DictionaryObject, NameObject
+
+    try:
+        if page.rotation:
+            page.transfer_rotation_to_content()
+        box = page.cropbox
+        left, bottom = float(box.left), float(box.bottom)
+        width = 0.52 * STAMP_FONT_SIZE * len(text)
+        x = left + float(box.width) - 18 - width
+        y = bottom + 10
+        font = DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Font"),
+                NameObject("/Subtype"): NameObject("/Type1"),
+                NameObject("/BaseFont"): NameObject("/Helvetica"),
+                NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
+            }
+        )
+        overlay = PageObject.create_blank_page(
+            width=left + float(box.width), height=bottom + float(box.height)
+        )
+        overlay[NameObject("/Resources")] = DictionaryObject(
+            {NameObject("/Font"): DictionaryObject({NameObject("/FBundle"): font})}
+        )
+        safe = text.replace("\\", "").replace("(", "").replace(")", "")
+        content = ContentStream(None, None)
+        content.set_data(
+            (
+                f"q 1 1 1 rg {x - 3:.2f} {y - 3:.2f} {width + 6:.2f} {STAMP_FONT_SIZE + 5} re f "
+                f"0 0 0 rg BT /FBundle {STAMP_FONT_SIZE} Tf {x:.2f} {y:.2f} Td ({safe}) Tj ET Q"
+            ).encode("latin-1", "replace")
+        )
+        overlay.replace_contents(content)
+        page.merge_page(overlay)
+    except Exception:  # noqa: BLE001 - a page of a hostile PDF: left unnumbered
+        logger.warning("bundle: a page could not be numbered", exc_info=True)
+
+
 def _context(case: Case, user) -> dict:
     membership = (
         Membership.objects.filter(user_id=case.member_id)
@@ -220,6 +265,10 @@ def case_bundle_pdf(case: Case, user) -> bytes:
     writer = PdfWriter()
     for part in [rendered.content, timeline.content] + [d.pdf for d in documents if d.pdf]:
         writer.append(PdfReader(io.BytesIO(part)))
+    # The documents' own pages get the bundle's page number too (the index and timeline
+    # print theirs), so that a page cited from the bundle is found on paper.
+    for number in range(index_pages + timeline.pages + 1, len(writer.pages) + 1):
+        _stamp(writer.pages[number - 1], f"Case {case.reference}, bundle page {number}")
     writer.add_metadata({"/Title": f"Case bundle {case.reference}"})
     out = io.BytesIO()
     writer.write(out)

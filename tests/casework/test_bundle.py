@@ -29,6 +29,14 @@ def pdf_bytes(pages: int, width: int) -> bytes:
     return out.getvalue()
 
 
+def rotated_pdf() -> bytes:
+    writer = PdfWriter()
+    writer.add_blank_page(width=240, height=400).rotate(90)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 def encrypted_pdf() -> bytes:
     writer = PdfWriter()
     writer.add_blank_page(width=250, height=400)
@@ -155,6 +163,10 @@ def test_the_bundle_merges_documents_with_a_correct_index(client, people, case):
         201,
     ]
     assert "(2 pages)" in rows["policy.pdf"] and "(3 pages)" in rows["minutes.pdf"]
+    # Every page of the documents carries its bundle page number.
+    for number in range(policy, len(reader.pages) + 1):
+        stamp = f"Case {case.reference}, bundle page {number}"
+        assert stamp in reader.pages[number - 1].extract_text(), number
     assert [round(float(reader.pages[minutes - 1 + i].mediabox.width)) for i in range(3)] == [
         203
     ] * 3
@@ -182,20 +194,25 @@ def test_encrypted_damaged_and_missing_files_are_listed_not_fatal(client, people
             checked("bad.png", "image/png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64),
             checked("gone.pdf", "application/pdf", pdf_bytes(1, 220)),
             checked("fine.pdf", "application/pdf", pdf_bytes(1, 230)),
+            checked("sideways.pdf", "application/pdf", rotated_pdf()),
         ],
     )
     gone = next(a for a in case.attachments.all() if a.name == "gone.pdf")  # names are encrypted
     gone.file.delete(save=False)
     client.force_login(officer)
     reader = bundle_of(client, case)
-    rows = index_rows(reader, ["locked.pdf", "broken.pdf", "bad.png", "gone.pdf", "fine.pdf"])
+    rows = index_rows(
+        reader, ["locked.pdf", "broken.pdf", "bad.png", "gone.pdf", "fine.pdf", "sideways.pdf"]
+    )
     assert rows["locked.pdf"] == "Could not be included (the PDF is password-protected)"
     assert rows["broken.pdf"] == "Could not be included (the PDF is damaged)"
     assert rows["bad.png"] == "Could not be included (the image could not be read)"
     assert rows["gone.pdf"] == "Could not be included (the file is missing)"
     fine = first_page_of(rows, "fine.pdf")
     assert round(float(reader.pages[fine - 1].mediabox.width)) == 230
-    assert len(reader.pages) == fine
+    sideways = first_page_of(rows, "sideways.pdf")
+    assert sideways == fine + 1 == len(reader.pages)
+    assert f"bundle page {sideways}" in reader.pages[sideways - 1].extract_text()
 
 
 def test_a_long_index_numbers_every_page_right(people, case):
