@@ -41,6 +41,7 @@ from .forms import (
     MultipleFileField,
     MultipleFileInput,
 )
+from .letters import letter_text
 from .models import (
     QUEUE_ORDER,
     AccessAction,
@@ -1009,8 +1010,6 @@ class CaseAdmin(PortalModelAdmin):
             choose_form = LetterChooseForm(request.GET, auto_id="choose_%s")
             if choose_form.is_valid():
                 template = choose_form.cleaned_data["template"]
-                from .letters import letter_text
-
                 try:
                     body = letter_text(case=case, officer=request.user, body=template.body)
                 except ValidationError as error:
