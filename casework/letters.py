@@ -134,7 +134,6 @@ STANDARD_TEMPLATES = [
         "Invitation to a meeting",
         LetterKind.MEETING_INVITATION,
         "Dear {member_name},\n\n"
-        "Our reference: {case_reference}\n\n"
         "Thank you for contacting the union about your case. I would like to meet you to go "
         "through what has happened, look at any documents you have and agree how we will "
         "prepare for the meeting or hearing with your employer, which is currently set for "
@@ -143,7 +142,8 @@ STANDARD_TEMPLATES = [
         "contract of employment, and any notes or messages that you think are relevant. If "
         "the date or time I suggest is not convenient, please let me know as soon as possible "
         "so that we can find another.\n\n"
-        "Everything you tell me will be treated in confidence and used only to represent you.\n\n"
+        "Everything you tell me will be treated in confidence and used only to represent you. "
+        "If you write to me, please quote our reference {case_reference}.\n\n"
         "Yours sincerely,",
     ),
     (
