@@ -33,12 +33,20 @@ from portal.accounts.forms import clean_employer_choice, employer_kind_field
 from portal.accounts.membership import membership_number_is_valid
 from portal.accounts.models import Membership, User
 from portal.admin import PortalModelAdmin, ReadOnlyAdmin, one_related
-from portal.pdf import html_to_pdf
 
 from . import access, scanning, services
+from .bundle import case_bundle_pdf
 from .files import check_files, limits_text
-from .forms import NUMBER_INVALID, MultipleFileField, MultipleFileInput
+from .forms import (
+    NUMBER_INVALID,
+    LetterChooseForm,
+    LetterFileForm,
+    LetterTemplateForm,
+    MultipleFileField,
+    MultipleFileInput,
+)
 from .intake import intake_view
+from .letters import letter_text
 from .models import (
     QUEUE_ORDER,
     AccessAction,
@@ -46,6 +54,7 @@ from .models import (
     CaseAccess,
     CaseAttachment,
     Category,
+    LetterTemplate,
     Outcome,
     SavedReply,
     Status,
@@ -582,6 +591,7 @@ class CaseAdmin(PortalModelAdmin):
         "timeline",
         "files_list",
         "access_links",
+        "letters_panel",
     ]
     fieldsets = [
         (None, {"fields": ["reference", "status", "waiting_on", "urgency", "priority"]}),
@@ -626,6 +636,7 @@ class CaseAdmin(PortalModelAdmin):
         ),
         ("Access", {"fields": ["restrict_to"]}),
         ("Records", {"fields": ["access_links"]}),
+        ("Letters", {"fields": ["letters_panel"]}),
     ]
 
     class Media:
@@ -888,6 +899,29 @@ class CaseAdmin(PortalModelAdmin):
             )
         return format_html_join(" · ", '<a href="{}">{}</a>', links)
 
+    @admin.display(description="letters")
+    def letters_panel(self, obj):
+        rows = [
+            (
+                reverse("admin:casework_case_file", args=[obj.pk, a.pk]),
+                a.name,
+                f"{timezone.localtime(a.created_at):%d %b %Y}",
+                a.event.author.get_full_name() if a.event.author else "System",
+                " (shared with the member)" if a.shared_with_member else " (internal)",
+            )
+            for a in services.case_letters(obj)
+        ]
+        write = reverse("admin:casework_case_letter", args=[obj.pk])
+        listed = (
+            format_html(
+                "<ul>{}</ul>",
+                format_html_join("", '<li><a href="{}">{}</a>, {}, by {}{}</li>', rows),
+            )
+            if rows
+            else format_html("<p>{}</p>", "No letters filed yet.")
+        )
+        return format_html('{}<p><a href="{}">Write a letter</a></p>', listed, write)
+
     # --- Views --------------------------------------------------------------------------
 
     def changelist_view(self, request, extra_context=None):
@@ -999,10 +1033,15 @@ class CaseAdmin(PortalModelAdmin):
         """Links to the case's other actions (each part of the case screen adds its own)."""
         return [
             {
+                "url": reverse("admin:casework_case_letter", args=[case.pk]),
+                "label": _("Write a letter"),
+                "shortcut": "l",
+            },
+            {
                 "url": reverse("admin:casework_case_bundle", args=[case.pk]),
                 "label": _("Case bundle PDF"),
                 "shortcut": "",
-            }
+            },
         ]
 
     def history_view(self, request, object_id, extra_context=None):
@@ -1113,6 +1152,11 @@ class CaseAdmin(PortalModelAdmin):
                 name="casework_case_views",
             ),
             path(
+                "<path:object_id>/letter/",
+                self.admin_site.admin_view(self.letter_view),
+                name="casework_case_letter",
+            ),
+            path(
                 "summary/",
                 self.admin_site.admin_view(self.summary_view),
                 name="casework_case_summary",
@@ -1134,25 +1178,78 @@ class CaseAdmin(PortalModelAdmin):
         )
         return attachment_response(attachment)
 
+    def letter_view(self, request, object_id):
+        """Write a letter from a template: GET chooses the template and shows its text filled
+        in from the case, to edit; POST files it (services.case_file_letter). Bad input is
+        answered 400 with the form's errors, and nothing is filed."""
+        case = access.get_case_for_officer(request.user, object_id)
+        try:
+            services.check_officer_can_work(request.user, case)
+        except PermissionDenied:
+            raise Http404(access.NOT_FOUND) from None
+        status = 200
+        file_form = None
+        template = None
+        if request.method == "POST":
+            file_form = LetterFileForm(request.POST)
+            choose_form = LetterChooseForm(auto_id="choose_%s")
+            if file_form.is_valid():
+                c = file_form.cleaned_data
+                template = c["template"]
+                try:
+                    services.case_file_letter(
+                        case=case,
+                        by=request.user,
+                        template=template,
+                        body=c["body"],
+                        share=c["share"],
+                        request=request,
+                    )
+                except ValidationError as error:
+                    for step, words in error.message_dict.items():
+                        for word in words:
+                            file_form.add_error(step if step in file_form.fields else None, word)
+                else:
+                    self.message_user(
+                        request, f"The letter “{template.title}” is filed on the timeline."
+                    )
+                    return HttpResponseRedirect(
+                        reverse("admin:casework_case_change", args=[case.pk])
+                    )
+            template = file_form.cleaned_data.get("template")
+            status = 400
+        elif "template" in request.GET:
+            choose_form = LetterChooseForm(request.GET, auto_id="choose_%s")
+            if choose_form.is_valid():
+                template = choose_form.cleaned_data["template"]
+                try:
+                    body = letter_text(case=case, officer=request.user, body=template.body)
+                except ValidationError as error:
+                    choose_form.add_error("template", error)
+                    status = 400
+                else:
+                    file_form = LetterFileForm(initial={"template": template, "body": body})
+            else:
+                status = 400
+        else:
+            choose_form = LetterChooseForm(auto_id="choose_%s")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Write a letter",
+            "subtitle": case.reference,
+            "opts": self.model._meta,
+            "case": case,
+            "case_url": reverse("admin:casework_case_change", args=[case.pk]),
+            "letter_url": reverse("admin:casework_case_letter", args=[case.pk]),
+            "choose_form": choose_form,
+            "file_form": file_form,
+            "template": template,
+        }
+        return TemplateResponse(request, "admin/casework/case/letter.html", context, status=status)
+
     def bundle_view(self, request, object_id):
         case = access.get_case_for_officer(request.user, object_id)
-        membership = (
-            Membership.objects.filter(user_id=case.member_id)
-            .select_related("user", "employer", "region")
-            .first()
-        )
-        html = render_to_string(
-            "casework/bundle.html",
-            {
-                "case": case,
-                "membership": membership,
-                "events": officer_timeline(request.user, case),
-                "attachments": list(case.attachments.all()),
-                "generated_by": request.user,
-                "generated_at": timezone.now(),
-            },
-        )
-        pdf = html_to_pdf(html)
+        pdf = case_bundle_pdf(case, request.user)
         services.case_log_access(
             case=case, user=request.user, action=AccessAction.BUNDLE, request=request
         )
@@ -1308,3 +1405,23 @@ class SavedReplyAdmin(PortalModelAdmin):
     list_display = ["title", "category"]
     list_filter = ["category"]
     search_fields = ["title", "body"]
+
+
+@admin.register(LetterTemplate)
+class LetterTemplateAdmin(PortalModelAdmin):
+    """Letter templates, kept by the casework managers. A field a letter may not name is
+    refused when the template is saved (casework.letters.LETTER_FIELDS)."""
+
+    form = LetterTemplateForm
+    list_display = ["title", "kind", "active", "updated_at", "updated_by"]
+    list_filter = ["kind", "active"]
+    search_fields = ["title"]
+    readonly_fields = ["updated_at", "updated_by"]
+    list_select_related = ["updated_by"]
+
+    def get_fields(self, request, obj=None):
+        return ["title", "kind", "active", "body", "updated_at", "updated_by"]
+
+    def save_model(self, request, obj, form, change):
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)

@@ -13,7 +13,16 @@ from portal.accounts.models import User
 
 from . import services
 from .files import CheckedFile
-from .models import Case, Category, Outcome, SavedReply, Status
+from .models import (
+    Case,
+    Category,
+    EventKind,
+    LetterKind,
+    LetterTemplate,
+    Outcome,
+    SavedReply,
+    Status,
+)
 from .workdays import add_working_days
 
 SAVED_REPLIES = [
@@ -234,6 +243,7 @@ def seed() -> None:
             ),
         )
     _phone_intake(rep, caseworker)
+    seed_letters(caseworker)
 
 
 def _phone_intake(member: User, officer: User) -> None:
@@ -250,4 +260,26 @@ def _phone_intake(member: User, officer: User) -> None:
             "two periods of absence, one of them for an operation.",
             "Representation at the review and no warning for the planned absence.",
         ),
+    )
+
+
+def seed_letters(caseworker: User) -> None:
+    """The four standard letter templates, and one letter filed (internal) on the member's
+    pay case, so that the case screen's Letters panel and the bundle have one to show."""
+    from .letters import letter_templates_seed
+
+    letter_templates_seed()
+    case = Case.objects.filter(
+        member__email="member@demo.example", category=Category.PAY, status=Status.IN_PROGRESS
+    ).first()
+    template = LetterTemplate.objects.filter(kind=LetterKind.MEETING_INVITATION).first()
+    if case is None or template is None or case.events.filter(kind=EventKind.LETTER).exists():
+        return
+    from .letters import letter_text
+
+    services.case_file_letter(
+        case=case,
+        by=caseworker,
+        template=template,
+        body=letter_text(case=case, officer=caseworker, body=template.body),
     )

@@ -205,3 +205,12 @@ def check_files(files, *, already_on_case: int = 0) -> list[CheckedFile]:
     if errors:
         raise ValidationError(errors)
     return checked
+
+
+def attachment_data(attachment) -> bytes:
+    """An attachment's content, decrypted (it is stored encrypted). FileNotFoundError if
+    its file is gone; cryptography's InvalidToken if it cannot be decrypted."""
+    from portal import crypto
+
+    with attachment.file.open("rb") as handle:
+        return crypto.decrypt_bytes(handle.read())

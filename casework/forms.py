@@ -13,7 +13,7 @@ from portal.accounts.forms import (
 from portal.accounts.membership import membership_number_is_valid
 
 from .files import check_files, limits_text
-from .models import Category, Channel
+from .models import Category, Channel, LetterTemplate
 
 HEARING_IN_PAST = "The meeting or hearing date is in the past. Leave it empty if there is none."
 STARTED_IN_FUTURE = "The date the problem started cannot be in the future."
@@ -210,3 +210,65 @@ class IntakeForm(CaseForm):
             "employer"
         ].help_text = "The employer this is about: the member's own is filled in."
         self.fields["what_happened"].help_text = "The member can read this on their case page."
+
+
+# --- Letters (officers) ------------------------------------------------------------------
+
+
+class LetterTemplateForm(forms.ModelForm):
+    """The admin's form for a letter template: a field a letter may not name is refused
+    with its name, before anything is saved."""
+
+    class Meta:
+        model = LetterTemplate
+        fields = ["title", "kind", "body", "active"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 20, "cols": 90})}
+
+    def clean_body(self):
+        from .letters import letter_field_problem
+
+        body = self.cleaned_data.get("body") or ""
+        problem = letter_field_problem(body)
+        if problem:
+            raise ValidationError(problem)
+        return body
+
+
+LETTER_TEMPLATE_UNKNOWN = "Choose a letter template from the list."
+
+
+class LetterChooseForm(forms.Form):
+    """Step one: which template (GET)."""
+
+    template = forms.ModelChoiceField(
+        queryset=None,
+        label="Letter template",
+        empty_label="Choose a template",
+        error_messages={"invalid_choice": LETTER_TEMPLATE_UNKNOWN},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["template"].queryset = LetterTemplate.objects.filter(active=True)
+
+
+class LetterFileForm(LetterChooseForm):
+    """Step two: the rendered text, as the officer edited it, and whether to share it."""
+
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 24, "cols": 90}),
+        label="Letter text",
+        help_text="Edit the letter as you need. It is filed as a PDF on the union's "
+        "letterhead, with the date, the case reference and your name and title.",
+        error_messages={"required": "Write the letter."},
+    )
+    share = forms.BooleanField(
+        required=False,
+        label="Share with the member",
+        help_text="The member sees the letter on their case page and is told there is "
+        "something new. Unticked, only officers see it.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["template"].widget = forms.HiddenInput()

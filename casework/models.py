@@ -292,6 +292,7 @@ class EventKind(models.TextChoices):
     RESTRICTED = "restricted", "Access restricted"
     OPENED_FOR_MEMBER = "opened_for_member", "Opened by an officer for the member"
     FACT_CHANGED = "fact_changed", "Facts corrected"
+    LETTER = "letter", "Letter filed"
 
 
 class CaseEvent(models.Model):
@@ -405,3 +406,31 @@ class QueueView(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class LetterKind(models.TextChoices):
+    MEETING_INVITATION = "meeting_invitation", "Invitation to a meeting"
+    GRIEVANCE = "grievance", "Grievance"
+    APPEAL = "appeal", "Appeal"
+    SUBJECT_ACCESS_REQUEST = "subject_access_request", "Subject access request"
+    OTHER = "other", "Other"
+
+
+class LetterTemplate(models.Model):
+    """A letter staff maintain. Its body is plain text with the few fields of
+    casework.letters.LETTER_FIELDS, filled in by plain replacement, never run as a template."""
+
+    title = models.CharField(max_length=120, unique=True)
+    kind = models.CharField(max_length=30, choices=LetterKind.choices, default=LetterKind.OTHER)
+    body = models.TextField()
+    active = models.BooleanField(default=True, help_text="Only active templates are offered.")
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self):
+        return self.title

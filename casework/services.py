@@ -3,6 +3,7 @@ the workflow, routing, confidentiality and audit rules cannot be skipped."""
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -386,6 +387,10 @@ def _check_officer_can_work(by: User, case: Case) -> None:
         raise PermissionDenied(access.NOT_FOUND)
 
 
+# The same check, for admin pages that lead to work on a case (the letter page).
+check_officer_can_work = _check_officer_can_work
+
+
 def assignment_problem(case: Case, officer: User, by: User) -> str | None:
     """Why `by` may not give `case` to `officer`, or None if they may."""
     manager = by.has_perm("casework.assign_case")
@@ -739,6 +744,74 @@ def case_apply_work(
         )
     case_log_access(case=case, user=officer, action=AccessAction.CHANGE, request=request)
     return Case.objects.get(pk=case.pk)
+
+
+# --- Letters ----------------------------------------------------------------------------
+
+LETTER_TEMPLATE_INACTIVE = "Choose a letter template from the list."
+
+
+def case_file_letter(
+    *, case: Case, by: User, template, body: str, share: bool = False, request=None
+) -> CaseEvent:
+    """File a letter written from `template`: `body` (the officer's edited text, in which
+    any remaining letter fields are filled in) becomes a PDF on the union's letterhead,
+    kept encrypted as a file of a new LETTER event on the timeline. The event and the file
+    are internal unless `share`, when the member sees them and is told (reference and link
+    only). A refusal (ValidationError) files nothing."""
+    from . import letters
+
+    _check_officer_can_work(by, case)
+    if case.status == Status.DRAFT:
+        raise PermissionDenied(access.NOT_FOUND)
+    if template is None or not template.active:
+        raise ValidationError({"template": [LETTER_TEMPLATE_INACTIVE]})
+    try:
+        text = letters.letter_text(case=case, officer=by, body=body)
+    except ValidationError as error:
+        raise ValidationError({"body": error.messages}) from None
+    # Rendered before the case is locked: the PDF takes a second or so.
+    pdf = letters.letter_pdf(case=case, officer=by, title=template.title, text=text)
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        _check_officer_can_work(by, case)
+        event = _event(case, EventKind.LETTER, by, body=template.title, visible=share)
+        checked = CheckedFile(
+            name=letters.letter_file_name(template.title, case.reference),
+            content_type="application/pdf",
+            size=len(pdf),
+            sha256=hashlib.sha256(pdf).hexdigest(),
+            data=pdf,
+        )
+        _store_files(case, [checked], by=by, event=event, shared=share)
+        _touch(case)
+        case.save(
+            update_fields=[
+                "last_activity_at",
+                "overdue",
+                "officer_reminded_at",
+                "manager_reminded_at",
+            ]
+        )
+        case_log_access(
+            case=case,
+            user=by,
+            action=AccessAction.CHANGE,
+            request=request,
+            detail=f"letter {event.pk}",
+        )
+        if share:
+            _notify_member(case, "case_message")
+    return event
+
+
+def case_letters(case: Case) -> list[CaseAttachment]:
+    """The letters filed on a case, oldest first (their PDFs)."""
+    return list(
+        CaseAttachment.objects.filter(case=case, event__kind=EventKind.LETTER).select_related(
+            "event", "event__author"
+        )
+    )
 
 
 # --- Members ----------------------------------------------------------------------------

@@ -445,6 +445,10 @@ EMPLOYER_SEARCH_PER_MINUTE = env_int("EMPLOYER_SEARCH_PER_MINUTE", 60)
 
 # Membership rules that the union sets, not the code.
 PORTAL_UNION_NAME = env("PORTAL_UNION_NAME", "Education Union")
+# The union's postal address on its letterhead (casework letters): lines separated by "|".
+PORTAL_UNION_ADDRESS = env("PORTAL_UNION_ADDRESS", "1 Example Street|London|WC1A 1AA").replace(
+    "|", "\n"
+)
 
 # Member communications (portal/communications/conf.py)
 COMMUNICATIONS_BATCH_SIZE = env_int("COMMUNICATIONS_BATCH_SIZE", 200)

@@ -398,6 +398,8 @@ def check_admin(world, name, route, problems):
         "admin:casework_case_file",
         "admin:casework_case_bundle",
         "admin:casework_case_summary",
+        # Write a letter (GET: choose and edit; POST: file): whoever may work the case.
+        "admin:casework_case_letter",
     }
     # Unnamed admin routes: "<model>/<id>/" redirects to the change page, and the catch-all
     # that answers unknown admin paths. Both must never leak: checked like general pages.

@@ -390,3 +390,26 @@ def test_only_the_membership_officer_sees_check_off_schedules(world):
                 assert status == 302, (role, url, status)
             else:
                 assert status == (200 if role == "membership" else 403), (role, url, status)
+
+
+def test_letter_templates_admin_reaches_no_person_through_its_author(world):
+    """Letter templates name who last changed them: their admin filters only by kind and
+    whether active, and asks nothing through that person (their cases, their membership)."""
+    from casework.models import LetterTemplate
+
+    model_admin = admin.site._registry[LetterTemplate]
+    assert isinstance(model_admin, PortalModelAdmin)
+    assert model_admin.search_fields == ["title"]
+    url = reverse("admin:casework_lettertemplate_changelist")
+    for role in ("manager", "cw_london", "lead"):
+        client = world.clients[role]
+        assert client.get(url).status_code == 200, role
+        for param in (
+            "updated_by__cases__isnull",
+            "updated_by__membership__number",
+            "updated_by__email",
+        ):
+            response = client.get(url, {param: "False"})
+            assert response.status_code == 400, (role, param, response.status_code)
+    for role in ("publisher", "comms", "membership", "admin"):
+        assert world.clients[role].get(url).status_code == 403, role

@@ -73,16 +73,24 @@ def absolute_url(path: str) -> str:
 _LOOKS_LIKE_FIELD = re.compile(r"\{\s*([A-Za-z_][A-Za-z0-9_.]*)\s*\}")
 
 
-def unknown_fields(text: str) -> list[str]:
+def unknown_fields(text: str, allowed: tuple[str, ...] = FIELDS) -> list[str]:
+    """What looks like a field in `text` but is not one of `allowed` (the communications'
+    FIELDS unless another use, such as casework letters, names its own)."""
     found = []
     for match in _LOOKS_LIKE_FIELD.finditer(text or ""):
-        if match.group(0)[1:-1] not in FIELDS and match.group(0) not in found:
+        if match.group(0)[1:-1] not in allowed and match.group(0) not in found:
             found.append(match.group(0))
     return found
 
 
 def _fill(text: str, values: dict[str, str]) -> str:
     return FIELD_RE.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+
+
+def fill_fields(text: str, values: dict[str, str]) -> str:
+    """`text` with each {name} of `values` replaced by plain string replacement (never run as
+    a template); anything else is left as it is. Check it with `unknown_fields` first."""
+    return _fill(text, values)
 
 
 def _protect(text: str) -> str:

@@ -350,6 +350,20 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "member-paid",
         ),
     ),
+    # Issue 16 §6: an officer writes a letter from the "invitation to a meeting" template,
+    # edits it, files it, and sees it on the case's timeline and in its Letters panel.
+    "j20-letters": (
+        ("mouse",),
+        (
+            "officer-login",
+            "officer-login-code",
+            "admin-case",
+            "admin-letter",
+            "admin-letter-preview",
+            "admin-case-letter-filed",
+            "member-login",
+        ),
+    ),
 }
 
 PAGES = {name: pages for name, (_modes, pages) in JOURNEYS.items()}
