@@ -20,7 +20,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from casework.access import cases_visible_to
+from casework.access import cases_visible_to, is_case_officer
 from casework.models import Case, CaseAttachment, Status
 from portal.accounts.models import DataExport, DataExportStatus, Region, User
 from portal.accounts.roles import Role
@@ -225,6 +225,9 @@ EXPECT = {
     "casework:withdraw": logged_in(405),
     "casework:complaint": logged_in(405),
     "casework:attachment": owner_only(),
+    # An officer's deadlines calendar: the secret token is the key, an unknown one is a 404
+    # for everyone (tests/casework/test_deadlines_work.py: the real token, revoked, reset).
+    "casework_calendar_feed": everyone(404),
     "standards:list": everyone(),
     "standards:detail": everyone(),
     "standards:pdf": everyone(),
@@ -397,6 +400,7 @@ def check_admin(world, name, route, problems):
         "admin:casework_case_file",
         "admin:casework_case_bundle",
         "admin:casework_case_summary",
+        "admin:casework_case_deadlines",
     }
     # Unnamed admin routes: "<model>/<id>/" redirects to the change page, and the catch-all
     # that answers unknown admin paths. Both must never leak: checked like general pages.
@@ -474,6 +478,9 @@ def check_admin(world, name, route, problems):
             if name == "admin:casework_case_summary":
                 allowed = user.has_perm("casework.view_casework_reports")
                 expected = 200 if allowed else 403
+            elif name == "admin:casework_case_deadlines":
+                # The officer's own deadlines (through cases_visible_to): case officers only.
+                expected = 200 if is_case_officer(user) else 403
             elif view in ("add", "delete"):
                 expected = 403
             else:

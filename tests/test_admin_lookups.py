@@ -390,3 +390,29 @@ def test_only_the_membership_officer_sees_check_off_schedules(world):
                 assert status == 302, (role, url, status)
             else:
                 assert status == (200 if role == "membership" else 403), (role, url, status)
+
+
+def test_follow_ups_reminders_and_calendar_feeds_are_reached_through_no_admin(world):
+    """An officer's follow-ups say what they mean to do on a case, and a calendar feed's
+    token opens their deadlines: no admin lists them or filters through them."""
+    from casework.models import CalendarFeed, FollowUp, TribunalReminder
+
+    labels = {"casework.followup", "casework.tribunalreminder", "casework.calendarfeed"}
+    assert labels <= CONFIDENTIAL_MODELS
+    for model in (FollowUp, TribunalReminder, CalendarFeed):
+        assert model not in admin.site._registry
+    users = reverse("admin:accounts_user_changelist")
+    cases = reverse("admin:casework_case_changelist")
+    probes = [
+        (users, {"follow_ups__isnull": "False"}),
+        (users, {"follow_ups__what__icontains": "chase"}),
+        (users, {"calendar_feed__token": "x"}),
+        (users, {"calendar_feed__isnull": "False"}),
+        (cases, {"follow_ups__what": "chase"}),
+        (cases, {"tribunal_reminders__days_before": "7"}),
+        (cases, {"follow_ups__officer__id": world.users["cw_london"].pk}),
+    ]
+    for role in ("admin", "manager", "cw_london"):
+        for url, params in probes:
+            response = world.clients[role].get(url, params)
+            assert response.status_code in (400, 403), (role, url, params, response.status_code)
