@@ -441,6 +441,7 @@ class CaseAdminForm(forms.ModelForm):
     follow_up_what = forms.CharField(
         required=False,
         max_length=200,
+        widget=forms.TextInput(attrs={"size": 60}),
         label="Follow-up",
         help_text="For example “chase the employer for the investigation report”. Only "
         "officers see it; you are reminded on the day.",
