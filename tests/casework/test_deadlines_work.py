@@ -461,3 +461,61 @@ def test_a_feed_of_someone_no_longer_an_officer_is_a_404(client, people):
     url = _feed_url(officer)
     officer.groups.clear()
     assert client.get(url).status_code == 404
+
+
+def test_acas_started_after_the_limit_is_said_on_the_case(client, people, submit):
+    case = submit(people["member"])
+    client.force_login(people["cw_london"])
+    act = TODAY() - timedelta(days=120)
+    base = three_months_less_one_day(act)
+    page = admin_post(
+        client, case, **dates(act, base + timedelta(days=1), base + timedelta(days=10))
+    ).content.decode()
+    case.refresh_from_db()
+    assert case.tribunal_limit_on == base
+    assert "ACAS started after the limit: no extension." in page
+    assert "passed" in page
+    event = case.events.get(kind=EventKind.TRIBUNAL_LIMIT)
+    assert "ACAS started after the limit" in event.body
+
+
+def test_a_moved_limit_counts_its_reminders_down_again(people, submit):
+    officer = people["cw_london"]
+    case = submit(people["member"])
+    services.case_assign(case=case, officer=officer, by=people["manager"])
+    act = TODAY() - timedelta(days=3)
+    set_limit(case, officer, act)
+    case.refresh_from_db()
+    services.deadlines_send_reminders(today=case.tribunal_limit_on - timedelta(days=20))
+    assert TribunalReminder.objects.filter(case=case).count() == 1
+    # ACAS early conciliation entered: the limit moves, the 28-day reminder is owed again.
+    set_limit(case, officer, act, a=act + timedelta(days=1), b=act + timedelta(days=3))
+    assert not TribunalReminder.objects.filter(case=case).exists()
+    case.refresh_from_db()
+    services.deadlines_send_reminders(today=case.tribunal_limit_on - timedelta(days=27))
+    assert len(notices("case_tribunal_limit_reminder")) == 2
+
+
+def test_closed_cases_and_lost_access_send_no_reminders(people, submit):
+    officer = people["cw_london"]
+    closed = submit(people["member"])
+    set_limit(closed, officer, TODAY() - timedelta(days=80))
+    services.case_assign(case=closed, officer=officer, by=people["manager"])
+    services.case_change_status(case=closed, new_status="closed", by=officer, outcome="withdrawn")
+    moved = submit(people["member_b"])
+    services.case_add_follow_up(case=moved, by=officer, due_on=TODAY(), what="Chase")
+    officer.regions.set([Region.objects.get(slug="wales")])
+    counts = services.deadlines_send_reminders(today=TODAY())
+    assert counts == {"tribunal_limit": 0, "follow_up": 0}
+    assert notices("case_tribunal_limit_reminder") == notices("case_follow_up_due") == []
+
+
+def test_the_reminders_run_hourly_from_beat(settings, people, submit):
+    from casework import tasks
+
+    schedule = settings.CELERY_BEAT_SCHEDULE["casework-deadline-reminders"]
+    assert schedule["task"] == "casework.tasks.send_deadline_reminders"
+    case = submit(people["member"])
+    services.case_add_follow_up(case=case, by=people["cw_london"], due_on=TODAY(), what="Ring")
+    assert tasks.send_deadline_reminders() == {"tribunal_limit": 0, "follow_up": 1}
+    assert tasks.send_deadline_reminders() == {"tribunal_limit": 0, "follow_up": 0}
