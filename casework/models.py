@@ -222,7 +222,12 @@ class Case(models.Model):
     # A possible employment tribunal claim and its time limit (casework.deadlines), set by
     # the officer; the limit is computed by services.case_set_deadlines, never typed.
     claim_type = models.CharField(
-        "tribunal claim", max_length=20, choices=ClaimType.choices, blank=True, default=""
+        "tribunal claim",
+        max_length=20,
+        choices=ClaimType.choices,
+        blank=True,
+        default="",
+        db_default="",  # rows written outside the ORM (bench/seed.py's COPY) have no claim
     )
     act_on = models.DateField("date of the act complained of", null=True, blank=True)
     acas_started_on = models.DateField("ACAS conciliation started (Day A)", null=True, blank=True)
