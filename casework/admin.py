@@ -1165,13 +1165,13 @@ class CaseAdmin(PortalModelAdmin):
                 services.calendar_feed_revoke(user=request.user)
                 self.message_user(request, "Your calendar link no longer works.")
             elif action == "follow_up_done":
-                follow_up = FollowUp.objects.filter(
-                    pk=request.POST.get("follow_up", "")
-                    if request.POST.get("follow_up", "").isdigit()
-                    else None,
-                    officer=request.user,
-                    done_at__isnull=True,
-                ).first()
+                follow_up_id = request.POST.get("follow_up", "")
+                follow_up = None
+                if follow_up_id.isdigit():
+                    # The officer's own open follow-ups only; anything else is not found.
+                    follow_up = FollowUp.objects.filter(
+                        pk=int(follow_up_id), officer=request.user, done_at__isnull=True
+                    ).first()
                 if follow_up is None:
                     raise Http404(access.NOT_FOUND)
                 case = access.get_case_for_officer(request.user, follow_up.case_id)

@@ -629,6 +629,8 @@ def deadlines_send_reminders(*, today: date | None = None) -> dict[str, int]:
     ).select_related("case", "officer")
     for follow_up in follow_ups.iterator(chunk_size=200):
         with transaction.atomic():
+            # Claimed first, so that two runs at once send it once. A follow-up on a case
+            # closed or no longer visible to its officer is marked and not sent.
             claimed = FollowUp.objects.filter(pk=follow_up.pk, reminded_at__isnull=True).update(
                 reminded_at=timezone.now()
             )
