@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections import Counter
 from datetime import timedelta
 
 from django import forms
@@ -32,7 +33,7 @@ from portal.accounts.models import Membership, User
 from portal.admin import PortalModelAdmin, ReadOnlyAdmin, one_related
 from portal.pdf import html_to_pdf
 
-from . import access, deadlines, scanning, services
+from . import access, deadlines, scanning, selectors, services
 from .files import check_files, limits_text
 from .forms import MultipleFileField, MultipleFileInput
 from .models import (
@@ -1181,6 +1182,7 @@ class CaseAdmin(PortalModelAdmin):
                 return HttpResponse("Unknown action.", status=400, content_type="text/plain")
             return HttpResponseRedirect(url)
         today = timezone.localdate()
+        items = officer_deadlines(request.user, today=today, days=60)
         feed = getattr(request.user, "calendar_feed", None)
         if feed is not None and feed.revoked_at is not None:
             feed = None
@@ -1195,8 +1197,12 @@ class CaseAdmin(PortalModelAdmin):
                     "left": deadlines.days_left_words(item.on, today),
                     "soon": (item.on - today).days <= TRIBUNAL_FLAG_DAYS,
                 }
-                for item in officer_deadlines(request.user, today=today, days=60)
+                for item in items
             ],
+            "capped": any(
+                n >= selectors.DEADLINES_PER_KIND for n in Counter(i.kind for i in items).values()
+            ),
+            "per_kind": selectors.DEADLINES_PER_KIND,
             "feed_url": request.build_absolute_uri(
                 reverse("casework_calendar_feed", args=[feed.token])
             )

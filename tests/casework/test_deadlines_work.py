@@ -519,3 +519,21 @@ def test_the_reminders_run_hourly_from_beat(settings, people, submit):
     services.case_add_follow_up(case=case, by=people["cw_london"], due_on=TODAY(), what="Ring")
     assert tasks.send_deadline_reminders() == {"tribunal_limit": 0, "follow_up": 1}
     assert tasks.send_deadline_reminders() == {"tribunal_limit": 0, "follow_up": 0}
+
+
+def test_a_long_list_shows_the_soonest_of_each_kind_and_says_so(
+    client, people, submit, monkeypatch
+):
+    from casework import selectors
+
+    monkeypatch.setattr(selectors, "DEADLINES_PER_KIND", 2)
+    officer = people["cw_london"]
+    case = submit(people["member"])
+    for n in (5, 3, 9):
+        services.case_add_follow_up(
+            case=case, by=officer, due_on=TODAY() + timedelta(days=n), what=f"Chase {n}"
+        )
+    client.force_login(officer)
+    page = _deadlines(client).content.decode()
+    assert "Chase 3" in page and "Chase 5" in page and "Chase 9" not in page
+    assert "Only the soonest 2 of each kind are shown" in page
