@@ -446,6 +446,7 @@ def seed(scale: float) -> dict:
     from django.db import connection
     from django.utils import timezone
 
+    from casework.deadlines import three_months_less_one_day
     from portal import crypto
     from portal.accounts.models import Region
 
@@ -607,6 +608,12 @@ def seed(scale: float) -> dict:
             hearing = None
             if status != "closed" and rng.random() < 0.1:
                 hearing = today + dt.timedelta(days=rng.randrange(1, 60))
+            # A possible tribunal claim on one open case in ten: the queue's limit column.
+            claim, act, limit = "", None, None
+            if status != "closed" and rng.random() < 0.1:
+                claim = "dismissal"
+                act = today - dt.timedelta(days=rng.randrange(0, 90))
+                limit = three_months_less_one_day(act)
             closed_at = (
                 submitted + dt.timedelta(days=rng.randrange(5, 120)) if status == "closed" else None
             )
@@ -644,6 +651,9 @@ def seed(scale: float) -> dict:
                 user_id,
                 region_id,
                 "",
+                claim,
+                act,
+                limit,
             )
 
     copy_rows(
@@ -681,6 +691,9 @@ def seed(scale: float) -> dict:
             "member_id",
             "region_id",
             "member_search",
+            "claim_type",
+            "act_on",
+            "tribunal_limit_on",
         ],
         cases(),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections import Counter
 from datetime import timedelta
 from urllib.parse import urlencode
 
@@ -34,7 +35,7 @@ from portal.accounts.membership import membership_number_is_valid
 from portal.accounts.models import Membership, User
 from portal.admin import PortalModelAdmin, ReadOnlyAdmin, one_related
 
-from . import access, scanning, services
+from . import access, deadlines, scanning, selectors, services
 from .bundle import case_bundle_pdf
 from .files import check_files, limits_text
 from .forms import (
@@ -54,13 +55,21 @@ from .models import (
     CaseAccess,
     CaseAttachment,
     Category,
+    ClaimType,
+    FollowUp,
     LetterTemplate,
     Outcome,
     SavedReply,
     Status,
 )
 from .queue_views import clean_query, queue_view_delete, queue_view_save, queue_views_for
-from .selectors import cases_summary, officer_timeline, replies_waiting
+from .selectors import (
+    cases_summary,
+    officer_deadlines,
+    officer_timeline,
+    open_follow_ups,
+    replies_waiting,
+)
 from .templatetags.casework_admin import UNSCANNED_WARNING, is_administrator
 from .views import attachment_response
 from .workdays import working_days_until
@@ -183,6 +192,35 @@ class FlagFilter(admin.SimpleListFilter):
         return queryset
 
 
+class TribunalLimitFilter(admin.SimpleListFilter):
+    title = "Tribunal limit"
+    parameter_name = "tribunal"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("7", "Within 7 days"),
+            ("14", "Within 14 days"),
+            ("28", "Within 28 days"),
+            ("passed", "Passed (case open)"),
+        ]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        value = self.value()
+        if value in ("7", "14", "28"):
+            return queryset.filter(
+                tribunal_limit_on__gte=today,
+                tribunal_limit_on__lte=today + timedelta(days=int(value)),
+            )
+        if value == "passed":
+            return queryset.exclude(status=Status.CLOSED).filter(tribunal_limit_on__lt=today)
+        return queryset
+
+
+# A tribunal limit this close is flagged in the queue.
+TRIBUNAL_FLAG_DAYS = 14
+
+
 # A case reference as the portal writes them (services.next_reference).
 REFERENCE_PATTERN = re.compile(r"CW-\d{4}-\d{6}")
 
@@ -229,6 +267,7 @@ QUEUE_COLUMNS = [
     "assigned_to",
     "waiting_on",
     "status",
+    "tribunal_limit_on",
 ]
 
 
@@ -427,9 +466,50 @@ class CaseAdminForm(forms.ModelForm):
         "other_party_number",
     )
 
+    claim_type = forms.ChoiceField(
+        required=False,
+        choices=[("", "No claim")] + ClaimType.choices,
+        label="Tribunal claim",
+        help_text="A possible employment tribunal claim: its time limit is worked out for you.",
+    )
+    act_on = forms.DateField(
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        label="Date of the act complained of",
+    )
+    acas_started_on = forms.DateField(
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        label="ACAS early conciliation started (Day A)",
+    )
+    acas_certificate_on = forms.DateField(
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        label="ACAS certificate issued (Day B)",
+    )
+    follow_up_on = forms.DateField(
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        label="Follow up by",
+    )
+    follow_up_what = forms.CharField(
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"size": 60}),
+        label="Follow-up",
+        help_text="For example “chase the employer for the investigation report”. Only "
+        "officers see it; you are reminded on the day.",
+    )
+    follow_ups_done = forms.ModelMultipleChoiceField(
+        queryset=FollowUp.objects.none(),
+        required=False,
+        label="Mark follow-ups done",
+        widget=forms.CheckboxSelectMultiple,
+    )
+
     class Meta:
         model = Case
-        fields = ["priority"]
+        fields = ["priority", "claim_type", "act_on", "acas_started_on", "acas_certificate_on"]
 
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -449,6 +529,12 @@ class CaseAdminForm(forms.ModelForm):
         self.fields["new_status"].widget.choices = [("", "—")] + [
             (s.value, s.label) for s in STATUS_ORDER if s in moves
         ]
+        self.fields["follow_ups_done"].queryset = FollowUp.objects.filter(
+            case=case, done_at__isnull=True
+        ).select_related("officer")
+        self.fields["follow_ups_done"].label_from_instance = lambda f: (
+            f"{f.due_on:%d %b %Y}: {f.what} ({f.officer.get_full_name()})"
+        )
         if user.has_perm("casework.restrict_case"):
             self.fields["restrict_to"].queryset = officers
             self.fields["restrict_to"].initial = list(case.restricted_to.all())
@@ -525,6 +611,9 @@ class CaseAdminForm(forms.ModelForm):
 
 FILES_NOT_KEPT = "Nothing was saved, so these files were not kept: choose them again."
 
+# The work form's fields of the tribunal claim (services.case_set_deadlines).
+DEADLINE_FIELDS = ("claim_type", "act_on", "acas_started_on", "acas_certificate_on")
+
 # The service's step names that differ from the form's field names.
 WORK_STEP_FIELDS = {"status": "new_status"}
 
@@ -552,6 +641,7 @@ class CaseAdmin(PortalModelAdmin):
         "region",
         "section",
         "hearing",
+        "deadlines",
         "assigned_to",
         "waiting_on",
         "status",
@@ -562,6 +652,7 @@ class CaseAdmin(PortalModelAdmin):
         AssignedFilter,
         FlagFilter,
         HearingFilter,
+        TribunalLimitFilter,
         AgeFilter,
         "category",
         "nation",
@@ -592,6 +683,7 @@ class CaseAdmin(PortalModelAdmin):
         "files_list",
         "access_links",
         "letters_panel",
+        "deadlines_panel",
     ]
     fieldsets = [
         (None, {"fields": ["reference", "status", "waiting_on", "urgency", "priority"]}),
@@ -637,6 +729,22 @@ class CaseAdmin(PortalModelAdmin):
         ("Access", {"fields": ["restrict_to"]}),
         ("Records", {"fields": ["access_links"]}),
         ("Letters", {"fields": ["letters_panel"]}),
+        (
+            "Deadlines",
+            {
+                "classes": ["case-deadlines"],
+                "fields": [
+                    "deadlines_panel",
+                    "claim_type",
+                    "act_on",
+                    "acas_started_on",
+                    "acas_certificate_on",
+                    "follow_up_on",
+                    "follow_up_what",
+                    "follow_ups_done",
+                ],
+            },
+        ),
     ]
 
     class Media:
@@ -701,10 +809,10 @@ class CaseAdmin(PortalModelAdmin):
         return queryset, False
 
     def get_form(self, request, obj=None, change=False, **kwargs):
-        # Only the priority is a model field the form binds: the corrected facts and the
-        # rest are declared fields that the services apply (save_model), never the
-        # ModelForm itself.
-        kwargs["fields"] = ["priority"]
+        # Only the form's Meta fields are bound to the case (for their initial values);
+        # the corrected facts and the rest are declared fields, and everything is applied
+        # by the services (save_model), never by the ModelForm itself.
+        kwargs["fields"] = list(CaseAdminForm.Meta.fields)
         form = super().get_form(request, obj, change, **kwargs)
 
         class RequestForm(form):
@@ -715,6 +823,12 @@ class CaseAdmin(PortalModelAdmin):
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or not FollowUp.objects.filter(case=obj, done_at__isnull=True).exists():
+            # Nothing to tick off: no empty list of boxes.
+            fieldsets = [
+                (name, {**opts, "fields": [f for f in opts["fields"] if f != "follow_ups_done"]})
+                for name, opts in fieldsets
+            ]
         if request.user.has_perm("casework.restrict_case"):
             return fieldsets
         return [
@@ -774,6 +888,17 @@ class CaseAdmin(PortalModelAdmin):
             return f"{obj.hearing_date:%d %b} (past)"
         days = working_days_until(today, obj.hearing_date, obj.nation)
         return f"{obj.hearing_date:%d %b} (in {days} working day{'s' if days != 1 else ''})"
+
+    @admin.display(description="Tribunal limit", ordering="tribunal_limit_on")
+    def deadlines(self, obj):
+        if not obj.tribunal_limit_on:
+            return "—"
+        today = timezone.localdate()
+        left = deadlines.days_left_words(obj.tribunal_limit_on, today)
+        words = f"{obj.tribunal_limit_on:%d %b} ({left})"
+        if (obj.tribunal_limit_on - today).days <= TRIBUNAL_FLAG_DAYS:
+            return format_html('<span class="flag flag-urgent">{}</span>', words)
+        return words
 
     # --- Read-only parts of the case screen ---------------------------------------------
 
@@ -887,6 +1012,27 @@ class CaseAdmin(PortalModelAdmin):
             format_html_join("", '<li><a href="{}">{}</a> ({} KB){}</li>', rows),
         )
 
+    @admin.display(description="tribunal limit and follow-ups")
+    def deadlines_panel(self, obj):
+        facts = deadlines.DeadlineFacts(
+            obj.claim_type, obj.act_on, obj.acas_started_on, obj.acas_certificate_on
+        )
+        result = deadlines.tribunal_limit(facts)
+        today = timezone.localdate()
+        return render_to_string(
+            "admin/casework/case/deadlines_panel.html",
+            {
+                "case": obj,
+                "result": result,
+                "left": deadlines.days_left_words(obj.tribunal_limit_on, today)
+                if obj.tribunal_limit_on
+                else "",
+                "rule": deadlines.RULE,
+                "follow_ups": open_follow_ups(obj),
+                "today": today,
+            },
+        )
+
     @admin.display(description="records")
     def access_links(self, obj):
         links = [(reverse("admin:casework_case_bundle", args=[obj.pk]), "Case bundle (PDF)")]
@@ -950,6 +1096,7 @@ class CaseAdmin(PortalModelAdmin):
             "current_view": current_view,
             "current_view_saved": any(v["current"] for v in views),
             "queue_views_url": reverse("admin:casework_case_views"),
+            "deadlines_url": reverse("admin:casework_case_deadlines"),
         }
         if is_administrator(request.user) and not scanning.is_configured():
             messages.warning(request, UNSCANNED_WARNING)
@@ -1071,6 +1218,17 @@ class CaseAdmin(PortalModelAdmin):
                 if "restrict_to" in form.fields
                 else None,
                 facts=form.facts() if form.facts_changed else None,
+                deadline_facts=deadlines.DeadlineFacts(
+                    c.get("claim_type") or "",
+                    c.get("act_on"),
+                    c.get("acas_started_on"),
+                    c.get("acas_certificate_on"),
+                )
+                if set(DEADLINE_FIELDS) & set(form.changed_data)
+                else None,
+                follow_up_on=c.get("follow_up_on"),
+                follow_up_what=c.get("follow_up_what") or "",
+                follow_ups_done=[f.pk for f in c.get("follow_ups_done") or []],
                 request=request,
             )
         except ValidationError as error:
@@ -1160,6 +1318,11 @@ class CaseAdmin(PortalModelAdmin):
                 "summary/",
                 self.admin_site.admin_view(self.summary_view),
                 name="casework_case_summary",
+            ),
+            path(
+                "deadlines/",
+                self.admin_site.admin_view(self.deadlines_view),
+                name="casework_case_deadlines",
             ),
         ]
         return mine + urls
@@ -1288,6 +1451,69 @@ class CaseAdmin(PortalModelAdmin):
             "csv_url": reverse("admin:casework_case_summary") + "?format=csv",
         }
         return TemplateResponse(request, "admin/casework/case/summary.html", context)
+
+    def deadlines_view(self, request):
+        """The officer's next 60 days (hearings, follow-ups, tribunal limits) and their
+        calendar feed. POST: tick off a follow-up, or create, reset or revoke the feed."""
+        if not access.is_case_officer(request.user):
+            raise PermissionDenied
+        url = reverse("admin:casework_case_deadlines")
+        if request.method == "POST":
+            action = request.POST.get("action", "")
+            if action == "feed_reset":
+                services.calendar_feed_reset(user=request.user)
+                self.message_user(
+                    request, "Your calendar link is ready: the old one (if any) no longer works."
+                )
+            elif action == "feed_revoke":
+                services.calendar_feed_revoke(user=request.user)
+                self.message_user(request, "Your calendar link no longer works.")
+            elif action == "follow_up_done":
+                follow_up_id = request.POST.get("follow_up", "")
+                follow_up = None
+                if follow_up_id.isdigit():
+                    # The officer's own open follow-ups only; anything else is not found.
+                    follow_up = FollowUp.objects.filter(
+                        pk=int(follow_up_id), officer=request.user, done_at__isnull=True
+                    ).first()
+                if follow_up is None:
+                    raise Http404(access.NOT_FOUND)
+                case = access.get_case_for_officer(request.user, follow_up.case_id)
+                services.follow_up_mark_done(case=case, follow_up_id=follow_up.pk, by=request.user)
+                self.message_user(request, f"Follow-up on {case.reference} done.")
+            else:
+                return HttpResponse("Unknown action.", status=400, content_type="text/plain")
+            return HttpResponseRedirect(url)
+        today = timezone.localdate()
+        items = officer_deadlines(request.user, today=today, days=60)
+        feed = getattr(request.user, "calendar_feed", None)
+        if feed is not None and feed.revoked_at is not None:
+            feed = None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "My deadlines",
+            "opts": self.model._meta,
+            "today": today,
+            "rows": [
+                {
+                    "item": item,
+                    "left": deadlines.days_left_words(item.on, today),
+                    "soon": (item.on - today).days <= TRIBUNAL_FLAG_DAYS,
+                }
+                for item in items
+            ],
+            "capped": any(
+                n >= selectors.DEADLINES_PER_KIND for n in Counter(i.kind for i in items).values()
+            ),
+            "per_kind": selectors.DEADLINES_PER_KIND,
+            "feed_url": request.build_absolute_uri(
+                reverse("casework_calendar_feed", args=[feed.token])
+            )
+            if feed
+            else None,
+            "queue_url": reverse("admin:casework_case_changelist"),
+        }
+        return TemplateResponse(request, "admin/casework/case/deadlines.html", context)
 
     # --- Bulk actions -------------------------------------------------------------------
 

@@ -244,6 +244,7 @@ def seed() -> None:
         )
     _phone_intake(rep, caseworker)
     seed_letters(caseworker)
+    _seed_deadlines(caseworker=caseworker, members=[member, rep])
 
 
 def _phone_intake(member: User, officer: User) -> None:
@@ -283,3 +284,38 @@ def seed_letters(caseworker: User) -> None:
         template=template,
         body=letter_text(case=case, officer=caseworker, body=template.body),
     )
+
+
+def _seed_deadlines(*, caseworker: User, members: list[User]) -> None:
+    """Tribunal limits in the queue (one within a fortnight, flagged) and a follow-up on the
+    caseworker's deadlines page."""
+    today = timezone.localdate()
+    cases = Case.objects.filter(member__in=members, assigned_to=caseworker).exclude(
+        status=Status.CLOSED
+    )
+    pay = cases.filter(category=Category.PAY).first()
+    redundancy = cases.filter(category=Category.REDUNDANCY).first()
+    if pay is not None:
+        services.case_set_deadlines(
+            case=pay,
+            by=caseworker,
+            claim_type="pay",
+            act_on=today - timedelta(days=45),
+            acas_started_on=None,
+            acas_certificate_on=None,
+        )
+        services.case_add_follow_up(
+            case=pay,
+            by=caseworker,
+            due_on=today + timedelta(days=3),
+            what="Chase the employer for the pay policy and the appraisal panel's notes",
+        )
+    if redundancy is not None:
+        services.case_set_deadlines(
+            case=redundancy,
+            by=caseworker,
+            claim_type="redundancy",
+            act_on=today - timedelta(days=80),
+            acas_started_on=None,
+            acas_certificate_on=None,
+        )

@@ -96,6 +96,16 @@ class Priority(models.TextChoices):
     NORMAL = "normal", "Normal"
 
 
+class ClaimType(models.TextChoices):
+    """A possible employment tribunal claim: each has a time limit (casework.deadlines)."""
+
+    DISMISSAL = "dismissal", "Dismissal"
+    DISCRIMINATION = "discrimination", "Discrimination"
+    PAY = "pay", "Pay"
+    REDUNDANCY = "redundancy", "Redundancy"
+    OTHER = "other", "Other"
+
+
 class WaitingOn(models.TextChoices):
     TRIAGE = "triage", "Triage"
     OFFICER = "officer", "Officer"
@@ -228,6 +238,23 @@ class Case(models.Model):
     manager_reminded_at = models.DateTimeField(null=True, blank=True)
     personal_content_removed_at = models.DateTimeField(null=True, blank=True)
 
+    # A possible employment tribunal claim and its time limit (casework.deadlines), set by
+    # the officer; the limit is computed by services.case_set_deadlines, never typed.
+    claim_type = models.CharField(
+        "tribunal claim",
+        max_length=20,
+        choices=ClaimType.choices,
+        blank=True,
+        default="",
+        db_default="",  # rows written outside the ORM (bench/seed.py's COPY) have no claim
+    )
+    act_on = models.DateField("date of the act complained of", null=True, blank=True)
+    acas_started_on = models.DateField("ACAS conciliation started (Day A)", null=True, blank=True)
+    acas_certificate_on = models.DateField("ACAS certificate (Day B)", null=True, blank=True)
+    tribunal_limit_on = models.DateField(
+        "tribunal limit", null=True, blank=True, db_index=True, editable=False
+    )
+
     class Meta:
         ordering = ["-urgent", "-submitted_at"]
         indexes = [
@@ -293,6 +320,8 @@ class EventKind(models.TextChoices):
     OPENED_FOR_MEMBER = "opened_for_member", "Opened by an officer for the member"
     FACT_CHANGED = "fact_changed", "Facts corrected"
     LETTER = "letter", "Letter filed"
+    TRIBUNAL_LIMIT = "tribunal_limit", "Tribunal limit"
+    FOLLOW_UP = "follow_up", "Follow-up set"
 
 
 class CaseEvent(models.Model):
@@ -434,3 +463,60 @@ class LetterTemplate(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class FollowUp(models.Model):
+    """Something an officer means to do on a case by a date ("chase the employer")."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="follow_ups")
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follow_ups"
+    )
+    due_on = models.DateField()
+    what = models.CharField(max_length=200)
+    done_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        indexes = [
+            models.Index(
+                fields=["officer", "due_on"],
+                condition=models.Q(done_at=None),
+                name="follow_up_open",
+            )
+        ]
+
+    def __str__(self):
+        return f"Follow-up on {self.case} by {self.due_on}"
+
+
+class TribunalReminder(models.Model):
+    """A reminder of a case's tribunal limit, sent once for each of 28, 14 and 7 days."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tribunal_reminders")
+    days_before = models.PositiveSmallIntegerField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "days_before"], name="tribunal_reminder_once")
+        ]
+
+    def __str__(self):
+        return f"{self.case}: {self.days_before} days"
+
+
+class CalendarFeed(models.Model):
+    """An officer's personal deadline feed, at a secret URL they can reset or revoke."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"Calendar feed of {self.user_id}"

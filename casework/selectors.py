@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, timedelta
+
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from . import access
-from .models import OPEN_STATUSES, Case, CaseAttachment, CaseEvent, EventKind
+from .models import OPEN_STATUSES, Case, CaseAttachment, CaseEvent, EventKind, FollowUp
 
 
 def member_case_list(user) -> QuerySet[Case]:
@@ -175,3 +178,82 @@ def member_for_intake(officer, membership_id):
         )
     )
     return membership if allowed else None
+
+
+# --- Deadlines: hearings, follow-ups, tribunal limits ------------------------------------
+
+
+@dataclass(frozen=True)
+class Deadline:
+    on: date
+    kind: str  # "hearing", "follow_up" or "tribunal_limit"
+    case_id: int
+    reference: str
+    overdue: bool
+    follow_up_id: int | None = None
+    # The officer's own words, for their deadlines page only (never in a calendar feed).
+    what: str = ""
+
+    @property
+    def label(self) -> str:
+        return DEADLINE_LABELS[self.kind]
+
+
+DEADLINE_LABELS = {
+    "hearing": "Hearing",
+    "follow_up": "Follow-up",
+    "tribunal_limit": "Tribunal limit",
+}
+
+
+# At most this many of each kind of deadline (a manager's view of every case stays a page).
+DEADLINES_PER_KIND = 300
+
+
+def officer_deadlines(
+    user, *, today: date, days: int = 60, past_days: int = 90, per_kind: int | None = None
+) -> list[Deadline]:
+    """The officer's deadlines up to `days` ahead, overdue ones first, then by date: the
+    hearings of the cases assigned to them (a manager: of every case they may see), their
+    open follow-ups, and the tribunal limits of the open cases assigned to them or
+    unassigned (a manager: all), the soonest `per_kind` of each. Everything through
+    access.cases_visible_to; three queries whatever the number of cases."""
+    per_kind = per_kind or DEADLINES_PER_KIND
+    visible = access.cases_visible_to(user).filter(status__in=OPEN_STATUSES)
+    if not user.has_perm("casework.view_all_cases"):
+        mine = visible.filter(assigned_to=user)
+        limits = visible.filter(Q(assigned_to=user) | Q(assigned_to__isnull=True))
+    else:
+        mine = limits = visible
+    end = today + timedelta(days=days)
+    found = [
+        Deadline(on, "hearing", pk, ref, overdue=False)
+        for pk, ref, on in mine.filter(hearing_date__gte=today, hearing_date__lte=end)
+        .order_by("hearing_date", "pk")
+        .values_list("pk", "reference", "hearing_date")[:per_kind]
+    ]
+    found += [
+        Deadline(on, "tribunal_limit", pk, ref, overdue=on < today)
+        for pk, ref, on in limits.filter(
+            tribunal_limit_on__gte=today - timedelta(days=past_days), tribunal_limit_on__lte=end
+        )
+        .order_by("tribunal_limit_on", "pk")
+        .values_list("pk", "reference", "tribunal_limit_on")[:per_kind]
+    ]
+    found += [
+        Deadline(on, "follow_up", case_id, ref, overdue=on < today, follow_up_id=pk, what=what)
+        for pk, case_id, ref, on, what in FollowUp.objects.filter(
+            officer=user,
+            done_at__isnull=True,
+            due_on__lte=end,
+            case__in=access.cases_visible_to(user).filter(status__in=OPEN_STATUSES),
+        )
+        .order_by("due_on", "pk")
+        .values_list("pk", "case_id", "case__reference", "due_on", "what")[:per_kind]
+    ]
+    found.sort(key=lambda d: (not d.overdue, d.on, d.kind, d.reference))
+    return found
+
+
+def open_follow_ups(case: Case) -> list[FollowUp]:
+    return list(case.follow_ups.filter(done_at__isnull=True).select_related("officer"))

@@ -22,22 +22,26 @@ from portal.accounts.selectors import membership_for
 from portal.accounts.services import NewEmployer, employer_get_or_create
 from portal.communications.notifications import absolute_url, notification_send
 
-from . import access
+from . import access, deadlines
 from .files import CheckedFile
 from .models import (
     OPEN_STATUSES,
     AccessAction,
+    CalendarFeed,
     Case,
     CaseAccess,
     CaseAttachment,
     CaseEvent,
     Category,
     Channel,
+    ClaimType,
     EventKind,
+    FollowUp,
     Outcome,
     Priority,
     ReferenceCounter,
     Status,
+    TribunalReminder,
     WaitingOn,
 )
 from .workdays import add_working_days, working_days_until
@@ -57,6 +61,12 @@ MESSAGE_REQUIRED = "Write a message."
 NOT_A_STATUS = "Choose a status from the list."
 NOT_A_PRIORITY = "Choose a priority from the list."
 REPLY_FILES_NEED_MESSAGE = "Write a message to the member to send these files with it."
+NOT_A_CLAIM_TYPE = "Choose a claim type from the list."
+FOLLOW_UP_WHAT_REQUIRED = "Say what to follow up."
+FOLLOW_UP_DATE_REQUIRED = "Give the date to follow up by."
+FOLLOW_UP_IN_PAST = "A follow-up cannot be due in the past."
+FOLLOW_UP_TOO_LONG = "Keep the follow-up to 200 characters."
+FOLLOW_UP_NOT_FOUND = "No such open follow-up on this case."
 
 # The workflow: which status may follow which.
 ALLOWED_MOVES: dict[str, set[str]] = {
@@ -542,6 +552,209 @@ def case_restrict(*, case: Case, officers: list[User], by: User) -> Case:
     return case
 
 
+# --- Deadlines: tribunal limits and follow-ups -------------------------------------------
+
+
+def _day(value: date | None) -> str:
+    return f"{value:%d %B %Y}" if value else "none"
+
+
+def deadlines_refusals(facts: deadlines.DeadlineFacts, today: date) -> dict[str, list[str]]:
+    """The refusals of a change of the tribunal dates, by argument name (empty: none)."""
+    problems = {k: [v] for k, v in deadlines.deadline_problems(facts, today).items()}
+    if facts.claim_type and facts.claim_type not in ClaimType.values:
+        problems["claim_type"] = [NOT_A_CLAIM_TYPE]
+    return problems
+
+
+@transaction.atomic
+def case_set_deadlines(
+    *,
+    case: Case,
+    by: User,
+    claim_type: str,
+    act_on: date | None,
+    acas_started_on: date | None,
+    acas_certificate_on: date | None,
+    today: date | None = None,
+) -> Case:
+    """Set what may become a tribunal claim and store its time limit, with a timeline entry
+    (internal) giving the old and new limit. Impossible dates raise ValidationError by
+    field, before anything is written."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    _check_officer_can_work(by, case)
+    facts = deadlines.DeadlineFacts(claim_type, act_on, acas_started_on, acas_certificate_on)
+    problems = deadlines_refusals(facts, today or timezone.localdate())
+    if problems:
+        raise ValidationError(problems)
+    before = deadlines.DeadlineFacts(
+        case.claim_type, case.act_on, case.acas_started_on, case.acas_certificate_on
+    )
+    if facts == before:
+        return case
+    result = deadlines.tribunal_limit(facts)
+    old_limit, new_limit = case.tribunal_limit_on, result.limit if result else None
+    case.claim_type, case.act_on = claim_type, act_on
+    case.acas_started_on, case.acas_certificate_on = acas_started_on, acas_certificate_on
+    case.tribunal_limit_on = new_limit
+    case.save(
+        update_fields=[
+            "claim_type",
+            "act_on",
+            "acas_started_on",
+            "acas_certificate_on",
+            "tribunal_limit_on",
+        ]
+    )
+    if old_limit != new_limit:
+        # The reminders count down to the new limit from the start.
+        TribunalReminder.objects.filter(case=case).delete()
+    claim = ClaimType(claim_type).label if claim_type else "no claim"
+    body = (
+        f"Tribunal limit: {_day(old_limit)} → {_day(new_limit)}. Claim: {claim}; act on "
+        f"{_day(act_on)}; ACAS Day A {_day(acas_started_on)}, Day B {_day(acas_certificate_on)}."
+    )
+    if result is not None and result.acas_after_limit:
+        body += " ACAS started after the limit: no extension."
+    _event(case, EventKind.TRIBUNAL_LIMIT, by, body=body, visible=False)
+    return case
+
+
+def follow_up_problems(due_on: date | None, what: str, today: date) -> dict[str, list[str]]:
+    problems = {}
+    if not what.strip():
+        problems["follow_up_what"] = [FOLLOW_UP_WHAT_REQUIRED]
+    elif len(what.strip()) > 200:
+        problems["follow_up_what"] = [FOLLOW_UP_TOO_LONG]
+    if due_on is None:
+        problems["follow_up_on"] = [FOLLOW_UP_DATE_REQUIRED]
+    elif due_on < today:
+        problems["follow_up_on"] = [FOLLOW_UP_IN_PAST]
+    return problems
+
+
+@transaction.atomic
+def case_add_follow_up(
+    *, case: Case, by: User, due_on: date | None, what: str, today: date | None = None
+) -> FollowUp:
+    """An officer's own follow-up on a case ("chase the employer on …"), on the timeline."""
+    _check_officer_can_work(by, case)
+    problems = follow_up_problems(due_on, what, today or timezone.localdate())
+    if problems:
+        raise ValidationError(problems)
+    follow_up = FollowUp.objects.create(case=case, officer=by, due_on=due_on, what=what.strip())
+    _event(
+        case, EventKind.FOLLOW_UP, by, body=f"By {_day(due_on)}: {follow_up.what}", visible=False
+    )
+    return follow_up
+
+
+@transaction.atomic
+def follow_up_mark_done(*, case: Case, follow_up_id: int, by: User) -> FollowUp:
+    """Done: any officer who may work the case can tick off its follow-ups."""
+    _check_officer_can_work(by, case)
+    follow_up = (
+        FollowUp.objects.select_for_update()
+        .filter(case=case, pk=follow_up_id, done_at__isnull=True)
+        .first()
+    )
+    if follow_up is None:
+        raise ValidationError({"follow_ups_done": [FOLLOW_UP_NOT_FOUND]})
+    follow_up.done_at = timezone.now()
+    follow_up.save(update_fields=["done_at"])
+    return follow_up
+
+
+# The reminders of a tribunal limit: this many days before it, each once.
+TRIBUNAL_REMINDER_DAYS = (28, 14, 7)
+
+
+def _limit_recipients(case: Case) -> list[User]:
+    if case.assigned_to_id:
+        return [case.assigned_to]
+    return list(proposed_officers(case))
+
+
+def deadlines_send_reminders(*, today: date | None = None) -> dict[str, int]:
+    """Daily: remind of tribunal limits 28, 14 and 7 days before (the assigned officer, or
+    the officers the case is proposed to), and of follow-ups on their day (their officer).
+    Each reminder is recorded in the same transaction as its notice, so a second run (or
+    a retried task) sends nothing twice; a day missed is caught up, with one notice."""
+    today = today or timezone.localdate()
+    counts = {"tribunal_limit": 0, "follow_up": 0}
+    horizon = today + timedelta(days=max(TRIBUNAL_REMINDER_DAYS))
+    due = (
+        Case.objects.filter(
+            status__in=OPEN_STATUSES,
+            tribunal_limit_on__gte=today,
+            tribunal_limit_on__lte=horizon,
+        )
+        .select_related("assigned_to")
+        .order_by("tribunal_limit_on", "pk")
+    )
+    for case in due.iterator(chunk_size=200):
+        left = (case.tribunal_limit_on - today).days
+        owed = [d for d in TRIBUNAL_REMINDER_DAYS if left <= d]
+        with transaction.atomic():
+            sent = set(
+                TribunalReminder.objects.select_for_update()
+                .filter(case=case)
+                .values_list("days_before", flat=True)
+            )
+            missing = [d for d in owed if d not in sent]
+            if not missing:
+                continue
+            TribunalReminder.objects.bulk_create(
+                [TribunalReminder(case=case, days_before=d) for d in missing],
+                ignore_conflicts=True,
+            )
+            for officer in _limit_recipients(case):
+                _notify_officer(officer, case, "case_tribunal_limit_reminder")
+            counts["tribunal_limit"] += 1
+    follow_ups = FollowUp.objects.filter(
+        done_at__isnull=True, reminded_at__isnull=True, due_on__lte=today
+    ).select_related("case", "officer")
+    for follow_up in follow_ups.iterator(chunk_size=200):
+        with transaction.atomic():
+            # Claimed first, so that two runs at once send it once. A follow-up on a case
+            # closed or no longer visible to its officer is marked and not sent.
+            claimed = FollowUp.objects.filter(pk=follow_up.pk, reminded_at__isnull=True).update(
+                reminded_at=timezone.now()
+            )
+            visible = access.cases_visible_to(follow_up.officer).filter(pk=follow_up.case_id)
+            if claimed and follow_up.case.is_open and visible.exists():
+                _notify_officer(follow_up.officer, follow_up.case, "case_follow_up_due")
+                counts["follow_up"] += 1
+    return counts
+
+
+# --- Calendar feeds ---------------------------------------------------------------------
+
+NOT_AN_OFFICER = "Only casework officers have a deadlines calendar."
+
+
+@transaction.atomic
+def calendar_feed_reset(*, user: User) -> CalendarFeed:
+    """Create the officer's feed, or give it a new secret (the old link stops working)."""
+    if not access.is_case_officer(user):
+        raise PermissionDenied(NOT_AN_OFFICER)
+    token = secrets.token_urlsafe(32)
+    feed, created = CalendarFeed.objects.select_for_update().get_or_create(
+        user=user, defaults={"token": token}
+    )
+    if not created:
+        feed.token, feed.created_at, feed.revoked_at = token, timezone.now(), None
+        feed.save(update_fields=["token", "created_at", "revoked_at"])
+    return feed
+
+
+@transaction.atomic
+def calendar_feed_revoke(*, user: User) -> None:
+    CalendarFeed.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
 # A status change refused for want of a detail is shown at the detail.
 STEP_OF_PROBLEM = {OUTCOME_REQUIRED: "outcome", LEGAL_REASON_REQUIRED: "legal_reason"}
 
@@ -673,6 +886,10 @@ def case_apply_work(
     note_files: list[CheckedFile] = (),
     restrict_to: list[User] | None = None,
     facts: CaseFacts | None = None,
+    deadline_facts: deadlines.DeadlineFacts | None = None,
+    follow_up_on: date | None = None,
+    follow_up_what: str = "",
+    follow_ups_done: list[int] = (),
     request=None,
 ) -> Case:
     """One submission of the case screen's work form, all or nothing.
@@ -683,7 +900,8 @@ def case_apply_work(
     see), the internal note (with `note_files`, never shown to the member). A step the rules
     refuse raises ValidationError({step: [message]}), with `step` the name of its argument,
     and nothing of the other steps is kept. The access record of the change is written in
-    the same transaction."""
+    the same transaction. Then the tribunal claim's dates (`deadline_facts`, None: not
+    changed), a new follow-up and the follow-ups ticked off."""
     case = Case.objects.select_for_update().get(pk=case.pk)
     _check_officer_can_work(officer, case)
     message, note = message.strip(), note.strip()
@@ -699,6 +917,12 @@ def case_apply_work(
         raise ValidationError({"message": [REPLY_FILES_NEED_MESSAGE]})
     if replying and not case.is_open and not status:
         raise ValidationError({"message": [CASE_NOT_OPEN]})
+    today = timezone.localdate()
+    if deadline_facts is not None and (problems := deadlines_refusals(deadline_facts, today)):
+        raise ValidationError(problems)
+    following_up = bool(follow_up_on or follow_up_what.strip())
+    if following_up and (problems := follow_up_problems(follow_up_on, follow_up_what, today)):
+        raise ValidationError(problems)
 
     def step(name: str, work):
         try:
@@ -742,6 +966,22 @@ def case_apply_work(
                 case=case, by=officer, body=note or "Files added", files=note_files
             ),
         )
+    if deadline_facts is not None:
+        case_set_deadlines(
+            case=case,
+            by=officer,
+            claim_type=deadline_facts.claim_type,
+            act_on=deadline_facts.act_on,
+            acas_started_on=deadline_facts.acas_started_on,
+            acas_certificate_on=deadline_facts.acas_certificate_on,
+            today=today,
+        )
+    if following_up:
+        case_add_follow_up(
+            case=case, by=officer, due_on=follow_up_on, what=follow_up_what, today=today
+        )
+    for follow_up_id in follow_ups_done:
+        follow_up_mark_done(case=case, follow_up_id=follow_up_id, by=officer)
     case_log_access(case=case, user=officer, action=AccessAction.CHANGE, request=request)
     return Case.objects.get(pk=case.pk)
 

@@ -13,3 +13,9 @@ def refresh_case_flags():
 def apply_case_retention():
     """Remove personal content from cases closed longer than the retention period."""
     return services.cases_apply_retention()
+
+
+@shared_task
+def send_deadline_reminders():
+    """Tribunal limits 28, 14 and 7 days ahead, follow-ups on their day: each once."""
+    return services.deadlines_send_reminders()

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Max, Q
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,6 +17,7 @@ from portal import crypto
 from portal.accounts.selectors import membership_for
 
 from . import access, services
+from .calendar import feed_ics, feed_owner
 from .files import limits_text
 from .forms import CaseForm, ComplaintForm, ReplyForm, WithdrawForm
 from .models import AccessAction, CaseAttachment, EventKind, Status
@@ -311,4 +312,18 @@ def attachment_response(attachment: CaseAttachment) -> FileResponse:
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@require_GET
+def calendar_feed(request, token: str):
+    """An officer's deadlines feed: no login, the secret in the URL is the key. An unknown
+    or revoked secret is a 404 like any missing page."""
+    user = feed_owner(token)
+    if user is None:
+        raise Http404(access.NOT_FOUND)
+    response = HttpResponse(feed_ics(user), content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex"
+    response["Content-Disposition"] = 'inline; filename="deadlines.ics"'
     return response

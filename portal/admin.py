@@ -40,6 +40,11 @@ CONFIDENTIAL_MODELS = frozenset(
         "casework.caseevent",
         "casework.caseattachment",
         "casework.caseaccess",
+        # An officer's follow-ups (their words about a case), the reminders of a case's
+        # tribunal limit, and the secret of an officer's calendar feed.
+        "casework.followup",
+        "casework.tribunalreminder",
+        "casework.calendarfeed",
         "accounts.equalitymonitoring",
         "accounts.contactdetails",
         "accounts.contactdetailschange",

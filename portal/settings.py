@@ -373,6 +373,11 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "inte
 CELERY_BEAT_SCHEDULE: dict = {
     "casework-flags": {"task": "casework.tasks.refresh_case_flags", "schedule": 60 * 60},
     "casework-retention": {"task": "casework.tasks.apply_case_retention", "schedule": 24 * 3600},
+    # Tribunal limits and follow-ups: hourly, each reminder recorded so it goes once.
+    "casework-deadline-reminders": {
+        "task": "casework.tasks.send_deadline_reminders",
+        "schedule": 60 * 60,
+    },
     "standards-publish-scheduled": {
         "task": "standards.tasks.publish_scheduled_editions",
         "schedule": 60.0,

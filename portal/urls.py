@@ -2,6 +2,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
+from casework import views as casework_views
 from portal import views
 from portal.accounts import views as account_views
 
@@ -18,6 +19,12 @@ urlpatterns = [
     path("", include("membership.urls")),
     path("", include("subscriptions.urls")),
     path("cases/", include("casework.urls")),
+    # An officer's deadlines calendar (no login: the secret token is the key).
+    path(
+        "casework/calendar/<str:token>.ics",
+        casework_views.calendar_feed,
+        name="casework_calendar_feed",
+    ),
     path("standards/", include("standards.urls")),
     path("consultations/", include("consultations.urls")),
     path("", include("portal.communications.urls")),

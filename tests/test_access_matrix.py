@@ -225,6 +225,9 @@ EXPECT = {
     "casework:withdraw": logged_in(405),
     "casework:complaint": logged_in(405),
     "casework:attachment": owner_only(),
+    # An officer's deadlines calendar: the secret token is the key, an unknown one is a 404
+    # for everyone (tests/casework/test_deadlines_work.py: the real token, revoked, reset).
+    "casework_calendar_feed": everyone(404),
     "standards:list": everyone(),
     "standards:detail": everyone(),
     "standards:pdf": everyone(),
@@ -400,6 +403,7 @@ def check_admin(world, name, route, problems):
         "admin:casework_case_summary",
         # Write a letter (GET: choose and edit; POST: file): whoever may work the case.
         "admin:casework_case_letter",
+        "admin:casework_case_deadlines",
     }
     # Unnamed admin routes: "<model>/<id>/" redirects to the change page, and the catch-all
     # that answers unknown admin paths. Both must never leak: checked like general pages.
@@ -477,6 +481,9 @@ def check_admin(world, name, route, problems):
             if name == "admin:casework_case_summary":
                 allowed = user.has_perm("casework.view_casework_reports")
                 expected = 200 if allowed else 403
+            elif name == "admin:casework_case_deadlines":
+                # The officer's own deadlines (through cases_visible_to): case officers only.
+                expected = 200 if is_case_officer(user) else 403
             elif view == "add":
                 # phone and walk-in intake: any case officer opens a case for a member
                 expected = 200 if is_case_officer(user) else 403

@@ -413,3 +413,29 @@ def test_letter_templates_admin_reaches_no_person_through_its_author(world):
             assert response.status_code == 400, (role, param, response.status_code)
     for role in ("publisher", "comms", "membership", "admin"):
         assert world.clients[role].get(url).status_code == 403, role
+
+
+def test_follow_ups_reminders_and_calendar_feeds_are_reached_through_no_admin(world):
+    """An officer's follow-ups say what they mean to do on a case, and a calendar feed's
+    token opens their deadlines: no admin lists them or filters through them."""
+    from casework.models import CalendarFeed, FollowUp, TribunalReminder
+
+    labels = {"casework.followup", "casework.tribunalreminder", "casework.calendarfeed"}
+    assert labels <= CONFIDENTIAL_MODELS
+    for model in (FollowUp, TribunalReminder, CalendarFeed):
+        assert model not in admin.site._registry
+    users = reverse("admin:accounts_user_changelist")
+    cases = reverse("admin:casework_case_changelist")
+    probes = [
+        (users, {"follow_ups__isnull": "False"}),
+        (users, {"follow_ups__what__icontains": "chase"}),
+        (users, {"calendar_feed__token": "x"}),
+        (users, {"calendar_feed__isnull": "False"}),
+        (cases, {"follow_ups__what": "chase"}),
+        (cases, {"tribunal_reminders__days_before": "7"}),
+        (cases, {"follow_ups__officer__id": world.users["cw_london"].pk}),
+    ]
+    for role in ("admin", "manager", "cw_london"):
+        for url, params in probes:
+            response = world.clients[role].get(url, params)
+            assert response.status_code in (400, 403), (role, url, params, response.status_code)

@@ -191,6 +191,21 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "case-closed",
         ),
     ),
+    # Issue 16 §3: a caseworker enters a dismissal on a case and sees its tribunal limit,
+    # sets a follow-up, finds both on the queue and on their deadlines page.
+    "j18-deadlines": (
+        ("mouse",),
+        (
+            "officer-login",
+            "officer-login-code",
+            "admin-case-deadlines",
+            "admin-case-limit-saved",
+            "admin-case-follow-up-saved",
+            "admin-queue-tribunal",
+            "admin-deadlines",
+            "admin-deadlines-feed",
+        ),
+    ),
     # 16: an officer takes a phone call and opens a case for the member (keyboard only);
     # the member finds it on their case page.
     "j16-intake": (
