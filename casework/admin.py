@@ -33,6 +33,7 @@ from portal.admin import PortalModelAdmin, ReadOnlyAdmin, one_related
 from portal.pdf import html_to_pdf
 
 from . import access, scanning, services
+from .collective_admin import collective_panel, collective_view
 from .files import check_files, limits_text
 from .forms import MultipleFileField, MultipleFileInput
 from .models import (
@@ -357,6 +358,10 @@ class CaseAdminForm(forms.ModelForm):
     )
     message_files = _files_field("Files for the member", "Sent to the member with the reply above.")
     await_reply = forms.BooleanField(required=False, label="Waiting for the member's reply")
+    # On a collective case: the reply goes to everyone on it, or to one member alone.
+    message_for = forms.TypedChoiceField(
+        required=False, coerce=int, empty_value=None, label="Send the reply to"
+    )
     note = forms.CharField(
         required=False,
         max_length=20000,
@@ -396,6 +401,13 @@ class CaseAdminForm(forms.ModelForm):
         self.fields["new_status"].widget.choices = [("", "—")] + [
             (s.value, s.label) for s in STATUS_ORDER if s in moves
         ]
+        if case.pk and case.collective:
+            self.fields["message_for"].choices = [("", "Everyone on the case")] + [
+                (person.pk, f"{person.get_full_name()} only")
+                for person in services.collective_recipients(case)
+            ]
+        else:
+            del self.fields["message_for"]
         if user.has_perm("casework.restrict_case"):
             self.fields["restrict_to"].queryset = officers
             self.fields["restrict_to"].initial = list(case.restricted_to.all())
@@ -493,6 +505,7 @@ class CaseAdmin(PortalModelAdmin):
         "timeline",
         "files_list",
         "access_links",
+        "collective_and_links",
     ]
     fieldsets = [
         (None, {"fields": ["reference", "status", "waiting_on", "urgency", "priority"]}),
@@ -521,6 +534,7 @@ class CaseAdmin(PortalModelAdmin):
         ),
         ("Access", {"fields": ["restrict_to"]}),
         ("Records", {"fields": ["access_links"]}),
+        ("Collective and linked cases", {"fields": ["collective_and_links"]}),
     ]
 
     class Media:
@@ -591,6 +605,16 @@ class CaseAdmin(PortalModelAdmin):
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and obj.collective:
+            fieldsets = [
+                (
+                    name,
+                    {**opts, "fields": ["message_for", *opts["fields"]]}
+                    if "message" in opts["fields"]
+                    else opts,
+                )
+                for name, opts in fieldsets
+            ]
         if request.user.has_perm("casework.restrict_case"):
             return fieldsets
         return [
@@ -732,7 +756,8 @@ class CaseAdmin(PortalModelAdmin):
                 "when": timezone.localtime(event.created_at),
                 "who": event.author.get_full_name() if event.author else "System",
                 "what": event.get_kind_display()
-                + (f": {event.get_new_status_display()}" if event.new_status else ""),
+                + (f": {event.get_new_status_display()}" if event.new_status else "")
+                + (f" (with {event.for_member.get_full_name()} only)" if event.for_member else ""),
                 "internal": not event.visible_to_member,
                 "body": event.body,
                 "files": ", ".join(a.name for a in event.attachments.all()),
@@ -771,6 +796,10 @@ class CaseAdmin(PortalModelAdmin):
                 )
             )
         return format_html_join(" · ", '<a href="{}">{}</a>', links)
+
+    @admin.display(description="collective and linked cases")
+    def collective_and_links(self, obj):
+        return collective_panel(obj, obj.viewer)
 
     # --- Views --------------------------------------------------------------------------
 
@@ -833,6 +862,9 @@ class CaseAdmin(PortalModelAdmin):
                 note_files=c.get("note_files") or [],
                 restrict_to=list(c.get("restrict_to") or [])
                 if "restrict_to" in form.fields
+                else None,
+                message_for=User.objects.filter(pk=c.get("message_for")).first()
+                if c.get("message_for")
                 else None,
                 request=request,
             )
@@ -907,12 +939,20 @@ class CaseAdmin(PortalModelAdmin):
                 name="casework_case_bundle",
             ),
             path(
+                "<path:object_id>/collective/",
+                self.admin_site.admin_view(self.collective_view),
+                name="casework_case_collective",
+            ),
+            path(
                 "summary/",
                 self.admin_site.admin_view(self.summary_view),
                 name="casework_case_summary",
             ),
         ]
         return mine + urls
+
+    def collective_view(self, request, object_id):
+        return collective_view(self, request, object_id)
 
     def file_view(self, request, object_id, attachment_id):
         case = access.get_case_for_officer(request.user, object_id)

@@ -40,6 +40,9 @@ CONFIDENTIAL_MODELS = frozenset(
         "casework.caseevent",
         "casework.caseattachment",
         "casework.caseaccess",
+        # Who is on a collective case, and which cases are linked.
+        "casework.casemember",
+        "casework.caselink",
         "accounts.equalitymonitoring",
         "accounts.contactdetails",
         "accounts.contactdetailschange",
