@@ -349,7 +349,7 @@ def case_join(request, reference):
     """An invitation to a collective case: what joining means, then yes or no. Nothing of
     the case is shown before the member says yes."""
     place = access.get_invitation_for_member(request.user, reference)
-    form = JoinForm(request.POST or None)
+    form = JoinForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if form.is_valid():
             consent = form.cleaned_data["answer"] == "join"
