@@ -225,6 +225,9 @@ EXPECT = {
     "casework:withdraw": logged_in(405),
     "casework:complaint": logged_in(405),
     "casework:attachment": owner_only(),
+    # An invitation to a collective case: only an invited member who has not answered yet
+    # (tests/casework/test_collective.py); the demo case has none, so 404 for everyone.
+    "casework:join": logged_in(404),
     "standards:list": everyone(),
     "standards:detail": everyone(),
     "standards:pdf": everyone(),
@@ -397,6 +400,7 @@ def check_admin(world, name, route, problems):
         "admin:casework_case_file",
         "admin:casework_case_bundle",
         "admin:casework_case_summary",
+        "admin:casework_case_collective",  # members, reps, links and merges of one case
     }
     # Unnamed admin routes: "<model>/<id>/" redirects to the change page, and the catch-all
     # that answers unknown admin paths. Both must never leak: checked like general pages.

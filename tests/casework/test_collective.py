@@ -546,3 +546,58 @@ def test_member_reply_upload_on_a_collective_case_is_their_own(group):
     )
     case.refresh_from_db()
     assert case.is_open
+
+
+# --- The employer's page ------------------------------------------------------------------
+
+
+def test_the_employers_page_lists_its_open_cases_within_the_officers_access(client, people, group):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import staff_user
+
+    school = group["school"]
+    url = reverse("admin:accounts_employer_change", args=[school.pk])
+    welsh_member = MembershipFactory(employer=school, region=region("wales")).user
+    welsh = services.case_submit(
+        member=welsh_member, details=details(welsh_member, category="pay", employer=school)
+    )
+    closed = services.case_submit(
+        member=group["members"][1], details=details(group["members"][1], employer=school)
+    )
+    services.case_change_status(
+        case=closed, new_status=Status.CLOSED, by=people["manager"], outcome="resolved"
+    )
+    expected = {
+        "cw_london": {group["case"].reference},
+        "cw_wales": {welsh.reference},
+        "manager": {group["case"].reference, welsh.reference},
+    }
+    for role, shown in expected.items():
+        client.force_login(people[role])
+        text = client.get(url).content.decode()
+        assert "Open cases at this employer" in text, role
+        for case in (group["case"], welsh, closed):
+            assert (case.reference in text) == (case.reference in shown), (role, case)
+        assert ("<td>Collective</td>" in text) == (group["case"].reference in shown)
+    # Not a case officer: no panel at all.
+    comms, _ = staff_user("Communications officer")
+    client.force_login(comms)
+    response = client.get(url)
+    assert (
+        response.status_code == 200
+        and "Open cases at this employer" not in response.content.decode()
+    )
+
+    # The same number of queries for one case as for many.
+    client.force_login(people["manager"])
+    client.get(url)  # the first request of a session reads what later ones have cached
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for member in group["members"][2:]:
+        services.case_submit(member=member, details=details(member, employer=school))
+    with CaptureQueriesContext(connection) as many:
+        text = client.get(url).content.decode()
+    assert text.count("/admin/casework/case/") >= 5
+    assert len(many) == len(few)
