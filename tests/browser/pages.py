@@ -191,6 +191,25 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "case-closed",
         ),
     ),
+    # Issue 16 §4: an officer makes a restructure case collective and adds five members; one
+    # of them consents on the member site and sees the group's update, never another
+    # member's message.
+    "j19-collective": (
+        ("mouse",),
+        (
+            "officer-login",
+            "officer-login-code",
+            "admin-case",
+            "admin-collective",
+            "admin-collective-made",
+            "admin-collective-members",
+            "admin-case-collective",
+            "admin-case-sent",
+            "member-login",
+            "join",
+            "case-joined",
+        ),
+    ),
     # 8: a member changes job role on their details: the new fee (and from when) is shown
     # before it is saved; the phone menu is one row with a menu button.
     "j8-details": (
