@@ -64,7 +64,7 @@ def test_officer_adds_five_members_and_one_consents_and_sees_only_the_group(port
         staff.submit("input[value='Invite the member']")
         assert "is invited" in staff.page.inner_text("body")
     staff.check("admin-collective-members")
-    members_table = staff.page.inner_text("table")
+    members_table = staff.page.inner_text("#content-main table")
     assert members_table.count("invited, not answered yet") == 5
     assert CaseMember.objects.filter(case=case, consented_at=None).count() == 5
 
@@ -89,7 +89,9 @@ def test_officer_adds_five_members_and_one_consents_and_sees_only_the_group(port
     you_user = colleagues[0]
     you = portal.actor(journey, "member")
     you.log_in(you_user.email, PASSWORD, prefix="member-")
-    you.goto(f"/cases/{case.reference}/", status=404)
+    # Before consenting, the case page is the same 404 as a case that does not exist.
+    hidden = you.page.request.get(you.url(f"/cases/{case.reference}/"))
+    assert hidden.status == 404
     you.goto(f"/cases/{case.reference}/join/", "join")
     page = you.text()
     assert "What joining means" in page
