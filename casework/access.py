@@ -144,6 +144,27 @@ def get_invitation_for_member(user, reference: str) -> CaseMember:
     return invitation
 
 
+def pending_invitations(user) -> QuerySet[CaseMember]:
+    """The collective cases a member is invited to and has not answered: the reference
+    only is shown to them until they say yes."""
+    if not user.is_authenticated:
+        return CaseMember.objects.none()
+    return (
+        CaseMember.objects.filter(
+            member_id=user.pk,
+            is_rep=False,
+            removed_at__isnull=True,
+            consented_at__isnull=True,
+            declined_at__isnull=True,
+            case__collective=True,
+            case__personal_content_removed_at__isnull=True,
+        )
+        .select_related("case")
+        .only("pk", "invited_at", "case__reference")
+        .order_by("-invited_at")
+    )
+
+
 def merged_target_for_member(user, reference: str) -> Case | None:
     """The case a merged case of the member's went into, if they may see it."""
     source = Case.objects.filter(

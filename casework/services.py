@@ -793,6 +793,7 @@ def cases_apply_retention(*, now: datetime | None = None) -> int:
             case.attachments.all().delete()
             case.events.all().delete()
             case.access_log.all().delete()
+            case.case_members.all().delete()
             case.restricted_to.clear()
             Case.objects.filter(pk=case.pk).update(
                 member=None,
@@ -1112,14 +1113,18 @@ def case_merge(*, source: Case, target: Case, by: User) -> Case:
             place.delete()
         else:
             CaseMember.objects.filter(pk=place.pk).update(case=target)
-    if (
-        target.collective
-        and source.member_id
-        and source.member_id != target.member_id
-        and not CaseMember.objects.filter(case=target, member_id=source.member_id).exists()
-    ):
-        CaseMember.objects.create(
-            case=target, member_id=source.member_id, invited_by=by, consented_at=now
+    if target.collective and source.member_id and source.member_id != target.member_id:
+        # Their consent is the case they opened themselves.
+        CaseMember.objects.update_or_create(
+            case=target,
+            member_id=source.member_id,
+            defaults={
+                "is_rep": False,
+                "invited_by": by,
+                "consented_at": now,
+                "declined_at": None,
+                "removed_at": None,
+            },
         )
     for link in CaseLink.objects.filter(Q(from_case=source) | Q(to_case=source)):
         other = link.to_case_id if link.from_case_id == source.pk else link.from_case_id

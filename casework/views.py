@@ -113,7 +113,8 @@ def case_list(request):
     # The last thing the member can see happen: internal work does not show as an update
     # (see selectors.member_case_list).
     cases = member_case_list(request.user)
-    return render(request, "casework/list.html", {"cases": cases})
+    invitations = access.pending_invitations(request.user)
+    return render(request, "casework/list.html", {"cases": cases, "invitations": invitations})
 
 
 def _case_form_page(request, case=None):

@@ -124,7 +124,9 @@ def test_an_invited_member_sees_nothing_of_the_case_before_consenting(group):
         client = login(member)
         assert page(client, case)[0] == 404
         listing = client.get(reverse("casework:list")).content.decode()
-        assert case.reference not in listing
+        # Only the invitation, by reference, with the way to answer it.
+        assert reverse("casework:join", args=[case.reference]) in listing
+        assert f'href="{reverse("casework:detail", args=[case.reference])}"' not in listing
         join = client.get(reverse("casework:join", args=[case.reference]))
         assert join.status_code == 200
         text = join.content.decode()
@@ -601,3 +603,49 @@ def test_the_employers_page_lists_its_open_cases_within_the_officers_access(clie
         text = client.get(url).content.decode()
     assert text.count("/admin/casework/case/") >= 5
     assert len(many) == len(few)
+
+
+def test_retention_removes_who_was_on_a_collective_case(group):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    consent_all(group)
+    case = group["case"]
+    services.case_change_status(
+        case=case, new_status=Status.CLOSED, by=group["officer"], outcome="resolved"
+    )
+    Case.objects.filter(pk=case.pk).update(closed_at=timezone.now() - timedelta(days=365 * 7))
+    assert services.cases_apply_retention() == 1
+    assert not CaseMember.objects.filter(case=case).exists()
+    for member in group["members"]:
+        assert not access.member_cases(member).filter(pk=case.pk).exists()
+
+
+def test_a_merge_into_a_collective_case_lets_an_invited_member_in(group):
+    case, officer = group["case"], group["officer"]
+    invited = group["members"][1]  # invited, not answered
+    source = services.case_submit(
+        member=invited,
+        details=details(invited, category="restructure", employer=group["school"]),
+    )
+    services.case_merge(source=source, target=case, by=officer)
+    place = CaseMember.objects.get(case=case, member=invited)
+    assert place.consented_at is not None
+    assert access.member_cases(invited).filter(pk=case.pk).exists()
+
+
+def test_the_demo_has_a_collective_case_at_the_demo_members_school():
+    import io
+
+    from django.core.management import call_command
+
+    from portal.accounts.models import User
+
+    call_command("seed_demo", stdout=io.StringIO())
+    member = User.objects.get(email="member@demo.example")
+    case = Case.objects.get(collective=True)
+    assert case.category == "restructure"
+    assert case.employer_id == member.membership.employer_id
+    assert 1 + case.case_members.count() == 3
+    assert access.member_cases(member).filter(pk=case.pk).exists()
