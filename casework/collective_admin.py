@@ -90,6 +90,7 @@ def _forms(case, data=None, action=""):
         "rep": RepForm(bound("rep"), case=case, prefix="r"),
         "link": LinkForm(bound("link"), prefix="l"),
         "merge": MergeForm(bound("merge"), prefix="g"),
+        "remove": RemoveForm(bound("remove")),
     }
 
 
@@ -111,7 +112,7 @@ def _do(action: str, form, case: Case, request):
         place = services.case_involve_rep(case=case, by=user, rep=c["rep"].user)
         return f"{place.member.get_full_name()} is involved as the workplace rep."
     if action == "remove":
-        place = CaseMember.objects.filter(case=case, pk=request.POST.get("place")).first()
+        place = CaseMember.objects.filter(case=case, pk=c["place"]).first()
         if place is None:
             raise ValidationError(services.NOT_ON_THE_CASE)
         services.case_remove_member(case=case, by=user, place=place)
@@ -141,13 +142,15 @@ def collective_view(model_admin, request, object_id):
             messages.error(request, UNKNOWN_ACTION)
             status = 400
         elif form is not None and not form.is_valid():
+            if action == "remove":  # a hidden field: nothing on the page to show it at
+                messages.error(request, services.NOT_ON_THE_CASE)
             status = 400
         else:
             try:
                 done = _do(action, form, case, request)
             except (ValidationError, PermissionDenied) as error:
                 words = getattr(error, "messages", None) or [access.NOT_FOUND]
-                if form is not None:
+                if form is not None and action != "remove":
                     form.add_error(None, " ".join(words))
                 else:
                     messages.error(request, " ".join(words))

@@ -323,6 +323,9 @@ def test_officers_add_members_from_the_case_page_and_bad_input_is_refused(client
         ),
         ({"action": "add_member", "m-who": case.member.email}, services.LEAD_MEMBER_ALREADY),
         ({"action": "nonsense"}, "Choose what to do."),
+        ({"action": "remove", "place": "abc"}, services.NOT_ON_THE_CASE),
+        ({"action": "remove", "place": "999999"}, services.NOT_ON_THE_CASE),
+        ({"action": "collective", "c-summary": " "}, "This field is required."),
         ({"action": "link", "l-reference": "CW-2099-999999"}, services.NO_SUCH_CASE_TO_LINK),
         ({"action": "merge", "g-reference": case.reference}, services.MERGE_SAME_CASE),
     ):
