@@ -1027,7 +1027,7 @@ def case_member_answer(*, place: CaseMember, member: User, consent: bool) -> Cas
         kind, body = EventKind.MEMBER_DECLINED, f"{member.get_full_name()} declined"
     place.save(update_fields=["consented_at", "declined_at"])
     _event(place.case, kind, member, body=body, visible=False)
-    _notify_officer(place.case.assigned_to, place.case, "case_member_replied")
+    _notify_officer(place.case.assigned_to, place.case, "case_collective_answer_officer")
     return place
 
 

@@ -149,6 +149,8 @@ def test_each_member_sees_the_case_after_consenting_and_not_before(group):
         assert "GROUP-SUMMARY" in text
         # Never the lead member's own account, nor their messages from before.
         assert "SECRET-NARRATIVE" not in text and "LEAD-OWN-MESSAGE" not in text
+        # The officer is told an invitation was answered (reference and link only).
+        assert notices("case_collective_answer_officer", group["officer"]).exists()
         # The join page is answered once.
         assert client.get(reverse("casework:join", args=[case.reference])).status_code == 404
 
