@@ -12,7 +12,7 @@ import logging
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from .models import Case, CaseEvent, EventKind, Status
+from .models import Case, CaseAttachment, CaseEvent, CaseLink, CaseMember, EventKind, Status
 
 logger = logging.getLogger("casework.access")
 
@@ -76,31 +76,165 @@ def get_case_for_officer(user, pk) -> Case:
         raise Http404(NOT_FOUND) from None
 
 
+def collective_places(user) -> QuerySet[CaseMember]:
+    """The collective cases a member is on beyond their own: consented and not removed, or
+    involved as the workplace's rep (reps need no consent)."""
+    return CaseMember.objects.filter(
+        Q(consented_at__isnull=False) | Q(is_rep=True),
+        member_id=user.pk,
+        removed_at__isnull=True,
+        declined_at__isnull=True,
+    )
+
+
 def member_cases(user) -> QuerySet[Case]:
-    """A member's own cases, drafts included."""
+    """A member's own cases, drafts included, and the collective cases they have joined
+    (or, as a rep, been involved in)."""
     if not user.is_authenticated:
         return Case.objects.none()
-    return Case.objects.filter(member=user, personal_content_removed_at__isnull=True)
+    joined = collective_places(user).filter(case_id=OuterRef("pk"))
+    return Case.objects.filter(
+        Q(member=user) | (Q(collective=True) & ~Q(status=Status.DRAFT) & Exists(joined)),
+        personal_content_removed_at__isnull=True,
+    )
+
+
+def _find_member_case(qs: QuerySet[Case], reference: str) -> Case | None:
+    reference = (reference or "")[:40]
+    if reference.isdigit():
+        return qs.filter(pk=int(reference), reference__isnull=True).first()
+    return qs.filter(reference=reference).first()
 
 
 def get_case_for_member(user, reference: str) -> Case:
-    """A member's own case by reference (or a draft by its number)."""
-    reference = (reference or "")[:40]
-    qs = member_cases(user)
-    case = None
-    if reference.isdigit():
-        case = qs.filter(pk=int(reference), reference__isnull=True).first()
-    else:
-        case = qs.filter(reference=reference).first()
+    """A member's own case by reference (or a draft by its number), or a collective case
+    they are on."""
+    case = _find_member_case(member_cases(user), reference)
     if case is None:
         log_refusal(user, "member case")
         raise Http404(NOT_FOUND)
     return case
 
 
-def member_visible_events(case: Case) -> QuerySet[CaseEvent]:
-    """What the member sees on the timeline: never internal notes."""
-    return case.events.filter(visible_to_member=True)
+def is_lead_member(user, case: Case) -> bool:
+    """The member whose case it is (on a collective case: the lead member)."""
+    return case.member_id is not None and case.member_id == user.pk
+
+
+def get_invitation_for_member(user, reference: str) -> CaseMember:
+    """A member's invitation to a collective case they have not answered yet (the join
+    page): the case is not theirs to see until they consent."""
+    invitation = (
+        CaseMember.objects.filter(
+            member_id=getattr(user, "pk", None),
+            is_rep=False,
+            removed_at__isnull=True,
+            consented_at__isnull=True,
+            declined_at__isnull=True,
+            case__collective=True,
+            case__reference=(reference or "")[:40],
+            case__personal_content_removed_at__isnull=True,
+        )
+        .select_related("case")
+        .first()
+    )
+    if invitation is None:
+        log_refusal(user, "collective invitation")
+        raise Http404(NOT_FOUND)
+    return invitation
+
+
+def pending_invitations(user) -> QuerySet[CaseMember]:
+    """The collective cases a member is invited to and has not answered: the reference
+    only is shown to them until they say yes."""
+    if not user.is_authenticated:
+        return CaseMember.objects.none()
+    return (
+        CaseMember.objects.filter(
+            member_id=user.pk,
+            is_rep=False,
+            removed_at__isnull=True,
+            consented_at__isnull=True,
+            declined_at__isnull=True,
+            case__collective=True,
+            case__personal_content_removed_at__isnull=True,
+        )
+        .select_related("case")
+        .only("pk", "invited_at", "case__reference")
+        .order_by("-invited_at")
+    )
+
+
+def merged_target_for_member(user, reference: str) -> Case | None:
+    """The case a merged case of the member's went into, if they may see it."""
+    source = Case.objects.filter(
+        Q(member_id=getattr(user, "pk", None))
+        | Q(case_members__member_id=getattr(user, "pk", None)),
+        reference=(reference or "")[:40],
+        merged_into__isnull=False,
+    ).first()
+    if source is None:
+        return None
+    return member_cases(user).filter(pk=source.merged_into_id).first()
+
+
+# What only the member it is about may read on a collective case, whatever it is marked.
+PRIVATE_KINDS = (
+    EventKind.SUBMITTED,
+    EventKind.MEMBER_MESSAGE,
+    EventKind.WITHDRAWN,
+    EventKind.COMPLAINT,
+    EventKind.ATTACHMENT,
+)
+
+
+def member_visible_events(case: Case, user) -> QuerySet[CaseEvent]:
+    """What `user` (a member on the case) sees on its timeline: never internal notes. On a
+    collective case, only what is for the whole group and the messages between them and
+    the officers: never another member's messages or files."""
+    events = case.events.filter(visible_to_member=True)
+    if not case.collective:
+        if is_lead_member(user, case):
+            return events
+        return events.none()
+    mine = Q(for_member_id=user.pk)
+    return events.filter(Q(for_member__isnull=True) | mine).exclude(
+        Q(kind__in=PRIVATE_KINDS) & ~mine
+    )
+
+
+def member_visible_attachments(case: Case, user) -> QuerySet[CaseAttachment]:
+    """The files `user` may download from the case: shared files on events they see (the
+    lead member of an ordinary case also has the files of their own draft)."""
+    shared = case.attachments.filter(shared_with_member=True)
+    if not case.collective and is_lead_member(user, case):
+        return shared
+    return shared.filter(event__in=member_visible_events(case, user))
+
+
+def case_members_state(case: Case) -> QuerySet[CaseMember]:
+    """For officers: everyone on the case and where they stand."""
+    return case.case_members.select_related("member", "member__membership").order_by(
+        "invited_at", "pk"
+    )
+
+
+def linked_cases(user, case: Case) -> tuple[list[Case], int]:
+    """The cases linked to `case` that `user` (an officer) may see, and how many others
+    there are (never named to them)."""
+    links = CaseLink.objects.filter(Q(from_case=case) | Q(to_case=case))
+    other_ids = {
+        link.to_case_id if link.from_case_id == case.pk else link.from_case_id
+        for link in links.only("from_case_id", "to_case_id")
+    }
+    if not other_ids:
+        return [], 0
+    visible = list(
+        cases_visible_to(user)
+        .filter(pk__in=other_ids)
+        .only("pk", "reference", "status", "category")
+    )
+    return visible, len(other_ids) - len(visible)
 
 
 def officer_visible_events(user, case: Case) -> QuerySet[CaseEvent]:

@@ -37,6 +37,7 @@ from portal.admin import PortalModelAdmin, ReadOnlyAdmin, one_related
 
 from . import access, deadlines, scanning, selectors, services
 from .bundle import case_bundle_pdf
+from .collective_admin import collective_panel, collective_view
 from .files import check_files, limits_text
 from .forms import (
     NUMBER_INVALID,
@@ -415,6 +416,10 @@ class CaseAdminForm(forms.ModelForm):
     )
     message_files = _files_field("Files for the member", "Sent to the member with the reply above.")
     await_reply = forms.BooleanField(required=False, label="Waiting for the member's reply")
+    # On a collective case: the reply goes to everyone on it, or to one member alone.
+    message_for = forms.TypedChoiceField(
+        required=False, coerce=int, empty_value=None, label="Send the reply to"
+    )
     note = forms.CharField(
         required=False,
         max_length=20000,
@@ -535,6 +540,13 @@ class CaseAdminForm(forms.ModelForm):
         self.fields["follow_ups_done"].label_from_instance = lambda f: (
             f"{f.due_on:%d %b %Y}: {f.what} ({f.officer.get_full_name()})"
         )
+        if case.pk and case.collective:
+            self.fields["message_for"].choices = [("", "Everyone on the case")] + [
+                (person.pk, f"{person.get_full_name()} only")
+                for person in services.collective_recipients(case)
+            ]
+        else:
+            del self.fields["message_for"]
         if user.has_perm("casework.restrict_case"):
             self.fields["restrict_to"].queryset = officers
             self.fields["restrict_to"].initial = list(case.restricted_to.all())
@@ -684,6 +696,7 @@ class CaseAdmin(PortalModelAdmin):
         "access_links",
         "letters_panel",
         "deadlines_panel",
+        "collective_and_links",
     ]
     fieldsets = [
         (None, {"fields": ["reference", "status", "waiting_on", "urgency", "priority"]}),
@@ -745,6 +758,7 @@ class CaseAdmin(PortalModelAdmin):
                 ],
             },
         ),
+        ("Collective and linked cases", {"fields": ["collective_and_links"]}),
     ]
 
     class Media:
@@ -827,6 +841,16 @@ class CaseAdmin(PortalModelAdmin):
             # Nothing to tick off: no empty list of boxes.
             fieldsets = [
                 (name, {**opts, "fields": [f for f in opts["fields"] if f != "follow_ups_done"]})
+                for name, opts in fieldsets
+            ]
+        if obj is not None and obj.collective:
+            fieldsets = [
+                (
+                    name,
+                    {**opts, "fields": ["message_for", *opts["fields"]]}
+                    if "message" in opts["fields"]
+                    else opts,
+                )
                 for name, opts in fieldsets
             ]
         if request.user.has_perm("casework.restrict_case"):
@@ -981,7 +1005,8 @@ class CaseAdmin(PortalModelAdmin):
                 "when": timezone.localtime(event.created_at),
                 "who": event.author.get_full_name() if event.author else "System",
                 "what": event.get_kind_display()
-                + (f": {event.get_new_status_display()}" if event.new_status else ""),
+                + (f": {event.get_new_status_display()}" if event.new_status else "")
+                + (f" (with {event.for_member.get_full_name()} only)" if event.for_member else ""),
                 "internal": not event.visible_to_member,
                 "side": "member"
                 if event.author_id and event.author_id == obj.member_id
@@ -1067,6 +1092,10 @@ class CaseAdmin(PortalModelAdmin):
             else format_html("<p>{}</p>", "No letters filed yet.")
         )
         return format_html('{}<p><a href="{}">Write a letter</a></p>', listed, write)
+
+    @admin.display(description="collective and linked cases")
+    def collective_and_links(self, obj):
+        return collective_panel(obj, obj.viewer)
 
     # --- Views --------------------------------------------------------------------------
 
@@ -1229,6 +1258,9 @@ class CaseAdmin(PortalModelAdmin):
                 follow_up_on=c.get("follow_up_on"),
                 follow_up_what=c.get("follow_up_what") or "",
                 follow_ups_done=[f.pk for f in c.get("follow_ups_done") or []],
+                message_for=User.objects.filter(pk=c.get("message_for")).first()
+                if c.get("message_for")
+                else None,
                 request=request,
             )
         except ValidationError as error:
@@ -1315,6 +1347,11 @@ class CaseAdmin(PortalModelAdmin):
                 name="casework_case_letter",
             ),
             path(
+                "<path:object_id>/collective/",
+                self.admin_site.admin_view(self.collective_view),
+                name="casework_case_collective",
+            ),
+            path(
                 "summary/",
                 self.admin_site.admin_view(self.summary_view),
                 name="casework_case_summary",
@@ -1326,6 +1363,9 @@ class CaseAdmin(PortalModelAdmin):
             ),
         ]
         return mine + urls
+
+    def collective_view(self, request, object_id):
+        return collective_view(self, request, object_id)
 
     def file_view(self, request, object_id, attachment_id):
         case = access.get_case_for_officer(request.user, object_id)

@@ -7,4 +7,4 @@ class CaseworkConfig(AppConfig):
     verbose_name = "Casework"
 
     def ready(self):
-        from . import member_data  # noqa: F401  (dashboard panel and data export)
+        from . import employer_panel, member_data  # noqa: F401  (dashboard, export, employer page)

@@ -245,6 +245,7 @@ def seed() -> None:
     _phone_intake(rep, caseworker)
     seed_letters(caseworker)
     _seed_deadlines(caseworker=caseworker, members=[member, rep])
+    seed_collective(member=member, rep=rep, caseworker=caseworker)
 
 
 def _phone_intake(member: User, officer: User) -> None:
@@ -319,3 +320,56 @@ def _seed_deadlines(*, caseworker: User, members: list[User]) -> None:
             acas_started_on=None,
             acas_certificate_on=None,
         )
+
+
+def seed_collective(*, member: User, rep: User, caseworker: User) -> Case | None:
+    """A collective restructure at the demo member's school: the rep's case, made collective,
+    with the demo member joined and a supply teacher from another employer invited (added
+    with an override note), a group update, a message to the demo member alone and her
+    reply."""
+    supply = User.objects.filter(email="kwame.mensah@members.demo.example").first()
+    if supply is None or rep.membership.employer_id != member.membership.employer_id:
+        return None
+    case = services.case_submit(
+        member=rep,
+        details=_details(
+            rep,
+            Category.RESTRUCTURE,
+            "The head has announced a restructure of the teaching assistants and class "
+            "teachers: four posts may go and every timetable changes from January.",
+            "Proper consultation with the union for everyone affected.",
+            colleagues_affected=True,
+        ),
+    )
+    services.case_assign(case=case, officer=caseworker, by=caseworker)
+    services.case_make_collective(
+        case=case,
+        by=caseworker,
+        summary="Riverside Primary School proposes a restructure of teaching and support "
+        "posts from January. The union is asking for a full consultation for every member "
+        "affected; the first meeting with the head is being arranged.",
+    )
+    place = services.case_add_member(case=case, by=caseworker, member=member)
+    services.case_member_answer(place=place, member=member, consent=True)
+    services.case_add_member(
+        case=case,
+        by=caseworker,
+        member=supply,
+        override_note="Supply teacher covering a post in the review since September.",
+    )
+    services.case_officer_message(
+        case=case,
+        by=caseworker,
+        body="Update for everyone: the head has agreed to a consultation meeting with the "
+        "union. Please send me any letter you have had about your post.",
+    )
+    services.case_officer_message(
+        case=case,
+        by=caseworker,
+        body="Maya, your post is one of those named in the proposal. Could we talk this week?",
+        for_member=member,
+    )
+    services.case_member_reply(
+        case=case, member=member, body="Yes, Thursday after school works for me."
+    )
+    return case

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _lazy
 
 from portal.accounts.forms import (
     EMPLOYER_KIND_REQUIRED,
@@ -272,3 +273,18 @@ class LetterFileForm(LetterChooseForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["template"].widget = forms.HiddenInput()
+
+
+ANSWER_REQUIRED = _lazy("Choose whether to join the case.")
+
+
+class JoinForm(forms.Form):
+    answer = forms.ChoiceField(
+        label=_lazy("Your answer"),
+        choices=[
+            ("join", _lazy("Yes, join the case: the officer acts for me with the group")),
+            ("decline", _lazy("No, I do not want to join")),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": ANSWER_REQUIRED, "invalid_choice": ANSWER_REQUIRED},
+    )

@@ -37,6 +37,9 @@ def export_cases(user):
     rows = []
     cases = access.member_cases(user).prefetch_related("attachments")
     for case in cases:
+        if not access.is_lead_member(user, case):
+            rows.append(_collective_row(user, case))
+            continue
         rows.append(
             {
                 "reference": case.reference,
@@ -59,7 +62,7 @@ def export_cases(user):
                         "status": e.get_new_status_display() if e.new_status else None,
                         "text": e.body,
                     }
-                    for e in access.member_visible_events(case)
+                    for e in access.member_visible_events(case, user)
                 ],
                 "files": [
                     {
@@ -68,19 +71,50 @@ def export_cases(user):
                         "added_at": _iso(a.created_at),
                         "in_this_download": attachment_zip_path(case, a),
                     }
-                    for a in case.attachments.all()
-                    if a.shared_with_member
+                    for a in access.member_visible_attachments(case, user)
                 ],
             }
         )
     return rows
 
 
+def _collective_row(user, case) -> dict:
+    """A collective case the member joined: what its page shows them, never the lead
+    member's own account nor anyone else's messages."""
+    return {
+        "reference": case.reference,
+        "status": case.member_status,
+        "category": case.get_category_display(),
+        "collective_summary": case.collective_summary,
+        "timeline": [
+            {
+                "at": _iso(e.created_at),
+                "what": e.get_kind_display(),
+                "status": e.get_new_status_display() if e.new_status else None,
+                "text": e.body,
+            }
+            for e in access.member_visible_events(case, user)
+        ],
+        "files": [
+            {"name": a.name, "size": a.size, "added_at": _iso(a.created_at)}
+            for a in access.member_visible_attachments(case, user)
+        ],
+    }
+
+
 def member_attachments(user):
-    """The files a member sent or received on their cases: what the case page offers them
-    to download (never a file kept to an internal note)."""
+    """The files a member sent or received on their own cases: what the case page offers
+    them to download (never a file kept to an internal note; on a collective case they
+    joined, only the files they may see there)."""
+    ids = []
+    for case in access.member_cases(user).filter(collective=True):
+        ids += list(access.member_visible_attachments(case, user).values_list("pk", flat=True))
+    own = CaseAttachment.objects.filter(
+        case__in=access.member_cases(user).filter(member=user, collective=False),
+        shared_with_member=True,
+    )
     return (
-        CaseAttachment.objects.filter(case__in=access.member_cases(user), shared_with_member=True)
+        (own | CaseAttachment.objects.filter(pk__in=ids))
         .select_related("case")
         .order_by("case_id", "created_at", "pk")
     )
@@ -119,6 +153,8 @@ def _viewer(record, user) -> str:
         return "someone whose account no longer exists"
     if record.user_id == user.pk:
         return "you"
+    if not record.user.is_staff:  # another member on a collective case: never named
+        return "another member on the case"
     return record.user.get_full_name() or "a member of staff"
 
 
@@ -126,7 +162,7 @@ def _viewer(record, user) -> str:
 def export_case_access(user):
     """Who viewed, downloaded from or changed each of the member's cases, and when."""
     records = (
-        CaseAccess.objects.filter(case__in=access.member_cases(user))
+        CaseAccess.objects.filter(case__in=access.member_cases(user).filter(member=user))
         .select_related("case", "user")
         .order_by("at", "pk")
     )

@@ -237,6 +237,17 @@ class Case(models.Model):
     officer_reminded_at = models.DateTimeField(null=True, blank=True)
     manager_reminded_at = models.DateTimeField(null=True, blank=True)
     personal_content_removed_at = models.DateTimeField(null=True, blank=True)
+    # A collective case (a restructure, redundancy or TUPE transfer at one employer): one
+    # case, many members (CaseMember); `member` stays its lead member.
+    collective = models.BooleanField(default=False)
+    collective_summary = EncryptedTextField(
+        blank=True,
+        help_text="What every member of a collective case reads about it (the officer's "
+        "words, never the lead member's own account).",
+    )
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="merged_from"
+    )
 
     # A possible employment tribunal claim and its time limit (casework.deadlines), set by
     # the officer; the limit is computed by services.case_set_deadlines, never typed.
@@ -322,6 +333,14 @@ class EventKind(models.TextChoices):
     LETTER = "letter", "Letter filed"
     TRIBUNAL_LIMIT = "tribunal_limit", "Tribunal limit"
     FOLLOW_UP = "follow_up", "Follow-up set"
+    COLLECTIVE = "collective", "Collective case"
+    MEMBER_ADDED = "member_added", "Member invited to the collective case"
+    MEMBER_JOINED = "member_joined", "Member joined the collective case"
+    MEMBER_DECLINED = "member_declined", "Member declined the collective case"
+    MEMBER_REMOVED = "member_removed", "Member removed from the collective case"
+    REP_INVOLVED = "rep_involved", "Workplace rep involved"
+    LINKED = "linked", "Linked to another case"
+    MERGED = "merged", "Merged"
 
 
 class CaseEvent(models.Model):
@@ -338,6 +357,15 @@ class CaseEvent(models.Model):
     new_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
     visible_to_member = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
+    # On a collective case: None = for everyone on the case; a member = a message between
+    # that member and the officers, which no other member sees.
+    for_member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -520,3 +548,66 @@ class CalendarFeed(models.Model):
 
     def __str__(self):
         return f"Calendar feed of {self.user_id}"
+
+
+class CaseMember(models.Model):
+    """A member on a collective case, beyond its lead member (Case.member). Invited by an
+    officer, they see nothing of the case until they consent; a workplace rep involved by
+    an officer (`is_rep`) sees the case's group updates without that step."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="case_members")
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="collective_cases"
+    )
+    is_rep = models.BooleanField("workplace rep", default=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    invited_at = models.DateTimeField(default=timezone.now)
+    consented_at = models.DateTimeField(null=True, blank=True)
+    declined_at = models.DateTimeField(null=True, blank=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+    # Why an officer added a member who is not at the case's employer.
+    override_note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["invited_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["case", "member"], name="casemember_unique")]
+        indexes = [models.Index(fields=["member", "case"])]
+
+    def __str__(self):
+        return f"Member {self.member_id} on {self.case}"
+
+    @property
+    def state(self) -> str:
+        if self.removed_at:
+            return "removed"
+        if self.is_rep:
+            return "rep"
+        if self.declined_at:
+            return "declined"
+        if self.consented_at:
+            return "joined"
+        return "invited"
+
+
+class CaseLink(models.Model):
+    """Two related cases (shown on both). Stored once per pair, smaller id first."""
+
+    from_case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="links_from")
+    to_case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="links_to")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["from_case", "to_case"], name="caselink_unique"),
+            models.CheckConstraint(
+                condition=models.Q(from_case__lt=models.F("to_case")), name="caselink_ordered"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.from_case} – {self.to_case}"

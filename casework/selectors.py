@@ -3,25 +3,45 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from . import access
-from .models import OPEN_STATUSES, Case, CaseAttachment, CaseEvent, EventKind, FollowUp
+from .models import OPEN_STATUSES, Case, CaseEvent, EventKind, FollowUp
 
 
 def member_case_list(user) -> QuerySet[Case]:
-    """The member's own cases, newest first, with what the list shows in one query."""
+    """The member's cases, newest first, with what the list shows in one query: on a
+    collective case, only the files and updates that member may see count."""
+    theirs = (
+        Q(collective=False) | Q(events__for_member__isnull=True) | Q(events__for_member=user.pk)
+    )
     return (
         access.member_cases(user)
         .order_by("-created_at")
-        .annotate(files=Count("attachments", distinct=True))
+        .annotate(
+            files=Count(
+                "attachments",
+                distinct=True,
+                filter=Q(member=user.pk, collective=False)
+                | Q(
+                    Q(attachments__event__for_member__isnull=True)
+                    | Q(attachments__event__for_member=user.pk),
+                    collective=True,
+                    attachments__shared_with_member=True,
+                    attachments__event__visible_to_member=True,
+                ),
+            ),
+            last_update=Max(
+                "events__created_at", filter=Q(events__visible_to_member=True) & theirs
+            ),
+        )
     )
 
 
-def member_timeline(case: Case) -> list[CaseEvent]:
-    shared = CaseAttachment.objects.filter(shared_with_member=True)
+def member_timeline(case: Case, user) -> list[CaseEvent]:
+    shared = access.member_visible_attachments(case, user)
     return list(
-        access.member_visible_events(case)
+        access.member_visible_events(case, user)
         .select_related("author")
         .prefetch_related(Prefetch("attachments", queryset=shared))
     )
@@ -30,7 +50,7 @@ def member_timeline(case: Case) -> list[CaseEvent]:
 def officer_timeline(user, case: Case) -> list[CaseEvent]:
     return list(
         access.officer_visible_events(user, case)
-        .select_related("author")
+        .select_related("author", "for_member")
         .prefetch_related("attachments")
     )
 

@@ -32,6 +32,8 @@ from .models import (
     CaseAccess,
     CaseAttachment,
     CaseEvent,
+    CaseLink,
+    CaseMember,
     Category,
     Channel,
     ClaimType,
@@ -67,6 +69,7 @@ FOLLOW_UP_DATE_REQUIRED = "Give the date to follow up by."
 FOLLOW_UP_IN_PAST = "A follow-up cannot be due in the past."
 FOLLOW_UP_TOO_LONG = "Keep the follow-up to 200 characters."
 FOLLOW_UP_NOT_FOUND = "No such open follow-up on this case."
+NOT_ON_THE_CASE = "This member is not on the case."
 
 # The workflow: which status may follow which.
 ALLOWED_MOVES: dict[str, set[str]] = {
@@ -151,10 +154,24 @@ def _touch(case: Case, now: datetime | None = None) -> None:
     case.manager_reminded_at = None
 
 
-def _notify_member(case: Case, kind: str) -> None:
-    if case.member_id:
+def _notify_member(case: Case, kind: str, *, only: User | None = None) -> None:
+    """Tell the member (`only`, or the lead member and, on a collective case, everyone on
+    it) that something happened: reference and link only."""
+    if only is not None:
+        people = [only]
+    else:
+        people = [case.member] if case.member_id else []
+        if case.collective:
+            people += [
+                place.member
+                for place in access.case_members_state(case).filter(
+                    removed_at__isnull=True, declined_at__isnull=True
+                )
+                if place.is_rep or place.consented_at
+            ]
+    for person in people:
         notification_send(
-            user=case.member,
+            user=person,
             kind=kind,
             context={"reference": case.reference, "url": absolute_url(case.get_absolute_url())},
         )
@@ -503,13 +520,32 @@ def case_change_status(
 
 @transaction.atomic
 def case_officer_message(
-    *, case: Case, by: User, body: str, files: list[CheckedFile] = (), await_reply: bool = False
+    *,
+    case: Case,
+    by: User,
+    body: str,
+    files: list[CheckedFile] = (),
+    await_reply: bool = False,
+    for_member: User | None = None,
 ) -> CaseEvent:
+    """A message to the member; on a collective case, to everyone on it or (`for_member`)
+    to one of its members, whom alone it is shown to."""
     case = Case.objects.select_for_update().get(pk=case.pk)
     _check_officer_can_work(by, case)
     if not body.strip():
         raise ValidationError(MESSAGE_REQUIRED)
-    event = _event(case, EventKind.OFFICER_MESSAGE, by, body=body.strip(), visible=True)
+    if for_member is not None and for_member not in collective_recipients(case):
+        raise ValidationError(NOT_ON_THE_CASE)
+    if not case.collective:
+        for_member = None
+    event = _event(
+        case,
+        EventKind.OFFICER_MESSAGE,
+        by,
+        body=body.strip(),
+        visible=True,
+        for_member=for_member,
+    )
     _store_files(case, list(files), by=by, event=event, shared=True)
     if (
         await_reply
@@ -520,7 +556,7 @@ def case_officer_message(
         case.refresh_from_db()
     _touch(case)
     case.save()
-    _notify_member(case, "case_message")
+    _notify_member(case, "case_message", only=for_member)
     return event
 
 
@@ -890,6 +926,7 @@ def case_apply_work(
     follow_up_on: date | None = None,
     follow_up_what: str = "",
     follow_ups_done: list[int] = (),
+    message_for: User | None = None,
     request=None,
 ) -> Case:
     """One submission of the case screen's work form, all or nothing.
@@ -956,7 +993,12 @@ def case_apply_work(
         step(
             "message",
             lambda: case_officer_message(
-                case=case, by=officer, body=message, files=message_files, await_reply=await_reply
+                case=case,
+                by=officer,
+                body=message,
+                files=message_files,
+                await_reply=await_reply,
+                for_member=message_for,
             ),
         )
     if note or note_files:
@@ -1062,13 +1104,20 @@ def case_member_reply(
     *, case: Case, member: User, body: str, files: list[CheckedFile] = ()
 ) -> CaseEvent:
     case = Case.objects.select_for_update().get(pk=case.pk)
-    if case.member_id != member.pk:
+    if not access.member_cases(member).filter(pk=case.pk).exists():
         raise PermissionDenied(access.NOT_FOUND)
     if not case.is_open:
         raise ValidationError(CASE_NOT_OPEN)
     if not body.strip() and not files:
         raise ValidationError(MESSAGE_REQUIRED)
-    event = _event(case, EventKind.MEMBER_MESSAGE, member, body=body.strip(), visible=True)
+    event = _event(
+        case,
+        EventKind.MEMBER_MESSAGE,
+        member,
+        body=body.strip(),
+        visible=True,
+        for_member=member if case.collective else None,
+    )
     _store_files(case, list(files), by=member, event=event, shared=True)
     if case.status == Status.WAITING_MEMBER:
         case.status = Status.IN_PROGRESS
@@ -1232,6 +1281,7 @@ def cases_apply_retention(*, now: datetime | None = None) -> int:
             case.attachments.all().delete()
             case.events.all().delete()
             case.access_log.all().delete()
+            case.case_members.all().delete()
             case.restricted_to.clear()
             Case.objects.filter(pk=case.pk).update(
                 member=None,
@@ -1248,3 +1298,358 @@ def cases_apply_retention(*, now: datetime | None = None) -> int:
             )
             removed += 1
     return removed
+
+
+# --- Collective cases, links and merges -------------------------------------------------
+
+COLLECTIVE_CATEGORIES = ("restructure", "redundancy", "tupe")
+
+NOT_COLLECTIVE_CATEGORY = (
+    "Only a restructure, redundancy or transfer (TUPE) case can be a collective case."
+)
+COLLECTIVE_NEEDS_EMPLOYER = "A collective case needs the employer it is about."
+NOT_A_COLLECTIVE_CASE = "This is not a collective case."
+SUMMARY_REQUIRED = "Write the summary every member of the collective case reads."
+NO_SUCH_MEMBER = "No member has that membership number or email."
+ALREADY_ON_THE_CASE = "This member is already on the case."
+LEAD_MEMBER_ALREADY = "This is the case's own member."
+NOT_AT_THE_EMPLOYER = (
+    "This member is not at the case's employer: give the reason for adding them in the "
+    "override note, or choose a member at the employer."
+)
+NOT_A_REP_THERE = "This member is not a workplace rep at the case's employer."
+NOT_INVITED = "There is no invitation to answer."
+NO_SUCH_CASE_TO_LINK = "No case with that reference that you can see."
+LINK_TO_ITSELF = "A case cannot be linked to itself."
+ALREADY_LINKED = "These cases are linked already."
+MERGE_SAME_CASE = "A case cannot be merged into itself."
+MERGE_ALREADY_MERGED = "This case has been merged already."
+MERGE_NOT_ALLOWED = "Only a casework manager or an officer who may work both cases can merge them."
+MERGE_DIFFERENT_MEMBERS = (
+    "These cases are different members': merge them only into a collective case."
+)
+MERGE_TARGET_CLOSED = "Merge into an open case."
+
+
+def collective_recipients(case: Case) -> list[User]:
+    """Who an officer may write to on the case: its lead member and everyone on it who has
+    joined (or been involved as a rep)."""
+    people = [case.member] if case.member_id else []
+    for place in access.case_members_state(case).filter(
+        removed_at__isnull=True, declined_at__isnull=True
+    ):
+        if place.is_rep or place.consented_at:
+            people.append(place.member)
+    return people
+
+
+def _locked(case: Case) -> Case:
+    return Case.objects.select_for_update().get(pk=case.pk)
+
+
+@transaction.atomic
+def case_make_collective(*, case: Case, by: User, summary: str) -> Case:
+    """Make a case (or keep it) collective, with the summary its members read. What the
+    lead member wrote and said so far stays theirs: their messages and files are marked as
+    theirs alone, so that no member joining later sees them."""
+    case = _locked(case)
+    _check_officer_can_work(by, case)
+    if case.category not in COLLECTIVE_CATEGORIES:
+        raise ValidationError(NOT_COLLECTIVE_CATEGORY)
+    if case.employer_id is None:
+        raise ValidationError(COLLECTIVE_NEEDS_EMPLOYER)
+    if not summary.strip():
+        raise ValidationError(SUMMARY_REQUIRED)
+    if not case.is_open:
+        raise ValidationError(CASE_NOT_OPEN)
+    first_time = not case.collective
+    if first_time and case.member_id:
+        case.events.filter(for_member__isnull=True).filter(
+            Q(kind__in=access.PRIVATE_KINDS + (EventKind.OFFICER_MESSAGE,))
+            | Q(author_id=case.member_id)
+        ).update(for_member=case.member_id)
+    case.collective = True
+    case.collective_summary = summary.strip()
+    case.save(update_fields=["collective", "collective_summary"])
+    _event(
+        case,
+        EventKind.COLLECTIVE,
+        by,
+        body="Made a collective case" if first_time else "Collective summary changed",
+        visible=False,
+    )
+    return case
+
+
+def member_find(query: str) -> User | None:
+    """A member by membership number or email (exact)."""
+    query = (query or "").strip()[:254]
+    if not query:
+        return None
+    found = Membership.objects.select_related("user", "employer")
+    membership = (
+        found.filter(user__email__iexact=query).first()
+        if "@" in query
+        else found.filter(number=query.replace(" ", "")).first()
+    )
+    return membership.user if membership is not None else None
+
+
+def case_member_candidates(case: Case):
+    """The members at the case's employer, for the officer adding members."""
+    if case.employer_id is None:
+        return Membership.objects.none()
+    return (
+        Membership.objects.filter(employer_id=case.employer_id)
+        .exclude(user_id=case.member_id)
+        .exclude(user__collective_cases__case=case)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name")
+    )
+
+
+@transaction.atomic
+def case_add_member(
+    *, case: Case, by: User, member: User | None, override_note: str = ""
+) -> CaseMember:
+    """Invite a member to a collective case: they are told (reference and link only) and
+    see nothing of it until they consent on the member site. Only members at the case's
+    employer, unless the officer writes why in the override note."""
+    case = _locked(case)
+    _check_officer_can_work(by, case)
+    if not case.collective:
+        raise ValidationError(NOT_A_COLLECTIVE_CASE)
+    if not case.is_open:
+        raise ValidationError(CASE_NOT_OPEN)
+    membership = getattr(member, "membership", None) if member is not None else None
+    if membership is None:
+        raise ValidationError(NO_SUCH_MEMBER)
+    if member.pk == case.member_id:
+        raise ValidationError(LEAD_MEMBER_ALREADY)
+    override_note = override_note.strip()[:300]
+    if membership.employer_id != case.employer_id and not override_note:
+        raise ValidationError(NOT_AT_THE_EMPLOYER)
+    place = CaseMember.objects.filter(case=case, member=member).first()
+    if place is not None and not (place.removed_at or place.declined_at):
+        raise ValidationError(ALREADY_ON_THE_CASE)
+    if place is None:
+        place = CaseMember(case=case, member=member)
+    place.is_rep = False
+    place.invited_by = by
+    place.invited_at = timezone.now()
+    place.consented_at = place.declined_at = place.removed_at = None
+    place.override_note = override_note
+    place.save()
+    body = f"Invited {member.get_full_name()} ({membership.number})"
+    if override_note:
+        body += f", not at the employer: {override_note}"
+    _event(case, EventKind.MEMBER_ADDED, by, body=body, visible=False)
+    notification_send(
+        user=member,
+        kind="case_collective_invitation",
+        context={
+            "reference": case.reference,
+            "url": absolute_url(f"/cases/{case.reference}/join/"),
+        },
+    )
+    return place
+
+
+@transaction.atomic
+def case_involve_rep(*, case: Case, by: User, rep: User | None) -> CaseMember:
+    """Involve a workplace rep at the case's employer: they see the case's updates for the
+    whole group (never a member's own messages), without the members' consent step."""
+    case = _locked(case)
+    _check_officer_can_work(by, case)
+    if not case.collective:
+        raise ValidationError(NOT_A_COLLECTIVE_CASE)
+    if not case.is_open:
+        raise ValidationError(CASE_NOT_OPEN)
+    membership = getattr(rep, "membership", None) if rep is not None else None
+    if membership is None or not membership.is_rep or membership.employer_id != case.employer_id:
+        raise ValidationError(NOT_A_REP_THERE)
+    if rep.pk == case.member_id:
+        raise ValidationError(LEAD_MEMBER_ALREADY)
+    place, created = CaseMember.objects.get_or_create(
+        case=case, member=rep, defaults={"is_rep": True, "invited_by": by}
+    )
+    if not created:
+        if place.is_rep and not place.removed_at:
+            raise ValidationError(ALREADY_ON_THE_CASE)
+        place.is_rep, place.invited_by, place.invited_at = True, by, timezone.now()
+        place.removed_at = place.declined_at = None
+        place.save()
+    _event(
+        case,
+        EventKind.REP_INVOLVED,
+        by,
+        body=f"Involved {rep.get_full_name()} (rep)",
+        visible=False,
+    )
+    notification_send(
+        user=rep,
+        kind="case_collective_rep",
+        context={"reference": case.reference, "url": absolute_url(case.get_absolute_url())},
+    )
+    return place
+
+
+@transaction.atomic
+def case_member_answer(*, place: CaseMember, member: User, consent: bool) -> CaseMember:
+    """The invited member's answer: consent (they see the case from now on) or decline."""
+    place = CaseMember.objects.select_for_update().select_related("case").get(pk=place.pk)
+    if (
+        place.member_id != member.pk
+        or place.is_rep
+        or place.removed_at
+        or place.consented_at
+        or place.declined_at
+    ):
+        raise ValidationError(NOT_INVITED)
+    now = timezone.now()
+    if consent:
+        place.consented_at = now
+        kind, body = EventKind.MEMBER_JOINED, f"{member.get_full_name()} joined"
+    else:
+        place.declined_at = now
+        kind, body = EventKind.MEMBER_DECLINED, f"{member.get_full_name()} declined"
+    place.save(update_fields=["consented_at", "declined_at"])
+    _event(place.case, kind, member, body=body, visible=False)
+    _notify_officer(place.case.assigned_to, place.case, "case_collective_answer_officer")
+    return place
+
+
+@transaction.atomic
+def case_remove_member(*, case: Case, by: User, place: CaseMember) -> CaseMember:
+    case = _locked(case)
+    _check_officer_can_work(by, case)
+    place = CaseMember.objects.select_for_update().get(pk=place.pk, case=case)
+    if place.removed_at is None:
+        place.removed_at = timezone.now()
+        place.save(update_fields=["removed_at"])
+        _event(
+            case,
+            EventKind.MEMBER_REMOVED,
+            by,
+            body=f"Removed {place.member.get_full_name()}",
+            visible=False,
+        )
+    return place
+
+
+@transaction.atomic
+def case_link(*, case: Case, reference: str, by: User) -> CaseLink:
+    """Link two related cases, both of which the officer may see. The timeline says a link
+    was made, never which case: not every officer of one sees the other."""
+    _check_officer_can_work(by, case)
+    other = (
+        access.cases_visible_to(by).filter(reference=(reference or "").strip().upper()[:20]).first()
+    )
+    if other is None:
+        raise ValidationError(NO_SUCH_CASE_TO_LINK)
+    if other.pk == case.pk:
+        raise ValidationError(LINK_TO_ITSELF)
+    low, high = sorted([case, other], key=lambda c: c.pk)
+    if CaseLink.objects.filter(from_case=low, to_case=high).exists():
+        raise ValidationError(ALREADY_LINKED)
+    link = CaseLink.objects.create(from_case=low, to_case=high, created_by=by)
+    for each in (case, other):
+        _event(each, EventKind.LINKED, by, body="Linked to another case", visible=False)
+    return link
+
+
+def merge_problem(source: Case, target: Case, by: User) -> str | None:
+    """Why `by` may not merge `source` into `target`, or None."""
+    if source.pk == target.pk:
+        return MERGE_SAME_CASE
+    visible = access.cases_visible_to(by).filter(pk__in=[source.pk, target.pk]).count()
+    if visible != 2:
+        return MERGE_NOT_ALLOWED
+    if source.merged_into_id or target.merged_into_id:
+        return MERGE_ALREADY_MERGED
+    if not target.is_open:
+        return MERGE_TARGET_CLOSED
+    if source.member_id != target.member_id and not target.collective:
+        return MERGE_DIFFERENT_MEMBERS
+    return None
+
+
+@transaction.atomic
+def case_merge(*, source: Case, target: Case, by: User) -> Case:
+    """Merge a duplicate (`source`) into `target`, in one transaction: every event, file,
+    access record, member and link of the source moves to the target; the source is closed
+    (outcome "other") and points to the target; both get a "merged" entry; the members are
+    told (reference and link of the target only). Into a collective case, the source's
+    member joins it (their consent is the case they opened); their timeline stays theirs."""
+    first, second = sorted([source.pk, target.pk])
+    locked = {c.pk: c for c in Case.objects.select_for_update().filter(pk__in=[first, second])}
+    source, target = locked.get(source.pk, source), locked.get(target.pk, target)
+    problem = merge_problem(source, target, by)
+    if problem:
+        raise ValidationError(problem)
+    now = timezone.now()
+    moved = source.events.all()
+    if target.collective and source.member_id:
+        moved.filter(for_member__isnull=True).update(for_member=source.member_id)
+    moved.update(case=target)
+    source.attachments.all().update(case=target)
+    source.access_log.all().update(case=target)
+    for place in source.case_members.all():
+        if place.member_id == target.member_id or (
+            CaseMember.objects.filter(case=target, member_id=place.member_id).exists()
+        ):
+            place.delete()
+        else:
+            CaseMember.objects.filter(pk=place.pk).update(case=target)
+    if target.collective and source.member_id and source.member_id != target.member_id:
+        # Their consent is the case they opened themselves.
+        CaseMember.objects.update_or_create(
+            case=target,
+            member_id=source.member_id,
+            defaults={
+                "is_rep": False,
+                "invited_by": by,
+                "consented_at": now,
+                "declined_at": None,
+                "removed_at": None,
+            },
+        )
+    for link in CaseLink.objects.filter(Q(from_case=source) | Q(to_case=source)):
+        other = link.to_case_id if link.from_case_id == source.pk else link.from_case_id
+        link.delete()
+        if other != target.pk:
+            low, high = sorted([other, target.pk])
+            CaseLink.objects.get_or_create(
+                from_case_id=low, to_case_id=high, defaults={"created_by": link.created_by}
+            )
+    old = source.status
+    source.status = Status.CLOSED
+    source.outcome = Outcome.OTHER
+    source.outcome_note = "Merged into another case"
+    source.closed_at = now
+    source.merged_into = target
+    source.waiting_on = WaitingOn.NOBODY
+    _touch(source, now)
+    source.save()
+    _event(
+        source,
+        EventKind.MERGED,
+        by,
+        body="Merged into another case",
+        visible=False,
+        old_status=old,
+        new_status=Status.CLOSED,
+    )
+    _event(
+        target, EventKind.MERGED, by, body="Another case was merged into this one", visible=False
+    )
+    _touch(target, now)
+    target.save(
+        update_fields=["last_activity_at", "overdue", "officer_reminded_at", "manager_reminded_at"]
+    )
+    told = set()
+    for member_id in (source.member_id, target.member_id):
+        if member_id and member_id not in told:
+            told.add(member_id)
+            _notify_member(target, "case_merged", only=User.objects.get(pk=member_id))
+    return target

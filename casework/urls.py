@@ -12,6 +12,7 @@ urlpatterns = [
     path("<str:reference>/sent/", views.case_submitted, name="submitted"),
     path("<str:reference>/withdraw/", views.case_withdraw, name="withdraw"),
     path("<str:reference>/complaint/", views.case_complaint, name="complaint"),
+    path("<str:reference>/join/", views.case_join, name="join"),
     path(
         "<str:reference>/files/<int:attachment_id>/",
         views.attachment_download,

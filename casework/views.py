@@ -6,7 +6,6 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Max, Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -19,7 +18,7 @@ from portal.accounts.selectors import membership_for
 from . import access, services
 from .calendar import feed_ics, feed_owner
 from .files import limits_text
-from .forms import CaseForm, ComplaintForm, ReplyForm, WithdrawForm
+from .forms import CaseForm, ComplaintForm, JoinForm, ReplyForm, WithdrawForm
 from .models import AccessAction, CaseAttachment, EventKind, Status
 from .selectors import member_case_list, member_timeline
 
@@ -49,6 +48,12 @@ def _member_heading(event) -> str:
         return _("You wrote")
     if event.kind == EventKind.OFFICER_MESSAGE:
         name = event.author.get_full_name() if event.author else ""
+        if event.case.collective and event.for_member_id is None:
+            return (
+                _("%(name)s wrote to the whole group") % {"name": name}
+                if name
+                else _("Your officer wrote to the whole group")
+            )
         return _("%(name)s wrote") % {"name": name} if name else _("Your officer wrote")
     if event.kind == EventKind.STATUS and event.new_status in MEMBER_TIMELINE_STATUS:
         return str(MEMBER_TIMELINE_STATUS[event.new_status])
@@ -106,11 +111,11 @@ def _details(form: CaseForm) -> services.CaseDetails:
 @login_required
 @require_GET
 def case_list(request):
-    # The last thing the member can see happen: internal work does not show as an update.
-    cases = member_case_list(request.user).annotate(
-        last_update=Max("events__created_at", filter=Q(events__visible_to_member=True))
-    )
-    return render(request, "casework/list.html", {"cases": cases})
+    # The last thing the member can see happen: internal work does not show as an update
+    # (see selectors.member_case_list).
+    cases = member_case_list(request.user)
+    invitations = access.pending_invitations(request.user)
+    return render(request, "casework/list.html", {"cases": cases, "invitations": invitations})
 
 
 def _case_form_page(request, case=None):
@@ -191,10 +196,22 @@ def case_submitted(request, reference):
     return render(request, "casework/submitted.html", {"case": case})
 
 
+def _merged_redirect(request, reference):
+    target = access.merged_target_for_member(request.user, reference)
+    if target is not None:
+        return redirect("casework:detail", reference=target.reference)
+    return None
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def case_detail(request, reference):
+    # A merged case's member follows it where it went, if they may see it there.
+    moved = _merged_redirect(request, reference)
+    if moved is not None:
+        return moved
     case = access.get_case_for_member(request.user, reference)
+    lead = access.is_lead_member(request.user, case)
     if case.status == Status.DRAFT:
         return redirect("casework:edit", reference=case.pk)
     reply_form = ReplyForm()
@@ -225,7 +242,7 @@ def case_detail(request, reference):
     services.case_log_access(
         case=case, user=request.user, action=AccessAction.VIEW, request=request, detail="member"
     )
-    timeline = member_timeline(case)
+    timeline = member_timeline(case, request.user)
     for event in timeline:
         event.member_heading = _member_heading(event)
     messages_only = [e for e in timeline if e.kind in MESSAGES]
@@ -238,16 +255,29 @@ def case_detail(request, reference):
         "new_reply_from": (latest.author.get_full_name() if latest and latest.author else "")
         or _("your officer"),
         "reply_form": reply_form,
+        # On a collective case, a member other than its lead member reads the officer's
+        # summary, never the lead member's own account, and cannot withdraw the case.
+        "is_lead": lead,
         "withdraw_form": WithdrawForm(),
         "complaint_form": ComplaintForm(),
     }
     return render(request, "casework/detail.html", context, status=status)
 
 
+def _lead_members_case(user, reference):
+    """Withdrawing or complaining about a case is for its own member (on a collective case:
+    its lead member)."""
+    case = access.get_case_for_member(user, reference)
+    if not access.is_lead_member(user, case):
+        access.log_refusal(user, "not the lead member")
+        raise Http404(access.NOT_FOUND)
+    return case
+
+
 @login_required
 @require_POST
 def case_withdraw(request, reference):
-    case = access.get_case_for_member(request.user, reference)
+    case = _lead_members_case(request.user, reference)
     form = WithdrawForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Your reason is too long.")
@@ -266,7 +296,7 @@ def case_withdraw(request, reference):
 @login_required
 @require_POST
 def case_complaint(request, reference):
-    case = access.get_case_for_member(request.user, reference)
+    case = _lead_members_case(request.user, reference)
     form = ComplaintForm(request.POST)
     if form.is_valid():
         services.case_complain(case=case, member=request.user, body=form.cleaned_data["complaint"])
@@ -282,9 +312,9 @@ def case_complaint(request, reference):
 @require_GET
 def attachment_download(request, reference, attachment_id):
     case = access.get_case_for_member(request.user, reference)
-    attachment = CaseAttachment.objects.filter(
-        case=case, pk=attachment_id, shared_with_member=True
-    ).first()
+    attachment = (
+        access.member_visible_attachments(case, request.user).filter(pk=attachment_id).first()
+    )
     if attachment is None:
         access.log_refusal(request.user, "member attachment")
         raise Http404(access.NOT_FOUND)
@@ -327,3 +357,26 @@ def calendar_feed(request, token: str):
     response["X-Robots-Tag"] = "noindex"
     response["Content-Disposition"] = 'inline; filename="deadlines.ics"'
     return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_join(request, reference):
+    """An invitation to a collective case: what joining means, then yes or no. Nothing of
+    the case is shown before the member says yes."""
+    place = access.get_invitation_for_member(request.user, reference)
+    form = JoinForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if form.is_valid():
+            consent = form.cleaned_data["answer"] == "join"
+            services.case_member_answer(place=place, member=request.user, consent=consent)
+            if consent:
+                messages.success(request, _("You have joined the case."))
+                return redirect("casework:detail", reference=place.case.reference)
+            messages.success(request, _("You have declined. The case is not shown to you."))
+            return redirect("casework:list")
+        status = 400
+    else:
+        status = 200
+    context = {"case": place.case, "place": place, "form": form}
+    return render(request, "casework/join.html", context, status=status)

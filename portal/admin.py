@@ -45,6 +45,9 @@ CONFIDENTIAL_MODELS = frozenset(
         "casework.followup",
         "casework.tribunalreminder",
         "casework.calendarfeed",
+        # Who is on a collective case, and which cases are linked.
+        "casework.casemember",
+        "casework.caselink",
         "accounts.equalitymonitoring",
         "accounts.contactdetails",
         "accounts.contactdetailschange",

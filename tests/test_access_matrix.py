@@ -228,6 +228,9 @@ EXPECT = {
     # An officer's deadlines calendar: the secret token is the key, an unknown one is a 404
     # for everyone (tests/casework/test_deadlines_work.py: the real token, revoked, reset).
     "casework_calendar_feed": everyone(404),
+    # An invitation to a collective case: only an invited member who has not answered yet
+    # (tests/casework/test_collective.py); the demo case has none, so 404 for everyone.
+    "casework:join": logged_in(404),
     "standards:list": everyone(),
     "standards:detail": everyone(),
     "standards:pdf": everyone(),
@@ -404,6 +407,7 @@ def check_admin(world, name, route, problems):
         # Write a letter (GET: choose and edit; POST: file): whoever may work the case.
         "admin:casework_case_letter",
         "admin:casework_case_deadlines",
+        "admin:casework_case_collective",  # members, reps, links and merges of one case
     }
     # Unnamed admin routes: "<model>/<id>/" redirects to the change page, and the catch-all
     # that answers unknown admin paths. Both must never leak: checked like general pages.

@@ -439,3 +439,22 @@ def test_follow_ups_reminders_and_calendar_feeds_are_reached_through_no_admin(wo
         for url, params in probes:
             response = world.clients[role].get(url, params)
             assert response.status_code in (400, 403), (role, url, params, response.status_code)
+
+
+def test_no_admin_reaches_who_is_on_a_collective_case_or_linked_cases(world):
+    """Who is on a collective case and which cases are linked are casework's to decide: no
+    other admin filters through them."""
+    assert {"casework.casemember", "casework.caselink"} <= CONFIDENTIAL_MODELS
+    users = reverse("admin:accounts_user_changelist")
+    memberships = reverse("admin:accounts_membership_changelist")
+    employers = reverse("admin:accounts_employer_changelist")
+    probes = [
+        (users, {"collective_cases__isnull": "False"}),
+        (users, {"collective_cases__case__id": world.case.pk}),
+        (memberships, {"user__collective_cases__is_rep": "True"}),
+        (employers, {"members__user__collective_cases__isnull": "False"}),
+    ]
+    for role in ("admin", "manager", "cw_london"):
+        for url, params in probes:
+            response = world.clients[role].get(url, params)
+            assert response.status_code in (400, 403), (role, url, params, response.status_code)

@@ -18,6 +18,7 @@ from portal.admin import PortalModelAdmin, ReadOnlyAdmin, ReadOnlyInline
 from . import services
 from .choices import MembershipStatus
 from .contact import country_name, mobile_display
+from .employer_panels import employer_panels
 from .forms import ContactDetailsForm
 from .models import (
     ConsentEvent,
@@ -412,6 +413,15 @@ class EmployerAdmin(PortalModelAdmin):
     list_filter = ["kind", "verified"]
     search_fields = ["name", "town"]
     show_full_result_count = False
+    change_form_template = "admin/accounts/employer/change_form.html"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """With the panels other apps give the employer's page (casework: its open cases
+        the officer may see), each deciding what this person may see."""
+        employer = self.get_object(request, object_id)
+        panels = employer_panels(request, employer) if employer is not None else []
+        extra_context = {**(extra_context or {}), "employer_panels": panels}
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(Region)

@@ -206,6 +206,25 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "admin-deadlines-feed",
         ),
     ),
+    # Issue 16 §4: an officer makes a restructure case collective and adds five members; one
+    # of them consents on the member site and sees the group's update, never another
+    # member's message.
+    "j19-collective": (
+        ("mouse",),
+        (
+            "officer-login",
+            "officer-login-code",
+            "admin-case",
+            "admin-collective",
+            "admin-collective-made",
+            "admin-collective-members",
+            "admin-case-collective",
+            "admin-case-sent",
+            "member-login",
+            "join",
+            "case-joined",
+        ),
+    ),
     # 16: an officer takes a phone call and opens a case for the member (keyboard only);
     # the member finds it on their case page.
     "j16-intake": (
