@@ -4,630 +4,68 @@ case an officer may not see does not exist for them anywhere in the admin."""
 from __future__ import annotations
 
 import csv
-import re
-from collections import Counter
-from datetime import timedelta
 from urllib.parse import urlencode
 
-from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
-from django.contrib.admin.utils import display_for_field, display_for_value, quote
-from django.contrib.admin.views.main import ChangeList
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db import models
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Value
 from django.db.models.functions import Upper
 from django.forms import Script
-from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.functional import cached_property
-from django.utils.html import conditional_escape, escape, format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
-from portal.accounts.forms import clean_employer_choice, employer_kind_field
-from portal.accounts.membership import membership_number_is_valid
 from portal.accounts.models import Membership, User
 from portal.admin import PortalModelAdmin, ReadOnlyAdmin, one_related
 
-from . import access, deadlines, scanning, selectors, services
+from . import access, admin_views, deadlines, scanning, services
 from .bundle import case_bundle_pdf
 from .collective_admin import collective_panel, collective_view
-from .files import check_files, limits_text
+from .files import attachment_response
 from .forms import (
-    NUMBER_INVALID,
-    LetterChooseForm,
-    LetterFileForm,
     LetterTemplateForm,
-    MultipleFileField,
-    MultipleFileInput,
 )
 from .intake import intake_view
-from .letters import letter_text
 from .models import (
-    QUEUE_ORDER,
     AccessAction,
     Case,
     CaseAccess,
     CaseAttachment,
-    Category,
-    ClaimType,
     FollowUp,
     LetterTemplate,
-    Outcome,
     SavedReply,
     Status,
 )
-from .queue_views import clean_query, queue_view_delete, queue_view_save, queue_views_for
+from .queue import (
+    REFERENCE_PATTERN,
+    TRIBUNAL_FLAG_DAYS,
+    AgeFilter,
+    AssignedFilter,
+    FlagFilter,
+    HearingFilter,
+    OpenFilter,
+    QueueChangeList,
+    QueuePaginator,
+    TribunalLimitFilter,
+)
+from .queue_views import clean_query, queue_views_for
 from .selectors import (
     cases_summary,
-    officer_deadlines,
     officer_timeline,
     open_follow_ups,
-    replies_waiting,
 )
 from .templatetags.casework_admin import UNSCANNED_WARNING, is_administrator
-from .views import attachment_response
+from .work_form import (
+    DEADLINE_FIELDS,
+    FILES_NOT_KEPT,
+    WORK_STEP_FIELDS,
+    CaseAdminForm,
+)
 from .workdays import working_days_until
-
-STATUS_ORDER = list(QUEUE_ORDER)
-
-
-class AssignedFilter(admin.SimpleListFilter):
-    title = "assigned"
-    parameter_name = "assigned"
-
-    def lookups(self, request, model_admin):
-        return [("me", "To me"), ("none", "Unassigned"), ("others", "To someone else")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "me":
-            return queryset.filter(assigned_to=request.user)
-        if self.value() == "none":
-            return queryset.filter(assigned_to__isnull=True)
-        if self.value() == "others":
-            return queryset.exclude(assigned_to=request.user).exclude(assigned_to__isnull=True)
-        return queryset
-
-
-class OpenFilter(admin.SimpleListFilter):
-    title = "open or closed"
-    parameter_name = "open"
-
-    def lookups(self, request, model_admin):
-        return [("open", "Open"), ("closed", "Closed")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "open":
-            return queryset.exclude(status=Status.CLOSED)
-        if self.value() == "closed":
-            return queryset.filter(status=Status.CLOSED)
-        return queryset
-
-
-class HearingFilter(admin.SimpleListFilter):
-    title = "hearing"
-    parameter_name = "hearing"
-
-    def lookups(self, request, model_admin):
-        return [
-            ("7", "Within a week"),
-            ("28", "Within four weeks"),
-            ("any", "Has a date"),
-            ("none", "No date"),
-        ]
-
-    def queryset(self, request, queryset):
-        today = timezone.localdate()
-        value = self.value()
-        if value in ("7", "28"):
-            return queryset.filter(
-                hearing_date__gte=today, hearing_date__lte=today + timedelta(days=int(value))
-            )
-        if value == "any":
-            return queryset.filter(hearing_date__isnull=False)
-        if value == "none":
-            return queryset.filter(hearing_date__isnull=True)
-        return queryset
-
-
-class AgeFilter(admin.SimpleListFilter):
-    title = "age"
-    parameter_name = "age"
-    BANDS = {"week": (0, 7), "month": (7, 28), "quarter": (28, 91), "older": (91, None)}
-
-    def lookups(self, request, model_admin):
-        return [
-            ("week", "Under a week"),
-            ("month", "1 to 4 weeks"),
-            ("quarter", "1 to 3 months"),
-            ("older", "Over 3 months"),
-        ]
-
-    def queryset(self, request, queryset):
-        band = self.BANDS.get(self.value())
-        if band is None:
-            return queryset
-        now = timezone.now()
-        low, high = band
-        queryset = queryset.filter(submitted_at__lte=now - timedelta(days=low))
-        if high is not None:
-            queryset = queryset.filter(submitted_at__gt=now - timedelta(days=high))
-        return queryset
-
-
-class FlagFilter(admin.SimpleListFilter):
-    title = "flags"
-    parameter_name = "flag"
-
-    def lookups(self, request, model_admin):
-        return [
-            ("urgent", "Urgent"),
-            ("overdue", "Overdue"),
-            ("eligibility", "Eligibility"),
-            ("restricted", "Restricted"),
-            ("complaint", "Complaint"),
-            ("collective", "Colleagues affected"),
-            ("replied", "Reply waiting"),
-        ]
-
-    def queryset(self, request, queryset):
-        filters = {
-            "urgent": {"urgent": True},
-            "overdue": {"overdue": True},
-            "restricted": {"restricted": True},
-            "complaint": {"complaint_open": True},
-            "collective": {"colleagues_affected": True},
-        }
-        if self.value() == "eligibility":
-            return queryset.exclude(eligibility_concern="")
-        if self.value() == "replied":
-            return replies_waiting(queryset)
-        if self.value() in filters:
-            return queryset.filter(**filters[self.value()])
-        return queryset
-
-
-class TribunalLimitFilter(admin.SimpleListFilter):
-    title = "Tribunal limit"
-    parameter_name = "tribunal"
-
-    def lookups(self, request, model_admin):
-        return [
-            ("7", "Within 7 days"),
-            ("14", "Within 14 days"),
-            ("28", "Within 28 days"),
-            ("passed", "Passed (case open)"),
-        ]
-
-    def queryset(self, request, queryset):
-        today = timezone.localdate()
-        value = self.value()
-        if value in ("7", "14", "28"):
-            return queryset.filter(
-                tribunal_limit_on__gte=today,
-                tribunal_limit_on__lte=today + timedelta(days=int(value)),
-            )
-        if value == "passed":
-            return queryset.exclude(status=Status.CLOSED).filter(tribunal_limit_on__lt=today)
-        return queryset
-
-
-# A tribunal limit this close is flagged in the queue.
-TRIBUNAL_FLAG_DAYS = 14
-
-
-# A case reference as the portal writes them (services.next_reference).
-REFERENCE_PATTERN = re.compile(r"CW-\d{4}-\d{6}")
-
-
-class QueuePaginator(Paginator):
-    """Counts no further than the officer can page: up to `ahead` pages past the one asked
-    for (and at least `floor` rows). The queue's cost then follows the page asked for, not
-    the number of cases; past the cap the page says "more than"."""
-
-    floor = 1000
-    ahead = 10
-
-    def __init__(self, object_list, per_page, *, page=1, **kwargs):
-        super().__init__(object_list, per_page, **kwargs)
-        self.cap = max(self.floor, (page + self.ahead) * per_page)
-
-    @cached_property
-    def count(self):
-        # Unordered: which rows are counted up to the cap does not matter, and without the
-        # queue's order the planner may count a search's matches from its own index
-        # rather than walk the queue's order past every case that does not match.
-        return self.object_list.order_by()[: self.cap + 1].count()
-
-    @property
-    def capped(self) -> bool:
-        return self.count > self.cap
-
-
-# What the queue's rows show: the case's text (encrypted, and long) is never read for them.
-QUEUE_COLUMNS = [
-    "reference",
-    "urgent",
-    "overdue",
-    "eligibility_concern",
-    "restricted",
-    "complaint_open",
-    "colleagues_affected",
-    "submitted_at",
-    "category",
-    "region",
-    "nation",
-    "section",
-    "hearing_date",
-    "assigned_to",
-    "waiting_on",
-    "status",
-    "tribunal_limit_on",
-]
-
-
-class QueueChangeList(ChangeList):
-    """The page's cases in two steps: their ids first, in the queue's order (a walk of one
-    index that holds what the access rule and the usual filters read, so that a deep page
-    does not visit the table for every case it passes), then the rows of those ids only,
-    with only the columns the rows show."""
-
-    def get_results(self, request):
-        super().get_results(request)
-        rows = self.result_list
-        if rows.query.is_sliced:
-            ids = list(rows.values_list("pk", flat=True))
-            # Through the access rule again (not the filters and search: the ids came
-            # through them already).
-            rows = self.apply_select_related(
-                self.root_queryset.filter(pk__in=ids).order_by(*self.queryset.query.order_by)
-            )
-        self.result_list = rows.only(*QUEUE_COLUMNS)
-
-
-def queue_rows(cl):
-    """The queue's rows, cell for cell what Django's `items_for_result` writes for them (a
-    test compares the two), without its per-cell lookups: a tenth of the queue's time."""
-    model_admin, opts = cl.model_admin, cl.opts
-    empty = model_admin.get_empty_value_display()
-    cells = []
-    for name in cl.list_display:
-        if name == "action_checkbox":
-            cells.append(("action", name, "action-checkbox", None))
-            continue
-        try:
-            field = opts.get_field(name)
-        except FieldDoesNotExist:
-            cells.append(("method", getattr(model_admin, name), f"field-{name}", None))
-            continue
-        if field.is_relation:
-            cells.append(("related", name, f"field-{name} nowrap", field))
-        else:
-            nowrap = " nowrap" if isinstance(field, (models.DateField, models.TimeField)) else ""
-            cells.append(("field", field.attname, f"field-{name}{nowrap}", field))
-    cells = [(kind, what, escape(classes), field) for kind, what, classes, field in cells]
-    links = set(cl.list_display_links or ())
-    # The link of every row is the same but for the case's id: reversed, and given the
-    # queue's filters to come back to, once for the page.
-    preserved = {"preserved_filters": cl.preserved_filters, "opts": opts}
-    link = escape(
-        add_preserved_filters(
-            preserved,
-            reverse(
-                f"admin:{opts.app_label}_{opts.model_name}_change",
-                args=[_PK_PLACEHOLDER],
-                current_app=model_admin.admin_site.name,
-            ),
-        )
-    )
-    rows = []
-    for obj in cl.result_list:
-        row = []
-        for kind, what, classes, field in cells:
-            if kind == "action":
-                row.append(_cell("td", classes, model_admin.action_checkbox(obj)))
-                continue
-            if kind == "method":
-                value = what(obj)
-                text = display_for_value(
-                    "" if isinstance(value, str) and not value.strip() else value, empty
-                )
-            elif kind == "related":
-                value = getattr(obj, what)
-                text = empty if value is None else value
-            else:
-                value = getattr(obj, what)
-                if isinstance(value, str) and not value.strip():
-                    value = ""
-                text = display_for_field(value, field, empty, avoid_link=field.name in links)
-            name = field.name if field is not None else what.__name__
-            if name in links:
-                url = link.replace(_PK_PLACEHOLDER, escape(quote(obj.pk)))
-                row.append(_cell("th", classes, f'<a href="{url}">{conditional_escape(text)}</a>'))
-            else:
-                row.append(_cell("td", classes, conditional_escape(text)))
-        rows.append(row)
-    return rows
-
-
-def _cell(tag: str, classes: str, inner: str) -> SafeString:
-    """One cell of a queue row; `classes` and `inner` are escaped by the caller."""
-    return SafeString(f'<{tag} class="{classes}">{inner}</{tag}>')  # nosec B703
-
-
-# Stands for the case's id in the link reversed once per page (no id looks like it).
-_PK_PLACEHOLDER = "pk-placeholder"
-
-
-def _files_field(label: str, help_text: str) -> MultipleFileField:
-    return MultipleFileField(
-        required=False,
-        widget=MultipleFileInput(
-            attrs={
-                "accept": ".pdf,.doc,.docx,.jpg,.jpeg,.png,.gif,.txt,text/plain",
-                # after a refusal elsewhere, "not kept" here: focus goes to the refusal
-                "data-error-follows": "",
-            }
-        ),
-        label=label,
-        help_text=help_text + " " + limits_text(),
-    )
-
-
-class CaseAdminForm(forms.ModelForm):
-    """The officer's work on a case. The form only reads what was typed and checks the
-    files; the rules are the service's (services.case_apply_work), which the admin calls
-    once per submission and whose refusals it shows next to the field they concern."""
-
-    assign_to = forms.ModelChoiceField(
-        queryset=User.objects.none(), required=False, label="Assign to"
-    )
-    new_status = forms.ChoiceField(required=False, label="Change status to")
-    outcome = forms.ChoiceField(
-        required=False, choices=[("", "—")] + Outcome.choices, label="Outcome (to close)"
-    )
-    outcome_note = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Outcome note"
-    )
-    legal_reason = forms.CharField(
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        label="Reason for escalating to legal",
-    )
-    saved_reply = forms.ModelChoiceField(
-        queryset=SavedReply.objects.all(),
-        required=False,
-        label="Start from a saved reply",
-        help_text="Fills in the reply below for you to edit before sending.",
-    )
-    message = forms.CharField(
-        required=False,
-        max_length=20000,
-        widget=forms.Textarea(attrs={"rows": 5}),
-        label="Message",
-        help_text="The member reads this on their case page and is emailed that a message "
-        "is waiting; the email never contains it.",
-    )
-    message_files = _files_field("Files for the member", "Sent to the member with the reply above.")
-    await_reply = forms.BooleanField(required=False, label="Waiting for the member's reply")
-    # On a collective case: the reply goes to everyone on it, or to one member alone.
-    message_for = forms.TypedChoiceField(
-        required=False, coerce=int, empty_value=None, label="Send the reply to"
-    )
-    note = forms.CharField(
-        required=False,
-        max_length=20000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        label="Internal note",
-        help_text="Only officers see this. Never shown or sent to the member.",
-    )
-    note_files = _files_field(
-        "Internal files", "Kept with the internal note; the member never sees them."
-    )
-    restrict_to = forms.ModelMultipleChoiceField(
-        queryset=User.objects.none(),
-        required=False,
-        label="Restrict to these officers",
-        widget=forms.CheckboxSelectMultiple,
-    )
-    # Correct the facts: each change is a timeline entry (services.case_correct_facts).
-    category = forms.ChoiceField(choices=Category.choices, label="Category", required=False)
-    hearing_date = forms.DateField(
-        required=False,
-        label="Meeting or hearing date",
-        help_text="A new date re-evaluates urgency at once.",
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    employer = forms.CharField(
-        required=False,
-        max_length=200,
-        label="Employer",
-        help_text="As the employer is known to the portal (name, or “name, town”).",
-    )
-    employer_kind = employer_kind_field()
-    other_party_name = forms.CharField(
-        required=False, max_length=200, label="Other party (a person the case is about)"
-    )
-    other_party_number = forms.CharField(
-        required=False,
-        max_length=12,
-        label="Other party's membership number",
-        help_text="If they are a member: they can never see the case, and an officer "
-        "acting for them cannot see or take it.",
-    )
-
-    FACT_FIELDS = (
-        "category",
-        "hearing_date",
-        "employer",
-        "employer_kind",
-        "other_party_name",
-        "other_party_number",
-    )
-
-    claim_type = forms.ChoiceField(
-        required=False,
-        choices=[("", "No claim")] + ClaimType.choices,
-        label="Tribunal claim",
-        help_text="A possible employment tribunal claim: its time limit is worked out for you.",
-    )
-    act_on = forms.DateField(
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        label="Date of the act complained of",
-    )
-    acas_started_on = forms.DateField(
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        label="ACAS early conciliation started (Day A)",
-    )
-    acas_certificate_on = forms.DateField(
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        label="ACAS certificate issued (Day B)",
-    )
-    follow_up_on = forms.DateField(
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        label="Follow up by",
-    )
-    follow_up_what = forms.CharField(
-        required=False,
-        max_length=200,
-        widget=forms.TextInput(attrs={"size": 60}),
-        label="Follow-up",
-        help_text="For example “chase the employer for the investigation report”. Only "
-        "officers see it; you are reminded on the day.",
-    )
-    follow_ups_done = forms.ModelMultipleChoiceField(
-        queryset=FollowUp.objects.none(),
-        required=False,
-        label="Mark follow-ups done",
-        widget=forms.CheckboxSelectMultiple,
-    )
-
-    class Meta:
-        model = Case
-        fields = ["priority", "claim_type", "act_on", "acas_started_on", "acas_certificate_on"]
-
-    def __init__(self, *args, request=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.request = request
-        user = request.user
-        case = self.instance
-        officers = services.casework_officers()
-        if user.has_perm("casework.assign_case"):
-            self.fields["assign_to"].queryset = officers
-        else:
-            self.fields["assign_to"].queryset = officers.filter(pk=user.pk)
-            self.fields["assign_to"].label = "Take this case"
-        moves = services.ALLOWED_MOVES.get(case.status, set())
-        # Any status is accepted by the field, so that a move outside the workflow gets the
-        # workflow's own message; the menu offers only the allowed ones.
-        self.fields["new_status"].choices = [("", "—")] + [(s.value, s.label) for s in STATUS_ORDER]
-        self.fields["new_status"].widget.choices = [("", "—")] + [
-            (s.value, s.label) for s in STATUS_ORDER if s in moves
-        ]
-        self.fields["follow_ups_done"].queryset = FollowUp.objects.filter(
-            case=case, done_at__isnull=True
-        ).select_related("officer")
-        self.fields["follow_ups_done"].label_from_instance = lambda f: (
-            f"{f.due_on:%d %b %Y}: {f.what} ({f.officer.get_full_name()})"
-        )
-        if case.pk and case.collective:
-            self.fields["message_for"].choices = [("", "Everyone on the case")] + [
-                (person.pk, f"{person.get_full_name()} only")
-                for person in services.collective_recipients(case)
-            ]
-        else:
-            del self.fields["message_for"]
-        if user.has_perm("casework.restrict_case"):
-            self.fields["restrict_to"].queryset = officers
-            self.fields["restrict_to"].initial = list(case.restricted_to.all())
-        else:
-            del self.fields["restrict_to"]
-        other = getattr(case.other_party, "membership", None) if case.other_party_id else None
-        self.fields["category"].initial = case.category
-        self.fields["hearing_date"].initial = case.hearing_date
-        self.fields["employer"].initial = case.employer.label if case.employer_id else ""
-        self.fields["other_party_name"].initial = case.other_party_name
-        self.fields["other_party_number"].initial = other.number if other else ""
-
-    def _fact_changed(self, name: str) -> bool:
-        # A submission without the field (another client than the case screen) leaves
-        # that fact as it is.
-        return self.add_prefix(name) in self.data and name in self.changed_data
-
-    @property
-    def facts_changed(self) -> bool:
-        return any(self._fact_changed(name) for name in self.FACT_FIELDS)
-
-    def clean_other_party_number(self):
-        value = (self.cleaned_data.get("other_party_number") or "").replace(" ", "")
-        if value and not membership_number_is_valid(value):
-            raise ValidationError(NUMBER_INVALID)
-        return value
-
-    def facts(self) -> services.CaseFacts:
-        c = self.cleaned_data
-        case = self.instance
-        initial = {
-            name: self.get_initial_for_field(self.fields[name], name)
-            for name in ("hearing_date", "other_party_name", "other_party_number")
-        }
-
-        def value(name):
-            return c.get(name) if self._fact_changed(name) else initial[name]
-
-        employer = case.employer
-        if self._fact_changed("employer") or self._fact_changed("employer_kind"):
-            employer = c.get("employer_obj")
-        return services.CaseFacts(
-            hearing_date=value("hearing_date"),
-            category=(c.get("category") if self._fact_changed("category") else "") or case.category,
-            employer=employer,
-            other_party_name=value("other_party_name") or "",
-            other_party_number=value("other_party_number") or "",
-        )
-
-    def _check_files(self, name: str, other: str):
-        files = self.cleaned_data.get(name) or []
-        others = len(self.files.getlist(other)) if hasattr(self.files, "getlist") else 0
-        return check_files(files, already_on_case=self.instance.attachments.count() + others)
-
-    def clean_message_files(self):
-        return self._check_files("message_files", "note_files")
-
-    def clean_note_files(self):
-        return self._check_files("note_files", "message_files")
-
-    def clean(self):
-        cleaned = super().clean()
-        if self._fact_changed("employer") or self._fact_changed("employer_kind"):
-            clean_employer_choice(self, cleaned)
-        saved = cleaned.get("saved_reply")
-        if saved and not (cleaned.get("message") or "").strip():
-            # Without JavaScript: fill the reply in and ask for it to be checked.
-            data = self.data.copy()
-            data["message"] = saved.body
-            self.data = data
-            self.add_error("message", "Check and edit the saved reply, then save again.")
-        return cleaned
-
-
-FILES_NOT_KEPT = "Nothing was saved, so these files were not kept: choose them again."
-
-# The work form's fields of the tribunal claim (services.case_set_deadlines).
-DEADLINE_FIELDS = ("claim_type", "act_on", "acas_started_on", "acas_certificate_on")
-
-# The service's step names that differ from the form's field names.
-WORK_STEP_FIELDS = {"status": "new_status"}
 
 
 def _arrears_rows(membership) -> list[tuple[str, str]]:
@@ -1143,38 +581,7 @@ class CaseAdmin(PortalModelAdmin):
         return names
 
     def queue_views_view(self, request):
-        """Save the queue's current filters as a named view, or delete a saved view."""
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        if not access.is_case_officer(request.user):
-            raise PermissionDenied
-        queue = reverse("admin:casework_case_changelist")
-        if request.POST.get("action") == "delete":
-            if not queue_view_delete(officer=request.user, view_id=request.POST.get("view")):
-                raise Http404(_("No saved view found."))
-            messages.success(request, _("The view is deleted."))
-            return HttpResponseRedirect(queue)
-        query = request.POST.get("query", "")
-        try:
-            view = queue_view_save(
-                officer=request.user,
-                name=request.POST.get("name", ""),
-                query=query,
-                allowed=self.queue_parameters(),
-            )
-        except ValidationError as error:
-            context = {
-                **self.admin_site.each_context(request),
-                "opts": self.model._meta,
-                "title": _("The view was not saved"),
-                "errors": [str(e) for words in error.message_dict.values() for e in words],
-                "back_url": f"{queue}?{clean_query(query, self.queue_parameters())}",
-            }
-            return TemplateResponse(
-                request, "admin/casework/case/queue_view_error.html", context, status=400
-            )
-        messages.success(request, _("View “%s” saved.") % view.name)
-        return HttpResponseRedirect(f"{queue}?{view.query}")
+        return admin_views.queue_views_view(self, request)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         case = access.get_case_for_officer(request.user, object_id)
@@ -1229,7 +636,7 @@ class CaseAdmin(PortalModelAdmin):
         refusal is shown next to its field (see response_change)."""
         c = form.cleaned_data
         try:
-            services.case_apply_work(
+            services.case_officer_update(
                 case=obj,
                 officer=request.user,
                 priority=c.get("priority") if "priority" in form.changed_data else None,
@@ -1382,73 +789,7 @@ class CaseAdmin(PortalModelAdmin):
         return attachment_response(attachment)
 
     def letter_view(self, request, object_id):
-        """Write a letter from a template: GET chooses the template and shows its text filled
-        in from the case, to edit; POST files it (services.case_file_letter). Bad input is
-        answered 400 with the form's errors, and nothing is filed."""
-        case = access.get_case_for_officer(request.user, object_id)
-        try:
-            services.check_officer_can_work(request.user, case)
-        except PermissionDenied:
-            raise Http404(access.NOT_FOUND) from None
-        status = 200
-        file_form = None
-        template = None
-        if request.method == "POST":
-            file_form = LetterFileForm(request.POST)
-            choose_form = LetterChooseForm(auto_id="choose_%s")
-            if file_form.is_valid():
-                c = file_form.cleaned_data
-                template = c["template"]
-                try:
-                    services.case_file_letter(
-                        case=case,
-                        by=request.user,
-                        template=template,
-                        body=c["body"],
-                        share=c["share"],
-                        request=request,
-                    )
-                except ValidationError as error:
-                    for step, words in error.message_dict.items():
-                        for word in words:
-                            file_form.add_error(step if step in file_form.fields else None, word)
-                else:
-                    self.message_user(
-                        request, f"The letter “{template.title}” is filed on the timeline."
-                    )
-                    return HttpResponseRedirect(
-                        reverse("admin:casework_case_change", args=[case.pk])
-                    )
-            template = file_form.cleaned_data.get("template")
-            status = 400
-        elif "template" in request.GET:
-            choose_form = LetterChooseForm(request.GET, auto_id="choose_%s")
-            if choose_form.is_valid():
-                template = choose_form.cleaned_data["template"]
-                try:
-                    body = letter_text(case=case, officer=request.user, body=template.body)
-                except ValidationError as error:
-                    choose_form.add_error("template", error)
-                    status = 400
-                else:
-                    file_form = LetterFileForm(initial={"template": template, "body": body})
-            else:
-                status = 400
-        else:
-            choose_form = LetterChooseForm(auto_id="choose_%s")
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Write a letter",
-            "subtitle": case.reference,
-            "opts": self.model._meta,
-            "case": case,
-            "case_url": reverse("admin:casework_case_change", args=[case.pk]),
-            "letter_url": reverse("admin:casework_case_letter", args=[case.pk]),
-            "choose_form": choose_form,
-            "file_form": file_form,
-            "template": template,
-        }
-        return TemplateResponse(request, "admin/casework/case/letter.html", context, status=status)
+        return admin_views.letter_view(self, request, object_id)
 
     def bundle_view(self, request, object_id):
         case = access.get_case_for_officer(request.user, object_id)
@@ -1493,67 +834,7 @@ class CaseAdmin(PortalModelAdmin):
         return TemplateResponse(request, "admin/casework/case/summary.html", context)
 
     def deadlines_view(self, request):
-        """The officer's next 60 days (hearings, follow-ups, tribunal limits) and their
-        calendar feed. POST: tick off a follow-up, or create, reset or revoke the feed."""
-        if not access.is_case_officer(request.user):
-            raise PermissionDenied
-        url = reverse("admin:casework_case_deadlines")
-        if request.method == "POST":
-            action = request.POST.get("action", "")
-            if action == "feed_reset":
-                services.calendar_feed_reset(user=request.user)
-                self.message_user(
-                    request, "Your calendar link is ready: the old one (if any) no longer works."
-                )
-            elif action == "feed_revoke":
-                services.calendar_feed_revoke(user=request.user)
-                self.message_user(request, "Your calendar link no longer works.")
-            elif action == "follow_up_done":
-                follow_up_id = request.POST.get("follow_up", "")
-                follow_up = None
-                if follow_up_id.isdigit():
-                    # The officer's own open follow-ups only; anything else is not found.
-                    follow_up = FollowUp.objects.filter(
-                        pk=int(follow_up_id), officer=request.user, done_at__isnull=True
-                    ).first()
-                if follow_up is None:
-                    raise Http404(access.NOT_FOUND)
-                case = access.get_case_for_officer(request.user, follow_up.case_id)
-                services.follow_up_mark_done(case=case, follow_up_id=follow_up.pk, by=request.user)
-                self.message_user(request, f"Follow-up on {case.reference} done.")
-            else:
-                return HttpResponse("Unknown action.", status=400, content_type="text/plain")
-            return HttpResponseRedirect(url)
-        today = timezone.localdate()
-        items = officer_deadlines(request.user, today=today, days=60)
-        feed = getattr(request.user, "calendar_feed", None)
-        if feed is not None and feed.revoked_at is not None:
-            feed = None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "My deadlines",
-            "opts": self.model._meta,
-            "today": today,
-            "rows": [
-                {
-                    "item": item,
-                    "left": deadlines.days_left_words(item.on, today),
-                    "soon": (item.on - today).days <= TRIBUNAL_FLAG_DAYS,
-                }
-                for item in items
-            ],
-            "capped": any(
-                n >= selectors.DEADLINES_PER_KIND for n in Counter(i.kind for i in items).values()
-            ),
-            "per_kind": selectors.DEADLINES_PER_KIND,
-            "feed_url": request.build_absolute_uri(
-                reverse("casework_calendar_feed", args=[feed.token])
-            )
-            if feed
-            else None,
-            "queue_url": reverse("admin:casework_case_changelist"),
-        }
-        return TemplateResponse(request, "admin/casework/case/deadlines.html", context)
+        return admin_views.deadlines_view(self, request)
 
     # --- Bulk actions -------------------------------------------------------------------
 

@@ -214,3 +214,25 @@ def attachment_data(attachment) -> bytes:
 
     with attachment.file.open("rb") as handle:
         return crypto.decrypt_bytes(handle.read())
+
+
+def attachment_response(attachment):
+    """A member's or officer's file, decrypted, as a download that is never rendered by
+    the browser (the caller has already checked access to the case)."""
+    from django.http import FileResponse, Http404
+
+    from .access import NOT_FOUND
+
+    try:
+        data = attachment_data(attachment)
+    except FileNotFoundError:
+        raise Http404(NOT_FOUND) from None
+    response = FileResponse(
+        io.BytesIO(data),
+        as_attachment=True,
+        filename=attachment.name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

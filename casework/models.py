@@ -277,7 +277,7 @@ class Case(models.Model):
             # The officers' queue: its order, for every case and for the open cases of a
             # section (the id breaks ties, as the admin adds it), with what the access rule
             # and the usual filters read, so that a page's cases are found in the index
-            # alone (see casework.admin.QueueChangeList).
+            # alone (see casework.queue.QueueChangeList).
             models.Index(
                 fields=["-urgent", "status_rank", "submitted_at", "-id"],
                 name="case_queue",

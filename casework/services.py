@@ -827,7 +827,7 @@ def _fact_words(value) -> str:
 def case_correct_facts(*, case: Case, by: User, facts: CaseFacts, today: date | None = None):
     """Change the facts that differ, each with a timeline entry for officers ("Hearing
     date: 3 March 2027 → 10 March 2027"). A new hearing date re-evaluates urgency at once.
-    Runs inside the caller's transaction (case_apply_work); a refusal raises
+    Runs inside the caller's transaction (case_officer_update); a refusal raises
     ValidationError({field: [words]}) before anything is written."""
     today = today or timezone.localdate()
     if facts.category not in Category.values:
@@ -905,7 +905,7 @@ def _refused_at(step: str, error: ValidationError | PermissionDenied) -> Validat
 
 
 @transaction.atomic
-def case_apply_work(
+def case_officer_update(
     *,
     case: Case,
     officer: User,

@@ -1,25 +1,23 @@
 from __future__ import annotations
 
-import io
 from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from portal import crypto
 from portal.accounts.selectors import membership_for
 
 from . import access, services
 from .calendar import feed_ics, feed_owner
-from .files import limits_text
+from .files import attachment_response, limits_text
 from .forms import CaseForm, ComplaintForm, JoinForm, ReplyForm, WithdrawForm
-from .models import AccessAction, CaseAttachment, EventKind, Status
+from .models import AccessAction, EventKind, Status
 from .selectors import member_case_list, member_timeline
 
 NEEDS_MEMBERSHIP = "Only members can ask for help. Your account has no membership."
@@ -326,23 +324,6 @@ def attachment_download(request, reference, attachment_id):
         detail=f"file {attachment.pk}",
     )
     return attachment_response(attachment)
-
-
-def attachment_response(attachment: CaseAttachment) -> FileResponse:
-    try:
-        with attachment.file.open("rb") as handle:
-            data = crypto.decrypt_bytes(handle.read())
-    except FileNotFoundError:
-        raise Http404(access.NOT_FOUND) from None
-    response = FileResponse(
-        io.BytesIO(data),
-        as_attachment=True,
-        filename=attachment.name,
-        content_type=attachment.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
 
 
 @require_GET

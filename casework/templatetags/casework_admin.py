@@ -47,10 +47,10 @@ def casework_my_work(context):
 
 
 def queue_result_list(cl):
-    """Django's `result_list`, with the queue's rows written by casework.admin.queue_rows."""
+    """Django's `result_list`, with the queue's rows written by casework.queue.queue_rows."""
     from django.contrib.admin.templatetags.admin_list import result_list
 
-    from ..admin import queue_rows
+    from ..queue import queue_rows
 
     if cl.formset:
         return result_list(cl)

@@ -56,7 +56,7 @@ def test_the_work_service_keeps_nothing_when_a_late_step_is_refused(people, subm
     case = submit(people["member"])
     officer = people["cw_london"]
     with pytest.raises(ValidationError) as refused:
-        services.case_apply_work(
+        services.case_officer_update(
             case=case,
             officer=officer,
             priority="high",
@@ -82,12 +82,12 @@ def test_the_work_service_names_the_step_it_refused(people, submit):
         case=case, new_status=Status.CLOSED, by=people["manager"], outcome="resolved"
     )
     with pytest.raises(ValidationError) as refused:
-        services.case_apply_work(
+        services.case_officer_update(
             case=case, officer=people["manager"], note="Still thinking.", message="Hello"
         )
     assert refused.value.message_dict == {"message": [services.CASE_NOT_OPEN]}
     with pytest.raises(ValidationError) as refused:
-        services.case_apply_work(
+        services.case_officer_update(
             case=case, officer=people["manager"], message_files=[checked("a.pdf")]
         )
     assert refused.value.message_dict == {"message": [services.REPLY_FILES_NEED_MESSAGE]}
@@ -166,7 +166,7 @@ def test_only_the_replys_files_reach_the_member(client, people, submit):
     case = submit(people["member"])
     officer = people["cw_london"]
     services.case_assign(case=case, officer=officer, by=officer)
-    services.case_apply_work(
+    services.case_officer_update(
         case=case,
         officer=officer,
         message="Here is the letter to your head.",
@@ -285,10 +285,10 @@ def test_bad_input_to_the_work_form_is_refused_whole(client, people, submit):
     case = submit(people["member"])
     officer = people["cw_london"]
     with pytest.raises(ValidationError) as refused:
-        services.case_apply_work(case=case, officer=officer, status="nonsense", note="x")
+        services.case_officer_update(case=case, officer=officer, status="nonsense", note="x")
     assert refused.value.message_dict == {"status": [services.NOT_A_STATUS]}
     with pytest.raises(ValidationError) as refused:
-        services.case_apply_work(case=case, officer=officer, priority="sky-high", note="x")
+        services.case_officer_update(case=case, officer=officer, priority="sky-high", note="x")
     assert refused.value.message_dict == {"priority": [services.NOT_A_PRIORITY]}
     client.force_login(officer)
     for bad in (

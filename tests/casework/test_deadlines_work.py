@@ -119,7 +119,7 @@ def test_impossible_dates_are_refused_at_their_field_and_nothing_is_saved(
 def test_the_service_refuses_dates_by_field_before_writing(people, submit):
     case = submit(people["member"])
     with pytest.raises(ValidationError) as refused:
-        services.case_apply_work(
+        services.case_officer_update(
             case=case,
             officer=people["cw_london"],
             note="A note that must not be kept.",

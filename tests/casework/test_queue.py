@@ -8,8 +8,8 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from casework.admin import QueuePaginator
 from casework.models import Case
+from casework.queue import QueuePaginator
 
 
 def test_the_name_search_follows_the_members_name(client, people, submit):
@@ -89,7 +89,7 @@ def test_the_queue_rows_are_what_the_admin_would_write(rf, people, submit):
     from django.contrib.admin.templatetags.admin_list import items_for_result
 
     from casework import services
-    from casework.admin import queue_rows
+    from casework.queue import queue_rows
 
     plain = submit(people["member"])
     flagged = submit(people["member_b"], hearing_date=date(2030, 3, 4), colleagues_affected=True)

@@ -1,0 +1,314 @@
+"""The officers' queue: its filters, its paginator, and its page of rows read in two
+steps (ids in the queue's order, then only the columns the rows show)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from django.contrib import admin
+from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
+from django.contrib.admin.utils import display_for_field, display_for_value, quote
+from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import FieldDoesNotExist
+from django.core.paginator import Paginator
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.html import conditional_escape, escape
+from django.utils.safestring import SafeString
+
+from .models import (
+    Status,
+)
+from .selectors import (
+    replies_waiting,
+)
+
+
+class AssignedFilter(admin.SimpleListFilter):
+    title = "assigned"
+    parameter_name = "assigned"
+
+    def lookups(self, request, model_admin):
+        return [("me", "To me"), ("none", "Unassigned"), ("others", "To someone else")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "me":
+            return queryset.filter(assigned_to=request.user)
+        if self.value() == "none":
+            return queryset.filter(assigned_to__isnull=True)
+        if self.value() == "others":
+            return queryset.exclude(assigned_to=request.user).exclude(assigned_to__isnull=True)
+        return queryset
+
+
+class OpenFilter(admin.SimpleListFilter):
+    title = "open or closed"
+    parameter_name = "open"
+
+    def lookups(self, request, model_admin):
+        return [("open", "Open"), ("closed", "Closed")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            return queryset.exclude(status=Status.CLOSED)
+        if self.value() == "closed":
+            return queryset.filter(status=Status.CLOSED)
+        return queryset
+
+
+class HearingFilter(admin.SimpleListFilter):
+    title = "hearing"
+    parameter_name = "hearing"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("7", "Within a week"),
+            ("28", "Within four weeks"),
+            ("any", "Has a date"),
+            ("none", "No date"),
+        ]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        value = self.value()
+        if value in ("7", "28"):
+            return queryset.filter(
+                hearing_date__gte=today, hearing_date__lte=today + timedelta(days=int(value))
+            )
+        if value == "any":
+            return queryset.filter(hearing_date__isnull=False)
+        if value == "none":
+            return queryset.filter(hearing_date__isnull=True)
+        return queryset
+
+
+class AgeFilter(admin.SimpleListFilter):
+    title = "age"
+    parameter_name = "age"
+    BANDS = {"week": (0, 7), "month": (7, 28), "quarter": (28, 91), "older": (91, None)}
+
+    def lookups(self, request, model_admin):
+        return [
+            ("week", "Under a week"),
+            ("month", "1 to 4 weeks"),
+            ("quarter", "1 to 3 months"),
+            ("older", "Over 3 months"),
+        ]
+
+    def queryset(self, request, queryset):
+        band = self.BANDS.get(self.value())
+        if band is None:
+            return queryset
+        now = timezone.now()
+        low, high = band
+        queryset = queryset.filter(submitted_at__lte=now - timedelta(days=low))
+        if high is not None:
+            queryset = queryset.filter(submitted_at__gt=now - timedelta(days=high))
+        return queryset
+
+
+class FlagFilter(admin.SimpleListFilter):
+    title = "flags"
+    parameter_name = "flag"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("urgent", "Urgent"),
+            ("overdue", "Overdue"),
+            ("eligibility", "Eligibility"),
+            ("restricted", "Restricted"),
+            ("complaint", "Complaint"),
+            ("collective", "Colleagues affected"),
+            ("replied", "Reply waiting"),
+        ]
+
+    def queryset(self, request, queryset):
+        filters = {
+            "urgent": {"urgent": True},
+            "overdue": {"overdue": True},
+            "restricted": {"restricted": True},
+            "complaint": {"complaint_open": True},
+            "collective": {"colleagues_affected": True},
+        }
+        if self.value() == "eligibility":
+            return queryset.exclude(eligibility_concern="")
+        if self.value() == "replied":
+            return replies_waiting(queryset)
+        if self.value() in filters:
+            return queryset.filter(**filters[self.value()])
+        return queryset
+
+
+class TribunalLimitFilter(admin.SimpleListFilter):
+    title = "Tribunal limit"
+    parameter_name = "tribunal"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("7", "Within 7 days"),
+            ("14", "Within 14 days"),
+            ("28", "Within 28 days"),
+            ("passed", "Passed (case open)"),
+        ]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        value = self.value()
+        if value in ("7", "14", "28"):
+            return queryset.filter(
+                tribunal_limit_on__gte=today,
+                tribunal_limit_on__lte=today + timedelta(days=int(value)),
+            )
+        if value == "passed":
+            return queryset.exclude(status=Status.CLOSED).filter(tribunal_limit_on__lt=today)
+        return queryset
+
+
+# A tribunal limit this close is flagged in the queue.
+TRIBUNAL_FLAG_DAYS = 14
+
+
+# A case reference as the portal writes them (services.next_reference).
+REFERENCE_PATTERN = re.compile(r"CW-\d{4}-\d{6}")
+
+
+class QueuePaginator(Paginator):
+    """Counts no further than the officer can page: up to `ahead` pages past the one asked
+    for (and at least `floor` rows). The queue's cost then follows the page asked for, not
+    the number of cases; past the cap the page says "more than"."""
+
+    floor = 1000
+    ahead = 10
+
+    def __init__(self, object_list, per_page, *, page=1, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.cap = max(self.floor, (page + self.ahead) * per_page)
+
+    @cached_property
+    def count(self):
+        # Unordered: which rows are counted up to the cap does not matter, and without the
+        # queue's order the planner may count a search's matches from its own index
+        # rather than walk the queue's order past every case that does not match.
+        return self.object_list.order_by()[: self.cap + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count > self.cap
+
+
+# What the queue's rows show: the case's text (encrypted, and long) is never read for them.
+QUEUE_COLUMNS = [
+    "reference",
+    "urgent",
+    "overdue",
+    "eligibility_concern",
+    "restricted",
+    "complaint_open",
+    "colleagues_affected",
+    "submitted_at",
+    "category",
+    "region",
+    "nation",
+    "section",
+    "hearing_date",
+    "assigned_to",
+    "waiting_on",
+    "status",
+    "tribunal_limit_on",
+]
+
+
+class QueueChangeList(ChangeList):
+    """The page's cases in two steps: their ids first, in the queue's order (a walk of one
+    index that holds what the access rule and the usual filters read, so that a deep page
+    does not visit the table for every case it passes), then the rows of those ids only,
+    with only the columns the rows show."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        rows = self.result_list
+        if rows.query.is_sliced:
+            ids = list(rows.values_list("pk", flat=True))
+            # Through the access rule again (not the filters and search: the ids came
+            # through them already).
+            rows = self.apply_select_related(
+                self.root_queryset.filter(pk__in=ids).order_by(*self.queryset.query.order_by)
+            )
+        self.result_list = rows.only(*QUEUE_COLUMNS)
+
+
+def queue_rows(cl):
+    """The queue's rows, cell for cell what Django's `items_for_result` writes for them (a
+    test compares the two), without its per-cell lookups: a tenth of the queue's time."""
+    model_admin, opts = cl.model_admin, cl.opts
+    empty = model_admin.get_empty_value_display()
+    cells = []
+    for name in cl.list_display:
+        if name == "action_checkbox":
+            cells.append(("action", name, "action-checkbox", None))
+            continue
+        try:
+            field = opts.get_field(name)
+        except FieldDoesNotExist:
+            cells.append(("method", getattr(model_admin, name), f"field-{name}", None))
+            continue
+        if field.is_relation:
+            cells.append(("related", name, f"field-{name} nowrap", field))
+        else:
+            nowrap = " nowrap" if isinstance(field, (models.DateField, models.TimeField)) else ""
+            cells.append(("field", field.attname, f"field-{name}{nowrap}", field))
+    cells = [(kind, what, escape(classes), field) for kind, what, classes, field in cells]
+    links = set(cl.list_display_links or ())
+    # The link of every row is the same but for the case's id: reversed, and given the
+    # queue's filters to come back to, once for the page.
+    preserved = {"preserved_filters": cl.preserved_filters, "opts": opts}
+    link = escape(
+        add_preserved_filters(
+            preserved,
+            reverse(
+                f"admin:{opts.app_label}_{opts.model_name}_change",
+                args=[_PK_PLACEHOLDER],
+                current_app=model_admin.admin_site.name,
+            ),
+        )
+    )
+    rows = []
+    for obj in cl.result_list:
+        row = []
+        for kind, what, classes, field in cells:
+            if kind == "action":
+                row.append(_cell("td", classes, model_admin.action_checkbox(obj)))
+                continue
+            if kind == "method":
+                value = what(obj)
+                text = display_for_value(
+                    "" if isinstance(value, str) and not value.strip() else value, empty
+                )
+            elif kind == "related":
+                value = getattr(obj, what)
+                text = empty if value is None else value
+            else:
+                value = getattr(obj, what)
+                if isinstance(value, str) and not value.strip():
+                    value = ""
+                text = display_for_field(value, field, empty, avoid_link=field.name in links)
+            name = field.name if field is not None else what.__name__
+            if name in links:
+                url = link.replace(_PK_PLACEHOLDER, escape(quote(obj.pk)))
+                row.append(_cell("th", classes, f'<a href="{url}">{conditional_escape(text)}</a>'))
+            else:
+                row.append(_cell("td", classes, conditional_escape(text)))
+        rows.append(row)
+    return rows
+
+
+def _cell(tag: str, classes: str, inner: str) -> SafeString:
+    """One cell of a queue row; `classes` and `inner` are escaped by the caller."""
+    return SafeString(f'<{tag} class="{classes}">{inner}</{tag}>')  # nosec B703
+
+
+# Stands for the case's id in the link reversed once per page (no id looks like it).
+_PK_PLACEHOLDER = "pk-placeholder"
