@@ -68,6 +68,11 @@ from .work_form import (
 from .workdays import working_days_until
 
 
+def _panel(name: str, **context) -> str:
+    """One read-only part of the case screen, from its template."""
+    return render_to_string(f"admin/casework/case/panels/{name}", context)
+
+
 def _arrears_rows(membership) -> list[tuple[str, str]]:
     """The "In arrears: £x since <date>" row beside the status (one query). Information
     only: help is never refused for arrears."""
@@ -406,10 +411,7 @@ class CaseAdmin(PortalModelAdmin):
             ("Region", membership.region.name),
             ("Member since", f"{membership.joined_on:%d %B %Y}"),
         ]
-        return format_html(
-            '<dl class="case-summary">{}</dl>',
-            format_html_join("", "<dt>{}</dt><dd>{}</dd>", rows),
-        )
+        return _panel("facts.html", rows=rows)
 
     @admin.display(description="what the member told us")
     def request_details(self, obj):
@@ -428,10 +430,7 @@ class CaseAdmin(PortalModelAdmin):
             ("Outcome", obj.get_outcome_display() if obj.outcome else "—"),
             ("Legal escalation", obj.legal_reason or "—"),
         ]
-        return format_html(
-            '<dl class="case-summary">{}</dl>',
-            format_html_join("", '<dt>{}</dt><dd class="prewrap">{}</dd>', rows),
-        )
+        return _panel("facts.html", rows=rows, prewrap=True)
 
     @admin.display(description="timeline")
     def timeline(self, obj):
@@ -458,22 +457,8 @@ class CaseAdmin(PortalModelAdmin):
 
     @admin.display(description="files")
     def files_list(self, obj):
-        files = list(obj.attachments.all())
-        if not files:
-            return "—"
-        rows = [
-            (
-                reverse("admin:casework_case_file", args=[obj.pk, a.pk]),
-                a.name,
-                a.size // 1024 or 1,
-                "" if a.shared_with_member else " (internal)",
-            )
-            for a in files
-        ]
-        return format_html(
-            "<ul>{}</ul>",
-            format_html_join("", '<li><a href="{}">{}</a> ({} KB){}</li>', rows),
-        )
+        files = [(a, a.size // 1024 or 1) for a in obj.attachments.all()]
+        return _panel("files.html", case=obj, files=files)
 
     @admin.display(description="tribunal limit and follow-ups")
     def deadlines_panel(self, obj):
@@ -498,38 +483,15 @@ class CaseAdmin(PortalModelAdmin):
 
     @admin.display(description="records")
     def access_links(self, obj):
-        links = [(reverse("admin:casework_case_bundle", args=[obj.pk]), "Case bundle (PDF)")]
-        if obj.viewer.has_perm("casework.view_case_access_log"):
-            links.append(
-                (
-                    reverse("admin:casework_caseaccess_changelist") + f"?case__id__exact={obj.pk}",
-                    "Who viewed and changed this case",
-                )
-            )
-        return format_html_join(" · ", '<a href="{}">{}</a>', links)
+        return _panel(
+            "records.html",
+            case=obj,
+            access_log=obj.viewer.has_perm("casework.view_case_access_log"),
+        )
 
     @admin.display(description="letters")
     def letters_panel(self, obj):
-        rows = [
-            (
-                reverse("admin:casework_case_file", args=[obj.pk, a.pk]),
-                a.name,
-                f"{timezone.localtime(a.created_at):%d %b %Y}",
-                a.event.author.get_full_name() if a.event.author else "System",
-                " (shared with the member)" if a.shared_with_member else " (internal)",
-            )
-            for a in services.case_letters(obj)
-        ]
-        write = reverse("admin:casework_case_letter", args=[obj.pk])
-        listed = (
-            format_html(
-                "<ul>{}</ul>",
-                format_html_join("", '<li><a href="{}">{}</a>, {}, by {}{}</li>', rows),
-            )
-            if rows
-            else format_html("<p>{}</p>", "No letters filed yet.")
-        )
-        return format_html('{}<p><a href="{}">Write a letter</a></p>', listed, write)
+        return _panel("letters.html", case=obj, letters=services.case_letters(obj))
 
     @admin.display(description="collective and linked cases")
     def collective_and_links(self, obj):
