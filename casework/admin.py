@@ -3,7 +3,6 @@ case an officer may not see does not exist for them anywhere in the admin."""
 
 from __future__ import annotations
 
-import csv
 import re
 from datetime import timedelta
 
@@ -33,6 +32,7 @@ from portal.admin import PortalModelAdmin, ReadOnlyAdmin, one_related
 from portal.pdf import html_to_pdf
 
 from . import access, scanning, services
+from .admin_reports import reports_view
 from .files import check_files, limits_text
 from .forms import MultipleFileField, MultipleFileInput
 from .models import (
@@ -45,7 +45,7 @@ from .models import (
     SavedReply,
     Status,
 )
-from .selectors import cases_summary, officer_timeline, replies_waiting
+from .selectors import officer_timeline, replies_waiting
 from .templatetags.casework_admin import UNSCANNED_WARNING, is_administrator
 from .views import attachment_response
 from .workdays import working_days_until
@@ -788,7 +788,7 @@ class CaseAdmin(PortalModelAdmin):
             "my_cases_url": reverse("admin:casework_case_changelist") + "?assigned=me&open=open",
             "unassigned_url": reverse("admin:casework_case_changelist")
             + "?assigned=none&open=open",
-            "summary_url": reverse("admin:casework_case_summary")
+            "summary_url": reverse("admin:casework_reports")
             if request.user.has_perm("casework.view_casework_reports")
             else None,
         }
@@ -955,36 +955,21 @@ class CaseAdmin(PortalModelAdmin):
         return response
 
     def summary_view(self, request):
-        if not request.user.has_perm("casework.view_casework_reports"):
-            raise PermissionDenied
-        summary = cases_summary(request.user)
-        if request.GET.get("format") == "csv":
-            response = HttpResponse(content_type="text/csv; charset=utf-8")
-            response["Content-Disposition"] = 'attachment; filename="open-cases-summary.csv"'
-            writer = csv.writer(response)
-            writer.writerow(["measure", "value", "open cases"])
-            for row in summary["by_category"]:
-                writer.writerow(["category", row["category"], row["n"]])
-            for row in summary["by_region"]:
-                writer.writerow(["region", row["region__name"] or "", row["n"]])
-            for row in summary["by_status"]:
-                writer.writerow(["status", row["status"], row["n"]])
-            for row in summary["by_officer"]:
-                name = (
-                    f"{row['assigned_to__first_name'] or ''} {row['assigned_to__last_name'] or ''}"
-                )
-                writer.writerow(["officer", name.strip() or "unassigned", row["n"]])
-            for label, n in summary["by_age"]:
-                writer.writerow(["age", label, n])
-            return response
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Open cases: summary",
-            "summary": summary,
-            "opts": self.model._meta,
-            "csv_url": reverse("admin:casework_case_summary") + "?format=csv",
-        }
-        return TemplateResponse(request, "admin/casework/case/summary.html", context)
+        """The old summary's address: the reports page has its figures now."""
+        return HttpResponseRedirect(reverse("admin:casework_reports"))
+
+    def get_site_urls(self):
+        """Served at /admin/casework/reports/ (see portal.admin.PortalAdminSite.get_urls)."""
+        return [
+            path(
+                "casework/reports/",
+                self.admin_site.admin_view(self.reports_view),
+                name="casework_reports",
+            )
+        ]
+
+    def reports_view(self, request):
+        return reports_view(request, self.admin_site)
 
     # --- Bulk actions -------------------------------------------------------------------
 
@@ -1102,3 +1087,7 @@ class SavedReplyAdmin(PortalModelAdmin):
     list_display = ["title", "category"]
     list_filter = ["category"]
     search_fields = ["title", "body"]
+
+
+# Complaints about case handling: their own admin, in their own module.
+from . import admin_complaints  # noqa: E402, F401

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from . import services
+from . import complaints, services
 
 
 @shared_task
@@ -13,3 +13,9 @@ def refresh_case_flags():
 def apply_case_retention():
     """Remove personal content from cases closed longer than the retention period."""
     return services.cases_apply_retention()
+
+
+@shared_task
+def flag_overdue_complaints():
+    """Tell the managers, once per deadline, of complaints not acknowledged or answered."""
+    return complaints.complaints_flag_overdue()
