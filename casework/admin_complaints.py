@@ -102,6 +102,9 @@ class ComplaintAdmin(PortalModelAdmin):
             .order_by(F("closed_at").asc(nulls_first=True), "respond_by", "id")
         )
 
+    def get_ordering(self, request):
+        return [F("closed_at").asc(nulls_first=True), "respond_by", "id"]  # open ones first
+
     def has_module_permission(self, request):
         return access.complaints_may_be_seen_by(request.user)
 

@@ -636,9 +636,10 @@ def case_delete_draft(*, case: Case, member: User) -> None:
 
 
 @transaction.atomic
-def case_complain(*, case: Case, member: User, body: str) -> CaseEvent:
+def case_complain(*, case: Case, member: User, body: str, now: datetime | None = None) -> CaseEvent:
     """A member unhappy with how their case was handled: it goes to the casework managers,
-    not to the officer."""
+    not to the officer, as a Complaint with its acknowledgement and response deadlines in
+    working days (casework.complaints handles it from there)."""
     case = Case.objects.select_for_update().get(pk=case.pk)
     if case.member_id != member.pk or case.status == Status.DRAFT:
         raise PermissionDenied(access.NOT_FOUND)
@@ -646,8 +647,11 @@ def case_complain(*, case: Case, member: User, body: str) -> CaseEvent:
         raise ValidationError(MESSAGE_REQUIRED)
     case.complaint_open = True
     case.save(update_fields=["complaint_open"])
-    event = _event(case, EventKind.COMPLAINT, member, body=body.strip(), visible=True)
-    today = timezone.localdate(event.created_at)
+    now = now or timezone.now()
+    event = _event(
+        case, EventKind.COMPLAINT, member, body=body.strip(), visible=True, created_at=now
+    )
+    today = timezone.localdate(now)
     Complaint.objects.create(
         case=case,
         raised_by=member,

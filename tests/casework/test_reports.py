@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 from django.utils import timezone
 
 from casework import reports, services
@@ -81,7 +80,7 @@ def known(people):
 
 
 def report_for(user, **kwargs):
-    period = reports.Period(first=datetime(2026, 1, 1).date(), last=datetime(2026, 6, 1).date())
+    period = reports.Period(first=date(2026, 1, 1), last=date(2026, 6, 1))
     return reports.casework_report(
         cases_visible_to(user), user=user, period=period, now=NOW, **kwargs
     )
@@ -242,9 +241,9 @@ def test_bad_parameters_are_a_400_with_the_reason(client, people, params, messag
 
 
 def test_the_default_period_is_the_last_twelve_months():
-    period = reports.default_period(datetime(2026, 6, 15).date())
-    assert period.first == datetime(2025, 7, 1).date()
-    assert period.last == datetime(2026, 6, 1).date()
+    period = reports.default_period(date(2026, 6, 15))
+    assert period.first == date(2025, 7, 1)
+    assert period.last == date(2026, 6, 1)
     assert len(period.months) == 12
 
 
