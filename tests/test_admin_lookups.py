@@ -390,3 +390,37 @@ def test_only_the_membership_officer_sees_check_off_schedules(world):
                 assert status == 302, (role, url, status)
             else:
                 assert status == (200 if role == "membership" else 403), (role, url, status)
+
+
+def test_complaints_open_only_to_managers_and_answer_no_relation_lookups(world):
+    """Complaints about case handling: the managers' list alone; nobody else learns of one,
+    and no relation lookup through the list answers (case, member, officer)."""
+    from casework.models import Complaint
+
+    assert "casework.complaint" in CONFIDENTIAL_MODELS
+    complaint = Complaint.objects.select_related("case").first()
+    assert complaint is not None, "the demo has a complaint"
+    url = reverse("admin:casework_complaint_changelist")
+    change = reverse("admin:casework_complaint_change", args=[complaint.pk])
+    for role in ROLES:
+        client = world.clients[role]
+        user = world.users.get(role)
+        response = client.get(url)
+        manager = user is not None and user.has_perm("casework.view_all_cases") and user.is_staff
+        if not (user is not None and user.is_staff):
+            assert response.status_code == 302, role
+            continue
+        if not manager:
+            assert response.status_code == 403, role
+            assert client.get(change).status_code in (403, 404), role
+            continue
+        assert response.status_code == 200, role
+        assert client.get(change).status_code == 200, role
+        for param in (
+            "case__member__isnull",
+            "case__assigned_to__id",
+            "raised_by__email",
+            "owner__isnull",
+            "body__icontains",
+        ):
+            assert client.get(url, {param: "1"}).status_code == 400, (role, param)
