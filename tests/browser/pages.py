@@ -191,6 +191,27 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "case-closed",
         ),
     ),
+    # 21 (issue 16, items 7 and 9): a member complains about the handling of their case; a
+    # manager takes the complaint, answers it and closes it; the member reads the answer;
+    # the manager opens the service reports.
+    "j21-complaints-reports": (
+        ("mouse",),
+        (
+            "member-login",
+            "case",
+            "case-complained",
+            "manager-login",
+            "manager-login-code",
+            "admin-complaints",
+            "admin-complaint",
+            "admin-complaint-taken",
+            "admin-complaint-answered",
+            "admin-complaint-closed",
+            "case-complaint-answered",
+            "admin-reports",
+            "admin-reports-bad-month",
+        ),
+    ),
     # 8: a member changes job role on their details: the new fee (and from when) is shown
     # before it is saved; the phone menu is one row with a menu button.
     "j8-details": (
