@@ -493,6 +493,7 @@ class CaseAdmin(PortalModelAdmin):
         "timeline",
         "files_list",
         "access_links",
+        "complaints_panel",
     ]
     fieldsets = [
         (None, {"fields": ["reference", "status", "waiting_on", "urgency", "priority"]}),
@@ -521,6 +522,8 @@ class CaseAdmin(PortalModelAdmin):
         ),
         ("Access", {"fields": ["restrict_to"]}),
         ("Records", {"fields": ["access_links"]}),
+        # Managers only (see get_fieldsets): complaints about the case's handling.
+        ("Complaints", {"fields": ["complaints_panel"]}),
     ]
 
     class Media:
@@ -591,6 +594,8 @@ class CaseAdmin(PortalModelAdmin):
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
+        if not access.complaints_may_be_seen_by(request.user):
+            fieldsets = [f for f in fieldsets if f[1]["fields"] != ["complaints_panel"]]
         if request.user.has_perm("casework.restrict_case"):
             return fieldsets
         return [
@@ -771,6 +776,22 @@ class CaseAdmin(PortalModelAdmin):
                 )
             )
         return format_html_join(" · ", '<a href="{}">{}</a>', links)
+
+    @admin.display(description="complaints")
+    def complaints_panel(self, obj):
+        rows = [
+            (
+                reverse("admin:casework_complaint_change", args=[c.pk]),
+                f"{timezone.localtime(c.raised_at):%d %b %Y}",
+                c.stage().capitalize() + (f": {c.get_outcome_display()}" if c.outcome else ""),
+            )
+            for c in access.complaints_visible_to(obj.viewer).filter(case=obj)
+        ]
+        if not rows:
+            return "—"
+        return format_html(
+            "<ul>{}</ul>", format_html_join("", '<li><a href="{}">{}</a>: {}</li>', rows)
+        )
 
     # --- Views --------------------------------------------------------------------------
 

@@ -26,9 +26,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from django.contrib.postgres.fields import ArrayField
 from django.db.models import Aggregate, Count, F, FloatField, Func, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+
+from portal.accounts.models import User
 
 from .models import OPEN_STATUSES, Case, Category, Outcome, Status
 
@@ -48,16 +51,19 @@ AGE_BANDS = [
 NO_OFFICER = "No officer (unassigned or anonymised)"
 
 
-class Percentile(Aggregate):
-    """PostgreSQL's PERCENTILE_CONT(fraction) WITHIN GROUP (ORDER BY expression): NULLs
-    are left out."""
+class Percentiles(Aggregate):
+    """PostgreSQL's PERCENTILE_CONT(ARRAY[...]) WITHIN GROUP (ORDER BY expression): several
+    percentiles from one sort; NULLs are left out."""
 
     function = "PERCENTILE_CONT"
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
+    template = (
+        "%(function)s(ARRAY[%(fractions)s]::float8[]) WITHIN GROUP (ORDER BY %(expressions)s)"
+    )
+    output_field = ArrayField(FloatField())
 
-    def __init__(self, expression, fraction: float, **extra):
-        super().__init__(expression, fraction=float(fraction), **extra)
+    def __init__(self, expression, fractions: tuple[float, ...], **extra):
+        text = ", ".join(str(float(f)) for f in fractions)
+        super().__init__(expression, fractions=text, **extra)
 
 
 def days_between(start: str, end: str) -> Func:
@@ -138,12 +144,10 @@ def _round(value):
     return None if value is None else round(value, 1)
 
 
-def _durations(qs: QuerySet, start: str, end: str) -> dict:
-    days = days_between(start, end)
+def _durations(start: str, end: str) -> dict:
     return {
         "n": Count("id"),
-        "median": Percentile(days, 0.5),
-        "p90": Percentile(days, 0.9),
+        "percentiles": Percentiles(days_between(start, end), (0.5, 0.9)),
     }
 
 
@@ -156,7 +160,7 @@ def _closed(qs, period: Period):
 
 
 def _response_base(qs, period):
-    # Of the cases submitted in the period, those answered (the rest wait for an answer).
+    """Of the cases submitted in the period, those answered (the rest wait for one)."""
     return _submitted(qs, period).filter(first_response_at__isnull=False)
 
 
@@ -175,12 +179,8 @@ def _age_counts(now: datetime) -> dict:
 
 
 def _duration_row(label, values) -> Row:
-    return Row(
-        label=label,
-        n=values.get("n") or 0,
-        median=_round(values.get("median")),
-        p90=_round(values.get("p90")),
-    )
+    median, p90 = values.get("percentiles") or (None, None)
+    return Row(label=label, n=values.get("n") or 0, median=_round(median), p90=_round(p90))
 
 
 def _counts_row(label, values, prefix: str, keys: list) -> Row:
@@ -224,8 +224,6 @@ class Labeller:
         self.names: dict[int, str] = {}
 
     def load_officers(self, ids: set) -> None:
-        from portal.accounts.models import User
-
         ids = {i for i in ids if i is not None}
         if self.manager and ids:
             self.names = {
@@ -276,16 +274,14 @@ def casework_report(
     closed = _closed(qs, period)
     open_cases = qs.filter(status__in=OPEN_STATUSES)
 
-    response_total = responded.aggregate(**_durations(qs, "submitted_at", "first_response_at"))
-    close_total = closed.aggregate(**_durations(qs, "submitted_at", "closed_at"))
+    response_total = responded.aggregate(**_durations("submitted_at", "first_response_at"))
+    close_total = closed.aggregate(**_durations("submitted_at", "closed_at"))
     outcome_total = closed.aggregate(**_outcome_counts())
     age_total = open_cases.aggregate(**_age_counts(now))
     response_months = _monthly(
-        responded, "submitted_at", _durations(qs, "submitted_at", "first_response_at"), period
+        responded, "submitted_at", _durations("submitted_at", "first_response_at"), period
     )
-    close_months = _monthly(
-        closed, "closed_at", _durations(qs, "submitted_at", "closed_at"), period
-    )
+    close_months = _monthly(closed, "closed_at", _durations("submitted_at", "closed_at"), period)
     outcome_months = _monthly(closed, "closed_at", _outcome_counts(), period)
     anonymised = (
         qs.filter(personal_content_removed_at__isnull=False)
@@ -300,9 +296,9 @@ def casework_report(
     for dimension in DIMENSIONS:
         raw[dimension] = {
             "response": _grouped(
-                responded, dimension, _durations(qs, "submitted_at", "first_response_at")
+                responded, dimension, _durations("submitted_at", "first_response_at")
             ),
-            "close": _grouped(closed, dimension, _durations(qs, "submitted_at", "closed_at")),
+            "close": _grouped(closed, dimension, _durations("submitted_at", "closed_at")),
             "outcomes": _grouped(closed, dimension, _outcome_counts()),
             "age": _grouped(open_cases, dimension, _age_counts(now)),
         }
@@ -313,13 +309,13 @@ def casework_report(
                 "response": _grouped(
                     responded,
                     dimension,
-                    _durations(qs, "submitted_at", "first_response_at"),
+                    _durations("submitted_at", "first_response_at"),
                     month_field="submitted_at",
                 ),
                 "close": _grouped(
                     closed,
                     dimension,
-                    _durations(qs, "submitted_at", "closed_at"),
+                    _durations("submitted_at", "closed_at"),
                     month_field="closed_at",
                 ),
                 "outcomes": _grouped(closed, dimension, _outcome_counts(), month_field="closed_at"),

@@ -90,6 +90,14 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['closed_at', 'respond_by'], name='casework_co_closed__7648fb_idx')],
             },
         ),
+        migrations.AddIndex(
+            model_name='case',
+            index=models.Index(fields=['submitted_at'], include=('id', 'first_response_at', 'closed_at', 'status', 'category', 'region_id', 'assigned_to_id', 'outcome', 'member_id', 'other_party_id', 'personal_content_removed_at'), name='case_report_submitted'),
+        ),
+        migrations.AddIndex(
+            model_name='case',
+            index=models.Index(condition=models.Q(('status', 'closed')), fields=['closed_at'], include=('id', 'submitted_at', 'status', 'category', 'region_id', 'assigned_to_id', 'outcome', 'member_id', 'other_party_id', 'personal_content_removed_at'), name='case_report_closed'),
+        ),
         migrations.RunPython(backfill, migrations.RunPython.noop),
         migrations.RunPython(roles, migrations.RunPython.noop),
     ]

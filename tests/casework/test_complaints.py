@@ -254,3 +254,16 @@ def test_retention_removes_complaints_with_the_personal_content(people, complain
     )
     services.cases_apply_retention(now=case.submitted_at + timedelta(days=365 * 7))
     assert not Complaint.objects.filter(case=case).exists()
+
+
+def test_the_case_screen_links_complaints_for_managers_only(client, people, complained):
+    url = reverse("admin:casework_case_change", args=[complained.case_id])
+    link = reverse("admin:casework_complaint_change", args=[complained.pk])
+    client.force_login(people["manager"])
+    page = client.get(url).content.decode()
+    assert link in page and "Received" in page
+    client.force_login(people["cw_london"])
+    page = client.get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert link not in html and "PRIVATE-GRIPE" not in html and ">Complaints<" not in html
