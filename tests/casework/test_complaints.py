@@ -267,3 +267,11 @@ def test_the_case_screen_links_complaints_for_managers_only(client, people, comp
     assert page.status_code == 200
     html = page.content.decode()
     assert link not in html and "PRIVATE-GRIPE" not in html and ">Complaints<" not in html
+
+
+def test_the_overdue_sweep_is_on_the_beat(settings):
+    tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "casework.tasks.flag_overdue_complaints" in tasks
+    from casework.tasks import flag_overdue_complaints
+
+    assert flag_overdue_complaints() == 0

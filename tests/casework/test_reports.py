@@ -271,3 +271,46 @@ def test_the_query_count_does_not_grow_with_the_cases(client, people):
     with CaptureQueriesContext(connection) as many:
         assert client.get(URL).status_code == 200
     assert len(many) == len(few)
+
+
+def test_the_first_response_is_the_first_answer_or_move_on_from_new(people, submit):
+    officer, member = people["cw_london"], people["member"]
+    written = submit(member)
+    assert written.first_response_at is None
+    services.case_officer_message(case=written, by=officer, body="Hello")
+    written.refresh_from_db()
+    first = written.first_response_at
+    assert first is not None
+    services.case_officer_message(case=written, by=officer, body="Again")
+    written.refresh_from_db()
+    assert written.first_response_at == first  # set once, never moved
+    taken = submit(member)
+    services.case_assign(case=taken, officer=officer, by=officer)
+    taken.refresh_from_db()
+    assert taken.first_response_at is not None
+    noted = submit(member)
+    services.case_internal_note(case=noted, by=officer, body="A note is not an answer")
+    noted.refresh_from_db()
+    assert noted.first_response_at is None
+
+
+def test_the_migration_backfills_the_first_response_from_the_timeline(people, submit):
+    import importlib
+
+    from django.apps import apps
+    from django.db import connection
+
+    officer, member = people["cw_london"], people["member"]
+    case = submit(member)
+    services.case_assign(case=case, officer=officer, by=officer)
+    services.case_officer_message(case=case, by=officer, body="Hello")
+    assigned = case.events.get(kind="assigned").created_at
+    untouched = submit(member)
+    Case.objects.update(first_response_at=None)
+    migration = importlib.import_module("casework.migrations.0006_complaints")
+    with connection.schema_editor() as editor:
+        migration.backfill(apps, editor)
+    case.refresh_from_db()
+    untouched.refresh_from_db()
+    assert case.first_response_at == assigned
+    assert untouched.first_response_at is None
