@@ -275,3 +275,14 @@ def test_the_overdue_sweep_is_on_the_beat(settings):
     from casework.tasks import flag_overdue_complaints
 
     assert flag_overdue_complaints() == 0
+
+
+def test_the_members_data_download_holds_their_complaints(people, complained):
+    from casework.member_data import export_cases
+
+    complaints.complaint_respond(complaint=complained, by=people["manager"], response="Sorry")
+    (case,) = export_cases(people["member"])
+    (row,) = case["complaints"]
+    assert row["text"] == "Nobody calls back. PRIVATE-GRIPE"
+    assert row["response"] == "Sorry" and row["stage"] == "responded"
+    assert export_cases(people["member_b"]) == []
