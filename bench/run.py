@@ -62,6 +62,15 @@ def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
+def _months_ago(months: int) -> str:
+    """The query string of the reports from `months` months ago to this month."""
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    index = today.year * 12 + today.month - 1 - months
+    return f"from={index // 12}-{index % 12 + 1:02d}&to={today:%Y-%m}"
+
+
 def median(values):
     return statistics.median(values) if values else None
 
@@ -474,6 +483,7 @@ class Bench:
             ("admin triage queue", self.triage),
             ("admin case change page", self.case_change_page),
             ("search", self.search),
+            ("reports page", self.reports_page),
             ("standards page", self.standards_page),
             ("standards PDF", self.standards_pdf),
             ("consultation response", self.consultation_response),
@@ -905,6 +915,30 @@ class Bench:
                 "indexed; <= 2x SQL + constant-view p95",
                 ok,
                 {"load": s, "psql_ms": psql, "sql": sql, "floor_p95_ms": floor, "url": url},
+            )
+
+    def reports_page(self):
+        """The casework service reports (/admin/casework/reports/) over every case, for a
+        manager: the last 12 months by default, and 36 months. Its reference is the SQL time
+        of the same queries through psql; goal: the page within 3x its SQL."""
+        for label, url in (
+            ("last 12 months", "/admin/casework/reports/"),
+            ("36 months", "/admin/casework/reports/?" + _months_ago(35)),
+        ):
+            sql = self.page_sql(url, officer=True)
+            psql = self.psql_ms(sql["selects"])
+            load = Load([url], cookies=self.officer_cookies[:1], connections=1)
+            wrk(load, 1)
+            s = _summary([wrk(load, self.args.duration) for _ in range(self.args.runs)])
+            ratio = round(s["p95_ms"] / psql, 2) if psql else None
+            self.row(
+                f"reports page: {label}",
+                f"p95 {s['p95_ms']:.1f} ms (one request at a time), {sql['queries']} queries",
+                f"psql {psql:.1f} ms for the page's {len(sql['selects'])} SELECTs",
+                ratio,
+                "<= 3x its SQL",
+                ratio is not None and ratio <= 3,
+                {"load": s, "psql_ms": psql, "sql": sql, "url": url},
             )
 
     def standards_page(self):

@@ -646,6 +646,10 @@ def seed(scale: float) -> dict:
                 submitted,
                 closed_at or submitted + dt.timedelta(days=rng.randrange(0, 10)),
                 closed_at,
+                # The officer's first answer (the reports' time to first response).
+                None
+                if status == "new"
+                else submitted + dt.timedelta(hours=rng.randrange(1, 24 * 8)),
                 officer,
                 employer_id,
                 user_id,
@@ -686,6 +690,7 @@ def seed(scale: float) -> dict:
             "submitted_at",
             "last_activity_at",
             "closed_at",
+            "first_response_at",
             "assigned_to_id",
             "employer_id",
             "member_id",

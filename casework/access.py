@@ -12,7 +12,16 @@ import logging
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from .models import Case, CaseAttachment, CaseEvent, CaseLink, CaseMember, EventKind, Status
+from .models import (
+    Case,
+    CaseAttachment,
+    CaseEvent,
+    CaseLink,
+    CaseMember,
+    Complaint,
+    EventKind,
+    Status,
+)
 
 logger = logging.getLogger("casework.access")
 
@@ -241,8 +250,37 @@ def officer_visible_events(user, case: Case) -> QuerySet[CaseEvent]:
     """Officers see notes and messages; complaints about handling only managers see."""
     events = case.events.all()
     if not user.has_perm("casework.view_all_cases"):
-        events = events.exclude(kind=EventKind.COMPLAINT)
+        events = events.exclude(kind__in=COMPLAINT_KINDS)
     return events
+
+
+# The timeline entries of complaints: only managers (and the member) see them.
+COMPLAINT_KINDS = (EventKind.COMPLAINT, EventKind.COMPLAINT_RESPONSE, EventKind.COMPLAINT_CLOSED)
+
+
+def complaints_may_be_seen_by(user) -> bool:
+    """Complaints about case handling are for casework managers only."""
+    return is_case_officer(user) and user.has_perm("casework.view_all_cases")
+
+
+def complaints_visible_to(user) -> QuerySet[Complaint]:
+    """The complaints a manager may see: those on cases they may see. Nobody else sees any."""
+    if not complaints_may_be_seen_by(user):
+        return Complaint.objects.none()
+    return Complaint.objects.filter(case__in=cases_visible_to(user))
+
+
+def complaints_overdue_q(today) -> Q:
+    """Open complaints past a deadline they have not met (acknowledgement or response)."""
+    return Q(closed_at__isnull=True) & (
+        Q(acknowledged_at__isnull=True, acknowledge_by__lt=today)
+        | Q(responded_at__isnull=True, respond_by__lt=today)
+    )
+
+
+def member_complaints(case: Case) -> QuerySet[Complaint]:
+    """The complaints a member made on their own case, for their case page."""
+    return case.complaints.all().order_by("raised_at", "id")
 
 
 def officer_may_be_assigned(officer, case: Case) -> bool:

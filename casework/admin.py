@@ -3,7 +3,6 @@ case an officer may not see does not exist for them anywhere in the admin."""
 
 from __future__ import annotations
 
-import csv
 from urllib.parse import urlencode
 
 from django.contrib import admin, messages
@@ -23,6 +22,7 @@ from portal.accounts.models import Membership, User
 from portal.admin import PortalModelAdmin, ReadOnlyAdmin, one_related
 
 from . import access, admin_views, deadlines, scanning, services
+from .admin_reports import reports_view
 from .bundle import case_bundle_pdf
 from .collective_admin import collective_panel, collective_view
 from .files import attachment_response
@@ -54,7 +54,6 @@ from .queue import (
 )
 from .queue_views import clean_query, queue_views_for
 from .selectors import (
-    cases_summary,
     officer_timeline,
     open_follow_ups,
 )
@@ -140,6 +139,7 @@ class CaseAdmin(PortalModelAdmin):
         "letters_panel",
         "deadlines_panel",
         "collective_and_links",
+        "complaints_panel",
     ]
     fieldsets = [
         (None, {"fields": ["reference", "status", "waiting_on", "urgency", "priority"]}),
@@ -202,6 +202,8 @@ class CaseAdmin(PortalModelAdmin):
             },
         ),
         ("Collective and linked cases", {"fields": ["collective_and_links"]}),
+        # Managers only (see get_fieldsets): complaints about the case's handling.
+        ("Complaints", {"fields": ["complaints_panel"]}),
     ]
 
     class Media:
@@ -296,6 +298,8 @@ class CaseAdmin(PortalModelAdmin):
                 )
                 for name, opts in fieldsets
             ]
+        if not access.complaints_may_be_seen_by(request.user):
+            fieldsets = [f for f in fieldsets if f[1]["fields"] != ["complaints_panel"]]
         if request.user.has_perm("casework.restrict_case"):
             return fieldsets
         return [
@@ -497,6 +501,22 @@ class CaseAdmin(PortalModelAdmin):
     def collective_and_links(self, obj):
         return collective_panel(obj, obj.viewer)
 
+    @admin.display(description="complaints")
+    def complaints_panel(self, obj):
+        rows = [
+            (
+                reverse("admin:casework_complaint_change", args=[c.pk]),
+                f"{timezone.localtime(c.raised_at):%d %b %Y}",
+                c.stage().capitalize() + (f": {c.get_outcome_display()}" if c.outcome else ""),
+            )
+            for c in access.complaints_visible_to(obj.viewer).filter(case=obj)
+        ]
+        if not rows:
+            return "—"
+        return format_html(
+            "<ul>{}</ul>", format_html_join("", '<li><a href="{}">{}</a>: {}</li>', rows)
+        )
+
     # --- Views --------------------------------------------------------------------------
 
     def changelist_view(self, request, extra_context=None):
@@ -517,7 +537,7 @@ class CaseAdmin(PortalModelAdmin):
         views = queue_views_for(request.user, current_view)
         extra_context = {
             **(extra_context or {}),
-            "summary_url": reverse("admin:casework_case_summary")
+            "summary_url": reverse("admin:casework_reports")
             if request.user.has_perm("casework.view_casework_reports")
             else None,
             "intake_url": reverse("admin:casework_case_add"),
@@ -764,36 +784,21 @@ class CaseAdmin(PortalModelAdmin):
         return response
 
     def summary_view(self, request):
-        if not request.user.has_perm("casework.view_casework_reports"):
-            raise PermissionDenied
-        summary = cases_summary(request.user)
-        if request.GET.get("format") == "csv":
-            response = HttpResponse(content_type="text/csv; charset=utf-8")
-            response["Content-Disposition"] = 'attachment; filename="open-cases-summary.csv"'
-            writer = csv.writer(response)
-            writer.writerow(["measure", "value", "open cases"])
-            for row in summary["by_category"]:
-                writer.writerow(["category", row["category"], row["n"]])
-            for row in summary["by_region"]:
-                writer.writerow(["region", row["region__name"] or "", row["n"]])
-            for row in summary["by_status"]:
-                writer.writerow(["status", row["status"], row["n"]])
-            for row in summary["by_officer"]:
-                name = (
-                    f"{row['assigned_to__first_name'] or ''} {row['assigned_to__last_name'] or ''}"
-                )
-                writer.writerow(["officer", name.strip() or "unassigned", row["n"]])
-            for label, n in summary["by_age"]:
-                writer.writerow(["age", label, n])
-            return response
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Open cases: summary",
-            "summary": summary,
-            "opts": self.model._meta,
-            "csv_url": reverse("admin:casework_case_summary") + "?format=csv",
-        }
-        return TemplateResponse(request, "admin/casework/case/summary.html", context)
+        """The old summary's address: the reports page has its figures now."""
+        return HttpResponseRedirect(reverse("admin:casework_reports"))
+
+    def get_site_urls(self):
+        """Served at /admin/casework/reports/ (see portal.admin.PortalAdminSite.get_urls)."""
+        return [
+            path(
+                "casework/reports/",
+                self.admin_site.admin_view(self.reports_view),
+                name="casework_reports",
+            )
+        ]
+
+    def reports_view(self, request):
+        return reports_view(request, self.admin_site)
 
     def deadlines_view(self, request):
         return admin_views.deadlines_view(self, request)
@@ -934,3 +939,7 @@ class LetterTemplateAdmin(PortalModelAdmin):
     def save_model(self, request, obj, form, change):
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
+
+
+# Complaints about case handling: their own admin, in their own module.
+from . import admin_complaints  # noqa: E402, F401

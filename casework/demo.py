@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from portal.accounts.models import User
 
-from . import services
+from . import complaints, services
 from .files import CheckedFile
 from .models import (
     Case,
@@ -246,6 +246,7 @@ def seed() -> None:
     seed_letters(caseworker)
     _seed_deadlines(caseworker=caseworker, members=[member, rep])
     seed_collective(member=member, rep=rep, caseworker=caseworker)
+    seed_complaints_and_service_history(member=member, manager=manager, officer=caseworker)
 
 
 def _phone_intake(member: User, officer: User) -> None:
@@ -373,3 +374,78 @@ def seed_collective(*, member: User, rep: User, caseworker: User) -> Case | None
         case=case, member=member, body="Yes, Thursday after school works for me."
     )
     return case
+
+
+def seed_complaints_and_service_history(*, member: User, manager: User, officer: User) -> None:
+    """A complaint answered and closed, one waiting for a manager, and a year of earlier
+    cases (one anonymised after retention) for the service reports to show."""
+    closed = Case.objects.filter(member=member, status=Status.CLOSED).first()
+    if closed is not None:
+        services.case_complain(
+            case=closed,
+            member=member,
+            body="It took three weeks before anyone replied to me about the heating.",
+        )
+        complaint = closed.complaints.get()
+        complaints.complaint_take(complaint=complaint, by=manager)
+        complaints.complaint_acknowledge(complaint=complaint, by=manager)
+        complaints.complaint_respond(
+            complaint=complaint,
+            by=manager,
+            response="I am sorry for the delay. The first reply should have come within five "
+            "working days; we have changed how new cases are shared out in your region.",
+        )
+        complaints.complaint_close(complaint=complaint, by=manager, outcome="partly_upheld")
+    waiting = Case.objects.filter(member=member, status=Status.WAITING_MEMBER).first()
+    if waiting is not None:
+        services.case_complain(
+            case=waiting, member=member, body="My officer has not explained what happens next."
+        )
+
+    # Earlier cases, submitted over the last year, answered and closed after a while.
+    others = list(
+        User.objects.filter(email__endswith="@members.demo.example").select_related("membership")
+    )
+    if not others:
+        return
+    now = timezone.now()
+    categories = [Category.PAY, Category.DISCIPLINE, Category.GRIEVANCE, Category.SICKNESS]
+    outcomes = [Outcome.RESOLVED, Outcome.NO_FURTHER_ACTION, Outcome.WITHDRAWN, Outcome.RESOLVED]
+    for i in range(24):
+        who = others[i % len(others)]
+        case = services.case_submit(
+            member=who,
+            details=_details(
+                who,
+                categories[i % len(categories)],
+                "An earlier request for advice.",
+                "Advice.",
+            ),
+        )
+        submitted = now - timedelta(days=20 + i * 14)
+        answered = submitted + timedelta(days=1 + i % 4, hours=3)
+        closed_at = submitted + timedelta(days=10 + (i * 7) % 60)
+        done = closed_at < now - timedelta(days=2)
+        Case.objects.filter(pk=case.pk).update(
+            submitted_at=submitted,
+            created_at=submitted,
+            first_response_at=answered,
+            assigned_to=officer,
+            status=Status.CLOSED if done else Status.IN_PROGRESS,
+            closed_at=closed_at if done else None,
+            outcome=outcomes[i % len(outcomes)] if done else "",
+            waiting_on="nobody" if done else "officer",
+            last_activity_at=closed_at if done else answered,
+        )
+    # The oldest, as retention leaves a case: statistics only.
+    oldest = Case.objects.filter(member__in=others, status=Status.CLOSED).order_by("submitted_at")
+    if (case := oldest.first()) is not None:
+        case.events.all().delete()
+        Case.objects.filter(pk=case.pk).update(
+            member=None,
+            employer=None,
+            what_happened="",
+            desired_outcome="",
+            assigned_to=None,
+            personal_content_removed_at=now,
+        )

@@ -35,7 +35,7 @@ def _iso(value):
 @register("cases")
 def export_cases(user):
     rows = []
-    cases = access.member_cases(user).prefetch_related("attachments")
+    cases = access.member_cases(user).prefetch_related("attachments", "complaints")
     for case in cases:
         if not access.is_lead_member(user, case):
             rows.append(_collective_row(user, case))
@@ -63,6 +63,21 @@ def export_cases(user):
                         "text": e.body,
                     }
                     for e in access.member_visible_events(case, user)
+                ],
+                "complaints": [
+                    {
+                        "sent_at": _iso(c.raised_at),
+                        "text": c.body,
+                        "stage": c.stage(),
+                        "acknowledge_by": _iso(c.acknowledge_by),
+                        "acknowledged_at": _iso(c.acknowledged_at),
+                        "respond_by": _iso(c.respond_by),
+                        "response": c.response or None,
+                        "responded_at": _iso(c.responded_at),
+                        "outcome": c.get_outcome_display() if c.outcome else None,
+                        "closed_at": _iso(c.closed_at),
+                    }
+                    for c in case.complaints.all()
                 ],
                 "files": [
                     {

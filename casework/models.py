@@ -143,6 +143,16 @@ class ReferenceCounter(models.Model):
 
 
 QUEUE_INDEX_INCLUDE = ["status", "priority", "member_id", "other_party_id", "member_search"]
+REPORT_INDEX_INCLUDE = [
+    "status",
+    "category",
+    "region_id",
+    "assigned_to_id",
+    "outcome",
+    "member_id",
+    "other_party_id",
+    "personal_content_removed_at",
+]
 
 
 class Case(models.Model):
@@ -265,6 +275,9 @@ class Case(models.Model):
     tribunal_limit_on = models.DateField(
         "tribunal limit", null=True, blank=True, db_index=True, editable=False
     )
+    # When an officer first wrote to the member or moved the case on from "new": the
+    # service reports' "time to first response" (kept after retention).
+    first_response_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-urgent", "-submitted_at"]
@@ -288,6 +301,20 @@ class Case(models.Model):
                 name="case_queue_open_section",
                 condition=~models.Q(status="draft") & ~models.Q(status="closed"),
                 include=QUEUE_INDEX_INCLUDE,
+            ),
+            # The service reports (casework.reports): the cases submitted, and those closed,
+            # in a period, with every column the reports group and count by and the access
+            # rule reads, so that each figure is an index-only scan of the period.
+            models.Index(
+                fields=["submitted_at"],
+                name="case_report_submitted",
+                include=["id", "first_response_at", "closed_at", *REPORT_INDEX_INCLUDE],
+            ),
+            models.Index(
+                fields=["closed_at"],
+                name="case_report_closed",
+                condition=models.Q(status="closed"),
+                include=["id", "submitted_at", *REPORT_INDEX_INCLUDE],
             ),
         ]
         permissions = [
@@ -341,6 +368,8 @@ class EventKind(models.TextChoices):
     REP_INVOLVED = "rep_involved", "Workplace rep involved"
     LINKED = "linked", "Linked to another case"
     MERGED = "merged", "Merged"
+    COMPLAINT_RESPONSE = "complaint_response", "Response to a complaint"
+    COMPLAINT_CLOSED = "complaint_closed", "Complaint closed"
 
 
 class CaseEvent(models.Model):
@@ -611,3 +640,77 @@ class CaseLink(models.Model):
 
     def __str__(self):
         return f"{self.from_case} – {self.to_case}"
+
+
+class ComplaintOutcome(models.TextChoices):
+    UPHELD = "upheld", "Upheld"
+    PARTLY_UPHELD = "partly_upheld", "Partly upheld"
+    NOT_UPHELD = "not_upheld", "Not upheld"
+
+
+class Complaint(models.Model):
+    """A member's complaint about how their case is handled. Only casework managers see it
+    (casework.access.complaints_visible_to); it is answered by a manager who is not the
+    officer complained about, within working-day deadlines."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="complaints")
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    raised_at = models.DateTimeField(default=timezone.now)
+    body = EncryptedTextField()
+    # The officer complained about: the case's officer when the complaint came in.
+    about_officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_complaints",
+    )
+    acknowledge_by = models.DateField()
+    respond_by = models.DateField()
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    response = EncryptedTextField(blank=True)
+    responded_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=20, choices=ComplaintOutcome.choices, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    overdue_notified_at = models.DateTimeField(null=True, blank=True)
+    # Which deadline the managers were last told was missed ("acknowledge" or "respond").
+    overdue_notified_for = models.CharField(max_length=12, blank=True)
+
+    class Meta:
+        ordering = ["closed_at", "respond_by", "id"]
+        indexes = [models.Index(fields=["closed_at", "respond_by"])]
+
+    def __str__(self):
+        return f"Complaint {self.pk} on {self.case}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+    def stage(self) -> str:
+        if self.closed_at:
+            return "closed"
+        if self.responded_at:
+            return "responded"
+        if self.acknowledged_at:
+            return "acknowledged"
+        return "received"
+
+    def overdue_for(self, today) -> str:
+        """The deadline this complaint has missed today: "respond", "acknowledge" or ""."""
+        if self.closed_at:
+            return ""
+        if self.responded_at is None and today > self.respond_by:
+            return "respond"
+        if self.acknowledged_at is None and today > self.acknowledge_by:
+            return "acknowledge"
+        return ""

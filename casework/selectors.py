@@ -55,49 +55,6 @@ def officer_timeline(user, case: Case) -> list[CaseEvent]:
     )
 
 
-def cases_summary(user) -> dict:
-    """Open cases by category, region, officer and age, for the manager's report."""
-    qs = access.cases_visible_to(user).filter(status__in=OPEN_STATUSES)
-    return {
-        "by_category": list(qs.values("category").annotate(n=Count("id")).order_by("-n")),
-        "by_region": list(qs.values("region__name").annotate(n=Count("id")).order_by("-n")),
-        "by_officer": list(
-            qs.values("assigned_to__first_name", "assigned_to__last_name")
-            .annotate(n=Count("id"), urgent=Count("id", filter=Q(urgent=True)))
-            .order_by("-n")
-        ),
-        "by_status": list(qs.values("status").annotate(n=Count("id")).order_by("status")),
-        "by_age": cases_by_age(qs),
-        "open_total": qs.count(),
-    }
-
-
-AGE_BANDS = [
-    (7, "under a week"),
-    (28, "1 to 4 weeks"),
-    (91, "1 to 3 months"),
-    (None, "over 3 months"),
-]
-
-
-def cases_by_age(qs) -> list[tuple[str, int]]:
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    now = timezone.now()
-    rows, lower = [], None
-    for days, label in AGE_BANDS:
-        band = qs
-        if days is not None:
-            band = band.filter(submitted_at__gt=now - timedelta(days=days))
-        if lower is not None:
-            band = band.filter(submitted_at__lte=now - timedelta(days=lower))
-        rows.append((label, band.count()))
-        lower = days
-    return rows
-
-
 # --- The officer's own work (admin home) ------------------------------------------------
 
 

@@ -37,6 +37,7 @@ from .models import (
     Category,
     Channel,
     ClaimType,
+    Complaint,
     EventKind,
     FollowUp,
     Outcome,
@@ -152,6 +153,13 @@ def _touch(case: Case, now: datetime | None = None) -> None:
     case.overdue = False
     case.officer_reminded_at = None
     case.manager_reminded_at = None
+
+
+def _first_response(case: Case, now: datetime | None = None) -> None:
+    """The first time an officer answers the member: for the reports' time to first
+    response. Set once, never moved."""
+    if case.first_response_at is None:
+        case.first_response_at = now or timezone.now()
 
 
 def _notify_member(case: Case, kind: str, *, only: User | None = None) -> None:
@@ -461,6 +469,7 @@ def case_assign(*, case: Case, officer: User, by: User) -> Case:
     if case.status == Status.NEW:
         case.status = Status.ASSIGNED
         case.waiting_on = WaitingOn.OFFICER
+        _first_response(case)
     _touch(case)
     case.save()
     _event(
@@ -501,6 +510,8 @@ def case_change_status(
         case.legal_reason = legal_reason.strip()
     if old == Status.CLOSED:
         case.outcome, case.closed_at = "", None
+    if old == Status.NEW:
+        _first_response(case)
     case.status = new_status
     case.waiting_on = _waiting_on(new_status)
     _touch(case)
@@ -554,6 +565,7 @@ def case_officer_message(
     ):
         case_change_status(case=case, new_status=Status.WAITING_MEMBER, by=by, notify=False)
         case.refresh_from_db()
+    _first_response(case)
     _touch(case)
     case.save()
     _notify_member(case, "case_message", only=for_member)
@@ -1174,9 +1186,10 @@ def case_delete_draft(*, case: Case, member: User) -> None:
 
 
 @transaction.atomic
-def case_complain(*, case: Case, member: User, body: str) -> CaseEvent:
+def case_complain(*, case: Case, member: User, body: str, now: datetime | None = None) -> CaseEvent:
     """A member unhappy with how their case was handled: it goes to the casework managers,
-    not to the officer."""
+    not to the officer, as a Complaint with its acknowledgement and response deadlines in
+    working days (casework.complaints handles it from there)."""
     case = Case.objects.select_for_update().get(pk=case.pk)
     if case.member_id != member.pk or case.status == Status.DRAFT:
         raise PermissionDenied(access.NOT_FOUND)
@@ -1184,7 +1197,24 @@ def case_complain(*, case: Case, member: User, body: str) -> CaseEvent:
         raise ValidationError(MESSAGE_REQUIRED)
     case.complaint_open = True
     case.save(update_fields=["complaint_open"])
-    event = _event(case, EventKind.COMPLAINT, member, body=body.strip(), visible=True)
+    now = now or timezone.now()
+    event = _event(
+        case, EventKind.COMPLAINT, member, body=body.strip(), visible=True, created_at=now
+    )
+    today = timezone.localdate(now)
+    Complaint.objects.create(
+        case=case,
+        raised_by=member,
+        raised_at=event.created_at,
+        body=body.strip(),
+        about_officer_id=case.assigned_to_id,
+        acknowledge_by=add_working_days(
+            today, setting("CASEWORK_COMPLAINT_ACKNOWLEDGE_WORKING_DAYS", 2), case.nation
+        ),
+        respond_by=add_working_days(
+            today, setting("CASEWORK_COMPLAINT_RESPONSE_WORKING_DAYS", 10), case.nation
+        ),
+    )
     for manager in User.objects.filter(
         groups__name=Role.CASEWORK_MANAGER, is_active=True
     ).distinct():
@@ -1280,6 +1310,7 @@ def cases_apply_retention(*, now: datetime | None = None) -> int:
                 attachment.file.delete(save=False)
             case.attachments.all().delete()
             case.events.all().delete()
+            case.complaints.all().delete()
             case.access_log.all().delete()
             case.case_members.all().delete()
             case.restricted_to.clear()

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from . import services
+from . import complaints, services
 
 
 @shared_task
@@ -19,3 +19,9 @@ def apply_case_retention():
 def send_deadline_reminders():
     """Tribunal limits 28, 14 and 7 days ahead, follow-ups on their day: each once."""
     return services.deadlines_send_reminders()
+
+
+@shared_task
+def flag_overdue_complaints():
+    """Tell the managers, once per deadline, of complaints not acknowledged or answered."""
+    return complaints.complaints_flag_overdue()

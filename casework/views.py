@@ -38,7 +38,30 @@ MEMBER_TIMELINE_KIND = {
     EventKind.ESCALATED: gettext_lazy("Your case is referred for legal assistance"),
     EventKind.WITHDRAWN: gettext_lazy("You withdrew your request"),
     EventKind.COMPLAINT: gettext_lazy("You complained about how your case is handled"),
+    EventKind.COMPLAINT_RESPONSE: gettext_lazy("A casework manager answered your complaint"),
+    EventKind.COMPLAINT_CLOSED: gettext_lazy("Your complaint is closed"),
 }
+
+# What a member reads for each stage of their complaint.
+MEMBER_COMPLAINT_STAGE = {
+    "received": gettext_lazy("Received – a casework manager will acknowledge it"),
+    "acknowledged": gettext_lazy("Acknowledged – a casework manager is looking into it"),
+    "responded": gettext_lazy("Answered – read the response below"),
+    "closed": gettext_lazy("Closed"),
+}
+MEMBER_COMPLAINT_OUTCOME = {
+    "upheld": gettext_lazy("Upheld"),
+    "partly_upheld": gettext_lazy("Partly upheld"),
+    "not_upheld": gettext_lazy("Not upheld"),
+}
+
+
+def _member_complaints(case) -> list:
+    rows = list(access.member_complaints(case))
+    for complaint in rows:
+        complaint.member_stage = MEMBER_COMPLAINT_STAGE[complaint.stage()]
+        complaint.member_outcome = MEMBER_COMPLAINT_OUTCOME.get(complaint.outcome, "")
+    return rows
 
 
 def _member_heading(event) -> str:
@@ -258,6 +281,7 @@ def case_detail(request, reference):
         "is_lead": lead,
         "withdraw_form": WithdrawForm(),
         "complaint_form": ComplaintForm(),
+        "complaints": _member_complaints(case),
     }
     return render(request, "casework/detail.html", context, status=status)
 

@@ -48,6 +48,7 @@ CONFIDENTIAL_MODELS = frozenset(
         # Who is on a collective case, and which cases are linked.
         "casework.casemember",
         "casework.caselink",
+        "casework.complaint",
         "accounts.equalitymonitoring",
         "accounts.contactdetails",
         "accounts.contactdetailschange",
@@ -228,6 +229,15 @@ class PortalAdminSite(admin.AdminSite):
 
     def get_urls(self):
         urls = super().get_urls()
+        # Pages a ModelAdmin serves at the site's level (/admin/<app>/<page>/) rather than
+        # under its model's URL: its `get_site_urls()`, ahead of the catch-all.
+        site_level = [
+            url
+            for model_admin in self._registry.values()
+            if hasattr(model_admin, "get_site_urls")
+            for url in model_admin.get_site_urls()
+        ]
+        urls = site_level + urls
         ours = path(
             "r/<path:content_type_id>/<path:object_id>/",
             self.admin_view(self.view_on_site),

@@ -378,6 +378,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "casework.tasks.send_deadline_reminders",
         "schedule": 60 * 60,
     },
+    "casework-complaints-overdue": {
+        "task": "casework.tasks.flag_overdue_complaints",
+        "schedule": 60 * 60,
+    },
     "standards-publish-scheduled": {
         "task": "standards.tasks.publish_scheduled_editions",
         "schedule": 60.0,
@@ -521,6 +525,11 @@ CASEWORK_OVERDUE_WORKING_DAYS = {"urgent": 1, "high": 2, "normal": 5}
 CASEWORK_MANAGER_REMINDER_WORKING_DAYS = env_int("CASEWORK_MANAGER_REMINDER_WORKING_DAYS", 3)
 CASEWORK_QUALIFYING_DAYS = env_int("CASEWORK_QUALIFYING_DAYS", 28)
 CASEWORK_RETENTION_YEARS = env_int("CASEWORK_RETENTION_YEARS", 6)
+# Complaints about case handling: acknowledged and answered within these working days.
+CASEWORK_COMPLAINT_ACKNOWLEDGE_WORKING_DAYS = env_int(
+    "CASEWORK_COMPLAINT_ACKNOWLEDGE_WORKING_DAYS", 2
+)
+CASEWORK_COMPLAINT_RESPONSE_WORKING_DAYS = env_int("CASEWORK_COMPLAINT_RESPONSE_WORKING_DAYS", 10)
 CASEWORK_MAX_FILE_MB = env_int("CASEWORK_MAX_FILE_MB", 10)
 CASEWORK_MAX_FILES_PER_UPLOAD = env_int("CASEWORK_MAX_FILES_PER_UPLOAD", 5)
 CASEWORK_MAX_FILES_PER_CASE = env_int("CASEWORK_MAX_FILES_PER_CASE", 30)

@@ -458,3 +458,37 @@ def test_no_admin_reaches_who_is_on_a_collective_case_or_linked_cases(world):
         for url, params in probes:
             response = world.clients[role].get(url, params)
             assert response.status_code in (400, 403), (role, url, params, response.status_code)
+
+
+def test_complaints_open_only_to_managers_and_answer_no_relation_lookups(world):
+    """Complaints about case handling: the managers' list alone; nobody else learns of one,
+    and no relation lookup through the list answers (case, member, officer)."""
+    from casework.models import Complaint
+
+    assert "casework.complaint" in CONFIDENTIAL_MODELS
+    complaint = Complaint.objects.select_related("case").first()
+    assert complaint is not None, "the demo has a complaint"
+    url = reverse("admin:casework_complaint_changelist")
+    change = reverse("admin:casework_complaint_change", args=[complaint.pk])
+    for role in ROLES:
+        client = world.clients[role]
+        user = world.users.get(role)
+        response = client.get(url)
+        manager = user is not None and user.has_perm("casework.view_all_cases") and user.is_staff
+        if not (user is not None and user.is_staff):
+            assert response.status_code == 302, role
+            continue
+        if not manager:
+            assert response.status_code == 403, role
+            assert client.get(change).status_code in (403, 404), role
+            continue
+        assert response.status_code == 200, role
+        assert client.get(change).status_code == 200, role
+        for param in (
+            "case__member__isnull",
+            "case__assigned_to__id",
+            "raised_by__email",
+            "owner__isnull",
+            "body__icontains",
+        ):
+            assert client.get(url, {param: "1"}).status_code == 400, (role, param)

@@ -225,6 +225,25 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "case-joined",
         ),
     ),
+    # the manager opens the service reports.
+    "j21-complaints-reports": (
+        ("mouse",),
+        (
+            "member-login",
+            "case",
+            "case-complained",
+            "manager-login",
+            "manager-login-code",
+            "admin-complaints",
+            "admin-complaint",
+            "admin-complaint-taken",
+            "admin-complaint-answered",
+            "admin-complaint-closed",
+            "case-complaint-answered",
+            "admin-reports",
+            "admin-reports-bad-month",
+        ),
+    ),
     # 16: an officer takes a phone call and opens a case for the member (keyboard only);
     # the member finds it on their case page.
     "j16-intake": (

@@ -286,18 +286,11 @@ def test_the_case_bundle_pdf_holds_the_case(client, people, submit, tmp_path):
     assert "SECRET-NARRATIVE" in text and "Bundle note text" in text
 
 
-def test_manager_summary_and_csv(client, people, submit):
-    submit(people["member"])
-    submit(people["welsh"])
-    client.force_login(people["cw_london"])
-    assert client.get(reverse("admin:casework_case_summary")).status_code == 403
+def test_the_old_summary_address_leads_to_the_reports(client, people):
     client.force_login(people["manager"])
-    page = client.get(reverse("admin:casework_case_summary"))
-    assert page.status_code == 200 and "2 open cases" in page.content.decode()
-    csv_text = client.get(
-        reverse("admin:casework_case_summary"), {"format": "csv"}
-    ).content.decode()
-    assert "region,London,1" in csv_text and "region,Wales,1" in csv_text
+    response = client.get(reverse("admin:casework_case_summary"))
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/casework/reports/"
 
 
 def test_demo_cases_cover_every_state(settings):
