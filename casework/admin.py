@@ -93,7 +93,6 @@ class CaseAdmin(PortalModelAdmin):
         "age",
         "category",
         "region",
-        "section",
         "hearing",
         "deadlines",
         "assigned_to",
@@ -339,8 +338,10 @@ class CaseAdmin(PortalModelAdmin):
             parts.append(("flag", "Restricted"))
         if obj.complaint_open:
             parts.append(("flag", "Complaint"))
-        if obj.colleagues_affected:
+        if obj.collective:
             parts.append(("flag", "Collective"))
+        elif obj.colleagues_affected:
+            parts.append(("flag", "Colleagues affected"))
         return format_html_join(" ", '<span class="{}">{}</span>', parts)
 
     @admin.display(description="age", ordering="submitted_at")

@@ -121,7 +121,8 @@ class FlagFilter(admin.SimpleListFilter):
             ("eligibility", "Eligibility"),
             ("restricted", "Restricted"),
             ("complaint", "Complaint"),
-            ("collective", "Colleagues affected"),
+            ("collective", "Collective case"),
+            ("colleagues", "Colleagues affected"),
             ("replied", "Reply waiting"),
         ]
 
@@ -131,7 +132,8 @@ class FlagFilter(admin.SimpleListFilter):
             "overdue": {"overdue": True},
             "restricted": {"restricted": True},
             "complaint": {"complaint_open": True},
-            "collective": {"colleagues_affected": True},
+            "collective": {"collective": True},
+            "colleagues": {"colleagues_affected": True},
         }
         if self.value() == "eligibility":
             return queryset.exclude(eligibility_concern="")
@@ -208,6 +210,7 @@ QUEUE_COLUMNS = [
     "restricted",
     "complaint_open",
     "colleagues_affected",
+    "collective",
     "submitted_at",
     "category",
     "region",

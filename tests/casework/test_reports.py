@@ -307,7 +307,7 @@ def test_the_migration_backfills_the_first_response_from_the_timeline(people, su
     assigned = case.events.get(kind="assigned").created_at
     untouched = submit(member)
     Case.objects.update(first_response_at=None)
-    migration = importlib.import_module("casework.migrations.0006_complaints")
+    migration = importlib.import_module("casework.migrations.0010_complaints")
     with connection.schema_editor() as editor:
         migration.backfill(apps, editor)
     case.refresh_from_db()
