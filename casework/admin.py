@@ -444,7 +444,7 @@ class CaseAdmin(PortalModelAdmin):
             return "—"
         rows = [
             {
-                "when": timezone.localtime(event.created_at),
+                "when": timezone.localtime(event.created_at).replace(microsecond=0),
                 "who": event.author.get_full_name() if event.author else "System",
                 "what": event.get_kind_display()
                 + (f": {event.get_new_status_display()}" if event.new_status else "")

@@ -83,14 +83,14 @@ class CaseForm(AttachmentsMixin, forms.Form):
         label="When did the problem start?",
         required=False,
         help_text="An approximate date is fine.",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     hearing_date = forms.DateField(
         label="Date of any meeting or hearing",
         required=False,
         help_text="If you have been invited to a meeting or hearing, its date. We will "
         "treat your request as urgent if it is soon.",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     colleagues_affected = forms.BooleanField(label="Colleagues are affected too", required=False)
     other_party_name = forms.CharField(

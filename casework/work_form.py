@@ -107,7 +107,7 @@ class CaseAdminForm(forms.ModelForm):
         required=False,
         label="Meeting or hearing date",
         help_text="A new date re-evaluates urgency at once.",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     employer = forms.CharField(
         required=False,

@@ -56,7 +56,9 @@ class BulkRateForm(forms.Form):
         max_value=100,
         help_text="E.g. 3 for a 3% rise, -2 for a 2% cut, from each band's rate on that day.",
     )
-    effective_from = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    effective_from = forms.DateField(
+        label="From", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
 
 
 @admin.register(FeeRate)

@@ -27,7 +27,7 @@ def date_field(label, help_text="", required=True) -> forms.DateField:
         label=label,
         help_text=help_text,
         required=required,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
 
