@@ -3,7 +3,26 @@
 import django.db.models.deletion
 import django.utils.timezone
 from django.conf import settings
+import importlib
+
 from django.db import migrations, models
+
+# On SQLite (make run), changing the case table rebuilds it, and SQLite will not rename the
+# rebuilt table while a trigger on accounts_user names it: the member-search triggers of
+# 0005 are dropped here and made again at the end of these migrations (0011_event_kinds).
+_triggers = importlib.import_module("casework.migrations.0005_queue_order_and_search")
+
+
+def sqlite_drop(apps, schema_editor):
+    if schema_editor.connection.vendor == "sqlite":
+        for statement in _triggers.SQLITE_DROP:
+            schema_editor.execute(statement)
+
+
+def sqlite_create(apps, schema_editor):
+    if schema_editor.connection.vendor == "sqlite":
+        for statement in _triggers.SQLITE_TRIGGERS:
+            schema_editor.execute(statement)
 
 
 class Migration(migrations.Migration):
@@ -14,6 +33,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(sqlite_drop, sqlite_create),
         migrations.AddField(
             model_name='case',
             name='channel',
