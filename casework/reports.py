@@ -62,17 +62,56 @@ class Percentiles(Aggregate):
     output_field = ArrayField(FloatField())
 
     def __init__(self, expression, fractions: tuple[float, ...], **extra):
-        text = ", ".join(str(float(f)) for f in fractions)
+        self.fractions = tuple(float(f) for f in fractions)
+        text = ", ".join(str(f) for f in self.fractions)
         super().__init__(expression, fractions=text, **extra)
+
+    # SQLite (`make run` only) has no PERCENTILE_CONT: the values come back as one list
+    # and the same continuous percentiles are taken in Python.
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler, connection, template="GROUP_CONCAT(%(expressions)s)", **extra_context
+        )
+
+    def get_db_converters(self, connection):
+        if connection.vendor == "sqlite":
+            return [self._from_list]
+        return super().get_db_converters(connection)
+
+    def _from_list(self, value, expression, connection):
+        if not value:
+            return [None] * len(self.fractions)
+        values = sorted(float(v) for v in str(value).split(","))
+        return [_percentile_cont(values, f) for f in self.fractions]
+
+
+def _percentile_cont(values: list[float], fraction: float) -> float:
+    """PostgreSQL's PERCENTILE_CONT of sorted values: linear between the nearest two."""
+    position = fraction * (len(values) - 1)
+    low = int(position)
+    high = min(low + 1, len(values) - 1)
+    return values[low] + (values[high] - values[low]) * (position - low)
+
+
+class DaysBetween(Func):
+    """(end - start) in days, fractional, in the database."""
+
+    arg_joiner = " - "
+    template = "EXTRACT(EPOCH FROM (%(expressions)s)) / 86400.0"
+    output_field = FloatField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="(julianday(%(expressions)s))",
+            arg_joiner=") - julianday(",
+            **extra_context,
+        )
 
 
 def days_between(start: str, end: str) -> Func:
-    """(end - start) in days, fractional, in the database."""
-    return Func(
-        F(end) - F(start),
-        template="EXTRACT(EPOCH FROM %(expressions)s) / 86400.0",
-        output_field=FloatField(),
-    )
+    return DaysBetween(F(end), F(start))
 
 
 @dataclass(frozen=True)

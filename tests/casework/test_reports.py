@@ -314,3 +314,13 @@ def test_the_migration_backfills_the_first_response_from_the_timeline(people, su
     untouched.refresh_from_db()
     assert case.first_response_at == assigned
     assert untouched.first_response_at is None
+
+
+def test_sqlite_takes_the_same_continuous_percentiles_as_postgresql():
+    """`make run` (SQLite) has no PERCENTILE_CONT: the figures are taken in Python the
+    way PostgreSQL takes them."""
+    from casework.reports import _percentile_cont
+
+    assert _percentile_cont([1.0, 2.0, 3.0, 4.0], 0.5) == 2.5
+    assert round(_percentile_cont([1.0, 2.0, 3.0, 4.0], 0.9), 6) == 3.7
+    assert _percentile_cont([5.0], 0.9) == 5.0
