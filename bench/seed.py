@@ -658,6 +658,9 @@ def seed(scale: float) -> dict:
                 claim,
                 act,
                 limit,
+                "online",
+                False,
+                "",
             )
 
     copy_rows(
@@ -699,6 +702,9 @@ def seed(scale: float) -> dict:
             "claim_type",
             "act_on",
             "tribunal_limit_on",
+            "channel",
+            "collective",
+            "collective_summary",
         ],
         cases(),
     )
