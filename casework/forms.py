@@ -12,6 +12,7 @@ from portal.accounts.forms import (
     employer_kind_field,
 )
 from portal.accounts.membership import membership_number_is_valid
+from portal.forms import DateInput
 
 from .files import check_files, limits_text
 from .models import Category, Channel, LetterTemplate
@@ -83,14 +84,14 @@ class CaseForm(AttachmentsMixin, forms.Form):
         label="When did the problem start?",
         required=False,
         help_text="An approximate date is fine.",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
     )
     hearing_date = forms.DateField(
         label="Date of any meeting or hearing",
         required=False,
         help_text="If you have been invited to a meeting or hearing, its date. We will "
         "treat your request as urgent if it is soon.",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
     )
     colleagues_affected = forms.BooleanField(label="Colleagues are affected too", required=False)
     other_party_name = forms.CharField(

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from portal.accounts.forms import clean_employer_choice, employer_kind_field
 from portal.accounts.membership import membership_number_is_valid
 from portal.accounts.models import User
+from portal.forms import DateInput
 
 from . import services
 from .files import check_files, limits_text
@@ -107,7 +108,7 @@ class CaseAdminForm(forms.ModelForm):
         required=False,
         label="Meeting or hearing date",
         help_text="A new date re-evaluates urgency at once.",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
     )
     employer = forms.CharField(
         required=False,
@@ -144,22 +145,22 @@ class CaseAdminForm(forms.ModelForm):
     )
     act_on = forms.DateField(
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
         label="Date of the act complained of",
     )
     acas_started_on = forms.DateField(
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
         label="ACAS early conciliation started (Day A)",
     )
     acas_certificate_on = forms.DateField(
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
         label="ACAS certificate issued (Day B)",
     )
     follow_up_on = forms.DateField(
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
         label="Follow up by",
     )
     follow_up_what = forms.CharField(

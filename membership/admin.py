@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from portal.admin import PortalModelAdmin, ReadOnlyAdmin
+from portal.forms import DateInput
 from portal.tasks import enqueue_on_commit
 
 from . import reports, services, tasks
@@ -56,9 +57,7 @@ class BulkRateForm(forms.Form):
         max_value=100,
         help_text="E.g. 3 for a 3% rise, -2 for a 2% cut, from each band's rate on that day.",
     )
-    effective_from = forms.DateField(
-        label="From", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    effective_from = forms.DateField(label="From", widget=DateInput())
 
 
 @admin.register(FeeRate)

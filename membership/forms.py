@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from portal.accounts.forms import WorkplaceForm
+from portal.forms import DateInput
 
 from . import rules, services
 from .models import LifeEventKind, ResignationReason
@@ -27,7 +28,7 @@ def date_field(label, help_text="", required=True) -> forms.DateField:
         label=label,
         help_text=help_text,
         required=required,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
     )
 
 
