@@ -3,6 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from . import access
@@ -101,16 +102,9 @@ def members_for_intake(officer, term: str):
     from portal.accounts.models import Membership
 
     term = " ".join((term or "").split())[:100]
-    if not term or not access.is_case_officer(officer):
+    if not term:
         return Membership.objects.none()
-    qs = Membership.objects.select_related("user", "employer", "region").exclude(user_id=officer.pk)
-    if not officer.has_perm("casework.view_all_cases"):
-        scope = Q(pk__in=[])
-        if officer.has_perm("casework.view_region_cases"):
-            scope |= Q(region__in=officer.regions.all())
-        if officer.has_perm("casework.view_leadership_cases"):
-            scope |= Q(section="leadership")
-        qs = qs.filter(scope)
+    qs = _intake_scope(officer)
     compact = term.replace(" ", "")
     if compact.isdigit():
         qs = qs.filter(number=compact)
@@ -128,33 +122,30 @@ def members_for_intake(officer, term: str):
     return qs.order_by("user__last_name", "user__first_name", "pk")[:INTAKE_RESULTS]
 
 
+def _intake_scope(officer):
+    """The memberships an officer may open a case for (see members_for_intake)."""
+    from portal.accounts.models import Membership
+
+    if not access.is_case_officer(officer):
+        return Membership.objects.none()
+    qs = Membership.objects.select_related("user", "employer", "region").exclude(user_id=officer.pk)
+    if officer.has_perm("casework.view_all_cases"):
+        return qs
+    scope = Q(pk__in=[])
+    if officer.has_perm("casework.view_region_cases"):
+        scope |= Q(region__in=officer.regions.all())
+    if officer.has_perm("casework.view_leadership_cases"):
+        scope |= Q(section="leadership")
+    return qs.filter(scope)
+
+
 def member_for_intake(officer, membership_id):
     """One member from the intake search, or None where the officer may not open a case
     for them (the same scope as the search)."""
-    from portal.accounts.models import Membership
-
     try:
-        membership = Membership.objects.select_related("user", "employer", "region").get(
-            pk=int(membership_id)
-        )
-    except (Membership.DoesNotExist, ValueError, TypeError):
+        return _intake_scope(officer).get(pk=int(membership_id))
+    except (ObjectDoesNotExist, ValueError, TypeError):
         return None
-    allowed = (
-        membership.user_id != officer.pk
-        and access.is_case_officer(officer)
-        and (
-            officer.has_perm("casework.view_all_cases")
-            or (
-                officer.has_perm("casework.view_region_cases")
-                and officer.regions.filter(pk=membership.region_id).exists()
-            )
-            or (
-                officer.has_perm("casework.view_leadership_cases")
-                and membership.section == "leadership"
-            )
-        )
-    )
-    return membership if allowed else None
 
 
 # --- Deadlines: hearings, follow-ups, tribunal limits ------------------------------------
