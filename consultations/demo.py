@@ -17,6 +17,7 @@ from django.utils import timezone
 from portal.accounts.choices import Hours, JobRole, MembershipStatus, Nation
 from portal.accounts.membership import new_membership_number, place_member
 from portal.accounts.models import Employer, Membership, Region, User
+from portal.accounts.services import workplace_for
 
 from . import rules, services
 from .models import (
@@ -131,6 +132,7 @@ def _respondents() -> list[Membership]:
                 number=number,
                 status=MembershipStatus.ACTIVE,
                 employer=employer,
+                workplace=workplace_for(employer=employer, postcode="N1 9GU"),
                 job_role=job_role,
                 hours=hours,
                 section=placement.section,

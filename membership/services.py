@@ -636,7 +636,7 @@ def _reduction_text(r: Reduction) -> str:
 def _apply_event(event: LifeEvent, *, actor: User | None) -> None:
     """Put an event's settings on the membership; each changed field in the history."""
     from portal.accounts.membership import derive_fee_band, derive_section
-    from portal.accounts.services import NewEmployer, employer_get_or_create
+    from portal.accounts.services import NewEmployer, employer_get_or_create, workplace_for
 
     membership = Membership.objects.select_for_update().get(pk=event.membership_id)
     sub, _ = Subscription.objects.select_for_update().get_or_create(membership=membership)
@@ -654,6 +654,11 @@ def _apply_event(event: LifeEvent, *, actor: User | None) -> None:
         membership.job_role = sets["job_role"]
     if "hours" in sets:
         membership.hours = sets["hours"]
+    if "employer_id" in sets or "workplace_postcode" in sets:
+        membership.workplace = workplace_for(
+            employer=Employer.objects.get(pk=membership.employer_id),
+            postcode=membership.workplace_postcode,
+        )
     membership.section = derive_section(membership.job_role)
     membership.fee_band = derive_fee_band(membership.job_role, membership.hours)
     membership.save()

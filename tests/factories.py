@@ -9,6 +9,7 @@ from django.contrib.auth.models import Group
 from portal.accounts.choices import EmployerKind, Hours, JobRole, MembershipStatus
 from portal.accounts.membership import derive_fee_band, derive_section, new_membership_number
 from portal.accounts.models import Employer, Membership, Region, User
+from portal.accounts.services import workplace_for
 
 PASSWORD = "correct-horse-battery-9"  # noqa: S105
 
@@ -62,6 +63,9 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     section = factory.LazyAttribute(lambda o: derive_section(o.job_role))
     fee_band = factory.LazyAttribute(lambda o: derive_fee_band(o.job_role, o.hours))
     workplace_postcode = "N1 9GU"
+    workplace = factory.LazyAttribute(
+        lambda o: workplace_for(employer=o.employer, postcode=o.workplace_postcode)
+    )
     region = factory.LazyFunction(region)
     nation = factory.LazyAttribute(lambda o: o.region.nation)
 

@@ -347,6 +347,7 @@ def _membership(user: User, employer_name, town, role, hours, postcode, region_s
             "number": services._unused_membership_number(),
             "status": MembershipStatus.ACTIVE,
             "employer": employer,
+            "workplace": services.workplace_for(employer=employer, postcode=postcode),
             "job_role": role,
             "hours": hours,
             "section": placement.section,

@@ -134,6 +134,41 @@ class Employer(models.Model):
         return f"{self.name}, {self.town}" if self.town else self.name
 
 
+class Workplace(models.Model):
+    """A site where members work (a school, a college, a council's education service),
+    belonging to one employer: a trust or a council has many. A workplace named by someone
+    joining waits, unverified, until an officer checks it, as employers do."""
+
+    employer = models.ForeignKey(Employer, on_delete=models.PROTECT, related_name="workplaces")
+    name = models.CharField(max_length=200)
+    postcode = models.CharField(max_length=10)
+    town = models.CharField(max_length=100, blank=True)
+    verified = models.BooleanField(
+        default=True,
+        help_text="Workplaces added by people joining are unverified until staff check them.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(Lower("name"), name="workplace_name_lower")]
+        constraints = [
+            models.UniqueConstraint(
+                "employer",
+                Lower("name"),
+                "postcode",
+                name="workplace_unique_name_postcode",
+            )
+        ]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}, {self.postcode}" if self.postcode else self.name
+
+
 class Membership(models.Model):
     """The union membership of one person: number, status, section, fee band, workplace."""
 
@@ -149,6 +184,9 @@ class Membership(models.Model):
     hours = models.CharField(max_length=12, choices=Hours.choices)
     section = models.CharField(max_length=20, choices=Section.choices)
     fee_band = models.CharField(max_length=4, choices=FeeBand.choices)
+    workplace = models.ForeignKey(
+        Workplace, on_delete=models.PROTECT, related_name="members", null=True, blank=True
+    )
     workplace_postcode = models.CharField(max_length=10)
     nation = models.CharField(max_length=20, choices=Nation.choices)
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="members")

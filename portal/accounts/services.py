@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from django.contrib.auth.models import Group
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Case, Q, When
 from django.urls import reverse
 from django.utils import timezone
 
@@ -33,6 +33,7 @@ from .models import (
     RoleGrant,
     RoleGrantStatus,
     User,
+    Workplace,
 )
 from .roles import SENSITIVE_PERMISSIONS, Role
 
@@ -77,6 +78,27 @@ def employer_get_or_create(*, employer: Employer | NewEmployer) -> Employer:
     )
 
 
+def workplace_for(*, employer: Employer, postcode: str) -> Workplace:
+    """The workplace a member at this employer and workplace postcode works at, when they
+    have not chosen one by name: the employer's workplace with that postcode (the one named
+    after the employer first), else a new one named after the employer, unverified like a
+    new employer until an officer checks it."""
+    existing = (
+        Workplace.objects.filter(employer=employer, postcode=postcode)
+        .order_by(Case(When(name__iexact=employer.name, then=0), default=1), "pk")
+        .first()
+    )
+    if existing:
+        return existing
+    workplace, _ = Workplace.objects.get_or_create(
+        employer=employer,
+        name=employer.name,
+        postcode=postcode,
+        defaults={"town": employer.town, "verified": False},
+    )
+    return workplace
+
+
 def _unused_membership_number() -> str:
     for _ in range(MEMBERSHIP_NUMBER_ATTEMPTS):
         number = new_membership_number()
@@ -108,11 +130,13 @@ def member_join(
     user.save()
     EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=False)
     placement = place_member(job_role=job_role, hours=hours)
+    employer = employer_get_or_create(employer=employer)
     membership = Membership.objects.create(
         user=user,
         number=_unused_membership_number(),
         status=MembershipStatus.APPLICANT,
-        employer=employer_get_or_create(employer=employer),
+        employer=employer,
+        workplace=workplace_for(employer=employer, postcode=workplace_postcode),
         job_role=job_role,
         hours=hours,
         section=placement.section,
@@ -174,6 +198,14 @@ def membership_update_profile(
         membership.section, placement.section, membership.fee_band, placement.fee_band
     )
     membership.employer = employer_get_or_create(employer=employer)
+    if (
+        membership.workplace_id is None
+        or membership.workplace.employer_id != membership.employer_id
+        or membership.workplace.postcode != workplace_postcode
+    ):
+        membership.workplace = workplace_for(
+            employer=membership.employer, postcode=workplace_postcode
+        )
     membership.job_role = job_role
     membership.hours = hours
     membership.section = placement.section
@@ -184,6 +216,7 @@ def membership_update_profile(
     membership.save(
         update_fields=[
             "employer",
+            "workplace",
             "job_role",
             "hours",
             "section",
