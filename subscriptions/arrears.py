@@ -24,7 +24,6 @@ from portal.accounts.choices import MembershipStatus
 from portal.accounts.models import Membership
 from portal.communications.notifications import absolute_url
 
-from . import history
 from .bacs.calendar import add_processing_days
 from .collections import _provider, _tell, add_months, money
 from .models import (
@@ -135,88 +134,197 @@ def _tell_owed(membership, summary: ArrearsSummary, for_date: date) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class Returned:
+    """One collection the payer's bank returned unpaid: its code and meaning, and whether
+    the code allows collecting it once more (the caller knows the code's meaning)."""
+
+    collection_id: int
+    code: str
+    reason: str
+    may_represent: bool
+
+
 @transaction.atomic
 def collection_returned_unpaid(
     *, collection, code: str, reason: str, may_represent: bool, actor=None
 ) -> Collection | None:
     """The payer's bank returned a collection unpaid (an ARUDD item, a GoCardless
-    "failed" event). Re-presents it once when the reason allows (`may_represent`: the
-    caller knows the code's meaning); otherwise it is owed and the member is told what and
-    how to pay. Returns the re-presentation, if one was made. Safe to call again."""
-    c = (
-        Collection.objects.select_for_update(of=("self",))
+    "failed" event). Re-presents it once when the reason allows; otherwise it is owed and
+    the member is told what and how to pay. Returns the re-presentation, if one was made.
+    Safe to call again."""
+    made = collections_returned_unpaid(
+        [Returned(collection.pk, code, reason, may_represent)], actor=actor
+    )
+    return made.get(collection.pk)
+
+
+@transaction.atomic
+def collections_returned_unpaid(returned: list[Returned], *, actor=None) -> dict[int, Collection]:
+    """Many returned collections at once (a bureau's ARUDD report of thousands), by the
+    same rules as one: each re-presented once where its code allows and its mandate is
+    live, else owed; the history written and each member told once per kind and month.
+    A constant number of queries per chunk of collections, not per collection. Returns
+    the re-presentations made, by the returned collection's id. Collections already handled
+    (the same report or event again) are left as they are."""
+    made: dict[int, Collection] = {}
+    for start in range(0, len(returned), RETURN_CHUNK):
+        made.update(_returned_chunk(returned[start : start + RETURN_CHUNK], actor))
+    return made
+
+
+RETURN_CHUNK = 2000
+_HANDLED = (
+    CollectionStatus.UNPAID,
+    CollectionStatus.REPRESENTED,
+    CollectionStatus.SETTLED,
+    CollectionStatus.CANCELLED,
+)
+
+
+def _returned_chunk(returned: list[Returned], actor) -> dict[int, Collection]:
+    from membership.models import ChangeSource, MembershipChange
+
+    by_id = {r.collection_id: r for r in returned}
+    collections = [
+        c
+        for c in Collection.objects.select_for_update(of=("self",))
         .select_related("membership__user", "mandate")
-        .get(pk=collection.pk)
+        .defer("mandate__account_holder", "mandate__sort_code", "mandate__account_number")
+        .filter(pk__in=list(by_id))
+        .order_by("pk")
+        if c.status not in _HANDLED
+    ]
+    if not collections:
+        return {}
+    ids = [c.pk for c in collections]
+    already_again = set(
+        Collection.objects.filter(represents_id__in=ids).values_list("represents_id", flat=True)
     )
-    if c.status in (
-        CollectionStatus.UNPAID,
-        CollectionStatus.REPRESENTED,
-        CollectionStatus.SETTLED,
-        CollectionStatus.CANCELLED,
-    ):
-        return None  # already handled (the same report or event again)
-    membership = c.membership
     now = timezone.now()
-    today = timezone.localdate()
-    c.status = CollectionStatus.UNPAID
-    c.unpaid_code, c.unpaid_reason, c.unpaid_at = code[:2], reason[:200], now
-    c.save(update_fields=["status", "unpaid_code", "unpaid_reason", "unpaid_at"])
-    history.record(
-        membership=membership,
-        actor=actor,
-        field="collection",
-        old=f"{money(c.amount_pence)} due {c.due_on:%Y-%m-%d}",
-        new=f"returned unpaid: {reason}"[:200],
-        effective_on=c.due_on,
-    )
-    can_represent = (
-        may_represent
-        and c.represents_id is None
-        and c.method == Method.DIRECT_DEBIT
-        and c.mandate is not None
-        and c.mandate.status in LIVE_MANDATE_STATUSES
-        and not Collection.objects.filter(represents=c).exists()
-    )
-    if can_represent:
-        due = add_processing_days(today, REPRESENT_PROCESSING_DAYS)
-        again = Collection.objects.create(
-            membership=membership,
-            method=c.method,
-            mandate=c.mandate,
-            kind=CollectionKind.REPRESENTED,
-            due_on=due,
-            period_start=c.period_start,
-            period_end=c.period_end,
-            amount_pence=c.amount_pence,
-            represents=c,
+    due = add_processing_days(timezone.localdate(), REPRESENT_PROCESSING_DAYS)
+    changes: list[MembershipChange] = []
+    again: list[Collection] = []
+    owed: list[Collection] = []
+
+    def record(c, old, new, effective_on):
+        changes.append(
+            MembershipChange(
+                membership_id=c.membership_id,
+                actor=actor,
+                source=ChangeSource.PAYMENT,
+                field="collection",
+                old_value=str(old)[:200],
+                new_value=str(new)[:200],
+                effective_on=effective_on,
+                at=now,
+            )
         )
-        c.status = CollectionStatus.REPRESENTED
-        c.save(update_fields=["status"])
-        history.record(
-            membership=membership,
-            actor=actor,
-            field="collection",
-            old=f"{money(c.amount_pence)} returned unpaid",
-            new=f"to be collected again on {due:%Y-%m-%d}",
-            effective_on=due,
+
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    for c in collections:
+        r = by_id[c.pk]
+        record(
+            c,
+            f"{money(c.amount_pence)} due {c.due_on:%Y-%m-%d}",
+            f"returned unpaid: {r.reason}",
+            c.due_on,
         )
-        provider = _provider()
-        if provider is not None:
-            provider.collection_scheduled(again)
-        _tell(
-            membership,
-            kind="subscription_collection_represented",
-            notice_kind=PaymentNoticeKind.REPRESENTED,
-            for_date=c.period_start,
-            context={
-                "amount": money(c.amount_pence),
+        represent = (
+            r.may_represent
+            and c.represents_id is None
+            and c.method == Method.DIRECT_DEBIT
+            and c.mandate is not None
+            and c.mandate.status in LIVE_MANDATE_STATUSES
+            and c.pk not in already_again
+        )
+        c.unpaid_code, c.unpaid_reason, c.unpaid_at = r.code[:2], r.reason[:200], now
+        c.status = CollectionStatus.REPRESENTED if represent else CollectionStatus.UNPAID
+        groups[(c.status, c.unpaid_code, c.unpaid_reason)].append(c.pk)
+        if represent:
+            record(
+                c,
+                f"{money(c.amount_pence)} returned unpaid",
+                f"to be collected again on {due:%Y-%m-%d}",
+                due,
+            )
+            again.append(
+                Collection(
+                    membership=c.membership,
+                    method=c.method,
+                    mandate=c.mandate,
+                    kind=CollectionKind.REPRESENTED,
+                    due_on=due,
+                    period_start=c.period_start,
+                    period_end=c.period_end,
+                    amount_pence=c.amount_pence,
+                    represents=c,
+                )
+            )
+        else:
+            owed.append(c)
+    for (status, code, reason), pks in groups.items():
+        Collection.objects.filter(pk__in=pks).update(
+            status=status, unpaid_code=code, unpaid_reason=reason, unpaid_at=now
+        )
+    Collection.objects.bulk_create(again)
+    MembershipChange.objects.bulk_create(changes)
+    provider = _provider()
+    if provider is not None:
+        for collection in again:
+            provider.collection_scheduled(collection)
+    notices = [
+        (
+            a.membership,
+            "subscription_collection_represented",
+            PaymentNoticeKind.REPRESENTED,
+            a.period_start,
+            {
+                "amount": money(a.amount_pence),
                 "date": due.strftime("%-d %B %Y"),
                 "url": _pay_url(),
             },
         )
-        return again
-    _tell_owed(membership, arrears_for(membership), c.period_start)
-    return None
+        for a in again
+    ]
+    if owed:
+        summaries = arrears_by_membership({c.membership_id for c in owed})
+        url = _pay_url()
+        notices += [
+            (
+                c.membership,
+                "subscription_arrears_reminder",
+                PaymentNoticeKind.REMINDER,
+                c.period_start,
+                {"amount": summaries[c.membership_id].total, "url": url},
+            )
+            for c in owed
+        ]
+    _tell_many(notices)
+    return {a.represents_id: a for a in again}
+
+
+def _tell_many(notices) -> None:
+    """Each (membership, kind, notice kind, for date, context) told once, never twice for
+    the same kind and day (PaymentNotice, as `collections._tell`), in a few queries."""
+    from portal.communications.notifications import notifications_send
+
+    if not notices:
+        return
+    wanted = {(m.pk, nk, d): (m, kind, ctx) for m, kind, nk, d, ctx in notices}
+    told = set(
+        PaymentNotice.objects.filter(
+            membership_id__in={k[0] for k in wanted},
+            kind__in={k[1] for k in wanted},
+            for_date__in={k[2] for k in wanted},
+        ).values_list("membership_id", "kind", "for_date")
+    )
+    new = {k: v for k, v in wanted.items() if k not in told}
+    PaymentNotice.objects.bulk_create(
+        [PaymentNotice(membership_id=k[0], kind=k[1], for_date=k[2]) for k in new],
+        ignore_conflicts=True,
+    )
+    notifications_send([(m.user, kind, ctx) for m, kind, ctx in new.values()])
 
 
 def _lapse_warning_due(summary: ArrearsSummary, today: date, threshold: int) -> bool:
@@ -315,6 +423,7 @@ __all__ = [
     "arrears_for",
     "arrears_run_due",
     "collection_returned_unpaid",
+    "collections_returned_unpaid",
     "in_arrears",
     "lapsed_for_arrears",
 ]

@@ -524,15 +524,19 @@ def _send_notices(notices) -> None:
     if not notices:
         return
     from portal.accounts.models import Membership
-    from portal.communications.notifications import absolute_url, notification_send
+    from portal.communications.notifications import absolute_url, notifications_send
 
     users = {
         m.pk: m.user
         for m in Membership.objects.filter(pk__in={n[0] for n in notices}).select_related("user")
     }
     url = absolute_url(reverse("membership:subscription"))
-    for membership_id, kind, context in notices:
-        notification_send(user=users[membership_id], kind=kind, context={**context, "url": url})
+    notifications_send(
+        [
+            (users[membership_id], kind, {**context, "url": url})
+            for membership_id, kind, context in notices
+        ]
+    )
 
 
 def _end_mandates(work: _Import, ending: dict, *, status: str, notice: str, words: str) -> None:
@@ -540,10 +544,14 @@ def _end_mandates(work: _Import, ending: dict, *, status: str, notice: str, word
     failed or cancelled with the reason, its scheduled collections cancelled, the member
     told to set up a new one, and the history written."""
     now = timezone.now()
+    by_reason: dict[str, list[int]] = defaultdict(list)
     for mandate, reason in ending.values():
-        Mandate.objects.filter(pk=mandate.pk).update(
-            status=status, end_reason=reason[:200], cancelled_at=now
+        by_reason[reason[:200]].append(mandate.pk)
+    for reason, pks in by_reason.items():
+        Mandate.objects.filter(pk__in=pks).update(
+            status=status, end_reason=reason, cancelled_at=now
         )
+    for mandate, reason in ending.values():
         work.history.append(
             _history(
                 mandate.membership_id, work.actor, mandate.get_status_display(), words + reason
@@ -778,19 +786,18 @@ def _apply_arudd(work: _Import, items) -> None:
 
 
 def _collections_returned(work: _Import, returned) -> None:
-    """Each returned collection through the arrears rules (re-presented once where the
-    code allows, else owed, and the member told)."""
+    """The returned collections through the arrears rules (re-presented once where the
+    code allows, else owed, and the member told), all at once."""
     from . import arrears
 
-    for collection, code, reason, may_represent in returned:
-        arrears.collection_returned_unpaid(
-            collection=collection,
-            code=code,
-            reason=reason,
-            may_represent=may_represent,
-            actor=work.actor,
-        )
-        work.applied["unpaid"] += 1
+    arrears.collections_returned_unpaid(
+        [
+            arrears.Returned(collection.pk, code, reason, may_represent)
+            for collection, code, reason, may_represent in returned
+        ],
+        actor=work.actor,
+    )
+    work.applied["unpaid"] += len(returned)
 
 
 def exception_resolve(*, actor, exception: BacsException, note: str) -> None:

@@ -24,10 +24,18 @@ from portal.accounts.models import User
 
 from .rendering import absolute_url
 
-__all__ = ["absolute_url", "notification_send"]
+__all__ = ["absolute_url", "notification_send", "notifications_send"]
 
 
 def notification_send(*, user: User, kind: str, context: dict[str, Any]) -> None:
     from .services import notification_create
 
     notification_create(user=user, kind=kind, context=context)
+
+
+def notifications_send(items: list[tuple[User, str, dict[str, Any]]]) -> None:
+    """`notification_send` for many (user, kind, context) at once, under the same contract:
+    one INSERT per chunk of deliveries instead of one per person."""
+    from .services import notifications_create_many
+
+    notifications_create_many(items)

@@ -438,6 +438,8 @@ def _tree(data: bytes) -> _Node:
         ) from None
     except (defusedxml.EntitiesForbidden, defusedxml.ExternalReferenceForbidden):
         raise ReportError("Entities are not allowed in a report.", handler.line()) from None
+    except (LookupError, UnicodeError) as exc:  # encoding="…" names no encoding, or lies
+        raise ReportError(f"The report's text encoding cannot be read ({exc}).", 1) from None
     if handler.root is None:
         raise ReportError("The report is empty.", 1)
     return handler.root

@@ -432,3 +432,39 @@ def test_any_bytes_are_imported_or_refused_cleanly():
             transaction.set_rollback(True)
 
     check()
+
+
+def _import_queries(n, codes):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    made = submitted(n)
+    items = [returned(c, codes[i % len(codes)]) for i, (m, c) in enumerate(made)]
+    with CaptureQueriesContext(connection) as ctx:
+        bureau.report_import(actor=None, data=arudd(items))
+    return made, len(ctx.captured_queries)
+
+
+def test_a_large_arudd_costs_the_same_queries_as_a_small_one_and_each_member_is_told_once():
+    # "0" (refer to payer) is re-presented, "B" (account closed) is owed and ends the mandate.
+    few, few_queries = _import_queries(4, ["0", "B"])
+    Delivery.objects.all().delete()
+    many, many_queries = _import_queries(40, ["0", "B"])
+
+    assert many_queries <= few_queries + 2  # chunked, not one set of queries per item
+    statuses = dict(Collection.objects.values_list("pk", "status"))
+    for i, (_m, c) in enumerate(many):
+        expected = CollectionStatus.REPRESENTED if i % 2 == 0 else CollectionStatus.UNPAID
+        assert statuses[c.pk] == expected
+    again = Collection.objects.filter(represents__in=[c for _, c in many])
+    assert again.count() == 20
+    assert all(a.kind == CollectionKind.REPRESENTED for a in again)
+    told: dict[int, list[str]] = {}
+    for user_id, kind in Delivery.objects.values_list("user_id", "notification"):
+        told.setdefault(user_id, []).append(kind)
+    for i, (m, _c) in enumerate(many):
+        kinds = sorted(told[m.membership.user_id])
+        if i % 2 == 0:
+            assert kinds == ["subscription_collection_represented"]
+        else:
+            assert kinds == ["subscription_arrears_reminder", "subscription_bureau_cancelled"]

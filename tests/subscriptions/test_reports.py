@@ -216,6 +216,14 @@ def test_malformed_xml_names_the_line():
     assert info.value.line == 19
 
 
+@pytest.mark.parametrize("encoding", [b"ATF-8", b"no-such-codec"])
+def test_an_unknown_text_encoding_is_refused_with_a_reason(encoding):
+    _, rest = ARUDD_SAMPLE.split(b"?>", 1)
+    declared = b'<?xml version="1.0" encoding="' + encoding + b'"?>' + rest
+    with pytest.raises(ReportError, match="encoding cannot be read"):
+        parse(declared)
+
+
 def test_missing_ref_names_the_line():
     broken = ARUDD_SAMPLE.replace(b'ReturnedDebitItem ref="X02345-1" ', b"ReturnedDebitItem ")
     with pytest.raises(ReportError, match="no ref attribute") as info:
