@@ -4,8 +4,8 @@ shares their invite link; a colleague joins through it and the rep is told; a me
 who looked at their membership. By mouse, keyboard only and on a 390 px phone."""
 
 import re
-from urllib.parse import urlsplit
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
 from django.utils import timezone
