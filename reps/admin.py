@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from portal.accounts.models import Workplace
 from portal.admin import PortalModelAdmin, ReadOnlyInline
 from portal.forms import DateInput
 
@@ -124,3 +125,21 @@ class RepTrainingAdmin(PortalModelAdmin):
         form = super().get_form(request, obj, **kwargs)
         form.base_fields["completed_on"].widget = DateInput()
         return form
+
+
+@admin.register(Workplace)
+class WorkplaceAdmin(PortalModelAdmin):
+    """Workplaces: those named by people joining wait, unverified, for an officer."""
+
+    list_display = ["name", "employer", "postcode", "town", "verified", "created_at"]
+    list_filter = ["verified"]
+    search_fields = ["name", "postcode", "employer__name"]
+    list_select_related = ["employer"]
+    autocomplete_fields = ["employer"]
+    show_full_result_count = False
+    actions = ["mark_verified"]
+
+    @admin.action(description=_("Mark the chosen workplaces verified"), permissions=["change"])
+    def mark_verified(self, request, queryset):
+        changed = services.workplaces_verify(ids=list(queryset.values_list("pk", flat=True)))
+        messages.success(request, _("%(n)d workplaces verified.") % {"n": changed})

@@ -27,3 +27,41 @@ class VolunteerForm(forms.Form):
         self.fields["workplace"].choices = [(w.pk, w.label) for w in workplaces]
         if len(workplaces) == 1:
             self.fields["workplace"].initial = workplaces[0].pk
+
+
+class WorkplaceIssueForm(forms.Form):
+    workplace = forms.TypedChoiceField(
+        label=_("Workplace"),
+        coerce=int,
+        error_messages={"invalid_choice": _("Choose one of your workplaces.")},
+    )
+    category = forms.ChoiceField(
+        label=_("What is it about?"),
+        error_messages={
+            "invalid_choice": _("Choose one of the subjects listed."),
+            "required": _("Choose what the issue is about."),
+        },
+    )
+    what_happened = forms.CharField(
+        label=_("What is happening at your workplace?"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={"required": _("Say what is happening.")},
+    )
+    desired_outcome = forms.CharField(
+        label=_("What would members like to happen?"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Say what members would like to happen.")},
+    )
+
+    def __init__(self, *args, workplaces, **kwargs):
+        from casework.models import Category
+
+        from .services import ISSUE_CATEGORIES
+
+        super().__init__(*args, **kwargs)
+        self.fields["workplace"].choices = [(w.pk, w.name) for w in workplaces]
+        self.fields["category"].choices = [("", _("Choose a subject"))] + [
+            (c.value, c.label) for c in Category if c.value in ISSUE_CATEGORIES
+        ]

@@ -267,6 +267,41 @@ def rep_access_record_list(*, viewer: User, members: list[Membership]) -> None:
     rep_access_record(viewer=viewer, members=members, kind=RepAccessKind.LIST)
 
 
+ISSUE_CATEGORIES = ("pay", "terms", "restructure", "redundancy", "tupe", "health_safety", "other")
+
+
+@transaction.atomic
+def rep_workplace_issue_raise(
+    *, rep: User, workplace_id: int, category: str, what_happened: str, desired_outcome: str
+):
+    """A rep raises an issue for their workplace: a request to casework, routed to the
+    rep's region like any case, marked as affecting colleagues, for the officer to make it
+    a collective case (casework/collective_admin.py)."""
+    from casework import services as casework_services
+
+    workplace = next((w for w in access.rep_workplaces(rep) if w.pk == workplace_id), None)
+    if workplace is None:
+        raise RepRuleError(NOT_YOUR_WORKPLACE, "workplace")
+    if category not in ISSUE_CATEGORIES:
+        raise RepRuleError(BAD_KIND, "category")
+    intro = f"Workplace issue at {workplace.name}, raised by the workplace rep for colleagues.\n\n"
+    return casework_services.case_submit(
+        member=rep,
+        details=casework_services.CaseDetails(
+            category=category,
+            employer=workplace.employer,
+            what_happened=intro + what_happened,
+            desired_outcome=desired_outcome,
+            colleagues_affected=True,
+        ),
+    )
+
+
+def workplaces_verify(*, ids: list[int]) -> int:
+    """An officer has checked these workplaces: the search offers them to everyone."""
+    return Workplace.objects.filter(pk__in=ids, verified=False).update(verified=True)
+
+
 # --- Invite links -------------------------------------------------------------------------
 
 

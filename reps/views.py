@@ -17,7 +17,7 @@ from portal.communications.notifications import absolute_url
 from portal.pdf import html_to_pdf
 
 from . import access, selectors, services
-from .forms import VolunteerForm
+from .forms import VolunteerForm, WorkplaceIssueForm
 from .models import RepAccessKind, RepRole, RepStatus
 
 BAD_WORKPLACE = "Choose one of your workplaces."
@@ -214,3 +214,36 @@ def my_access(request):
         raise Http404(access.NOT_FOUND)
     looks = selectors.looks_at(request.user)
     return render(request, "reps/my_access.html", {"looks": looks})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def issue(request):
+    """Raise a workplace issue: a request to the region's casework team."""
+    workplaces = access.require_rep(request.user)
+    status = 200
+    if request.method == "POST":
+        form = WorkplaceIssueForm(request.POST, workplaces=workplaces)
+        if form.is_valid():
+            try:
+                c = form.cleaned_data
+                case = services.rep_workplace_issue_raise(
+                    rep=request.user,
+                    workplace_id=c["workplace"],
+                    category=c["category"],
+                    what_happened=c["what_happened"],
+                    desired_outcome=c["desired_outcome"],
+                )
+            except services.RepRuleError as error:
+                form.add_error(error.field, error.message)
+            else:
+                messages.success(
+                    request,
+                    _("Your workplace issue is with the regional office as case %(ref)s.")
+                    % {"ref": case.reference},
+                )
+                return redirect(case.get_absolute_url())
+        status = 400
+    else:
+        form = WorkplaceIssueForm(workplaces=workplaces)
+    return render(request, "reps/issue.html", {"form": form}, status=status)

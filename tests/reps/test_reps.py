@@ -435,3 +435,86 @@ def test_the_qr_codes_encode_the_invite_link(rep):
     assert png["Content-Type"] == "image/png" and png.content.startswith(b"\x89PNG")
     assert svg["Content-Type"] == "image/svg+xml" and b"<svg" in svg.content
     assert len(mail.outbox) == 0
+
+
+def test_an_officer_verifies_workplaces_named_at_join(client):
+    school = EmployerFactory(name="New Site Trust")
+    workplace = workplace_for(employer=school, postcode="N1 9GU")
+    assert not workplace.verified
+    officer, _ = staff_user(Role.CASEWORKER)
+    client.force_login(officer)
+    listing = client.get(reverse("admin:accounts_workplace_changelist"), {"verified__exact": "0"})
+    assert listing.status_code == 200 and "New Site Trust" in listing.content.decode()
+    assert (
+        client.get(
+            reverse("admin:accounts_workplace_changelist"),
+            {"members__user__contact__isnull": "False"},
+        ).status_code
+        == 400
+    )
+    client.post(
+        reverse("admin:accounts_workplace_changelist"),
+        {"action": "mark_verified", "_selected_action": [workplace.pk]},
+    )
+    workplace.refresh_from_db()
+    assert workplace.verified
+
+
+def test_a_rep_raises_a_workplace_issue_for_the_region(rep):
+    from casework.models import Case
+
+    client = client_for(rep.user)
+    assert client.get(reverse("reps:issue")).status_code == 200
+    data = {
+        "workplace": rep.workplace_id,
+        "category": "restructure",
+        "what_happened": "The head plans to cut two posts.",
+        "desired_outcome": "A proper consultation.",
+    }
+    response = client.post(reverse("reps:issue"), data)
+    case = Case.objects.get(member=rep.user)
+    assert response.status_code == 302 and response["Location"] == case.get_absolute_url()
+    assert case.colleagues_affected and case.region_id == rep.region_id
+    assert case.employer_id == rep.employer_id and case.status == "new"
+    assert "Workplace issue at" in case.what_happened
+
+
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"workplace": "999999"}, "workplace"),
+        ({"workplace": "x"}, "workplace"),
+        ({"category": "discipline"}, "category"),
+        ({"category": ""}, "category"),
+        ({"what_happened": ""}, "what_happened"),
+        ({"desired_outcome": "x" * 2001}, "desired_outcome"),
+    ],
+)
+def test_the_workplace_issue_form_refuses_bad_input(rep, change, field):
+    from casework.models import Case
+
+    data = {
+        "workplace": rep.workplace_id,
+        "category": "pay",
+        "what_happened": "Pay is late.",
+        "desired_outcome": "Pay on time.",
+        **change,
+    }
+    response = client_for(rep.user).post(reverse("reps:issue"), data)
+    assert response.status_code == 400
+    assert f'id="id_{field}"' in response.content.decode()
+    assert 'class="error-summary"' in response.content.decode()
+    assert not Case.objects.filter(member=rep.user).exists()
+
+
+def test_only_a_rep_raises_a_workplace_issue(colleague, rep):
+    response = client_for(colleague.user).post(
+        reverse("reps:issue"),
+        {
+            "workplace": colleague.workplace_id,
+            "category": "pay",
+            "what_happened": "x",
+            "desired_outcome": "y",
+        },
+    )
+    assert response.status_code == 404
