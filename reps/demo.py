@@ -1,5 +1,6 @@
 """Demo reps: Sam Patel (rep@) is the confirmed workplace rep at Maya Okafor's school, some
-colleagues there agreed to hear from their rep, Sam looked at Maya's membership once, and
+colleagues there agreed to hear from their rep, Sam looked at Maya's membership once and
+counted the school's staff twice (density), and
 Sofia Rossi has volunteered as health and safety rep (waiting for the regional office)."""
 
 from __future__ import annotations
@@ -14,7 +15,15 @@ from portal.accounts.choices import Channel, CommunicationKind
 from portal.accounts.models import Membership, User
 
 from . import services
-from .models import RepAccess, RepAccessKind, RepKind, RepRole, RepStatus, RepTraining
+from .models import (
+    Headcount,
+    RepAccess,
+    RepAccessKind,
+    RepKind,
+    RepRole,
+    RepStatus,
+    RepTraining,
+)
 
 AGREE_TO_REP_CONTACT = [
     "member@demo.example",
@@ -75,3 +84,13 @@ def seed() -> None:
             status=RepStatus.VOLUNTEERED,
         )
     services.rep_invite_current(role=role)
+    # Two headcounts half a year apart: the density page has a history.
+    today = timezone.localdate()
+    for counted_on, teachers, support in ((today - timedelta(days=182), 22, 9), (today, 24, 10)):
+        for section, headcount in (("teachers", teachers), ("support", support)):
+            Headcount.objects.update_or_create(
+                workplace=workplace,
+                section=section,
+                counted_on=counted_on,
+                defaults={"headcount": headcount, "entered_by": rep.user},
+            )

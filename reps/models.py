@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.accounts.choices import Section
 from portal.accounts.models import Membership, Workplace
 
 
@@ -182,3 +183,28 @@ class Recruitment(models.Model):
 
     def __str__(self):
         return f"recruitment of {self.membership_id}"
+
+
+class Headcount(models.Model):
+    """How many people work in one section at a workplace on a day, as the rep counted: kept
+    per day, so that density (members against headcount) has a history."""
+
+    workplace = models.ForeignKey(Workplace, on_delete=models.CASCADE, related_name="headcounts")
+    section = models.CharField(max_length=20, choices=Section.choices)
+    headcount = models.PositiveIntegerField()
+    counted_on = models.DateField()
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    entered_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["workplace", "counted_on", "section"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workplace", "section", "counted_on"], name="headcount_one_per_day"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.headcount} in {self.section} at {self.workplace_id} on {self.counted_on}"

@@ -9,6 +9,7 @@ urlpatterns = [
     path("rep/members/<int:pk>/", views.member, name="member"),
     path("rep/invite/", views.invite, name="invite"),
     path("rep/invite/<int:pk>/qr.<str:fmt>", views.invite_qr, name="invite_qr"),
+    path("rep/density/", views.density_view, name="density"),
     path("rep/issue/", views.issue, name="issue"),
     path("rep/volunteer/", views.volunteer, name="volunteer"),
     path("rep/support/<int:pk>/", views.support, name="support"),

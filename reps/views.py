@@ -16,8 +16,8 @@ from portal.accounts.selectors import membership_for
 from portal.communications.notifications import absolute_url
 from portal.pdf import html_to_pdf
 
-from . import access, selectors, services
-from .forms import VolunteerForm, WorkplaceIssueForm
+from . import access, density, selectors, services
+from .forms import HeadcountForm, VolunteerForm, WorkplaceIssueForm
 from .models import RepAccessKind, RepRole, RepStatus
 
 BAD_WORKPLACE = "Choose one of your workplaces."
@@ -247,3 +247,44 @@ def issue(request):
     else:
         form = WorkplaceIssueForm(workplaces=workplaces)
     return render(request, "reps/issue.html", {"form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def density_view(request):
+    """Members against headcount by section, over time; the rep enters the headcount."""
+    workplaces = access.require_rep(request.user)
+    chosen = _workplace_param(request, workplaces)
+    status = 200
+    if chosen is False:
+        return HttpResponseBadRequest(_(BAD_WORKPLACE))
+    workplace = next((w for w in workplaces if w.pk == chosen), workplaces[0])
+    if request.method == "POST":
+        form = HeadcountForm(request.POST, workplaces=workplaces)
+        if form.is_valid():
+            target = next(w for w in workplaces if w.pk == form.cleaned_data["workplace"])
+            density.headcount_save(
+                workplace=target,
+                counted_on=form.cleaned_data["counted_on"],
+                counts=form.counts(),
+                by=request.user,
+            )
+            messages.success(request, _("The headcount is saved."))
+            return redirect(f"{reverse('reps:density')}?workplace={target.pk}")
+        status = 400
+    else:
+        from django.utils import timezone
+
+        form = HeadcountForm(
+            workplaces=workplaces,
+            initial={"workplace": workplace.pk, "counted_on": timezone.localdate()},
+        )
+    rows = density.density_rows(workplace)
+    context = {
+        "form": form,
+        "workplace": workplace,
+        "workplaces": workplaces,
+        "rows": rows,
+        "chart": density.chart(rows),
+    }
+    return render(request, "reps/density.html", context, status=status)

@@ -274,6 +274,7 @@ EXPECT = {
     "reps:invite_qr": rep_only,
     "reps:letter": rep_only,
     "reps:issue": rep_only,
+    "reps:density": rep_only,
     "reps:volunteer": member_page(404),
     "reps:support": logged_in(405),
     "reps:my_access": member_page(404),

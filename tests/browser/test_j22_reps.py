@@ -87,6 +87,14 @@ def test_a_member_volunteers_is_confirmed_and_recruits_a_colleague(portal, mode)
     text = you.text()
     assert "Colin Colleague" in text
     assert re.search(r"£|sort code|ethnic|sexual orientation|postcode", text, re.I) is None
+    you.press("main a[href='/rep/density/']")
+    you.check("rep-density")
+    you.fill("#id_count_teachers", "20")
+    you.submit("main form button[type=submit]")
+    you.check("rep-density-saved")
+    assert "The headcount is saved." in you.text()
+    assert "10%" in you.text()  # the volunteer and the colleague among 20 teachers
+    you.press("main a[href='/rep/']")
     you.press(f"main a[href='/rep/members/{colleague.membership.pk}/']")
     you.check("rep-member")
     you.press("main a[href='/rep/']")
@@ -94,6 +102,17 @@ def test_a_member_volunteers_is_confirmed_and_recruits_a_colleague(portal, mode)
     you.check("rep-invite")
     link = you.page.input_value("main input[readonly]")
     assert "/join/?invite=" in link
+
+    # The rep raises a workplace issue: it reaches casework as a request for the region.
+    you.press("main a[href='/rep/']")
+    you.press("main a[href='/rep/issue/']")
+    you.check("rep-issue")
+    you.select("#id_category", "Restructure")
+    you.fill("#id_what_happened", "The head plans to cut two support posts.")
+    you.fill("#id_desired_outcome", "A proper consultation.")
+    you.submit("main form button[type=submit]")
+    you.check("rep-issue-sent")
+    assert "is with the regional office as case" in you.text()
 
     # A colleague opens the link, joins with rep contact agreed, and the rep is told.
     visitor = portal.actor(journey, "newcomer")

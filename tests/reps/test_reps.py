@@ -518,3 +518,69 @@ def test_only_a_rep_raises_a_workplace_issue(colleague, rep):
         },
     )
     assert response.status_code == 404
+
+
+def test_density_by_section_now_and_over_time(rep, colleague):
+    from reps.models import Headcount
+
+    client = client_for(rep.user)
+    page = client.get(reverse("reps:density"))
+    assert page.status_code == 200 and "No headcount yet" in page.content.decode()
+    last_year = (timezone.localdate() - timedelta(days=365)).isoformat()
+    Membership.objects.filter(pk=colleague.pk).update(joined_on=timezone.localdate())
+    Membership.objects.filter(pk=rep.pk).update(
+        joined_on=timezone.localdate() - timedelta(days=800)
+    )
+    client.post(
+        reverse("reps:density"),
+        {"workplace": rep.workplace_id, "counted_on": last_year, "count_teachers": "10"},
+    )
+    response = client.post(
+        reverse("reps:density"),
+        {
+            "workplace": rep.workplace_id,
+            "counted_on": timezone.localdate().isoformat(),
+            "count_teachers": "8",
+            "count_support": "",
+        },
+    )
+    assert response.status_code == 302
+    assert Headcount.objects.filter(workplace=rep.workplace).count() == 2
+    text = client.get(reverse("reps:density")).content.decode()
+    # Today: the rep and the colleague (2 of 8, 25%); a year ago only the rep (1 of 10).
+    assert "<td>2</td><td>8</td><td>25%</td>" in text
+    assert "<td>1</td><td>10</td><td>10%</td>" in text
+    assert "<svg" in text and "Teachers and lecturers, " in text
+
+
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"count_teachers": "-1"}, "count_teachers"),
+        ({"count_teachers": "ten"}, "count_teachers"),
+        ({"count_teachers": "99999999"}, "count_teachers"),
+        ({"count_teachers": ""}, "count_leadership"),
+        ({"counted_on": "2999-01-01"}, "counted_on"),
+        ({"counted_on": "31/02/2026"}, "counted_on"),
+        ({"workplace": "999999"}, "workplace"),
+    ],
+)
+def test_the_headcount_form_refuses_bad_input(rep, change, field):
+    from reps.models import Headcount
+
+    data = {
+        "workplace": rep.workplace_id,
+        "counted_on": timezone.localdate().isoformat(),
+        "count_teachers": "5",
+        **change,
+    }
+    response = client_for(rep.user).post(reverse("reps:density"), data)
+    assert response.status_code == 400
+    assert f'id="id_{field}"' in response.content.decode()
+    assert not Headcount.objects.exists()
+
+
+def test_density_is_only_for_the_rep(rep, colleague):
+    assert client_for(colleague.user).get(reverse("reps:density")).status_code == 404
+    client = client_for(rep.user)
+    assert client.get(reverse("reps:density"), {"workplace": "x"}).status_code == 400
