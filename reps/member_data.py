@@ -6,33 +6,31 @@ from __future__ import annotations
 from portal.accounts.dashboard import register_panel
 from portal.accounts.exports import register
 from portal.accounts.invites import JoinInvite, register_invites
-from portal.accounts.models import RecordAccess
 from portal.accounts.selectors import membership_for
 
-from . import access, selectors, services
+from . import selectors, services
 from .models import RepAccess, RepRole
 
 
 @register_panel("rep_space", order=15, template="reps/panel.html")
 def rep_panel(user):
+    """One query: the member's own offers and the colleagues at their workplace waiting for
+    support. Whether they are a rep is `Membership.is_rep` (kept in step with their roles)."""
     membership = membership_for(user)
     if membership is None:
         return None
+    waiting = selectors.volunteers_at_workplace(membership)
     return {
-        "is_rep": bool(access.rep_workplaces(user)),
-        "volunteers": selectors.volunteers_to_support(membership),
-        "pending": [r for r in selectors.roles_of(membership) if r.status == "volunteered"],
+        "is_rep": membership.is_rep,
+        "volunteers": [r for r in waiting if r.membership_id != membership.pk],
+        "pending": [r for r in waiting if r.membership_id == membership.pk],
     }
 
 
 @register_panel("who_looked", order=90, template="reps/access_panel.html")
 def access_panel(user):
-    if membership_for(user) is None:
-        return None
-    return {
-        "rep_looks": RepAccess.objects.filter(member=user).count(),
-        "record_looks": RecordAccess.objects.filter(user=user).count(),
-    }
+    # No query: the page itself (/me/access/) reads the record.
+    return {} if membership_for(user) is not None else None
 
 
 @register("rep_roles")

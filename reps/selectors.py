@@ -18,9 +18,10 @@ def roles_of(membership: Membership) -> QuerySet[RepRole]:
     return RepRole.objects.filter(membership=membership).select_related("workplace")
 
 
-def volunteers_to_support(membership: Membership) -> list[RepRole]:
-    """Colleagues at the member's workplace who volunteered and wait for the region, with
-    whether this member already supports them, and whether the role is contested."""
+def volunteers_at_workplace(membership: Membership) -> list[RepRole]:
+    """Everyone at the member's workplace who volunteered and waits for the region (the
+    member's own offers among them), with whether this member supports each, and whether the
+    role is contested: one query."""
     if membership.workplace_id is None or membership.status != MembershipStatus.ACTIVE:
         return []
     open_same = RepRole.objects.filter(
@@ -30,12 +31,12 @@ def volunteers_to_support(membership: Membership) -> list[RepRole]:
     ).exclude(pk=OuterRef("pk"))
     return list(
         RepRole.objects.filter(workplace_id=membership.workplace_id, status=RepStatus.VOLUNTEERED)
-        .exclude(membership=membership)
         .select_related("membership__user")
         .only(
             "pk",
             "kind",
             "workplace_id",
+            "membership",
             "membership__user__first_name",
             "membership__user__last_name",
         )
