@@ -63,6 +63,10 @@ CONFIDENTIAL_MODELS = frozenset(
         "membership.lifeevent",
         "membership.resignation",
         "membership.membershipchange",
+        # Which rep looked at which member, and reps' invite links (their token joins
+        # people on the rep's credit).
+        "reps.repaccess",
+        "reps.repinvite",
     }
 )
 

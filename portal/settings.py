@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "consultations",
     "membership",
     "subscriptions",
+    "reps",
 ]
 
 MIDDLEWARE = [
@@ -427,6 +428,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "accounts-data-exports-sweep": {
         "task": "portal.accounts.tasks.data_exports_sweep",
         "schedule": 300.0,
+    },
+    # Reps: reminders 30 and 7 days before accreditation ends, then the role expires.
+    "reps-accreditation": {
+        "task": "reps.tasks.rep_accreditation_daily",
+        "schedule": crontab(hour=6, minute=30),
     },
 }
 

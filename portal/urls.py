@@ -28,6 +28,7 @@ urlpatterns = [
     path("standards/", include("standards.urls")),
     path("consultations/", include("consultations.urls")),
     path("", include("portal.communications.urls")),
+    path("", include("reps.urls")),
     path("", include("subscriptions.webhook_urls")),
 ]
 

@@ -151,6 +151,13 @@ def active_member_only(role, world):
     return 200 if membership is not None and membership.status == "active" else 404
 
 
+def rep_only(role, world):
+    """The rep's space: only a current rep (rep@, at the demo member's school)."""
+    if role == "anonymous":
+        return LOGIN
+    return 200 if role == "rep" else 404
+
+
 def everyone(status=200):
     return lambda role, world: status
 
@@ -259,6 +266,18 @@ EXPECT = {
     "subscriptions:payroll": member_page(302),
     "gocardless_webhook": everyone(405),
     "communications:unsubscribe": everyone(400),
+    # The rep's space (reps/access.py): a current rep only; the member page is the demo
+    # member's, at the rep's school; the QR code and letter are the rep's own role's.
+    "reps:home": rep_only,
+    "reps:member": rep_only,
+    "reps:invite": rep_only,
+    "reps:invite_qr": rep_only,
+    "reps:letter": rep_only,
+    "reps:issue": rep_only,
+    "reps:density": rep_only,
+    "reps:volunteer": member_page(404),
+    "reps:support": logged_in(405),
+    "reps:my_access": member_page(404),
     "communications:feedback_webhook": everyone(405),
 }
 AUTH_REQUIRED_PREFIXES = (
@@ -377,6 +396,11 @@ def test_every_url_for_every_role(world, query):
             local["reference"] = world.draft.pk
         if name == "accounts:data_export_download":
             local["key"] = world.export.key
+        if name == "reps:member":
+            local["pk"] = world.users["member"].membership.pk
+        if name in ("reps:invite_qr", "reps:letter"):
+            local["pk"] = world.users["rep"].membership.rep_roles.get(status="confirmed").pk
+            local["fmt"] = "png"
         path = fill(route, local)
         for role in ROLES:
             response = world.clients[role].get(path + world.query)
@@ -606,3 +630,21 @@ def test_consultations_by_audience(world):
             seen.add((role, response.status_code))
     assert ("member", 404) in seen and ("leader", 200) in seen
     assert ("anonymous", 404) in seen and ("anonymous", 200) in seen
+
+
+def test_rep_volunteers_are_decided_by_the_region_in_the_admin(world):
+    """The demo volunteer (a London member): London's caseworker and the casework manager
+    open it; Wales's caseworker gets the same 404 as a role that does not exist; staff
+    without the role's permissions are refused."""
+    from reps.models import RepRole
+
+    role = RepRole.objects.get(status="volunteered")
+    path = f"/admin/reps/reprole/{role.pk}/change/"
+    expected = {"cw_london": 200, "manager": 200, "cw_wales": 302}
+    for staff in STAFF:
+        status = world.clients[staff].get(path).status_code
+        want = expected.get(staff, 403)
+        # Django's admin answers a hidden object with a redirect to its index.
+        assert status == want or (want == 302 and status == 404), (staff, status)
+    listing = world.clients["cw_wales"].get("/admin/reps/reprole/").content.decode()
+    assert f"/admin/reps/reprole/{role.pk}/change/" not in listing

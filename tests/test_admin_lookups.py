@@ -492,3 +492,36 @@ def test_complaints_open_only_to_managers_and_answer_no_relation_lookups(world):
             "body__icontains",
         ):
             assert client.get(url, {param: "1"}).status_code == 400, (role, param)
+
+
+def test_no_admin_reaches_who_a_rep_looked_at_or_invite_tokens(world):
+    """Which rep looked at which member (reps.RepAccess) and invite tokens are reached
+    through no admin; the rep roles' own admin answers only its declared filters, and a
+    caseworker sees only the roles of members in their regions."""
+    from reps.models import RepAccess, RepInvite, RepRole
+
+    assert {"reps.repaccess", "reps.repinvite"} <= CONFIDENTIAL_MODELS
+    for model in (RepAccess, RepInvite):
+        assert model not in admin.site._registry
+    users = reverse("admin:accounts_user_changelist")
+    memberships = reverse("admin:accounts_membership_changelist")
+    roles = reverse("admin:reps_reprole_changelist")
+    probes = [
+        (users, {"rep_accesses__isnull": "False"}),
+        (users, {"rep_accesses__viewer__id": world.users["rep"].pk}),
+        (memberships, {"rep_roles__invites__token": "x"}),
+        (roles, {"invites__token__startswith": "a"}),
+        (roles, {"membership__user__contact__postcode": "N7 8AB"}),
+        (roles, {"membership__user__equality__isnull": "False"}),
+        (roles, {"membership__user__cases__isnull": "False"}),
+    ]
+    for role in ("admin", "manager", "cw_london"):
+        for url, params in probes:
+            response = world.clients[role].get(url, params)
+            assert response.status_code in (400, 403), (role, url, params, response.status_code)
+    request = RequestFactory().get("/")
+    request.user = world.users["cw_wales"]
+    role_admin = admin.site._registry[RepRole]
+    assert not role_admin.get_queryset(request).exists()
+    request.user = world.users["cw_london"]
+    assert role_admin.get_queryset(request).filter(status="volunteered").exists()

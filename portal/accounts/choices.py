@@ -95,6 +95,9 @@ class CommunicationKind(models.TextChoices):
     # Invitations to answer the union's consultations and surveys, and reminders before they
     # close. On by email unless the member turns it off (CONSENT_DEFAULT_ON).
     CONSULTATIONS = "consultations", "Consultations and surveys"
+    # Messages from the workplace rep to the members at their workplace, and the rep seeing
+    # one's name on a join through their invite link. Off until the member says yes.
+    REP_CONTACT = "rep_contact", "Contact from my workplace rep"
 
 
 class Channel(models.TextChoices):

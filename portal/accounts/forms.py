@@ -221,6 +221,16 @@ class JoinForm(WorkplaceForm):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
+    rep_contact = forms.BooleanField(
+        label=_("My workplace rep may contact me by email"),
+        help_text=_(
+            "The union rep at your workplace can then send you messages about your workplace "
+            "and sees your name if you join through their invite link. You can change this "
+            "at any time in your preferences."
+        ),
+        required=False,
+    )
+
     field_order = [
         "first_name",
         "last_name",
@@ -234,6 +244,7 @@ class JoinForm(WorkplaceForm):
         "hours",
         "workplace_postcode",
         "region",
+        "rep_contact",
     ]
 
     def clean_email(self):

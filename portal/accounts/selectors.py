@@ -35,8 +35,9 @@ def membership_for(user: User) -> Membership | None:
 
 
 def workplace_rep_for(membership: Membership) -> Membership | None:
-    """The active rep at the member's employer, nearest workplace first."""
-    # One query: a rep at the member's own workplace postcode sorts first.
+    """The active rep at the member's employer, their own workplace first, then one at the
+    same workplace postcode, then anywhere else at the employer."""
+    # One query: a rep at the member's own workplace sorts first.
     return (
         Membership.objects.filter(
             employer_id=membership.employer_id, is_rep=True, status=MembershipStatus.ACTIVE
@@ -44,8 +45,9 @@ def workplace_rep_for(membership: Membership) -> Membership | None:
         .exclude(pk=membership.pk)
         .annotate(
             elsewhere=DbCase(
-                When(workplace_postcode=membership.workplace_postcode, then=Value(0)),
-                default=Value(1),
+                When(workplace_id=membership.workplace_id, then=Value(0)),
+                When(workplace_postcode=membership.workplace_postcode, then=Value(1)),
+                default=Value(2),
             )
         )
         .select_related("user")
@@ -106,6 +108,7 @@ def consent_kinds_for(membership: Membership | None) -> list[str]:
     if membership is not None and membership.section == Section.LEADERSHIP:
         kinds.append(CommunicationKind.JOURNAL)
     kinds.append(CommunicationKind.CONSULTATIONS)
+    kinds.append(CommunicationKind.REP_CONTACT)
     return kinds
 
 

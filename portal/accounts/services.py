@@ -16,7 +16,7 @@ from portal.communications.notifications import absolute_url, notification_send
 from portal.tasks import enqueue_on_commit
 
 from . import contact, exports, fees
-from .choices import Channel, MembershipStatus, consent_default
+from .choices import Channel, CommunicationKind, MembershipStatus, consent_default
 from .membership import new_membership_number, place_member
 from .models import (
     ConsentEvent,
@@ -120,9 +120,11 @@ def member_join(
     workplace_postcode: str,
     nation: str,
     region_id: int,
+    rep_contact: bool = False,
 ) -> Membership:
     """A new applicant: their account (email not yet verified), membership and consents,
-    all withdrawn until they choose otherwise."""
+    all withdrawn until they choose otherwise (contact from their workplace rep is asked on
+    the join form)."""
     from allauth.account.models import EmailAddress
 
     user = User(email=email.lower(), first_name=first_name, last_name=last_name)
@@ -145,6 +147,13 @@ def member_join(
         nation=nation,
         region_id=region_id,
     )
+    if rep_contact:
+        consent_set(
+            user=user,
+            granted={(CommunicationKind.REP_CONTACT, Channel.EMAIL)},
+            kinds=[CommunicationKind.REP_CONTACT],
+            source="join",
+        )
     return membership
 
 

@@ -33,6 +33,7 @@ from .choices import (
 from .contact import UNITED_KINGDOM, mobile_display
 from .dashboard import panels_for
 from .forms import ContactDetailsForm, EqualityForm, JoinForm, PreferencesForm, ProfileForm
+from .invites import INVITE_SESSION_KEY, invite_joined, invite_resolve
 from .membership import place_member
 from .models import DataExport, Employer, Region, User
 from .selectors import (
@@ -51,6 +52,14 @@ NO_CARD = "No membership card."
 NO_EXPORT = "No such download."
 EXPORT_LIMITED = _(
     "You have asked for several downloads in a few minutes. Wait ten minutes, then try again."
+)
+INVITE_ACCEPTED = _(
+    "A rep at %(workplace)s invited you: we have filled in your employer and workplace "
+    "postcode. Check them and change them if they are wrong."
+)
+INVITE_INVALID = _(
+    "This invite link no longer works (it may have been replaced). You can still join: "
+    "fill in the form as usual."
 )
 EMPLOYER_SEARCH_LIMITED = _(
     "Too many employer searches came from here in a short time. Wait a minute, then try "
@@ -79,6 +88,7 @@ def _pending_from_form(form: JoinForm) -> dict:
         "workplace_postcode": c["workplace_postcode"],
         "nation": c["nation"],
         "region_id": c["region_obj"].pk,
+        "rep_contact": bool(c.get("rep_contact")),
     }
 
 
@@ -107,8 +117,18 @@ def join(request):
             initial = {k: v for k, v in pending.items() if k != "password_hash"}
             initial["employer"] = pending.get("employer_label", "")
             initial["region"] = pending.get("region_id")
-        form = JoinForm(initial=initial)
         status = 200
+        if "invite" in request.GET:
+            invite = invite_resolve(request.GET["invite"])
+            if invite is None:
+                request.session.pop(INVITE_SESSION_KEY, None)
+                messages.warning(request, INVITE_INVALID)
+            else:
+                request.session[INVITE_SESSION_KEY] = request.GET["invite"]
+                initial["employer"] = invite.employer.label
+                initial["workplace_postcode"] = invite.workplace.postcode
+                messages.info(request, INVITE_ACCEPTED % {"workplace": invite.workplace.name})
+        form = JoinForm(initial=initial)
     return render(request, "accounts/join.html", {"form": form}, status=status)
 
 
@@ -147,7 +167,9 @@ def join_confirm(request):
                 workplace_postcode=pending["workplace_postcode"],
                 nation=pending["nation"],
                 region_id=region.pk,
+                rep_contact=bool(pending.get("rep_contact")),
             )
+            invite_joined(request.session.pop(INVITE_SESSION_KEY, ""), membership)
             request.session.pop(JOIN_SESSION_KEY, None)
             request.session["portal.join.sent_to"] = email
             # allauth's own signup ending: it sends the link and remembers, in this browser's

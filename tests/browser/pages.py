@@ -209,6 +209,62 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # Issue 16 §4: an officer makes a restructure case collective and adds five members; one
     # of them consents on the member site and sees the group's update, never another
     # member's message.
+    # Issue 17: a member volunteers as rep, the region confirms (admin, by mouse), the rep
+    # sees their members and shares the invite link, a colleague joins through it, and a
+    # member reads who looked at their membership.
+    "j22-reps": (
+        ("mouse",),
+        (
+            "member-login",
+            "member-dashboard",
+            "volunteer",
+            "volunteer-errors",
+            "volunteered",
+            "officer-login",
+            "officer-login-code",
+            "admin-reprole",
+            "admin-reprole-saved",
+            "rep-dashboard",
+            "rep-members",
+            "rep-density",
+            "rep-density-saved",
+            "rep-member",
+            "rep-invite",
+            "rep-issue",
+            "rep-issue-sent",
+            "join-invite",
+            "join-invite-confirm",
+            "join-invite-sent",
+            "colleague-login",
+            "colleague-dashboard",
+            "who-looked",
+        ),
+    ),
+    # The same by keyboard only and on a phone; the region confirms outside the browser.
+    "j22-reps-access": (
+        ("keyboard", "phone"),
+        (
+            "member-login",
+            "member-dashboard",
+            "volunteer",
+            "volunteer-errors",
+            "volunteered",
+            "rep-dashboard",
+            "rep-members",
+            "rep-density",
+            "rep-density-saved",
+            "rep-member",
+            "rep-invite",
+            "rep-issue",
+            "rep-issue-sent",
+            "join-invite",
+            "join-invite-confirm",
+            "join-invite-sent",
+            "colleague-login",
+            "colleague-dashboard",
+            "who-looked",
+        ),
+    ),
     "j19-collective": (
         ("mouse",),
         (
