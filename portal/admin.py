@@ -63,6 +63,9 @@ CONFIDENTIAL_MODELS = frozenset(
         "membership.lifeevent",
         "membership.resignation",
         "membership.membershipchange",
+        # Who was in a ballot's audience and who voted (never how: ballots/models.py).
+        "ballots.elector",
+        "ballots.participation",
     }
 )
 
