@@ -65,7 +65,10 @@ class BallotForm(forms.ModelForm):
             raise forms.ValidationError(services.OPENED_FROZEN)
         options = services.clean_options(data.get("options_text") or "")
         data["options"] = options
-        problems = services.ballot_problems(ballot=self.instance, options=options)
+        draft = Ballot(
+            **{f: data.get(f) for f in self.Meta.fields if f != "options_text" and f in data}
+        )
+        problems = services.ballot_problems(ballot=draft, options=options)
         for field, message in problems.items():
             target = field if field in self.fields else None
             if field == "options":
