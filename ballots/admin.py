@@ -27,6 +27,7 @@ from portal.forms import PortalFormRenderer
 from portal.pdf import html_to_pdf
 
 from . import access, selectors, services
+from .forms import DATETIME_FORMAT, DateTimeInput
 from .models import Audience, Ballot, BallotStatus, Phase, RegisterExport
 
 
@@ -35,6 +36,12 @@ class BallotForm(forms.ModelForm):
         label=gettext_lazy("Options"),
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=gettext_lazy("One per line, at least two (for example Yes and No)."),
+    )
+    opens_at = forms.DateTimeField(
+        label=gettext_lazy("Opens at"), widget=DateTimeInput(), input_formats=[DATETIME_FORMAT]
+    )
+    closes_at = forms.DateTimeField(
+        label=gettext_lazy("Closes at"), widget=DateTimeInput(), input_formats=[DATETIME_FORMAT]
     )
 
     class Meta:
@@ -84,8 +91,7 @@ class BallotAdmin(PortalModelAdmin):
     list_display = ["question", "kind", "audience", "opens_at", "closes_at", "status"]
     list_filter = ["status", "kind", "audience"]
     search_fields = ["question"]
-    raw_id_fields = ["audience_workplace"]
-    autocomplete_fields = ["audience_employer"]
+    raw_id_fields = ["audience_workplace", "audience_employer"]
     actions = ["approve_selected"]
     show_full_result_count = False
     readonly_fields = [

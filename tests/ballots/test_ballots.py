@@ -72,10 +72,8 @@ def test_edit_then_approve_yourself_through_the_admin_is_refused(client, officer
         "question": "Edited by the approver",
         "options_text": "Yes\nNo",
         "audience": "everyone",
-        "opens_at_0": (timezone.localtime() + timedelta(days=1)).strftime("%Y-%m-%d"),
-        "opens_at_1": "09:00:00",
-        "closes_at_0": (timezone.localtime() + timedelta(days=9)).strftime("%Y-%m-%d"),
-        "closes_at_1": "09:00:00",
+        "opens_at": (timezone.localtime() + timedelta(days=1)).strftime("%Y-%m-%dT09:00"),
+        "closes_at": (timezone.localtime() + timedelta(days=9)).strftime("%Y-%m-%dT09:00"),
     }
     assert client.post(url, form).status_code == 302
     ballot.refresh_from_db()
@@ -131,10 +129,8 @@ def test_the_admin_form_shows_errors_at_their_fields_and_saves_nothing(client, o
             "question": "Q?",
             "options_text": "Yes",
             "audience": "workplace",
-            "opens_at_0": "2026-12-10",
-            "opens_at_1": "09:00:00",
-            "closes_at_0": "2026-12-09",
-            "closes_at_1": "09:00:00",
+            "opens_at": "2026-12-10T09:00",
+            "closes_at": "2026-12-09T09:00",
         },
     )
     assert response.status_code == 200
