@@ -10,7 +10,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -323,34 +323,51 @@ class Voted:
     option_label: str
 
 
+def _insert_once(sql: str, params: list) -> bool:
+    """An INSERT … ON CONFLICT DO NOTHING RETURNING: whether the row went in. No savepoint:
+    a conflict (a second vote, a receipt code already used) leaves the transaction usable."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql + " ON CONFLICT DO NOTHING RETURNING 1", params)
+        return cursor.fetchone() is not None
+
+
 def ballot_vote(*, ballot_id: int, user: User, option_id, now=None) -> Voted:
     """Count one member's vote once: the participation row (unique per ballot and member),
-    the tallies and a receipt, in one transaction. The ballot row is locked, so votes in a
-    ballot are counted one after another and a second vote always sees the first."""
+    a receipt and the tallies, in one transaction.
+
+    A second vote by the same member, however close in time, waits on the unique index of
+    participation until the first commits and then inserts nothing: it is refused and
+    nothing else is written. The tallies are updated last, so that the row locks every
+    voter of the ballot shares are held only for the end of the transaction."""
     now = now or timezone.now()
     try:
         option_id = int(option_id)
     except (TypeError, ValueError):
         raise BallotError(NO_CHOICE, field="choice") from None
     with transaction.atomic():
-        ballot = Ballot.objects.select_for_update().filter(pk=ballot_id).first()
+        ballot = Ballot.objects.filter(pk=ballot_id).only("status", "closes_at").first()
         if ballot is None or ballot.phase(now) != Phase.OPEN:
             raise BallotError(NOT_OPEN)
         elector = Elector.objects.filter(ballot=ballot, user=user).only("workplace_id").first()
         if elector is None:
             raise BallotError(NOT_ELECTOR)
-        if Participation.objects.filter(ballot=ballot, user=user).exists():
-            raise BallotError(ALREADY_VOTED)
         option = Option.objects.filter(ballot=ballot, pk=option_id).only("label").first()
         if option is None:
             raise BallotError(NO_CHOICE, field="choice")
-        try:
-            with transaction.atomic():
-                Participation.objects.create(
-                    ballot=ballot, user=user, voted_on=timezone.localdate(now)
-                )
-        except IntegrityError:
-            raise BallotError(ALREADY_VOTED) from None
+        if not _insert_once(
+            f"INSERT INTO {Participation._meta.db_table} (ballot_id, user_id, voted_on) "  # noqa: S608
+            "VALUES (%s, %s, %s)",
+            [ballot.pk, user.pk, timezone.localdate(now)],
+        ):
+            raise BallotError(ALREADY_VOTED)
+        while True:
+            code = new_receipt_code()
+            # 32^12 codes: a clash is all but impossible, and never fatal.
+            if _insert_once(
+                f"INSERT INTO {Receipt._meta.db_table} (code, ballot_id) VALUES (%s, %s)",  # noqa: S608
+                [code, ballot.pk],
+            ):
+                break
         # Every option's rows of the voter's groups are rewritten, the chosen one +1.
         groups = Q(workplace__isnull=True)
         if elector.workplace_id:
@@ -358,14 +375,6 @@ def ballot_vote(*, ballot_id: int, user: User, option_id, now=None) -> Voted:
         Tally.objects.filter(groups, ballot=ballot).update(
             votes=F("votes") + Case(When(option_id=option.pk, then=Value(1)), default=Value(0))
         )
-        while True:
-            code = new_receipt_code()
-            try:
-                with transaction.atomic():
-                    Receipt.objects.create(code=code, ballot=ballot)
-                break
-            except IntegrityError:
-                continue  # 32^12 codes: a clash is all but impossible, but never fatal
     return Voted(receipt=code, option_label=option.label)
 
 

@@ -38,7 +38,7 @@ def test_an_officer_opens_a_ballot_members_vote_once_and_read_the_result(portal,
     officer.check("admin-index")
     officer.press("#content-main a[href='/admin/ballots/ballot/']")
     officer.check("admin-ballots")
-    officer.press("a[href='/admin/ballots/ballot/add/']")
+    officer.press(".object-tools a[href='/admin/ballots/ballot/add/']")
     officer.check("admin-ballot-add")
     now = timezone.localtime()
     later = now + timedelta(days=7)
