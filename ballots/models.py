@@ -4,8 +4,9 @@ How nobody can link a vote to a voter, not even with full access to the database
 
 - Who voted is `Participation` (ballot, member, the *day*): one row per voter, unique per
   ballot (one member, one vote, refused by the database itself).
-- How they voted exists only as counts: `Tally` holds one row per (ballot, option,
-  workplace or none), and a vote adds 1 to its option's rows in the same transaction that
+- How they voted exists only as counts: `Tally` holds rows per (ballot, option,
+  workplace or none; the ballot-wide ones in TALLY_SHARDS rows, one picked at random per
+  vote), and a vote adds 1 to its option's rows in the same transaction that
   writes the participation row. There is no per-vote row, so there is nothing to join:
   no foreign key, column, time or order in `Tally` refers to a person or a participation.
   The same statement rewrites every option's rows of the voter's groups (adding 0 to the
@@ -37,6 +38,9 @@ from portal.accounts.choices import Nation, Section
 
 WORKPLACE_TALLY_MIN = 10  # a workplace's frozen electorate needed for its own tally rows
 WORKPLACE_RESULT_MIN = 10  # voters a workplace needs before its results are shown apart
+# Ballot-wide counts are spread over this many rows per option (a vote adds to one chosen at
+# random), so that voters do not all queue for the same row; results add them up.
+TALLY_SHARDS = 16
 
 
 class BallotKind(models.TextChoices):
@@ -211,6 +215,7 @@ class Tally(models.Model):
     workplace = models.ForeignKey(
         "accounts.Workplace", on_delete=models.PROTECT, null=True, related_name="+"
     )
+    shard = models.PositiveSmallIntegerField(default=0)
     votes = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -222,7 +227,7 @@ class Tally(models.Model):
                 name="ballot_tally_workplace_once",
             ),
             models.UniqueConstraint(
-                fields=["ballot", "option"],
+                fields=["ballot", "option", "shard"],
                 condition=Q(workplace__isnull=True),
                 name="ballot_tally_overall_once",
             ),

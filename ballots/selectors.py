@@ -118,7 +118,10 @@ def ballot_results(ballot: Ballot) -> Results:
     rows = list(
         Tally.objects.filter(ballot=ballot).values_list("option_id", "workplace_id", "votes")
     )
-    overall = {o: v for o, w, v in rows if w is None}
+    overall: dict[int, int] = {}
+    for option_id, workplace_id, votes in rows:
+        if workplace_id is None:  # the ballot-wide rows, in shards
+            overall[option_id] = overall.get(option_id, 0) + votes
     by_place: dict[int, dict[int, int]] = {}
     for option_id, workplace_id, votes in rows:
         if workplace_id is not None:

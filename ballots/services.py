@@ -24,6 +24,7 @@ from portal.tasks import enqueue_on_commit
 
 from .access import may_approve
 from .models import (
+    TALLY_SHARDS,
     WORKPLACE_TALLY_MIN,
     Audience,
     Ballot,
@@ -227,7 +228,13 @@ def _create_tallies(ballot: Ballot) -> None:
     """Ballot-wide rows for every option, and rows per workplace whose frozen electorate is
     at least WORKPLACE_TALLY_MIN (one statement)."""
     options = list(ballot.options.all())
-    Tally.objects.bulk_create([Tally(ballot=ballot, option=o, workplace=None) for o in options])
+    Tally.objects.bulk_create(
+        [
+            Tally(ballot=ballot, option=o, workplace=None, shard=shard)
+            for o in options
+            for shard in range(TALLY_SHARDS)
+        ]
+    )
     sql = (
         f"INSERT INTO {Tally._meta.db_table} (ballot_id, option_id, workplace_id, votes) "  # noqa: S608
         f"SELECT %s, o.id, e.workplace_id, 0 FROM {Option._meta.db_table} o "
@@ -369,7 +376,7 @@ def ballot_vote(*, ballot_id: int, user: User, option_id, now=None) -> Voted:
             ):
                 break
         # Every option's rows of the voter's groups are rewritten, the chosen one +1.
-        groups = Q(workplace__isnull=True)
+        groups = Q(workplace__isnull=True, shard=secrets.randbelow(TALLY_SHARDS))
         if elector.workplace_id:
             groups |= Q(workplace_id=elector.workplace_id)
         Tally.objects.filter(groups, ballot=ballot).update(
