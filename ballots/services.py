@@ -236,8 +236,8 @@ def _create_tallies(ballot: Ballot) -> None:
         ]
     )
     sql = (
-        f"INSERT INTO {Tally._meta.db_table} (ballot_id, option_id, workplace_id, votes) "  # noqa: S608
-        f"SELECT %s, o.id, e.workplace_id, 0 FROM {Option._meta.db_table} o "
+        f"INSERT INTO {Tally._meta.db_table} (ballot_id, option_id, workplace_id, shard, votes) "  # noqa: S608
+        f"SELECT %s, o.id, e.workplace_id, 0, 0 FROM {Option._meta.db_table} o "
         f"CROSS JOIN (SELECT workplace_id FROM {Elector._meta.db_table} "
         "WHERE ballot_id = %s AND workplace_id IS NOT NULL GROUP BY workplace_id "
         "HAVING COUNT(*) >= %s) e WHERE o.ballot_id = %s"
