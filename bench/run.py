@@ -487,6 +487,7 @@ class Bench:
             ("standards page", self.standards_page),
             ("standards PDF", self.standards_pdf),
             ("consultation response", self.consultation_response),
+            ("ballot vote", self.ballot_vote),
             ("login", self.login),
             ("bureau files and reports", self.bureau),
         ]
@@ -1072,6 +1073,155 @@ class Bench:
             ">= 0.35x",
             ratio >= 0.35,
             {"page": page, "reference": ref},
+        )
+
+    # -- ballots (issue 17) -----------------------------------------------------------------
+
+    BALLOT_ELECTORS = 100_000
+
+    def ballot_setup(self):
+        """A bench ballot of up to 100,000 electors (the first active members after the
+        login users), opened as `ballots.services` opens one: electors and tallies by
+        INSERT … SELECT; marked as told, so that no notices are sent during the bench.
+        Each vote needs a voter who has not voted: every run gets fresh sessions."""
+        from datetime import timedelta
+
+        from django.db import connection
+        from django.utils import timezone
+
+        from ballots import services as ballot_services
+        from ballots.models import Ballot, BallotStatus, Elector
+        from bench.seed import LOGIN_USERS, OFFICER_DOMAIN
+        from portal.accounts.models import Membership, User
+
+        question = "Bench: do you support the pay claim?"
+        ballot = Ballot.objects.filter(question=question).first()
+        if ballot is None:
+            officer = User.objects.get(email=f"manager@{OFFICER_DOMAIN}")
+            now = timezone.now()
+            ballot = ballot_services.ballot_save(
+                ballot=Ballot(
+                    question=question,
+                    audience="everyone",
+                    opens_at=now,
+                    closes_at=now + timedelta(days=3650),
+                ),
+                by=officer,
+                options=["Yes", "No"],
+            )
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"INSERT INTO {Elector._meta.db_table} (ballot_id, user_id, workplace_id, "  # noqa: S608
+                    f"notified) SELECT %s, m.user_id, m.workplace_id, true FROM "
+                    f"{Membership._meta.db_table} m WHERE m.status = 'active' ORDER BY m.user_id "
+                    f"OFFSET %s LIMIT %s",
+                    [ballot.pk, LOGIN_USERS, self.BALLOT_ELECTORS],
+                )
+            ballot_services._create_tallies(ballot)
+            Ballot.objects.filter(pk=ballot.pk).update(
+                status=BallotStatus.OPEN,
+                opened_at=now,
+                electorate=Elector.objects.filter(ballot=ballot).count(),
+            )
+            ballot.refresh_from_db()
+        return ballot
+
+    def ballot_voters(self, ballot, count: int) -> list[str]:
+        """Session cookies of `count` electors who have not voted yet."""
+        from django.conf import settings
+        from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+        from django.contrib.sessions.backends.db import SessionStore
+
+        from ballots.models import Elector, Participation
+        from portal.accounts.models import User
+
+        voted = Participation.objects.filter(ballot=ballot).values("user_id")
+        ids = (
+            Elector.objects.filter(ballot=ballot)
+            .exclude(user_id__in=voted)
+            .exclude(user_id__in=self.ballot_used)
+            .order_by("user_id")
+            .values_list("user_id", flat=True)[:count]
+        )
+        from allauth.usersessions.models import UserSession
+        from django.utils import timezone
+
+        cookies, known = [], []
+        for user in User.objects.filter(pk__in=list(ids)):
+            self.ballot_used.add(user.pk)
+            store = SessionStore()
+            store[SESSION_KEY] = str(user.pk)
+            store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+            store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+            store.create()
+            self.ballot_sessions.append(store.session_key)
+            # As a login records it (allauth), so that the vote is not the session's first
+            # request of all: a member votes in a session they logged in with.
+            known.append(
+                UserSession(
+                    user=user,
+                    session_key=store.session_key,
+                    ip="127.0.0.1",
+                    user_agent="",
+                    created_at=timezone.now(),
+                    last_seen_at=timezone.now(),
+                )
+            )
+            cookies.append(
+                f"{settings.SESSION_COOKIE_NAME}={store.session_key}; "
+                f"{settings.CSRF_COOKIE_NAME}={CSRF}"
+            )
+        UserSession.objects.bulk_create(known)
+        return cookies
+
+    def ballot_vote(self):
+        from allauth.usersessions.models import UserSession
+        from django.contrib.sessions.models import Session
+
+        from ballots.models import Participation, Tally
+
+        ballot = self.ballot_setup()
+        option = ballot.options.order_by("position").first()
+        body = _form({"csrfmiddlewaretoken": CSRF, "choice": option.pk})
+        self.ballot_used: set[int] = set()
+        self.ballot_sessions: list[str] = []
+        seconds = self.args.duration
+
+        def load(n):
+            return Load(
+                [ballot.get_absolute_url()],
+                method="POST",
+                cookies=self.ballot_voters(ballot, n),
+                bodies=[body],
+                expect=200,
+            )
+
+        first = wrk(load(3000), 1)  # warm-up, and how many voters a run needs
+        need = int(first["rps"] * seconds * 1.6) + 200
+        page_runs, ref_runs = [], []
+        try:
+            for _ in range(self.args.runs):
+                page_runs.append(wrk(load(need), seconds))
+                ref_runs.append(wrk(self.constant_post, seconds))
+        finally:
+            UserSession.objects.filter(session_key__in=self.ballot_sessions).delete()
+            Session.objects.filter(session_key__in=self.ballot_sessions).delete()
+        page, ref = _summary(page_runs), _summary(ref_runs)
+        if page["bad"]:
+            log(f"  warning: ballot vote: {page['bad']} unexpected responses")
+        votes = sum(
+            Tally.objects.filter(ballot=ballot, workplace=None).values_list("votes", flat=True)
+        )
+        voters = Participation.objects.filter(ballot=ballot).count()
+        ratio = page["rps"] / ref["rps"]
+        self.row(
+            f"ballot vote POST (electorate {ballot.electorate:,})",
+            f"{page['rps']:.0f} req/s, p95 {page['p95_ms']:.1f} ms",
+            f"{ref['rps']:.0f} req/s, p95 {ref['p95_ms']:.1f} ms (constant POST)",
+            round(ratio, 2),
+            ">= 0.35x",
+            ratio >= 0.35 and votes == voters and not page["bad"],
+            {"page": page, "reference": ref, "votes": votes, "participations": voters},
         )
 
     def login_loads(self) -> tuple[Load, Load]:

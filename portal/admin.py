@@ -67,6 +67,9 @@ CONFIDENTIAL_MODELS = frozenset(
         # people on the rep's credit).
         "reps.repaccess",
         "reps.repinvite",
+        # Who was in a ballot's audience and who voted (never how: ballots/models.py).
+        "ballots.elector",
+        "ballots.participation",
     }
 )
 

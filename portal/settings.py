@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "membership",
     "subscriptions",
     "reps",
+    "ballots",
 ]
 
 MIDDLEWARE = [
@@ -403,6 +404,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "consultations.tasks.send_due_notifications",
         "schedule": 15 * 60,
     },
+    # Ballots: open those approved and due (audience frozen); queue lost notices again.
+    "ballots-run-due": {"task": "ballots.tasks.run_due", "schedule": 60.0},
     "membership-run-due": {"task": "membership.tasks.run_due", "schedule": 60 * 60},
     "subscriptions-daily": {"task": "subscriptions.tasks.run_daily", "schedule": 60 * 60},
     # A Direct Debit's confirmation email whose task was never queued (broker down).

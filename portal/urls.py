@@ -27,6 +27,7 @@ urlpatterns = [
     ),
     path("standards/", include("standards.urls")),
     path("consultations/", include("consultations.urls")),
+    path("ballots/", include("ballots.urls")),
     path("", include("portal.communications.urls")),
     path("", include("reps.urls")),
     path("", include("subscriptions.webhook_urls")),

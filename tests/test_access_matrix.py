@@ -265,6 +265,17 @@ EXPECT = {
     # Payroll deduction: the member's own page; GoCardless's webhook takes only a POST.
     "subscriptions:payroll": member_page(302),
     "gocardless_webhook": everyone(405),
+    # Ballots: the list for anyone logged in; one ballot, its results, PDF, CSV and receipts
+    # only for its electors and officers who see it (tests/ballots/test_access.py, per
+    # demo ballot); an unknown one is a 404. Proposing is for reps with a workplace.
+    "ballots:list": logged_in(),
+    "ballots:propose": lambda role, world: (
+        LOGIN if role == "anonymous" else 200 if role == "rep" else 404
+    ),
+    "ballots:detail": logged_in(404),
+    "ballots:results_csv": logged_in(404),
+    "ballots:results_pdf": logged_in(404),
+    "ballots:receipts": logged_in(404),
     "communications:unsubscribe": everyone(400),
     # The rep's space (reps/access.py): a current rep only; the member page is the demo
     # member's, at the rep's school; the QR code and letter are the rep's own role's.
@@ -335,6 +346,8 @@ ADMIN_REPORTS = {
     # close, open cases by age, outcomes (tests/casework/test_reports.py for the figures).
     "admin:casework_reports": "casework.view_casework_reports",
     "admin:subscriptions_checkoffschedule_build": "subscriptions.change_checkoffschedule",
+    # The statutory ballot register (home addresses) for the scrutineer: membership officer.
+    "admin:ballots_registerexport_export": "ballots.export_register",
 }
 # Admin pages about one object, behind one permission: 403 without it, 404 for no object.
 ADMIN_OBJECT_PAGES = {

@@ -180,6 +180,22 @@ ACCOUNTS = [
         "approves role grants",
         staff_role=Role.ADMINISTRATOR,
     ),
+    DemoAccount(
+        "ballots officer",
+        "ballots@demo.example",
+        "Imani",
+        "Clarke",
+        "writes indicative ballots and surveys",
+        staff_role=Role.BALLOTS_OFFICER,
+    ),
+    DemoAccount(
+        "second ballots officer",
+        "ballots2@demo.example",
+        "Tomos",
+        "Evans",
+        "approves the first one's ballots",
+        staff_role=Role.BALLOTS_OFFICER,
+    ),
 ]
 
 # More members, so that lists, filters and reports have something to show.

@@ -16,6 +16,8 @@ class Role:
     MEMBERSHIP_OFFICER = "Membership officer"
     # The Leadership section's retention officer: the retention report only.
     RETENTION_OFFICER = "Retention officer"
+    # Indicative ballots and workplace surveys (ballots/): write, approve another's, results.
+    BALLOTS_OFFICER = "Ballots officer"
 
     ALL = (
         CASEWORKER,
@@ -27,6 +29,7 @@ class Role:
         EQUALITY,
         MEMBERSHIP_OFFICER,
         RETENTION_OFFICER,
+        BALLOTS_OFFICER,
     )
 
     # Roles that open confidential data or the power to grant roles: giving one to a person

@@ -173,6 +173,39 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "unsubscribed",
         ),
     ),
+    # Issue 17 (ballots): an officer writes an indicative ballot in the admin and a second
+    # approves it, which opens it; a member votes once (a second vote from another tab is
+    # refused), reads the result after the close and finds their receipt; a rep proposes a
+    # ballot for their workplace.
+    "j22-ballot": (
+        ("mouse", "keyboard", "phone"),
+        (
+            "officer-login",
+            "officer-login-code",
+            "admin-index",
+            "admin-ballots",
+            "admin-ballot-add",
+            "admin-ballot-saved",
+            "approver-login",
+            "approver-login-code",
+            "admin-ballots-to-approve",
+            "admin-ballot-approved",
+            "member-login",
+            "ballots",
+            "ballot",
+            "again-login",
+            "ballot-voted",
+            "ballot-second-vote",
+            "ballot-results",
+            "ballot-receipts",
+            "ballot-receipt-found",
+            "rep-login",
+            "rep-ballots",
+            "rep-propose",
+            "rep-propose-errors",
+            "rep-proposed",
+        ),
+    ),
     # 3 (the officer's side, issue 21): from their work on the admin home to a case with a
     # member's reply; a saved reply chosen in the browser; a reply and an internal note, each
     # with a file; a refused close (nothing saved, focus on the field); the member sees the
