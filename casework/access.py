@@ -75,9 +75,7 @@ def cases_visible_to(user) -> QuerySet[Case]:
         "member_id"
     )
     return (
-        qs.exclude(other_party=user)
-        .exclude(member=user)
-        .exclude(other_party__in=members_acted_for)
+        qs.exclude(other_party=user).exclude(member=user).exclude(other_party__in=members_acted_for)
     )
 
 
