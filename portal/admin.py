@@ -63,6 +63,9 @@ CONFIDENTIAL_MODELS = frozenset(
         "membership.lifeevent",
         "membership.resignation",
         "membership.membershipchange",
+        # A member's own CPD record: what they did, their reflections and evidence files.
+        "cpd.cpdentry",
+        "cpd.cpdevidence",
     }
 )
 

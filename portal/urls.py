@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("portal.accounts.urls")),
     path("", include("membership.urls")),
     path("", include("subscriptions.urls")),
+    path("", include("cpd.urls")),
     path("cases/", include("casework.urls")),
     # An officer's deadlines calendar (no login: the secret token is the key).
     path(

@@ -102,6 +102,9 @@ class World:
             case=self.case, shared_with_member=True
         ).first()
         self.leader_case = Case.objects.filter(member=self.users["leader"]).first()
+        from cpd.models import CPDEntry
+
+        self.cpd_entry = CPDEntry.objects.filter(user=member).first()
         # The member's data download, ready (its link is the member's alone).
         self.export = DataExport.objects.create(
             user=member,
@@ -191,6 +194,8 @@ def app_values(world):
         "key": "bogus-key",
         "uidb36": "zz",
         "pk": 999999,
+        "evidence_id": 999999,
+        "booking_id": 999999,
         "token": "forged-token-123",
         "kind": "hours",
         "intent_id": "no-such-intent",
@@ -258,6 +263,14 @@ EXPECT = {
     # Payroll deduction: the member's own page; GoCardless's webhook takes only a POST.
     "subscriptions:payroll": member_page(302),
     "gocardless_webhook": everyone(405),
+    # The member's CPD record (cpd/access.py): everyone logged in has their own; an entry is
+    # its member's alone (tests/cpd/test_record.py: own evidence, others' 404).
+    "cpd:record": logged_in(),
+    "cpd:new": logged_in(),
+    "cpd:record_pdf": logged_in(),
+    "cpd:edit": owner_only(),
+    "cpd:delete": owner_only(),
+    "cpd:evidence": logged_in(404),  # an evidence id of nobody's: the owner's in test_record
     "communications:unsubscribe": everyone(400),
     "communications:feedback_webhook": everyone(405),
 }
@@ -377,6 +390,8 @@ def test_every_url_for_every_role(world, query):
             local["reference"] = world.draft.pk
         if name == "accounts:data_export_download":
             local["key"] = world.export.key
+        if name in ("cpd:edit", "cpd:delete", "cpd:evidence"):
+            local["pk"] = world.cpd_entry.pk
         path = fill(route, local)
         for role in ROLES:
             response = world.clients[role].get(path + world.query)
