@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "consultations",
     "membership",
     "subscriptions",
+    "events",
 ]
 
 MIDDLEWARE = [
