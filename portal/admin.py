@@ -63,6 +63,9 @@ CONFIDENTIAL_MODELS = frozenset(
         "membership.lifeevent",
         "membership.resignation",
         "membership.membershipchange",
+        # Who booked which event, and the dietary and access needs they gave.
+        "events.booking",
+        "events.bookingneeds",
     }
 )
 
