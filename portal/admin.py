@@ -66,6 +66,9 @@ CONFIDENTIAL_MODELS = frozenset(
         # A member's own CPD record: what they did, their reflections and evidence files.
         "cpd.cpdentry",
         "cpd.cpdevidence",
+        # Who booked which event, and the dietary and access needs they gave.
+        "events.booking",
+        "events.bookingneeds",
     }
 )
 

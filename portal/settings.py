@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "consultations",
     "membership",
     "subscriptions",
+    "events",
     "cpd",
 ]
 
@@ -404,6 +405,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 15 * 60,
     },
     "membership-run-due": {"task": "membership.tasks.run_due", "schedule": 60 * 60},
+    # Events: lapsed waiting-list offers pass on, reminders, needs deleted after the event.
+    "events-run-due": {"task": "events.tasks.run_due", "schedule": 15 * 60},
     "subscriptions-daily": {"task": "subscriptions.tasks.run_daily", "schedule": 60 * 60},
     # A Direct Debit's confirmation email whose task was never queued (broker down).
     "subscriptions-confirmations-sweep": {

@@ -28,6 +28,7 @@ urlpatterns = [
     ),
     path("standards/", include("standards.urls")),
     path("consultations/", include("consultations.urls")),
+    path("events/", include("events.urls")),
     path("", include("portal.communications.urls")),
     path("", include("subscriptions.webhook_urls")),
 ]

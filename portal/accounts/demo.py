@@ -173,6 +173,14 @@ ACCOUNTS = [
         staff_role=Role.MEMBERSHIP_OFFICER,
     ),
     DemoAccount(
+        "events organiser",
+        "events@demo.example",
+        "Femi",
+        "Adeyemi",
+        "events: bookings, waiting lists, the register",
+        staff_role=Role.EVENTS_ORGANISER,
+    ),
+    DemoAccount(
         "second administrator",
         "admin2@demo.example",
         "Jordan",

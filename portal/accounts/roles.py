@@ -16,6 +16,8 @@ class Role:
     MEMBERSHIP_OFFICER = "Membership officer"
     # The Leadership section's retention officer: the retention report only.
     RETENTION_OFFICER = "Retention officer"
+    # Events: creates events, sees bookings and needs of the events they organise (events/).
+    EVENTS_ORGANISER = "Events organiser"
 
     ALL = (
         CASEWORKER,
@@ -27,6 +29,7 @@ class Role:
         EQUALITY,
         MEMBERSHIP_OFFICER,
         RETENTION_OFFICER,
+        EVENTS_ORGANISER,
     )
 
     # Roles that open confidential data or the power to grant roles: giving one to a person
