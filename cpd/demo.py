@@ -31,7 +31,22 @@ ENTRIES = [
 ]
 
 
+ATTENDED_COURSE = "course-assessment-for-learning"
+ATTENDED_OUTCOMES = (
+    "Plan questions that show what each pupil understands.\n"
+    "Give feedback pupils act on, without written marking on every piece.\n"
+    "Use hinge questions and exit tickets to decide the next lesson."
+)
+
+
 def seed():
+    from events.models import Event
+
+    # The past course the demo member attended (events/demo.py): its CPD hours and
+    # learning outcomes, for the record and the certificate.
+    Event.objects.filter(slug=ATTENDED_COURSE, learning_outcomes="").update(
+        learning_outcomes=ATTENDED_OUTCOMES, cpd_hours=Decimal("5.5")
+    )
     member = User.objects.filter(email="member@demo.example").first()
     if member is None:
         return

@@ -85,9 +85,9 @@ def own_items(user) -> list[RecordItem]:
 
 def attended_items(user) -> list[RecordItem]:
     """The courses the member attended (events: a booking marked attended)."""
-    from . import attendance
+    from .attendance import attended_items as from_events
 
-    return attendance.attended_items(user)
+    return from_events(user)
 
 
 def record_for(user) -> Record:

@@ -154,6 +154,10 @@ class EventAdmin(PortalModelAdmin):
                 ]
             },
         ),
+        (
+            _("CPD and conference"),
+            {"fields": ["cpd_hours", "learning_outcomes", "motions_close_at"]},
+        ),
         (_("Bookings"), {"fields": ["organiser_links"]}),
     ]
 
@@ -346,3 +350,7 @@ class BookingAdmin(ReadOnlyAdmin):
     @admin.display(description=_("member"), ordering="user__last_name")
     def member(self, obj):
         return obj.user.get_full_name() or obj.user.email
+
+
+# The standing orders committee's motions and the conference delegates.
+from . import conference_admin  # noqa: E402, F401

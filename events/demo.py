@@ -189,3 +189,7 @@ def seed() -> None:
         capacity=25,
     )
     _book(past, "member@demo.example", BookingStatus.ATTENDED, now)
+    # The conference's motions, composite and delegate (events/conference_demo.py).
+    from .conference_demo import seed as seed_conference
+
+    seed_conference()

@@ -87,6 +87,23 @@ class Event(models.Model):
         default=True,
         help_text="Kept apart, seen only by this event's organisers, deleted 30 days after.",
     )
+    # CPD (cpd/): the hours a member who attended gets on their record (empty: the
+    # sessions' length), and the learning outcomes on their record and certificate.
+    cpd_hours = models.DecimalField(
+        "CPD hours",
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Hours on attendees' CPD record. Empty: the length of the sessions.",
+    )
+    learning_outcomes = models.TextField(
+        blank=True, help_text="On attendees' CPD record and certificate."
+    )
+    # Conferences (events/conference.py): motions are submitted until this time.
+    motions_close_at = models.DateTimeField(
+        "motions deadline", null=True, blank=True, help_text="Conferences: motions close."
+    )
     organisers = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         blank=True,
@@ -267,3 +284,7 @@ class BookingNeeds(models.Model):
 
     def __str__(self):
         return f"Needs for booking {self.booking_id}"
+
+
+# Conferences' motions, composites and delegates (their own module, one app).
+from .conference import Composite, Delegate, Motion  # noqa: E402, F401

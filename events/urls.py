@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import conference_urls, views
 
 app_name = "events"
 
@@ -9,3 +9,6 @@ urlpatterns = [
     path("<slug:slug>/", views.event_detail, name="detail"),
     path("<slug:slug>/calendar.ics", views.event_calendar, name="calendar"),
 ]
+
+# Conferences: agenda, motions, voting-delegate registration (events/conference_urls.py).
+urlpatterns += conference_urls.urlpatterns

@@ -103,8 +103,10 @@ class World:
         ).first()
         self.leader_case = Case.objects.filter(member=self.users["leader"]).first()
         from cpd.models import CPDEntry
+        from events.models import Booking
 
         self.cpd_entry = CPDEntry.objects.filter(user=member).first()
+        self.attended_booking = Booking.objects.get(user=member, status="attended")
         # The member's data download, ready (its link is the member's alone).
         self.export = DataExport.objects.create(
             user=member,
@@ -271,6 +273,13 @@ EXPECT = {
     "cpd:edit": owner_only(),
     "cpd:delete": owner_only(),
     "cpd:evidence": logged_in(404),  # an evidence id of nobody's: the owner's in test_record
+    # The certificate of the past course the demo member attended: theirs alone.
+    "cpd:certificate": owner_only(),
+    # The demo's Leadership conference (Leadership only, events/access.py): its agenda and
+    # motions; registering as a voting delegate takes a POST (tests/events/test_conference.py).
+    "events:agenda": owner_only("leader"),
+    "events:motions": owner_only("leader"),
+    "events:voting_delegate": logged_in(405),
     "communications:unsubscribe": everyone(400),
     "communications:feedback_webhook": everyone(405),
 }
@@ -392,6 +401,10 @@ def test_every_url_for_every_role(world, query):
             local["key"] = world.export.key
         if name in ("cpd:edit", "cpd:delete", "cpd:evidence"):
             local["pk"] = world.cpd_entry.pk
+        if name == "cpd:certificate":
+            local["booking_id"] = world.attended_booking.pk
+        if name in ("events:agenda", "events:motions", "events:voting_delegate"):
+            local["slug"] = "leadership-conference-2027"
         path = fill(route, local)
         for role in ROLES:
             response = world.clients[role].get(path + world.query)

@@ -181,6 +181,14 @@ ACCOUNTS = [
         staff_role=Role.EVENTS_ORGANISER,
     ),
     DemoAccount(
+        "standing orders committee",
+        "soc@demo.example",
+        "Carys",
+        "Bowen",
+        "conference motions: accepts, composites, rules out of order",
+        staff_role=Role.STANDING_ORDERS_COMMITTEE,
+    ),
+    DemoAccount(
         "second administrator",
         "admin2@demo.example",
         "Jordan",

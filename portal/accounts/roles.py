@@ -18,6 +18,8 @@ class Role:
     RETENTION_OFFICER = "Retention officer"
     # Events: creates events, sees bookings and needs of the events they organise (events/).
     EVENTS_ORGANISER = "Events organiser"
+    # Conferences: rules on motions (accept, composite, out of order) in the admin.
+    STANDING_ORDERS_COMMITTEE = "Standing orders committee"
 
     ALL = (
         CASEWORKER,
@@ -30,6 +32,7 @@ class Role:
         MEMBERSHIP_OFFICER,
         RETENTION_OFFICER,
         EVENTS_ORGANISER,
+        STANDING_ORDERS_COMMITTEE,
     )
 
     # Roles that open confidential data or the power to grant roles: giving one to a person
