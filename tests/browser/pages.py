@@ -417,6 +417,40 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "member-login",
         ),
     ),
+    # Issue 18, CPD: the member sees the hours of the course they attended, downloads its
+    # certificate and the record PDF, adds an entry (bad hours refused first).
+    "j22-cpd": (
+        ("mouse", "keyboard", "phone"),
+        (
+            "login",
+            "dashboard",
+            "cpd-record",
+            "cpd-new",
+            "cpd-new-errors",
+            "cpd-record-added",
+        ),
+    ),
+    # Issue 18, conferences: a branch submits a motion (an empty one refused first); the
+    # standing orders committee rules it out of order, a reason required; the branch reads
+    # it, and the agenda shows only what was accepted or composited.
+    "j23-motions": (
+        ("mouse", "keyboard", "phone"),
+        (
+            "member-login",
+            "conference",
+            "motions",
+            "motions-errors",
+            "motions-submitted",
+            "committee-login",
+            "committee-login-code",
+            "admin-motions",
+            "admin-motion",
+            "admin-motion-no-reason",
+            "admin-motions-ruled",
+            "motions-ruled",
+            "agenda",
+        ),
+    ),
 }
 
 PAGES = {name: pages for name, (_modes, pages) in JOURNEYS.items()}
