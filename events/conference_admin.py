@@ -121,7 +121,10 @@ class MotionAdmin(PortalModelAdmin):
         return False
 
     def get_readonly_fields(self, request, obj=None):
-        if obj is not None and obj.status != MotionStatus.SUBMITTED:
+        # As stored: a refused ruling has already been copied onto `obj` by the form.
+        if obj is not None and not (
+            Motion.objects.filter(pk=obj.pk, status=MotionStatus.SUBMITTED).exists()
+        ):
             return [*self.readonly_fields, "status", "reason"]
         return self.readonly_fields
 

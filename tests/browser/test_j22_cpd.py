@@ -10,8 +10,8 @@ import pytest
 from cpd import demo as cpd_demo
 from cpd.models import CPDEntry
 from events import demo as events_demo
+from portal.accounts.demo import DEMO_PASSWORD
 from portal.accounts.models import User
-from tests.factories import PASSWORD
 
 from .harness import KEYBOARD, MOUSE, PHONE
 from .test_j9_member_record import download
@@ -38,7 +38,7 @@ def test_the_member_downloads_a_certificate_and_sees_the_hours(portal, cpd_demo_
     journey = portal.journey("j22-cpd", mode)
     member = User.objects.get(email="member@demo.example")
     you = portal.actor(journey, "member")
-    you.log_in(member.email, PASSWORD)
+    you.log_in(member.email, DEMO_PASSWORD)
     assert you.path == "/me/"
     you.check("dashboard")
     you.press("section[aria-labelledby=cpd-title] a[href='/me/cpd/']")

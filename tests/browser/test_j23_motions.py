@@ -10,6 +10,7 @@ import pytest
 
 from events import demo as events_demo
 from events.conference import Motion, MotionStatus
+from portal.accounts.demo import DEMO_PASSWORD
 from portal.accounts.models import User
 from portal.accounts.roles import Role
 from tests.factories import PASSWORD
@@ -40,7 +41,7 @@ def test_a_branch_submits_a_motion_and_the_committee_rules_on_it(portal, demo_da
     )
 
     you = portal.actor(journey, "branch")
-    you.log_in(leader.email, PASSWORD, prefix="member-")
+    you.log_in(leader.email, DEMO_PASSWORD, prefix="member-")
     you.goto(f"/events/{SLUG}/", "conference")
     you.press(f"section[aria-labelledby=conference-title] a[href='/events/{SLUG}/motions/']")
     you.check("motions")

@@ -127,6 +127,7 @@ def test_the_committee_accepts_and_rules_out_of_order_with_a_reason(
     refused = client.post(url, {"status": "out_of_order", "reason": "  "})
     assert refused.status_code == 200
     assert str(services.REASON_NEEDED) in str(refused.context["adminform"].form.errors["reason"])
+    assert 'name="reason"' in refused.content.decode(), "the reason can still be written"
     second.refresh_from_db()
     assert second.status == MotionStatus.SUBMITTED
     reason = "Standing order 12: premises are for the executive."
@@ -243,3 +244,28 @@ def test_only_delegates_see_and_use_the_voting_delegate_registration(client, lea
     delegate.refresh_from_db()
     assert delegate.registered_at is not None
     assert client.post(url).status_code == 400  # once
+
+
+def test_the_demo_has_a_conference_with_motions_in_each_state_and_the_members_cpd():
+    import io
+
+    from django.core.management import call_command
+
+    from cpd.selectors import record_for
+    from portal.accounts.models import User
+
+    for _ in range(2):  # `make run` twice adds nothing
+        call_command("seed_demo", stdout=io.StringIO())
+    motions = Motion.objects.filter(event__slug="leadership-conference-2027")
+    assert set(motions.values_list("status", flat=True)) == set(MotionStatus.values)
+    assert motions.count() == 5 and Composite.objects.count() == 1
+    assert motions.exclude(status="out_of_order").filter(reason="").count() == 4
+    leader = User.objects.get(email="leader@demo.example")
+    assert Delegate.objects.filter(user=leader).count() == 1
+    soc = User.objects.get(email="soc@demo.example")
+    assert soc.groups.filter(name=Role.STANDING_ORDERS_COMMITTEE).exists()
+    record = record_for(User.objects.get(email="member@demo.example"))
+    kinds = [i.kind for i in record.items]
+    assert kinds.count("own") == 2 and kinds.count("attended") == 1
+    [course] = [i for i in record.items if i.kind == "attended"]
+    assert course.title == "Course: assessment for learning" and course.text
