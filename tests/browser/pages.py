@@ -441,14 +441,20 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "motions",
             "motions-errors",
             "motions-submitted",
+            "motions-ruled",
+            "agenda",
+        ),
+    ),
+    # The committee's part of j23, in the admin (by mouse, whichever way the member goes).
+    "j23-committee": (
+        ("mouse",),
+        (
             "committee-login",
             "committee-login-code",
             "admin-motions",
             "admin-motion",
             "admin-motion-no-reason",
             "admin-motions-ruled",
-            "motions-ruled",
-            "agenda",
         ),
     ),
 }

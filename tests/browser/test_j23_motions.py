@@ -61,7 +61,7 @@ def test_a_branch_submits_a_motion_and_the_committee_rules_on_it(portal, demo_da
     assert motion.branch == leader.membership.workplace
     assert "Waiting for the standing orders committee" in you.text()
 
-    staff = portal.actor(portal.journey("j23-motions", MOUSE), f"committee-{mode}")
+    staff = portal.actor(portal.journey("j23-committee", MOUSE), f"committee-{mode}")
     staff.log_in(committee.email, PASSWORD, secret=secret, prefix="committee-")
     staff.goto("/admin/events/motion/", "admin-motions")
     staff.press(f"#result_list a[href='/admin/events/motion/{motion.pk}/change/']")
