@@ -371,3 +371,15 @@ def test_list_queries_do_not_grow_with_1000_future_events(
     assert "1000 events" in response.content.decode()
     with django_assert_max_num_queries(10):
         assert member_client.get("/events/?page=50&kind=course").status_code == 200
+
+
+def test_the_members_data_download_has_their_bookings_and_their_own_needs(member):
+    from portal.accounts.exports import export_member_data
+
+    event = make_event()
+    services.booking_book(user=member, event_id=event.pk, access_needs="Ramp please")
+    services.booking_book(user=members(1)[0], event_id=event.pk, access_needs="Not mine")
+    data = export_member_data(member)
+    [item] = data["event_bookings"]
+    assert item["event"] == event.title and item["access_needs"] == "Ramp please"
+    assert "Not mine" not in repr(data)
