@@ -11,6 +11,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from portal.middleware import staff_mfa_required
+
 from . import access, selectors, services
 from .forms import ACTIONS, BookingForm, EventFilterForm
 from .ics import booking_ics
@@ -78,6 +80,7 @@ def _detail(request, event, *, form=None, status=200, problem=None):
     return render(request, "events/detail.html", context, status=status)
 
 
+@staff_mfa_required  # organisers open events outside their own audience
 @login_required
 @require_http_methods(["GET", "POST"])
 def event_detail(request, slug):
