@@ -52,12 +52,22 @@ def event_list(request):
     except InvalidPage as error:
         raise Http404 from error
     items = list(page.object_list)
-    mine = selectors.my_bookings(request.user, [e.pk for e in items])
+    ids = [e.pk for e in items]
+    mine = selectors.my_bookings(request.user, ids)
+    counts = selectors.place_counts(ids)
     query = request.GET.copy()
     query.pop("page", None)
     context.update(
         page=page,
-        rows=[{"event": e, "booking": mine.get(e.pk), "free": e.capacity - e.taken} for e in items],
+        rows=[
+            {
+                "event": e,
+                "booking": mine.get(e.pk),
+                "free": e.capacity - counts.get(e.pk, {}).get("taken", 0),
+                "waiting": counts.get(e.pk, {}).get("waiting", 0),
+            }
+            for e in items
+        ],
         query=query.urlencode(),
     )
     return render(request, "events/list.html", context)
