@@ -104,6 +104,7 @@ def test_the_organiser_takes_the_register_on_a_phone(portal, mode):
         title="Rep training: casework basics",
         starts_at=timezone.now() + timedelta(minutes=20),
         booking_opens_at=timezone.now() - timedelta(days=2),
+        booking_closes_at=timezone.now() + timedelta(minutes=10),
     )
     event.organisers.add(organiser)
     people = [portal.member(user__first_name=n, user__last_name="Tester") for n in ("Ann", "Bo")]

@@ -28,6 +28,7 @@ def _today_event(organiser, **fields):
     event = make_event(
         starts_at=timezone.now() + timedelta(minutes=30),
         booking_opens_at=timezone.now() - timedelta(days=3),
+        booking_closes_at=timezone.now() + timedelta(minutes=10),
         **fields,
     )
     event.organisers.add(organiser)
