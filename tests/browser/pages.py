@@ -329,7 +329,6 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         (
             "officer-login",
             "officer-login-code",
-            "admin-event",
             "admin-register",
             "admin-register-marked",
         ),
