@@ -11,6 +11,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from portal.middleware import staff_mfa_required
+
 from . import access, selectors, services
 from .forms import ACTIONS, BookingForm, EventFilterForm
 from .ics import booking_ics
@@ -50,12 +52,22 @@ def event_list(request):
     except InvalidPage as error:
         raise Http404 from error
     items = list(page.object_list)
-    mine = selectors.my_bookings(request.user, [e.pk for e in items])
+    ids = [e.pk for e in items]
+    mine = selectors.my_bookings(request.user, ids)
+    counts = selectors.place_counts(ids)
     query = request.GET.copy()
     query.pop("page", None)
     context.update(
         page=page,
-        rows=[{"event": e, "booking": mine.get(e.pk), "free": e.capacity - e.taken} for e in items],
+        rows=[
+            {
+                "event": e,
+                "booking": mine.get(e.pk),
+                "free": e.capacity - counts.get(e.pk, {}).get("taken", 0),
+                "waiting": counts.get(e.pk, {}).get("waiting", 0),
+            }
+            for e in items
+        ],
         query=query.urlencode(),
     )
     return render(request, "events/list.html", context)
@@ -78,6 +90,7 @@ def _detail(request, event, *, form=None, status=200, problem=None):
     return render(request, "events/detail.html", context, status=status)
 
 
+@staff_mfa_required  # organisers open events outside their own audience
 @login_required
 @require_http_methods(["GET", "POST"])
 def event_detail(request, slug):

@@ -42,6 +42,7 @@ ROLES = [
     "comms",
     "admin",
     "membership",
+    "events",
 ]
 EMAILS = {
     "member": "member@demo.example",
@@ -55,6 +56,7 @@ EMAILS = {
     "comms": "comms@demo.example",
     "admin": "admin@demo.example",
     "membership": "membership@demo.example",
+    "events": "events@demo.example",
 }
 MEMBERS = {"member", "member_b", "leader", "rep"}
 STAFF = set(ROLES) - MEMBERS - {"anonymous"}
@@ -265,6 +267,11 @@ EXPECT = {
     # Payroll deduction: the member's own page; GoCardless's webhook takes only a POST.
     "subscriptions:payroll": member_page(302),
     "gocardless_webhook": everyone(405),
+    # Events (tests/events/): the list for anyone logged in; one event by audience below
+    # (test_events_by_audience); the .ics only for a member with a place.
+    "events:list": logged_in(),
+    "events:detail": None,
+    "events:calendar": logged_in(404),
     # The member's CPD record (cpd/access.py): everyone logged in has their own; an entry is
     # its member's alone (tests/cpd/test_record.py: own evidence, others' 404).
     "cpd:record": logged_in(),
@@ -341,6 +348,11 @@ ADMIN_REPORTS = {
 }
 # Admin pages about one object, behind one permission: 403 without it, 404 for no object.
 ADMIN_OBJECT_PAGES = {
+    # The register on the day, the badge and attendance list, cancelling an event: events
+    # organisers (named on the event, for the first two: tests/events/test_admin.py).
+    "admin:events_event_register": ("events.change_booking", "events.event"),
+    "admin:events_event_pdf": ("events.view_booking", "events.event"),
+    "admin:events_event_cancel": ("events.change_event", "events.event"),
     "admin:subscriptions_checkoffschedule_download": (
         "subscriptions.download_checkoffschedule",
         "subscriptions.checkoffschedule",
@@ -634,3 +646,24 @@ def test_consultations_by_audience(world):
             seen.add((role, response.status_code))
     assert ("member", 404) in seen and ("leader", 200) in seen
     assert ("anonymous", 404) in seen and ("anonymous", 200) in seen
+
+
+def test_events_by_audience(world):
+    from events.access import is_in_audience, is_organiser
+    from events.models import Event
+
+    leadership = Event.objects.get(slug="leadership-conference-2027")
+    assert world.clients["leader"].get(f"/events/{leadership.slug}/").status_code == 200
+    assert world.clients["member"].get(f"/events/{leadership.slug}/").status_code == 404
+    for event in Event.objects.all():
+        path = f"/events/{event.slug}/"
+        for role in ROLES:
+            response = world.clients[role].get(path)
+            user = world.users.get(role)
+            if role == "anonymous":
+                expected = LOGIN
+            elif is_organiser(user) or is_in_audience(event, getattr(user, "membership", None)):
+                expected = 200
+            else:
+                expected = 404
+            assert check_status(response, expected), (role, event.slug, response.status_code)

@@ -304,6 +304,35 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # 12, the member's Direct Debit: a new member joins and is led from the dashboard to
     # set up a Direct Debit (a sort code no bank uses refused first, nothing saved); a member
     # changes bank details (the old mandate replaced).
+    # Issue 18, events: a Leadership member books the Leadership conference (the demo
+    # member does not see it); a member joins a full course's waiting list, another cancels,
+    # the first takes the place offered; the organiser takes the register on a phone.
+    "events-book": (
+        ("mouse", "keyboard", "phone"),
+        ("login", "events", "event", "event-booked", "member-login", "member-events"),
+    ),
+    "events-waiting": (
+        ("mouse", "keyboard", "phone"),
+        (
+            "login",
+            "event-full",
+            "event-waiting",
+            "holder-login",
+            "holder-event",
+            "holder-cancelled",
+            "event-offered",
+            "event-accepted",
+        ),
+    ),
+    "events-register": (
+        ("phone",),
+        (
+            "officer-login",
+            "officer-login-code",
+            "admin-register",
+            "admin-register-marked",
+        ),
+    ),
     "j12-join-dd": (
         ("mouse", "keyboard", "phone"),
         (
