@@ -490,6 +490,8 @@ class Bench:
             ("ballot vote", self.ballot_vote),
             ("login", self.login),
             ("bureau files and reports", self.bureau),
+            ("event booking", self.event_booking),
+            ("events list", self.events_list),
         ]
         self.warm_up()
         only = set(self.args.only or [])
@@ -1222,6 +1224,104 @@ class Bench:
             ">= 0.35x",
             ratio >= 0.35 and votes == voters and not page["bad"],
             {"page": page, "reference": ref, "votes": votes, "participations": voters},
+        )
+
+    def _bench_events(self, run: int, count: int) -> list[str]:
+        """`count` fresh future events (no audience condition, room for everyone), so that
+        each run's bookings are new ones: a member books each event once."""
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from events.models import Event
+
+        now = timezone.now()
+        prefix = f"bench-{int(time.time())}-{run}-"
+        Event.objects.bulk_create(
+            Event(
+                slug=f"{prefix}{i}",
+                title=f"Bench course {i}",
+                kind="course",
+                summary="A bench course.",
+                venue="Bench hall",
+                starts_at=now + timedelta(days=30),
+                ends_at=now + timedelta(days=30, hours=6),
+                booking_opens_at=now - timedelta(days=1),
+                booking_closes_at=now + timedelta(days=29),
+                capacity=500,
+            )
+            for i in range(count)
+        )
+        return [f"/events/{prefix}{i}/" for i in range(count)]
+
+    def event_booking(self):
+        """Booking a place through the event page (lock, place number, confirmation notice
+        queued with its calendar) against the constant POST. Each run books fresh events:
+        32 members x 1,001 events (coprime, so every pair comes once) per run."""
+        body = _form({"csrfmiddlewaretoken": CSRF, "action": "book", "dietary": ""})
+
+        def load(run):
+            return Load(
+                self._bench_events(run, 1001),
+                method="POST",
+                cookies=self.member_cookies,
+                bodies=[body],
+                expect=302,
+            )
+
+        seconds = self.args.duration
+        wrk(load(0), 1)
+        wrk(self.constant_post, 1)
+        a, b = [], []
+        for run in range(1, self.args.runs + 1):
+            a.append(wrk(load(run), seconds))
+            b.append(wrk(self.constant_post, seconds))
+        bad = sum(r["bad"] + r["socket_errors"] for r in a)
+        if bad:
+            log(f"  warning: event booking: {bad} unexpected responses")
+        page, ref = _summary(a), _summary(b)
+        ratio = page["rps"] / ref["rps"]
+        self.row(
+            "event booking POST (a place, through the page)",
+            f"{page['rps']:.0f} req/s, p95 {page['p95_ms']:.1f} ms",
+            f"{ref['rps']:.0f} req/s, p95 {ref['p95_ms']:.1f} ms (constant POST)",
+            round(ratio, 2),
+            ">= 0.35x",
+            ratio >= 0.35 and not bad,
+            {"page": page, "reference": ref, "bad": bad},
+        )
+
+    def events_list(self):
+        """The members' events list with at least 1,000 future events: queries per page
+        (in-process, the same database), and its speed against the constant view."""
+        from django.db import connection
+        from django.test import Client
+        from django.test.utils import CaptureQueriesContext
+
+        from bench.seed import member_email
+        from events.models import Event
+        from portal.accounts.models import User
+
+        if Event.objects.filter(slug__startswith="bench-").count() < 1000:
+            self._bench_events(99, 1000)
+        client = Client()
+        client.force_login(User.objects.get(email=member_email(0)))
+        client.get("/events/")
+        with CaptureQueriesContext(connection) as queries:
+            status = client.get("/events/").status_code
+        n = len(queries)
+        load = Load(
+            ["/events/", "/events/?page=2", "/events/?kind=course"], cookies=self.member_cookies
+        )
+        page, ref = self.pair("events list", load, self.constant_member)
+        self.row(
+            "events list GET (1,000+ future events)",
+            f"{n} queries; {page['rps']:.0f} req/s, p95 {page['p95_ms']:.1f} ms",
+            f"{ref['rps']:.0f} req/s, p95 {ref['p95_ms']:.1f} ms (constant view)",
+            n,
+            "<= 10 queries",
+            status == 200 and n <= 10,
+            {"page": page, "reference": ref, "queries": n},
         )
 
     def login_loads(self) -> tuple[Load, Load]:

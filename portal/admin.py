@@ -70,6 +70,12 @@ CONFIDENTIAL_MODELS = frozenset(
         # Who was in a ballot's audience and who voted (never how: ballots/models.py).
         "ballots.elector",
         "ballots.participation",
+        # A member's own CPD record: what they did, their reflections and evidence files.
+        "cpd.cpdentry",
+        "cpd.cpdevidence",
+        # Who booked which event, and the dietary and access needs they gave.
+        "events.booking",
+        "events.bookingneeds",
     }
 )
 

@@ -88,6 +88,8 @@ INSTALLED_APPS = [
     "subscriptions",
     "reps",
     "ballots",
+    "events",
+    "cpd",
 ]
 
 MIDDLEWARE = [
@@ -407,6 +409,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Ballots: open those approved and due (audience frozen); queue lost notices again.
     "ballots-run-due": {"task": "ballots.tasks.run_due", "schedule": 60.0},
     "membership-run-due": {"task": "membership.tasks.run_due", "schedule": 60 * 60},
+    # Events: lapsed waiting-list offers pass on, reminders, needs deleted after the event.
+    "events-run-due": {"task": "events.tasks.run_due", "schedule": 15 * 60},
     "subscriptions-daily": {"task": "subscriptions.tasks.run_daily", "schedule": 60 * 60},
     # A Direct Debit's confirmation email whose task was never queued (broker down).
     "subscriptions-confirmations-sweep": {

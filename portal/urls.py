@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("portal.accounts.urls")),
     path("", include("membership.urls")),
     path("", include("subscriptions.urls")),
+    path("", include("cpd.urls")),
     path("cases/", include("casework.urls")),
     # An officer's deadlines calendar (no login: the secret token is the key).
     path(
@@ -28,6 +29,7 @@ urlpatterns = [
     path("standards/", include("standards.urls")),
     path("consultations/", include("consultations.urls")),
     path("ballots/", include("ballots.urls")),
+    path("events/", include("events.urls")),
     path("", include("portal.communications.urls")),
     path("", include("reps.urls")),
     path("", include("subscriptions.webhook_urls")),

@@ -42,6 +42,7 @@ ROLES = [
     "comms",
     "admin",
     "membership",
+    "events",
 ]
 EMAILS = {
     "member": "member@demo.example",
@@ -55,6 +56,7 @@ EMAILS = {
     "comms": "comms@demo.example",
     "admin": "admin@demo.example",
     "membership": "membership@demo.example",
+    "events": "events@demo.example",
 }
 MEMBERS = {"member", "member_b", "leader", "rep"}
 STAFF = set(ROLES) - MEMBERS - {"anonymous"}
@@ -102,6 +104,11 @@ class World:
             case=self.case, shared_with_member=True
         ).first()
         self.leader_case = Case.objects.filter(member=self.users["leader"]).first()
+        from cpd.models import CPDEntry
+        from events.models import Booking
+
+        self.cpd_entry = CPDEntry.objects.filter(user=member).first()
+        self.attended_booking = Booking.objects.get(user=member, status="attended")
         # The member's data download, ready (its link is the member's alone).
         self.export = DataExport.objects.create(
             user=member,
@@ -198,6 +205,8 @@ def app_values(world):
         "key": "bogus-key",
         "uidb36": "zz",
         "pk": 999999,
+        "evidence_id": 999999,
+        "booking_id": 999999,
         "token": "forged-token-123",
         "kind": "hours",
         "intent_id": "no-such-intent",
@@ -276,6 +285,31 @@ EXPECT = {
     "ballots:results_csv": logged_in(404),
     "ballots:results_pdf": logged_in(404),
     "ballots:receipts": logged_in(404),
+    # Events (tests/events/): the list for anyone logged in; one event by audience below
+    # (test_events_by_audience); the .ics only for a member with a place.
+    "events:list": logged_in(),
+    "events:detail": None,
+    "events:calendar": logged_in(404),
+    # The member's CPD record (cpd/access.py): everyone logged in has their own; an entry is
+    # its member's alone (tests/cpd/test_record.py: own evidence, others' 404).
+    "cpd:record": logged_in(),
+    "cpd:new": logged_in(),
+    "cpd:record_pdf": logged_in(),
+    "cpd:edit": owner_only(),
+    "cpd:delete": owner_only(),
+    "cpd:evidence": logged_in(404),  # an evidence id of nobody's: the owner's in test_record
+    # The certificate of the past course the demo member attended: theirs alone.
+    "cpd:certificate": owner_only(),
+    # The demo's Leadership conference (Leadership only, events/access.py): its agenda and
+    # motions; registering as a voting delegate takes a POST (tests/events/test_conference.py).
+    # The events organiser sees every event (events/access.py), its agenda too.
+    "events:agenda": lambda role, world: (
+        LOGIN if role == "anonymous" else 200 if role in ("leader", "events") else 404
+    ),
+    "events:motions": lambda role, world: (
+        LOGIN if role == "anonymous" else 200 if role in ("leader", "events") else 404
+    ),
+    "events:voting_delegate": logged_in(405),
     "communications:unsubscribe": everyone(400),
     # The rep's space (reps/access.py): a current rep only; the member page is the demo
     # member's, at the rep's school; the QR code and letter are the rep's own role's.
@@ -351,6 +385,11 @@ ADMIN_REPORTS = {
 }
 # Admin pages about one object, behind one permission: 403 without it, 404 for no object.
 ADMIN_OBJECT_PAGES = {
+    # The register on the day, the badge and attendance list, cancelling an event: events
+    # organisers (named on the event, for the first two: tests/events/test_admin.py).
+    "admin:events_event_register": ("events.change_booking", "events.event"),
+    "admin:events_event_pdf": ("events.view_booking", "events.event"),
+    "admin:events_event_cancel": ("events.change_event", "events.event"),
     "admin:subscriptions_checkoffschedule_download": (
         "subscriptions.download_checkoffschedule",
         "subscriptions.checkoffschedule",
@@ -414,6 +453,12 @@ def test_every_url_for_every_role(world, query):
         if name in ("reps:invite_qr", "reps:letter"):
             local["pk"] = world.users["rep"].membership.rep_roles.get(status="confirmed").pk
             local["fmt"] = "png"
+        if name in ("cpd:edit", "cpd:delete", "cpd:evidence"):
+            local["pk"] = world.cpd_entry.pk
+        if name == "cpd:certificate":
+            local["booking_id"] = world.attended_booking.pk
+        if name in ("events:agenda", "events:motions", "events:voting_delegate"):
+            local["slug"] = "leadership-conference-2027"
         path = fill(route, local)
         for role in ROLES:
             response = world.clients[role].get(path + world.query)
@@ -661,3 +706,24 @@ def test_rep_volunteers_are_decided_by_the_region_in_the_admin(world):
         assert status == want or (want == 302 and status == 404), (staff, status)
     listing = world.clients["cw_wales"].get("/admin/reps/reprole/").content.decode()
     assert f"/admin/reps/reprole/{role.pk}/change/" not in listing
+
+
+def test_events_by_audience(world):
+    from events.access import is_in_audience, is_organiser
+    from events.models import Event
+
+    leadership = Event.objects.get(slug="leadership-conference-2027")
+    assert world.clients["leader"].get(f"/events/{leadership.slug}/").status_code == 200
+    assert world.clients["member"].get(f"/events/{leadership.slug}/").status_code == 404
+    for event in Event.objects.all():
+        path = f"/events/{event.slug}/"
+        for role in ROLES:
+            response = world.clients[role].get(path)
+            user = world.users.get(role)
+            if role == "anonymous":
+                expected = LOGIN
+            elif is_organiser(user) or is_in_audience(event, getattr(user, "membership", None)):
+                expected = 200
+            else:
+                expected = 404
+            assert check_status(response, expected), (role, event.slug, response.status_code)

@@ -26,6 +26,7 @@ MARKED = {
     "standards:pdf",
     "standards:edition_pdf",
     "consultations:detail",
+    "events:detail",
 }
 
 
@@ -37,7 +38,11 @@ def previews(db):
     draft_document(author, slug="draft-standards")
     make_consultation(phase="draft", slug="draft-consultation", questions=False)
     make_consultation(slug="leaders-only", audience_section="leadership", questions=False)
+    from tests.events.helpers import make_event
+
+    make_event(slug="reps-only-event", audience_reps_only=True)
     return {
+        "events": [{"slug": "reps-only-event"}],
         "standards": [{"slug": "draft-standards", "number": 1}],
         "consultations": [{"slug": "draft-consultation"}, {"slug": "leaders-only"}],
     }

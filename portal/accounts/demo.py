@@ -173,6 +173,22 @@ ACCOUNTS = [
         staff_role=Role.MEMBERSHIP_OFFICER,
     ),
     DemoAccount(
+        "events organiser",
+        "events@demo.example",
+        "Femi",
+        "Adeyemi",
+        "events: bookings, waiting lists, the register",
+        staff_role=Role.EVENTS_ORGANISER,
+    ),
+    DemoAccount(
+        "standing orders committee",
+        "soc@demo.example",
+        "Carys",
+        "Bowen",
+        "conference motions: accepts, composites, rules out of order",
+        staff_role=Role.STANDING_ORDERS_COMMITTEE,
+    ),
+    DemoAccount(
         "second administrator",
         "admin2@demo.example",
         "Jordan",

@@ -18,6 +18,10 @@ class Role:
     RETENTION_OFFICER = "Retention officer"
     # Indicative ballots and workplace surveys (ballots/): write, approve another's, results.
     BALLOTS_OFFICER = "Ballots officer"
+    # Events: creates events, sees bookings and needs of the events they organise (events/).
+    EVENTS_ORGANISER = "Events organiser"
+    # Conferences: rules on motions (accept, composite, out of order) in the admin.
+    STANDING_ORDERS_COMMITTEE = "Standing orders committee"
 
     ALL = (
         CASEWORKER,
@@ -30,6 +34,8 @@ class Role:
         MEMBERSHIP_OFFICER,
         RETENTION_OFFICER,
         BALLOTS_OFFICER,
+        EVENTS_ORGANISER,
+        STANDING_ORDERS_COMMITTEE,
     )
 
     # Roles that open confidential data or the power to grant roles: giving one to a person

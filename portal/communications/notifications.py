@@ -18,13 +18,36 @@ The contract, which callers rely on:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from portal.accounts.models import User
 
 from .rendering import absolute_url
 
-__all__ = ["absolute_url", "notification_send", "notifications_send"]
+__all__ = [
+    "absolute_url",
+    "notification_attachments",
+    "notification_send",
+    "notifications_send",
+    "register_notification_attachments",
+]
+
+# Apps that attach a file to their own notices (events: the booking's .ics), by the kind's
+# prefix. The builder gets the delivery and returns (filename, bytes, mimetype) tuples; it
+# must check the delivery's user owns what it attaches.
+_ATTACHMENTS: dict[str, Callable[[Any], list[tuple[str, bytes, str]]]] = {}
+
+
+def register_notification_attachments(prefix: str, builder) -> None:
+    _ATTACHMENTS[prefix] = builder
+
+
+def notification_attachments(delivery) -> list[tuple[str, bytes, str]]:
+    for prefix, builder in _ATTACHMENTS.items():
+        if (delivery.notification or "").startswith(prefix):
+            return builder(delivery)
+    return []
 
 
 def notification_send(*, user: User, kind: str, context: dict[str, Any]) -> None:

@@ -474,4 +474,8 @@ def notification_message(delivery, connection=None) -> EmailMultiAlternatives:
     )
     with contextlib.suppress(TemplateDoesNotExist):
         message.attach_alternative(render_to_string(f"{base}_body.html", context), "text/html")
+    from .notifications import notification_attachments
+
+    for filename, content, mimetype in notification_attachments(delivery):
+        message.attach(filename, content, mimetype)
     return message

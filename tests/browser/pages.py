@@ -393,6 +393,35 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # 12, the member's Direct Debit: a new member joins and is led from the dashboard to
     # set up a Direct Debit (a sort code no bank uses refused first, nothing saved); a member
     # changes bank details (the old mandate replaced).
+    # Issue 18, events: a Leadership member books the Leadership conference (the demo
+    # member does not see it); a member joins a full course's waiting list, another cancels,
+    # the first takes the place offered; the organiser takes the register on a phone.
+    "events-book": (
+        ("mouse", "keyboard", "phone"),
+        ("login", "events", "event", "event-booked", "member-login", "member-events"),
+    ),
+    "events-waiting": (
+        ("mouse", "keyboard", "phone"),
+        (
+            "login",
+            "event-full",
+            "event-waiting",
+            "holder-login",
+            "holder-event",
+            "holder-cancelled",
+            "event-offered",
+            "event-accepted",
+        ),
+    ),
+    "events-register": (
+        ("phone",),
+        (
+            "officer-login",
+            "officer-login-code",
+            "admin-register",
+            "admin-register-marked",
+        ),
+    ),
     "j12-join-dd": (
         ("mouse", "keyboard", "phone"),
         (
@@ -504,6 +533,46 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "admin-letter-preview",
             "admin-case-letter-filed",
             "member-login",
+        ),
+    ),
+    # Issue 18, CPD: the member sees the hours of the course they attended, downloads its
+    # certificate and the record PDF, adds an entry (bad hours refused first).
+    "j22-cpd": (
+        ("mouse", "keyboard", "phone"),
+        (
+            "login",
+            "dashboard",
+            "cpd-record",
+            "cpd-new",
+            "cpd-new-errors",
+            "cpd-record-added",
+        ),
+    ),
+    # Issue 18, conferences: a branch submits a motion (an empty one refused first); the
+    # standing orders committee rules it out of order, a reason required; the branch reads
+    # it, and the agenda shows only what was accepted or composited.
+    "j23-motions": (
+        ("mouse", "keyboard", "phone"),
+        (
+            "member-login",
+            "conference",
+            "motions",
+            "motions-errors",
+            "motions-submitted",
+            "motions-ruled",
+            "agenda",
+        ),
+    ),
+    # The committee's part of j23, in the admin (by mouse, whichever way the member goes).
+    "j23-committee": (
+        ("mouse",),
+        (
+            "committee-login",
+            "committee-login-code",
+            "admin-motions",
+            "admin-motion",
+            "admin-motion-no-reason",
+            "admin-motions-ruled",
         ),
     ),
 }

@@ -1,0 +1,187 @@
+"""The organiser's side in the admin: creating an event with its checks, the register on
+the day, the badge and attendance PDF, cancelling; who may open each."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from events import services
+from events.models import Booking, BookingStatus, Event, EventStatus
+from portal.accounts.roles import Role
+from tests.events.helpers import make_event
+from tests.factories import MembershipFactory, staff_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def organiser(client):
+    user, _ = staff_user(Role.EVENTS_ORGANISER)
+    client.force_login(user)
+    return user
+
+
+def _today_event(organiser, **fields):
+    event = make_event(
+        starts_at=timezone.now() + timedelta(minutes=30),
+        booking_opens_at=timezone.now() - timedelta(days=3),
+        booking_closes_at=timezone.now() + timedelta(minutes=10),
+        **fields,
+    )
+    event.organisers.add(organiser)
+    return event
+
+
+def test_the_organiser_takes_the_register_in_one_tap_each(client, organiser):
+    event = _today_event(organiser)
+    people = [MembershipFactory().user for _ in range(2)]
+    bookings = [services.booking_book(user=p, event_id=event.pk) for p in people]
+    url = f"/admin/events/event/{event.pk}/register/"
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "0 of 2 present" in page.content.decode()
+    response = client.post(url, {"booking": bookings[0].pk, "attended": "1"})
+    assert response.status_code == 302
+    assert Booking.objects.get(pk=bookings[0].pk).status == BookingStatus.ATTENDED
+    assert "1 of 2 present" in client.get(url).content.decode()
+    client.post(url, {"booking": bookings[0].pk, "attended": "0"})  # undo a wrong tap
+    assert Booking.objects.get(pk=bookings[0].pk).status == BookingStatus.BOOKED
+
+
+@pytest.mark.parametrize("booking", ["", "abc", "999999"])
+def test_register_bad_input_is_400_and_changes_nothing(client, organiser, booking):
+    event = _today_event(organiser)
+    services.booking_book(user=MembershipFactory().user, event_id=event.pk)
+    response = client.post(f"/admin/events/event/{event.pk}/register/", {"booking": booking})
+    assert response.status_code == 400
+    assert not Booking.objects.filter(status=BookingStatus.ATTENDED).exists()
+
+
+def test_register_not_before_the_day(client, organiser):
+    event = make_event(starts_at=timezone.now() + timedelta(days=3))
+    event.organisers.add(organiser)
+    booking = services.booking_book(user=MembershipFactory().user, event_id=event.pk)
+    response = client.post(f"/admin/events/event/{event.pk}/register/", {"booking": booking.pk})
+    assert response.status_code == 400
+    assert str(services.NOT_ON_THE_DAY) in response.content.decode()
+
+
+def test_register_and_pdf_only_for_the_events_own_organisers(client, organiser):
+    event = make_event()
+    other_event = make_event()
+    event.organisers.add(organiser)
+    assert client.get(f"/admin/events/event/{other_event.pk}/register/").status_code == 404
+    assert client.get(f"/admin/events/event/{other_event.pk}/attendance.pdf").status_code == 404
+    comms, _ = staff_user(Role.COMMUNICATIONS_OFFICER)
+    client.force_login(comms)
+    assert client.get(f"/admin/events/event/{event.pk}/register/").status_code == 403
+    assert client.get("/admin/events/event/").status_code == 403
+    assert client.get("/admin/events/booking/").status_code == 403
+
+
+def test_badge_and_attendance_pdf(client, organiser):
+    event = make_event(title="Workload course")
+    event.organisers.add(organiser)
+    member = MembershipFactory(user__first_name="Ada", user__last_name="Lovelace").user
+    services.booking_book(user=member, event_id=event.pk, access_needs="Step-free")
+    response = client.get(f"/admin/events/event/{event.pk}/attendance.pdf")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    from events.pdf import attendance_html
+
+    html = attendance_html(event)
+    assert "Ada Lovelace" in html and "Step-free" in html
+
+
+def test_cancel_page_refuses_without_a_reason_and_then_tells_everyone(client, organiser):
+    event = make_event()
+    member = MembershipFactory().user
+    services.booking_book(user=member, event_id=event.pk)
+    url = f"/admin/events/event/{event.pk}/cancel/"
+    assert "1 person" in client.get(url).content.decode()
+    response = client.post(url, {"reason": ""})
+    assert response.status_code == 400
+    assert Event.objects.get(pk=event.pk).status == EventStatus.SCHEDULED
+    response = client.post(url, {"reason": "The trainer is ill."})
+    assert response.status_code == 302
+    assert Event.objects.get(pk=event.pk).status == EventStatus.CANCELLED
+    assert Booking.objects.get(user=member).status == BookingStatus.CANCELLED
+
+
+def _form(**overrides):
+    now = timezone.localtime()
+    fmt = "%Y-%m-%d"
+    data = {
+        "title": "New course",
+        "slug": "new-course",
+        "kind": "course",
+        "summary": "A day.",
+        "starts_at_0": (now + timedelta(days=10)).strftime(fmt),
+        "starts_at_1": "10:00:00",
+        "ends_at_0": (now + timedelta(days=10)).strftime(fmt),
+        "ends_at_1": "16:00:00",
+        "venue": "Hall",
+        "capacity": "20",
+        "booking_opens_at_0": now.strftime(fmt),
+        "booking_opens_at_1": "09:00:00",
+        "booking_closes_at_0": (now + timedelta(days=9)).strftime(fmt),
+        "booking_closes_at_1": "09:00:00",
+        "fee_pence": "0",
+        "ask_needs": "on",
+        "sessions-TOTAL_FORMS": "0",
+        "sessions-INITIAL_FORMS": "0",
+        "sessions-MIN_NUM_FORMS": "0",
+        "sessions-MAX_NUM_FORMS": "1000",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_organiser_creates_an_event_and_organises_it(client, organiser):
+    response = client.post("/admin/events/event/add/", _form())
+    assert response.status_code == 302, response.content.decode()[:3000]
+    event = Event.objects.get(slug="new-course")
+    assert event.created_by == organiser
+    assert organiser in event.organisers.all()
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"ends_at_1": "09:00:00"},
+        {"booking_closes_at_0": "2000-01-01"},
+        {"online": "on", "venue": ""},
+        {"venue": ""},
+        {"capacity": "0"},
+        {"capacity": "many"},
+        {"fee_pence": "-5"},
+    ],
+)
+def test_bad_event_forms_save_nothing(client, organiser, overrides):
+    response = client.post("/admin/events/event/add/", _form(**overrides))
+    assert response.status_code == 200  # the admin shows the form again with its errors
+    assert "errornote" in response.content.decode()
+    assert not Event.objects.filter(slug="new-course").exists()
+
+
+def test_capacity_cannot_go_below_places_taken(client, organiser):
+    event = make_event(capacity=2, slug="new-course")
+    for _ in range(2):
+        services.booking_book(user=MembershipFactory().user, event_id=event.pk)
+    data = _form(capacity="1")
+    data["starts_at_0"] = timezone.localtime(event.starts_at).strftime("%Y-%m-%d")
+    response = client.post(f"/admin/events/event/{event.pk}/change/", data)
+    assert response.status_code == 200
+    assert Event.objects.get(pk=event.pk).capacity == 2
+
+
+def test_booking_list_is_read_only(client, organiser):
+    event = make_event()
+    booking = services.booking_book(user=MembershipFactory().user, event_id=event.pk)
+    assert client.get(f"/admin/events/booking/?event__id__exact={event.pk}").status_code == 200
+    assert client.get("/admin/events/booking/add/").status_code == 403
+    assert client.post(f"/admin/events/booking/{booking.pk}/delete/").status_code == 403
