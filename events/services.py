@@ -399,6 +399,17 @@ def event_cancel(*, actor, event_id: int, reason: str, now: datetime | None = No
     return event
 
 
+# Apps told when a member's attendance is marked or undone, in the same transaction (reps:
+# rep training attended goes on the rep's record), so that events need not import them.
+_ATTENDANCE_LISTENERS: list = []
+
+
+def register_attendance_listener(listener) -> None:
+    """`listener(booking=..., attended=...)` after each change of attendance."""
+    if listener not in _ATTENDANCE_LISTENERS:
+        _ATTENDANCE_LISTENERS.append(listener)
+
+
 def attendance_mark(
     *, actor, booking_id: int, attended: bool = True, now: datetime | None = None
 ) -> Booking:
@@ -427,6 +438,8 @@ def attendance_mark(
             booking.attended_at = None
             booking.attendance_marked_by = actor
         booking.save(update_fields=["status", "attended_at", "attendance_marked_by"])
+        for listener in _ATTENDANCE_LISTENERS:
+            listener(booking=booking, attended=attended)
     return booking
 
 

@@ -92,10 +92,16 @@ class RepTraining(models.Model):
     )
     title = models.CharField(max_length=200)
     completed_on = models.DateField()
+    # The event booking it came from, when the union's own rep training was attended (the
+    # organiser's register): no foreign key, so that reps do not depend on events.
+    from_booking_id = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-completed_on", "-pk"]
         verbose_name = "rep training"
+        constraints = [
+            models.UniqueConstraint(fields=["from_booking_id"], name="reptraining_booking_once")
+        ]
 
     def __str__(self):
         return f"{self.title} ({self.completed_on:%d %b %Y})"

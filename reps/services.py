@@ -19,6 +19,7 @@ from portal.communications.notifications import absolute_url, notification_send
 from . import access
 from .models import (
     ALLOWED_MOVES,
+    OPEN_STATUSES,
     Recruitment,
     RepAccess,
     RepAccessKind,
@@ -27,6 +28,7 @@ from .models import (
     RepRole,
     RepStatus,
     RepSupport,
+    RepTraining,
 )
 
 NOT_YOUR_WORKPLACE = _("Choose your own workplace.")
@@ -372,3 +374,27 @@ def recruitment_record(*, token: str, membership: Membership) -> Recruitment | N
         }
         notification_send(user=rep_user, kind="membership_rep_recruit_joined", context=context)
     return recruitment
+
+
+def rep_training_from_event(*, booking, attended: bool) -> None:
+    """Rep training the union runs, attended (marked on the event's register): on the
+    training record of a member who holds or has offered a rep role; undone with the
+    register. Other kinds of event, and members who are not reps, change nothing."""
+    if booking.event.kind != "rep_training":
+        return
+    membership = Membership.objects.filter(user_id=booking.user_id).first()
+    if membership is None:
+        return
+    if not attended:
+        RepTraining.objects.filter(from_booking_id=booking.pk).delete()
+        return
+    if not membership.rep_roles.filter(status__in=OPEN_STATUSES).exists():
+        return
+    RepTraining.objects.get_or_create(
+        from_booking_id=booking.pk,
+        defaults={
+            "membership": membership,
+            "title": booking.event.title[:200],
+            "completed_on": timezone.localdate(booking.event.ends_at),
+        },
+    )

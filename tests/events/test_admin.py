@@ -185,3 +185,38 @@ def test_booking_list_is_read_only(client, organiser):
     assert client.get(f"/admin/events/booking/?event__id__exact={event.pk}").status_code == 200
     assert client.get("/admin/events/booking/add/").status_code == 403
     assert client.post(f"/admin/events/booking/{booking.pk}/delete/").status_code == 403
+
+
+def test_rep_training_attended_goes_on_the_reps_record_and_comes_off_with_the_register(
+    client, organiser
+):
+    """Reps' training completed updates their rep record (issue 18): marked present at the
+    union's rep training, a rep has it on their record; undone, it is gone; a member who
+    is not a rep, and other kinds of event, change no rep record."""
+    from reps.models import RepRole, RepStatus, RepTraining
+
+    training = _today_event(organiser, kind="rep_training", title="Rep foundation day")
+    course = _today_event(organiser, title="A general course")
+    rep, member = MembershipFactory(), MembershipFactory()
+    RepRole.objects.create(
+        membership=rep, workplace=rep.workplace, kind="workplace", status=RepStatus.CONFIRMED
+    )
+    url = f"/admin/events/event/{training.pk}/register/"
+    rep_booking = services.booking_book(user=rep.user, event_id=training.pk)
+    member_booking = services.booking_book(user=member.user, event_id=training.pk)
+    course_booking = services.booking_book(user=rep.user, event_id=course.pk)
+    for booking in (rep_booking, member_booking):
+        assert client.post(url, {"booking": booking.pk, "attended": "1"}).status_code == 302
+    client.post(
+        f"/admin/events/event/{course.pk}/register/",
+        {"booking": course_booking.pk, "attended": "1"},
+    )
+
+    [record] = RepTraining.objects.all()
+    assert (record.membership, record.title) == (rep, "Rep foundation day")
+    assert record.completed_on == timezone.localdate(training.ends_at)
+    client.post(url, {"booking": rep_booking.pk, "attended": "1"})  # a second tap: still one
+    assert RepTraining.objects.count() == 1
+
+    client.post(url, {"booking": rep_booking.pk, "attended": "0"})
+    assert not RepTraining.objects.exists()
