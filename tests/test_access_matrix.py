@@ -213,6 +213,7 @@ EXPECT = {
     "accounts:join_confirm": everyone(302),
     "accounts:join_check_email": everyone(),
     "accounts:employer_search": everyone(),
+    "accounts:workplace_search": everyone(),
     "accounts:dashboard": member_page(),
     "accounts:profile": member_page(302),
     "accounts:preferences": member_page(),
