@@ -275,6 +275,7 @@ EXPECT = {
     "reps:invite_qr": rep_only,
     "reps:letter": rep_only,
     "reps:issue": rep_only,
+    "reps:message": rep_only,
     "reps:density": rep_only,
     "reps:volunteer": member_page(404),
     "reps:support": logged_in(405),
