@@ -326,6 +326,28 @@ def rep_message_submit(*, rep: User, workplace_id: int, subject: str, body: str)
     return message
 
 
+def rep_message_approve(*, message, by: User):
+    """The regional office approves a rep's message: approved (the two-person rule of
+    communications: never by its author or an editor) and sending starts at once."""
+    from portal.communications import services as comms
+
+    try:
+        comms.communication_approve(communication=message, by=by)
+        return comms.communication_start(communication=message)
+    except comms.CommunicationError as error:
+        raise RepRuleError(str(error)) from None
+
+
+def rep_message_return(*, message, by: User):
+    """Back to the rep, not sent (the rep sees it returned on /rep/)."""
+    from portal.communications import services as comms
+
+    try:
+        return comms.communication_return_to_draft(communication=message, by=by)
+    except comms.CommunicationError as error:
+        raise RepRuleError(str(error)) from None
+
+
 def workplaces_verify(*, ids: list[int]) -> int:
     """An officer has checked these workplaces: the search offers them to everyone."""
     return Workplace.objects.filter(pk__in=ids, verified=False).update(verified=True)

@@ -184,3 +184,38 @@ def test_a_member_who_is_not_a_rep_gets_404(colleagues):
     assert client.get(URL).status_code == 404
     assert client.post(URL, {"subject": "x", "body": "y"}).status_code == 404
     assert not Communication.objects.exists()
+
+
+def test_the_regional_caseworker_approves_in_the_admin_and_it_is_sent(rep, colleagues):
+    agreed, *_ = colleagues
+    write(client_for(rep.user), rep)
+    message = Communication.objects.get()
+    path = f"/admin/reps/repmessage/{message.pk}/change/"
+    wales = client_for(regional_caseworker("wales"))
+    assert f"{message.pk}/change/" not in wales.get("/admin/reps/repmessage/").content.decode()
+    assert wales.get(path).status_code in (302, 404)
+    london = client_for(regional_caseworker("london"))
+    page = london.get(path)
+    assert page.status_code == 200 and "Meeting on Tuesday" in page.content.decode()
+    refused = london.post(path, {"decision": "maybe"})
+    assert refused.status_code == 200
+    message.refresh_from_db()
+    assert message.status == Status.AWAITING_APPROVAL
+    response = london.post(path, {"decision": "approve"})
+    assert response.status_code == 302
+    message.refresh_from_db()
+    assert message.status in (Status.SENDING, Status.SENT) and message.recipient_count == 1
+    assert message.approved_by.regions.filter(slug="london").exists()
+    assert list(Delivery.objects.filter(communication=message).values_list("user", flat=True)) == [
+        agreed.user_id
+    ]
+
+
+def test_the_region_returns_a_message_to_the_rep(rep, colleagues):
+    write(client_for(rep.user), rep)
+    message = Communication.objects.get()
+    london = client_for(regional_caseworker("london"))
+    path = f"/admin/reps/repmessage/{message.pk}/change/"
+    assert london.post(path, {"decision": "return"}).status_code == 302
+    message.refresh_from_db()
+    assert message.status == Status.DRAFT and not Delivery.objects.exists()
