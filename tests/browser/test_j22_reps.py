@@ -117,7 +117,7 @@ def test_a_member_volunteers_is_confirmed_and_recruits_a_colleague(portal, mode)
     assert "is with the regional office as case" in you.text()
 
     # The rep writes to colleagues who agreed to rep contact: it waits for the region.
-    you.press("main a[href='/rep/']")
+    you.goto("/rep/")
     you.press("main a[href='/rep/message/']")
     you.check("rep-message")
     you.submit("main form button[type=submit]")
