@@ -132,12 +132,17 @@ class MovingForm(LifeEventFields, WorkplaceForm):
     """Moving employer, workplace or role: the join form's workplace questions."""
 
     def __init__(self, *args, kind: str, membership, **kwargs):
-        super().__init__(*args, own_employer_id=membership.employer_id, **kwargs)
+        super().__init__(
+            *args,
+            own_employer_id=membership.employer_id,
+            own_workplace_id=membership.workplace_id,
+            **kwargs,
+        )
         self.kind, self.membership = kind, membership
         del self.fields["hours"]
         self.add_event_fields()
         self.order_fields(
-            ["effective_on", "employer", "employer_kind", "employer_town", "job_role"]
+            ["effective_on", "employer", "employer_kind", "employer_town", "workplace", "job_role"]
         )
 
     def clean(self):
@@ -149,6 +154,7 @@ class MovingForm(LifeEventFields, WorkplaceForm):
             self.membership,
             {
                 "employer": cleaned["employer_obj"],
+                "workplace": cleaned.get("workplace_obj"),
                 "job_role": cleaned["job_role"],
                 "workplace_postcode": cleaned["workplace_postcode"],
                 "nation": cleaned["nation"],

@@ -442,8 +442,16 @@ def life_event_plan(
                 "kind": employer.kind,
                 "town": employer.town,
             }
+        workplace = data.get("workplace")
+        if workplace is not None:
+            # The workplace chosen by name (accounts' WorkplaceForm): one of the employer's
+            # by id, or a new one by name; left out, the postcode decides as before.
+            plan.sets["workplace_choice"] = (
+                {"id": workplace.pk} if getattr(workplace, "pk", None) else {"name": workplace.name}
+            )
         unchanged = (
             plan.sets["employer_id"] == membership.employer_id
+            and (workplace is None or getattr(workplace, "pk", None) == membership.workplace_id)
             and data["job_role"] == current.job_role
             and data["workplace_postcode"] == membership.workplace_postcode
             and data["region_id"] == membership.region_id
@@ -618,6 +626,7 @@ def _plan_data(plan: Plan) -> dict:
             workplace_postcode=plan.sets["workplace_postcode"],
             nation=plan.sets["nation"],
             region_id=plan.sets["region_id"],
+            workplace=_workplace_from_choice(plan.sets.get("workplace_choice")),
         )
     else:
         data.update(
@@ -633,10 +642,21 @@ def _reduction_text(r: Reduction) -> str:
     return f"{ReductionKind(r.kind).label} {dates} ({r.get_status_display()})"
 
 
+def _workplace_from_choice(choice: dict | None):
+    from portal.accounts.models import Workplace
+    from portal.accounts.services import NewWorkplace
+
+    if not choice:
+        return None
+    if "id" in choice:
+        return Workplace.objects.filter(pk=choice["id"]).first()
+    return NewWorkplace(name=choice["name"])
+
+
 def _apply_event(event: LifeEvent, *, actor: User | None) -> None:
     """Put an event's settings on the membership; each changed field in the history."""
     from portal.accounts.membership import derive_fee_band, derive_section
-    from portal.accounts.services import NewEmployer, employer_get_or_create, workplace_for
+    from portal.accounts.services import NewEmployer, employer_get_or_create, workplace_choose
 
     membership = Membership.objects.select_for_update().get(pk=event.membership_id)
     sub, _ = Subscription.objects.select_for_update().get_or_create(membership=membership)
@@ -654,9 +674,10 @@ def _apply_event(event: LifeEvent, *, actor: User | None) -> None:
         membership.job_role = sets["job_role"]
     if "hours" in sets:
         membership.hours = sets["hours"]
-    if "employer_id" in sets or "workplace_postcode" in sets:
-        membership.workplace = workplace_for(
+    if "employer_id" in sets or "workplace_postcode" in sets or "workplace_choice" in sets:
+        membership.workplace = workplace_choose(
             employer=Employer.objects.get(pk=membership.employer_id),
+            workplace=_workplace_from_choice(sets.get("workplace_choice")),
             postcode=membership.workplace_postcode,
         )
     membership.section = derive_section(membership.job_role)

@@ -142,3 +142,21 @@ def role_for_member(user: User, pk) -> RepRole:
     if found is None:
         raise Http404(NOT_FOUND)
     return found
+
+
+def rep_messages_scope(user: User):
+    """Reps' messages an officer may read and decide in the admin: a caseworker those of reps
+    in their regions (never their own); the casework manager and communications officers
+    all of them."""
+    from portal.communications.models import Kind
+
+    from .models import RepMessage
+
+    if not (user.is_authenticated and user.is_staff and user.has_perm("reps.view_repmessage")):
+        return RepMessage.objects.none()
+    qs = RepMessage.objects.filter(kind=Kind.REP_CONTACT, workplace__isnull=False)
+    if user.has_perm("casework.view_all_cases") or user.has_perm(
+        "communications.approve_communication"
+    ):
+        return qs.exclude(created_by=user)
+    return qs.filter(created_by__membership__region__in=user.regions.all()).exclude(created_by=user)

@@ -13,7 +13,7 @@ from portal.admin import PortalModelAdmin, ReadOnlyInline
 from portal.forms import DateInput
 
 from . import access, services
-from .models import RepRole, RepStatus, RepSupport, RepTraining
+from .models import RepMessage, RepRole, RepStatus, RepSupport, RepTraining
 
 DECISIONS = [("", "—"), ("confirm", _("Confirm")), ("decline", _("Decline"))]
 
@@ -143,3 +143,75 @@ class WorkplaceAdmin(PortalModelAdmin):
     def mark_verified(self, request, queryset):
         changed = services.workplaces_verify(ids=list(queryset.values_list("pk", flat=True)))
         messages.success(request, _("%(n)d workplaces verified.") % {"n": changed})
+
+
+MESSAGE_DECISIONS = [
+    ("", _("Choose")),
+    ("approve", _("Approve and send")),
+    ("return", _("Return to the rep, not sent")),
+]
+
+
+class RepMessageDecisionForm(forms.ModelForm):
+    decision = forms.ChoiceField(label=_("Decision"), choices=MESSAGE_DECISIONS, required=False)
+
+    class Meta:
+        model = RepMessage
+        fields: list[str] = []
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == "":
+            raise ValidationError(_("Choose to approve or return the message."))
+        return cleaned
+
+
+@admin.register(RepMessage)
+class RepMessageAdmin(PortalModelAdmin):
+    """The regional office reads a rep's message and approves it (it is then sent) or
+    returns it; the rep can never approve their own."""
+
+    form = RepMessageDecisionForm
+    list_display = ["subject", "workplace", "created_by", "status", "created_at"]
+    list_filter = ["status"]
+    search_fields = ["subject"]
+    list_select_related = ["workplace", "created_by"]
+    ordering = ["-created_at"]
+    show_full_result_count = False
+    readonly_fields = [
+        "subject",
+        "body",
+        "workplace",
+        "created_by",
+        "created_at",
+        "status",
+        "approved_by",
+        "approved_at",
+        "recipient_count",
+    ]
+
+    def get_queryset(self, request):
+        return access.rep_messages_scope(request.user).select_related("workplace", "created_by")
+
+    def get_fields(self, request, obj=None):
+        from portal.communications.models import Status
+
+        if obj is not None and obj.status == Status.AWAITING_APPROVAL:
+            return self.readonly_fields + ["decision"]
+        return self.readonly_fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        decision = form.cleaned_data.get("decision")
+        try:
+            if decision == "approve":
+                services.rep_message_approve(message=obj, by=request.user)
+            elif decision == "return":
+                services.rep_message_return(message=obj, by=request.user)
+        except services.RepRuleError as error:
+            messages.error(request, error.message)

@@ -69,6 +69,43 @@ class WorkplaceIssueForm(forms.Form):
         ]
 
 
+class RepMessageForm(forms.Form):
+    """A message to colleagues at one of the rep's workplaces who agreed to rep contact."""
+
+    workplace = forms.TypedChoiceField(
+        label=_("Workplace"),
+        coerce=int,
+        error_messages={"invalid_choice": _("Choose one of your workplaces.")},
+    )
+    subject = forms.CharField(
+        label=_("Subject"),
+        max_length=200,
+        error_messages={"required": _("Give your message a subject.")},
+    )
+    body = forms.CharField(
+        label=_("Message"),
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text=_(
+            "Plain text; you may write {first_name} for each colleague's first name. The "
+            "regional office reads it before it is sent."
+        ),
+        error_messages={"required": _("Write your message.")},
+    )
+
+    def __init__(self, *args, workplaces, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["workplace"].choices = [(w.pk, w.name) for w in workplaces]
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("subject", "body"):
+            value = cleaned.get(name)
+            if value and any(not (ch.isprintable() or ch in "\r\n\t") for ch in value):
+                self.add_error(name, _("Remove the control characters from the text."))
+        return cleaned
+
+
 class HeadcountForm(forms.Form):
     workplace = forms.TypedChoiceField(
         label=_("Workplace"),

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.accounts.choices import Section
 from portal.accounts.models import Membership, Workplace
+from portal.communications.models import Communication
 
 
 class RepKind(models.TextChoices):
@@ -214,3 +215,13 @@ class Headcount(models.Model):
 
     def __str__(self):
         return f"{self.headcount} in {self.section} at {self.workplace_id} on {self.counted_on}"
+
+
+class RepMessage(Communication):
+    """A rep's message to colleagues (a `Communication` of the rep-contact kind for one
+    workplace), as the regional office sees it in the admin to approve or return."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "rep's message"
+        verbose_name_plural = "reps' messages"

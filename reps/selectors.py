@@ -60,3 +60,27 @@ def looks_at(user: User, limit: int = ACCESS_SHOWN) -> list[RepAccess]:
 
 def is_rep(user: User) -> bool:
     return bool(access.rep_workplaces(user))
+
+
+def rep_messages(rep: User):
+    """The rep's own messages, newest first, with their workplace."""
+    from portal.communications.models import Communication, Kind
+
+    return (
+        Communication.objects.filter(created_by=rep, kind=Kind.REP_CONTACT)
+        .select_related("workplace")
+        .order_by("-created_at", "-pk")[:50]
+    )
+
+
+def rep_contact_counts(rep: User) -> dict[int, int]:
+    """How many active colleagues at each of the rep's workplaces agreed to rep contact
+    (counts only: no member is read, so nothing is recorded as a look)."""
+    rows = (
+        access.members_visible_to_rep(rep)
+        .filter(status=MembershipStatus.ACTIVE, agreed_rep_contact=True)
+        .order_by()
+        .values("workplace_id")
+        .annotate(n=Count("pk"))
+    )
+    return {r["workplace_id"]: r["n"] for r in rows}

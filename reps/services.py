@@ -299,6 +299,57 @@ def rep_workplace_issue_raise(
     )
 
 
+@transaction.atomic
+def rep_message_submit(*, rep: User, workplace_id: int, subject: str, body: str):
+    """A rep's message to colleagues at their workplace who agreed to rep contact: a
+    communication of the rep-contact kind for that workplace, submitted for approval by a
+    regional officer (a caseworker of the rep's region) or a communications officer. It is
+    sent only once approved, with the unsubscribe every communication carries; the rep can
+    never approve their own (communications' two-person rule)."""
+    from portal.communications import services as comms
+    from portal.communications.models import Communication, Kind
+
+    workplace = next((w for w in access.rep_workplaces(rep) if w.pk == workplace_id), None)
+    if workplace is None:
+        raise RepRuleError(NOT_YOUR_WORKPLACE, "workplace")
+    message = Communication(
+        kind=Kind.REP_CONTACT,
+        subject=subject.strip(),
+        body=body.strip(),
+        workplace=workplace,
+        statuses=[MembershipStatus.ACTIVE.value],
+    )
+    try:
+        comms.communication_save(communication=message, by=rep)
+        comms.communication_submit(communication=message, by=rep)
+    except comms.CommunicationError as error:
+        transaction.set_rollback(True)
+        raise RepRuleError(str(error), "body") from None
+    return message
+
+
+def rep_message_approve(*, message, by: User):
+    """The regional office approves a rep's message: approved (the two-person rule of
+    communications: never by its author or an editor) and sending starts at once."""
+    from portal.communications import services as comms
+
+    try:
+        comms.communication_approve(communication=message, by=by)
+        return comms.communication_start(communication=message)
+    except comms.CommunicationError as error:
+        raise RepRuleError(str(error)) from None
+
+
+def rep_message_return(*, message, by: User):
+    """Back to the rep, not sent (the rep sees it returned on /rep/)."""
+    from portal.communications import services as comms
+
+    try:
+        return comms.communication_return_to_draft(communication=message, by=by)
+    except comms.CommunicationError as error:
+        raise RepRuleError(str(error)) from None
+
+
 def workplaces_verify(*, ids: list[int]) -> int:
     """An officer has checked these workplaces: the search offers them to everyone."""
     return Workplace.objects.filter(pk__in=ids, verified=False).update(verified=True)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("rep/invite/<int:pk>/qr.<str:fmt>", views.invite_qr, name="invite_qr"),
     path("rep/density/", views.density_view, name="density"),
     path("rep/issue/", views.issue, name="issue"),
+    path("rep/message/", views.message, name="message"),
     path("rep/volunteer/", views.volunteer, name="volunteer"),
     path("rep/support/<int:pk>/", views.support, name="support"),
     path("rep/letter/<int:pk>/", views.letter, name="letter"),

@@ -17,7 +17,7 @@ from portal.communications.notifications import absolute_url
 from portal.pdf import html_to_pdf
 
 from . import access, density, selectors, services
-from .forms import HeadcountForm, VolunteerForm, WorkplaceIssueForm
+from .forms import HeadcountForm, RepMessageForm, VolunteerForm, WorkplaceIssueForm
 from .models import RepAccessKind, RepRole, RepStatus
 
 BAD_WORKPLACE = "Choose one of your workplaces."
@@ -58,8 +58,67 @@ def home(request):
         "members": members,
         "roles": roles,
         "agreed": sum(1 for m in members if m.agreed_rep_contact),
+        "rep_messages": _message_rows(request.user),
     }
     return render(request, "reps/home.html", context)
+
+
+def _message_state(c) -> str:
+    from portal.communications.models import Status
+
+    states = {
+        Status.DRAFT: _("Returned to you by the office: not sent"),
+        Status.AWAITING_APPROVAL: _("Waiting for the regional office's approval"),
+        Status.APPROVED: _("Approved, waiting to be sent"),
+        Status.SCHEDULED: _("Approved, waiting to be sent"),
+        Status.SENDING: _("Being sent"),
+        Status.PAUSED: _("Being sent"),
+        Status.CANCELLED: _("Not sent"),
+    }
+    if c.status == Status.SENT:
+        return _("Sent to %(count)s colleagues") % {"count": c.recipient_count}
+    return states.get(c.status, "")
+
+
+def _message_rows(user) -> list[dict]:
+    return [{"message": c, "state": _message_state(c)} for c in selectors.rep_messages(user)]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def message(request):
+    """Message my members: to colleagues at one of my workplaces who agreed to rep contact,
+    sent once the regional office approves it."""
+    workplaces = access.require_rep(request.user)
+    status = 200
+    if request.method == "POST":
+        form = RepMessageForm(request.POST, workplaces=workplaces)
+        if form.is_valid():
+            c = form.cleaned_data
+            try:
+                services.rep_message_submit(
+                    rep=request.user,
+                    workplace_id=c["workplace"],
+                    subject=c["subject"],
+                    body=c["body"],
+                )
+            except services.RepRuleError as error:
+                form.add_error(error.field, error.message)
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Your message is with the regional office. It is sent once they "
+                        "approve it: you see its state below."
+                    ),
+                )
+                return redirect("reps:home")
+        status = 400
+    else:
+        form = RepMessageForm(workplaces=workplaces)
+    agreed = selectors.rep_contact_counts(request.user)
+    rows = [(w.name, agreed.get(w.pk, 0)) for w in workplaces]
+    return render(request, "reps/message.html", {"form": form, "agreed": rows}, status=status)
 
 
 @login_required

@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from .choices import Channel, EmployerKind, Hours, JobRole, Nation
 from .membership import normalise_postcode, postcode_matches_nation
 from .models import EqualityMonitoring, Network, Region
-from .selectors import employers_named
-from .services import NewEmployer
+from .selectors import employers_named, workplaces_named
+from .services import NewEmployer, NewWorkplace
 
 # Error messages are constants so that tests assert against the same words people read.
 EMPLOYER_REQUIRED = "Enter your employer's name, or choose it from the list."
@@ -28,6 +28,14 @@ POSTCODE_NATION_MISMATCH = (
     "and where you work."
 )
 PASSWORDS_DIFFER = "The two passwords are not the same."
+WORKPLACE_OTHER_EMPLOYER = _(
+    "This workplace belongs to another employer. Choose one of your employer's workplaces "
+    "from the list, or check the employer."
+)
+WORKPLACE_AMBIGUOUS = _(
+    "Several of your employer's workplaces have this name. Choose yours from the list: "
+    "each shows its postcode."
+)
 
 
 def employer_field(help_text: str) -> forms.CharField:
@@ -76,6 +84,57 @@ def clean_employer_choice(form: forms.Form, cleaned: dict, *, town: str = "") ->
         cleaned["employer_obj"] = NewEmployer(name=typed, kind=kind, town=town)
 
 
+def workplace_field() -> forms.CharField:
+    """The workplace box: free text, filled with suggestions from /join/workplaces/ for the
+    employer in the employer box."""
+    return forms.CharField(
+        label=_("Workplace (optional)"),
+        max_length=200,
+        required=False,
+        help_text=_(
+            "Your school, college or site. Start typing to search your employer's workplaces; "
+            "if yours is not listed, type its name and we will add it."
+        ),
+        widget=forms.TextInput(
+            attrs={
+                "list": "workplace-options",
+                "autocomplete": "off",
+                "data-workplace-search": "/join/workplaces/",
+            }
+        ),
+    )
+
+
+def clean_workplace_choice(form: forms.Form, cleaned: dict) -> None:
+    """Resolve the typed workplace into `cleaned["workplace_obj"]`: one of the chosen
+    employer's verified workplaces (or the member's own, set up as `own_workplace_id`), a
+    new one by name, or None when the box is empty (the postcode then decides). A workplace
+    of another employer is refused."""
+    cleaned["workplace_obj"] = None
+    typed = " ".join((cleaned.get("workplace") or "").split())
+    employer = cleaned.get("employer_obj")
+    if not typed or employer is None:
+        return
+    employer_id = getattr(employer, "pk", None)
+    matches, elsewhere = workplaces_named(
+        typed, employer_id=employer_id, own_workplace_id=getattr(form, "own_workplace_id", None)
+    )
+    if len(matches) > 1:
+        postcode = cleaned.get("workplace_postcode")
+        matches = [w for w in matches if w.postcode == postcode] or matches
+    if len(matches) == 1:
+        cleaned["workplace_obj"] = matches[0]
+    elif matches:
+        form.add_error("workplace", WORKPLACE_AMBIGUOUS)
+    elif elsewhere:
+        form.add_error("workplace", WORKPLACE_OTHER_EMPLOYER)
+    else:
+        name = typed
+        if ", " in typed and normalise_postcode(typed.rsplit(", ", 1)[1]):
+            name = typed.rsplit(", ", 1)[0]
+        cleaned["workplace_obj"] = NewWorkplace(name=name)
+
+
 def region_choices() -> list:
     """One list for nation and region: England's regions under "England", then Wales,
     Scotland and Northern Ireland (one region each), so the region says the nation."""
@@ -98,6 +157,7 @@ class WorkplaceForm(forms.Form):
     employer_town = forms.CharField(
         label="Town of a new employer (optional)", max_length=100, required=False
     )
+    workplace = workplace_field()
     job_role = forms.ChoiceField(
         label="Job role",
         choices=[("", "Choose your role")]
@@ -149,9 +209,16 @@ class WorkplaceForm(forms.Form):
         help_text="In England, your region. In Wales, Scotland or Northern Ireland, the nation.",
     )
 
-    def __init__(self, *args, own_employer_id: int | None = None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        own_employer_id: int | None = None,
+        own_workplace_id: int | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.own_employer_id = own_employer_id
+        self.own_workplace_id = own_workplace_id
         self.fields["region"].choices = region_choices()
 
     def clean_workplace_postcode(self):
@@ -174,6 +241,7 @@ class WorkplaceForm(forms.Form):
         postcode = cleaned.get("workplace_postcode")
         if postcode and nation and not postcode_matches_nation(postcode, nation):
             self.add_error("workplace_postcode", POSTCODE_NATION_MISMATCH)
+        clean_workplace_choice(self, cleaned)
         return cleaned
 
     def _clean_employer(self, cleaned):
@@ -184,6 +252,7 @@ class WorkplaceForm(forms.Form):
         c = self.cleaned_data
         return {
             "employer": c["employer_obj"],
+            "workplace": c.get("workplace_obj"),
             "job_role": c["job_role"],
             "hours": c["hours"],
             "workplace_postcode": c["workplace_postcode"],
@@ -240,6 +309,7 @@ class JoinForm(WorkplaceForm):
         "employer",
         "employer_kind",
         "employer_town",
+        "workplace",
         "job_role",
         "hours",
         "workplace_postcode",

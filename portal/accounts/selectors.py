@@ -7,7 +7,7 @@ from django.db.models import Case as DbCase
 from django.db.models.functions import Lower
 
 from .choices import Channel, CommunicationKind, MembershipStatus, Section, consent_default
-from .models import ConsentState, Employer, Membership, User
+from .models import ConsentState, Employer, Membership, User, Workplace
 
 
 def user_has_mfa(user: User) -> bool:
@@ -100,6 +100,53 @@ def employers_named(label: str, *, own_employer_id: int | None = None) -> list[E
     if matches and matches[0].is_exact:
         return [e for e in matches if e.is_exact]
     return matches
+
+
+def workplaces_matching(
+    query: str, *, employer: Employer, user: User | None = None, limit: int = 20
+) -> QuerySet[Workplace]:
+    """The workplaces the search suggests for one employer: its verified ones, and the
+    member's own (verified or not), so that a site someone typed when joining is not shown
+    to everyone until an officer has checked it. An empty query lists the first ones."""
+    query = "".join(ch for ch in (query or "") if ch.isprintable()).strip()
+    shown = Q(verified=True)
+    membership = membership_for(user) if user is not None else None
+    if membership is not None and membership.workplace_id:
+        shown |= Q(pk=membership.workplace_id)
+    found = Workplace.objects.filter(shown, employer=employer)
+    if query:
+        found = found.filter(
+            Q(name__icontains=query) | Q(postcode__icontains=query) | Q(town__icontains=query)
+        )
+    return found.order_by("name", "postcode")[:limit]
+
+
+def workplaces_named(
+    label: str, *, employer_id: int | None, own_workplace_id: int | None = None
+) -> tuple[list[Workplace], bool]:
+    """Workplaces whose name, or "name, postcode" label from the list, is what a person
+    typed, among the employer's verified ones and the person's own; and whether the label
+    is that of a verified workplace of another employer (which the form refuses)."""
+    label = " ".join((label or "").split())
+    if not label:
+        return [], False
+    shown = Workplace.objects.annotate(lname=Lower("name")).filter(
+        Q(verified=True) | Q(pk=own_workplace_id or 0)
+    )
+    exact = Q(lname=label.lower())
+    by_label = Q(pk__in=[])
+    if ", " in label:
+        name, postcode = label.rsplit(", ", 1)
+        by_label = Q(lname=name.lower(), postcode__iexact=postcode)
+    candidates = list(shown.filter(exact | by_label).order_by("pk")[:50])
+    mine = [w for w in candidates if w.employer_id == employer_id]
+    labelled = [w for w in mine if w.label.lower() == label.lower()]
+    if labelled:
+        return labelled, False
+    if mine:
+        return mine, False
+    elsewhere = any(w.label.lower() == label.lower() for w in candidates)
+    return [], elsewhere
 
 
 def consent_kinds_for(membership: Membership | None) -> list[str]:

@@ -99,6 +99,40 @@ def workplace_for(*, employer: Employer, postcode: str) -> Workplace:
     return workplace
 
 
+@dataclass(frozen=True)
+class NewWorkplace:
+    """A workplace a person typed that is not in the employer's list: added unverified."""
+
+    name: str
+
+    @property
+    def label(self) -> str:
+        return self.name
+
+
+def workplace_choose(
+    *, employer: Employer, workplace: Workplace | NewWorkplace | None, postcode: str
+) -> Workplace:
+    """The workplace a member chose (one of the employer's, or a new one by name, added
+    unverified at the workplace postcode they gave), or else `workplace_for`'s guess."""
+    if isinstance(workplace, Workplace) and workplace.employer_id == employer.pk:
+        return workplace
+    if isinstance(workplace, NewWorkplace):
+        found = Workplace.objects.filter(
+            employer=employer, name__iexact=workplace.name, postcode=postcode
+        ).first()
+        if found:
+            return found
+        found, _ = Workplace.objects.get_or_create(
+            employer=employer,
+            name=workplace.name,
+            postcode=postcode,
+            defaults={"town": employer.town, "verified": False},
+        )
+        return found
+    return workplace_for(employer=employer, postcode=postcode)
+
+
 def _unused_membership_number() -> str:
     for _ in range(MEMBERSHIP_NUMBER_ATTEMPTS):
         number = new_membership_number()
@@ -121,6 +155,7 @@ def member_join(
     nation: str,
     region_id: int,
     rep_contact: bool = False,
+    workplace: Workplace | NewWorkplace | None = None,
 ) -> Membership:
     """A new applicant: their account (email not yet verified), membership and consents,
     all withdrawn until they choose otherwise (contact from their workplace rep is asked on
@@ -138,7 +173,9 @@ def member_join(
         number=_unused_membership_number(),
         status=MembershipStatus.APPLICANT,
         employer=employer,
-        workplace=workplace_for(employer=employer, postcode=workplace_postcode),
+        workplace=workplace_choose(
+            employer=employer, workplace=workplace, postcode=workplace_postcode
+        ),
         job_role=job_role,
         hours=hours,
         section=placement.section,
@@ -195,6 +232,7 @@ def membership_update_profile(
     workplace_postcode: str,
     nation: str,
     region_id: int,
+    workplace: Workplace | NewWorkplace | None = None,
 ) -> ProfileChange:
     """Save a member's details; a new role or hours re-derive section and fee band. Each
     change of the membership's terms is recorded in its history (`fees.membership_changed`)."""
@@ -207,7 +245,11 @@ def membership_update_profile(
         membership.section, placement.section, membership.fee_band, placement.fee_band
     )
     membership.employer = employer_get_or_create(employer=employer)
-    if (
+    if workplace is not None:
+        membership.workplace = workplace_choose(
+            employer=membership.employer, workplace=workplace, postcode=workplace_postcode
+        )
+    elif (
         membership.workplace_id is None
         or membership.workplace.employer_id != membership.employer_id
         or membership.workplace.postcode != workplace_postcode

@@ -9,6 +9,7 @@ urlpatterns = [
     path("join/confirm/", views.join_confirm, name="join_confirm"),
     path("join/check-email/", views.join_check_email, name="join_check_email"),
     path("join/employers/", views.employer_search, name="employer_search"),
+    path("join/workplaces/", views.workplace_search, name="workplace_search"),
     path("me/", views.dashboard, name="dashboard"),
     path("me/profile/", views.profile, name="profile"),
     path("me/preferences/", views.preferences, name="preferences"),

@@ -35,14 +35,16 @@ from .dashboard import panels_for
 from .forms import ContactDetailsForm, EqualityForm, JoinForm, PreferencesForm, ProfileForm
 from .invites import INVITE_SESSION_KEY, invite_joined, invite_resolve
 from .membership import place_member
-from .models import DataExport, Employer, Region, User
+from .models import DataExport, Employer, Region, User, Workplace
 from .selectors import (
     consent_kinds_for,
     consent_table,
     employers_matching,
+    employers_named,
     home_address_missing,
     membership_for,
     workplace_rep_for,
+    workplaces_matching,
 )
 
 JOIN_SESSION_KEY = "portal.join.pending"
@@ -60,6 +62,10 @@ INVITE_ACCEPTED = _(
 INVITE_INVALID = _(
     "This invite link no longer works (it may have been replaced). You can still join: "
     "fill in the form as usual."
+)
+WORKPLACE_SEARCH_LIMITED = _(
+    "Too many workplace searches came from here in a short time. Wait a minute, then try "
+    "again, or type your workplace's name."
 )
 EMPLOYER_SEARCH_LIMITED = _(
     "Too many employer searches came from here in a short time. Wait a minute, then try "
@@ -89,7 +95,32 @@ def _pending_from_form(form: JoinForm) -> dict:
         "nation": c["nation"],
         "region_id": c["region_obj"].pk,
         "rep_contact": bool(c.get("rep_contact")),
+        "workplace_choice": _workplace_spec(c.get("workplace_obj")),
+        "workplace": c.get("workplace_obj").label if c.get("workplace_obj") else "",
     }
+
+
+def _workplace_spec(workplace: Workplace | services.NewWorkplace | None) -> dict | None:
+    if workplace is None:
+        return None
+    if isinstance(workplace, Workplace):
+        return {"id": workplace.pk}
+    return {"name": workplace.name}
+
+
+def _workplace_from_pending(
+    pending: dict, employer: Employer | services.NewEmployer
+) -> Workplace | services.NewWorkplace | None:
+    """The workplace chosen at join, checked again against the employer (the choice may
+    have waited in the session while an officer changed the list)."""
+    spec = pending.get("workplace_choice")
+    if not spec:
+        return None
+    if "id" in spec:
+        if not isinstance(employer, Employer):
+            return None
+        return Workplace.objects.filter(pk=spec["id"], employer=employer, verified=True).first()
+    return services.NewWorkplace(name=spec["name"])
 
 
 def _employer_from_pending(pending: dict) -> Employer | services.NewEmployer | None:
@@ -127,6 +158,7 @@ def join(request):
                 request.session[INVITE_SESSION_KEY] = request.GET["invite"]
                 initial["employer"] = invite.employer.label
                 initial["workplace_postcode"] = invite.workplace.postcode
+                initial["workplace"] = invite.workplace.label
                 messages.info(request, INVITE_ACCEPTED % {"workplace": invite.workplace.name})
         form = JoinForm(initial=initial)
     return render(request, "accounts/join.html", {"form": form}, status=status)
@@ -168,6 +200,7 @@ def join_confirm(request):
                 nation=pending["nation"],
                 region_id=region.pk,
                 rep_contact=bool(pending.get("rep_contact")),
+                workplace=_workplace_from_pending(pending, employer),
             )
             invite_joined(request.session.pop(INVITE_SESSION_KEY, ""), membership)
             request.session.pop(JOIN_SESSION_KEY, None)
@@ -187,6 +220,7 @@ def join_confirm(request):
         "region": region,
         "employer_label": employer.label,
         "employer_is_new": not isinstance(employer, Employer),
+        "workplace_label": pending.get("workplace", ""),
         "employer_kind_label": EmployerKind(employer.kind).label,
         "job_role_label": JobRole(pending["job_role"]).label,
         "hours_label": Hours(pending["hours"]).label,
@@ -219,6 +253,30 @@ def employer_search(request):
     return JsonResponse({"results": results})
 
 
+@require_GET
+def workplace_search(request):
+    """Workplaces of one employer (`employer`, as typed in the employer box) for the
+    workplace box (JSON; public: names and postcodes of verified workplaces only, and the
+    member's own; limited per address like the employer search)."""
+    per_minute = settings.EMPLOYER_SEARCH_PER_MINUTE
+    if not portal_ratelimit.allow(request, scope="workplace-search", limit=per_minute):
+        response = JsonResponse({"results": [], "error": str(WORKPLACE_SEARCH_LIMITED)}, status=429)
+        response["Retry-After"] = "60"
+        return response
+    membership = membership_for(request.user)
+    employers = employers_named(
+        request.GET.get("employer", "")[:200],
+        own_employer_id=membership.employer_id if membership else None,
+    )
+    if len(employers) != 1:
+        return JsonResponse({"results": []})
+    workplaces = workplaces_matching(
+        request.GET.get("q", "")[:100], employer=employers[0], user=request.user
+    )
+    results = [{"label": w.label, "town": w.town} for w in workplaces]
+    return JsonResponse({"results": results})
+
+
 @login_required
 @require_GET
 def dashboard(request):
@@ -243,7 +301,11 @@ def profile(request):
         messages.info(request, NO_MEMBERSHIP)
         return redirect("accounts:dashboard")
     if request.method == "POST":
-        form = ProfileForm(request.POST, own_employer_id=membership.employer_id)
+        form = ProfileForm(
+            request.POST,
+            own_employer_id=membership.employer_id,
+            own_workplace_id=membership.workplace_id,
+        )
         if form.is_valid():
             data = form.workplace_data()
             new = place_member(job_role=data["job_role"], hours=data["hours"])
@@ -292,6 +354,7 @@ def profile(request):
                 "first_name": request.user.first_name,
                 "last_name": request.user.last_name,
                 "employer": membership.employer.label,
+                "workplace": membership.workplace.label if membership.workplace_id else "",
                 "job_role": membership.job_role,
                 "hours": membership.hours,
                 "workplace_postcode": membership.workplace_postcode,

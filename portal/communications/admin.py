@@ -233,8 +233,11 @@ class CommunicationAdmin(PortalModelAdmin):
     def get_fieldsets(self, request, obj=None):
         editable = obj is None or obj.is_editable
         audience = AUDIENCE_FIELDS if editable else ["audience"]
+        first = ["kind", "subject", "body"]
+        if obj is not None and obj.kind == Kind.REP_CONTACT:
+            first = ["kind", "workplace", "subject", "body"]
         sets = [
-            (None, {"fields": ["kind", "subject", "body"]}),
+            (None, {"fields": first}),
             (
                 "Audience",
                 {
@@ -253,6 +256,10 @@ class CommunicationAdmin(PortalModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
+        if obj.kind == Kind.REP_CONTACT:
+            # A rep's message: its kind and workplace are the rep's, never changed here.
+            fixed = ["kind", "workplace", *self.record_fields]
+            return fixed if obj.is_editable else [*fixed, "subject", "body", "audience"]
         if obj.is_editable:
             return self.record_fields
         return ["kind", "subject", "body", "audience", *self.record_fields]

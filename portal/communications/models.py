@@ -17,15 +17,21 @@ class Kind(models.TextChoices):
     CAMPAIGN = "campaign", "Campaign"
     NEWSLETTER = "newsletter", "Newsletter"
     JOURNAL = "journal", "Leadership journal"
+    # A workplace rep's message to colleagues who agreed to contact from their rep
+    # (reps/: "message my members"), approved by a regional or communications officer.
+    REP_CONTACT = "rep_contact", "Message from a workplace rep"
 
 
 # The kinds a member opts in to (the same values as accounts' CommunicationKind): they go only
 # to members who consented by email, carry a one-click unsubscribe, and skip addresses that
 # bounce. Staff compose only these: a message written by hand is never a service message.
-CONSENT_KINDS = frozenset({Kind.CAMPAIGN, Kind.NEWSLETTER, Kind.JOURNAL})
+CONSENT_KINDS = frozenset({Kind.CAMPAIGN, Kind.NEWSLETTER, Kind.JOURNAL, Kind.REP_CONTACT})
 # "Service" survives only on communications sent before that rule; service notices are the
 # portal's own notifications (notices.py), from templates in code.
-COMPOSABLE_KINDS = [(k.value, k.label) for k in Kind if k in CONSENT_KINDS]
+# Rep messages are written by reps on /rep/message/, never composed in the admin.
+COMPOSABLE_KINDS = [
+    (k.value, k.label) for k in Kind if k in CONSENT_KINDS and k != Kind.REP_CONTACT
+]
 # Consultation invitations and reminders (notifications) follow a consent of their own.
 CONSULTATIONS_CONSENT = "consultations"
 
@@ -65,6 +71,15 @@ class Communication(models.Model):
     job_roles = models.JSONField(default=list, blank=True)
     employers = models.ManyToManyField(
         "accounts.Employer", blank=True, related_name="+", verbose_name="workplaces"
+    )
+    workplace = models.ForeignKey(
+        "accounts.Workplace",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="rep's workplace",
+        help_text="A rep's message: only members at this workplace (who agreed to rep contact).",
     )
 
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)

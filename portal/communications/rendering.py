@@ -44,6 +44,9 @@ KIND_REASONS = {
     Kind.CAMPAIGN: "You are receiving this because you chose to hear about our campaigns.",
     Kind.NEWSLETTER: "You are receiving this because you chose to receive our newsletters.",
     Kind.JOURNAL: "You are receiving this because you chose to receive the Leadership journal.",
+    Kind.REP_CONTACT: (
+        "You are receiving this because you agreed that your workplace rep may contact you."
+    ),
 }
 
 

@@ -56,6 +56,10 @@ def audience_for(communication: Communication) -> QuerySet[User]:
             users = users.filter(membership__region_id__in=region_ids)
         if employer_ids:
             users = users.filter(membership__employer_id__in=employer_ids)
+    if c.workplace_id:
+        users = users.filter(membership__workplace_id=c.workplace_id)
+    elif c.kind == Kind.REP_CONTACT:
+        return User.objects.none()
     if c.employer_kinds:
         users = users.filter(membership__employer__kind__in=c.employer_kinds)
     if c.job_roles:

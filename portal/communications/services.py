@@ -117,6 +117,7 @@ CONTENT_FIELDS = [
     "employer_kinds",
     "statuses",
     "job_roles",
+    "workplace_id",
 ]
 # Submitted but not started: an edit sends it back to draft.
 SUBMITTED = {Status.AWAITING_APPROVAL, Status.APPROVED, Status.SCHEDULED}
@@ -226,10 +227,36 @@ def _ask_for_approval(c: Communication, by: User) -> None:
         )
 
 
+def communication_may_approve(user: User, c: Communication) -> bool:
+    """Who may approve: a communications officer (the permission); for a rep's message to
+    a workplace, also a caseworker of the region the rep's membership belongs to. The
+    two-person rule (never its author or an editor) is checked by `communication_approve`."""
+    if not (user.is_active and user.is_staff):
+        return False
+    if user.has_perm("communications.approve_communication"):
+        return True
+    if c.kind != Kind.REP_CONTACT or not c.workplace_id:
+        return False
+    from portal.accounts.models import Membership
+    from portal.accounts.roles import Role
+
+    region_id = (
+        Membership.objects.filter(user_id=c.created_by_id).values_list("region_id", flat=True)
+    ).first()
+    if user.has_perm("casework.view_all_cases"):
+        return True  # the casework manager: every region
+    return (
+        region_id is not None
+        and user.groups.filter(name=Role.CASEWORKER).exists()
+        and user.regions.filter(pk=region_id).exists()
+    )
+
+
 @transaction.atomic
 def communication_approve(*, communication: Communication, by: User) -> Communication:
     c = _locked(communication)
-    _require(by, "approve_communication", NO_APPROVE_PERMISSION)
+    if not communication_may_approve(by, c):
+        raise CommunicationError(NO_APPROVE_PERMISSION)
     if c.status != Status.AWAITING_APPROVAL:
         raise CommunicationError(NOT_AWAITING_APPROVAL)
     if c.created_by_id == by.pk:

@@ -52,4 +52,35 @@
       }, 200);
     });
   }
+
+  // Workplace search: the employer's workplaces for the employer in the employer box.
+  var place = document.querySelector("input[data-workplace-search]");
+  var places = document.getElementById("workplace-options");
+  if (place && places && window.fetch) {
+    var placeTimer = null, placeLast = null;
+    var suggest = function () {
+      var employer = input ? input.value.trim() : "";
+      var key = employer + "\n" + place.value.trim();
+      if (employer.length < 2 || key === placeLast) { return; }
+      clearTimeout(placeTimer);
+      placeTimer = setTimeout(function () {
+        placeLast = key;
+        fetch(place.getAttribute("data-workplace-search") + "?employer=" +
+              encodeURIComponent(employer) + "&q=" + encodeURIComponent(place.value.trim()), {
+          headers: { "Accept": "application/json" }, credentials: "same-origin"
+        }).then(function (r) { return r.ok ? r.json() : { results: [] }; })
+          .then(function (data) {
+            places.textContent = "";
+            data.results.forEach(function (w) {
+              var option = document.createElement("option");
+              option.value = w.label;
+              if (w.town) { option.label = w.town; }
+              places.appendChild(option);
+            });
+          }).catch(function () {});
+      }, 200);
+    };
+    place.addEventListener("focus", suggest);
+    place.addEventListener("input", suggest);
+  }
 })();

@@ -1,7 +1,8 @@
 """Journey 22 (issue 17): a member volunteers as workplace rep, the regional office confirms
-them in the admin, the rep sees their members (never a case, money, equality or address) and
-shares their invite link; a colleague joins through it and the rep is told; a member reads
-who looked at their membership. By mouse, keyboard only and on a 390 px phone."""
+them in the admin, the rep sees their members (never a case, money, equality or address),
+shares their invite link and writes to colleagues (for the region to approve); a colleague
+joins through it and the rep is told; a member reads who looked at their membership. By
+mouse, keyboard only and on a 390 px phone."""
 
 import re
 from datetime import timedelta
@@ -12,6 +13,7 @@ from django.utils import timezone
 
 from portal.accounts.models import Membership
 from portal.accounts.roles import Role
+from portal.communications.models import Communication
 from reps import services
 from reps.models import Recruitment, RepRole
 from tests.factories import PASSWORD, EmployerFactory, region
@@ -113,6 +115,22 @@ def test_a_member_volunteers_is_confirmed_and_recruits_a_colleague(portal, mode)
     you.submit("main form button[type=submit]")
     you.check("rep-issue-sent")
     assert "is with the regional office as case" in you.text()
+
+    # The rep writes to colleagues who agreed to rep contact: it waits for the region.
+    you.goto("/rep/")
+    you.press("main a[href='/rep/message/']")
+    you.check("rep-message")
+    you.submit("main form button[type=submit]")
+    you.check("rep-message-errors", status=400)
+    assert "Give your message a subject." in you.text()
+    you.fill("#id_subject", "Meeting on Tuesday")
+    you.fill("#id_body", "Dear {first_name},\n\nWe meet in the staff room at 4pm.")
+    you.submit("main form button[type=submit]")
+    you.check("rep-message-sent")
+    assert "Your message is with the regional office" in you.text()
+    assert "Waiting for the regional office" in you.text()
+    message = Communication.objects.get(created_by=volunteer, subject="Meeting on Tuesday")
+    assert message.workplace_id == role.workplace_id and message.status == "awaiting_approval"
 
     # A colleague opens the link, joins with rep contact agreed, and the rep is told.
     visitor = portal.actor(journey, "newcomer")

@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0011_rep_contact_consent'),
-        ('reps', '0003_headcount'),
+        ('reps', '0004_rep_messages'),
     ]
 
     operations = [
