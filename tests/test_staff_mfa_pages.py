@@ -69,6 +69,9 @@ def preview_paths(previews) -> list[tuple[str, str]]:
                 "kind": "hours",
                 "intent_id": "x",  # a card payment
                 "year": "2026",  # an annual statement
+                "evidence_id": 1,  # a CPD entry's evidence
+                "booking_id": 1,  # a CPD certificate
+                "fmt": "png",  # a rep's invite QR code
             }
             local["key"] = "00000000-0000-4000-8000-000000000000"  # a data download's link
             local.update({"slug": "no-such-thing", "number": 1} | values)

@@ -43,8 +43,9 @@ def test_dashboard_query_count_does_not_grow_with_other_members(
     # The budget includes the subscription panel (membership/dashboard.py): the member's
     # terms, reductions, planned changes and the day's fee schedule; and the Direct Debit
     # next step (subscriptions/sections.py): one query for how the member pays; and the reps
-    # panel (reps/member_data.py): one query for colleagues who volunteered at the workplace.
-    with django_assert_max_num_queries(24) as first:
+    # panel (reps/member_data.py): one query for colleagues who volunteered at the workplace;
+    # the events panel and the CPD panel: one query each.
+    with django_assert_max_num_queries(26) as first:
         client.get(reverse("accounts:dashboard"))
     MembershipFactory.create_batch(20, employer=membership.employer, is_rep=True)
     with django_assert_max_num_queries(len(first.captured_queries)):
@@ -70,7 +71,7 @@ def test_dashboard_query_count_does_not_grow_with_cases_or_consultations(
     membership = MembershipFactory()
     client.force_login(membership.user)
     make_consultation(slug="first-open")
-    with django_assert_max_num_queries(24) as first:  # the reps panel: one query
+    with django_assert_max_num_queries(26) as first:  # reps, events, CPD panels: one each
         client.get(reverse("accounts:dashboard"))
     for i in range(6):
         make_consultation(slug=f"open-{i}")
