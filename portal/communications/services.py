@@ -584,40 +584,16 @@ def _check_context(context: dict) -> None:
 def notification_create(*, user: User, kind: str, context: dict) -> Delivery | None:
     """Record a notification to one person and send it once the caller's transaction
     commits. Inactive accounts get nothing."""
-    from .tasks import delivery_send
-
-    if not isinstance(kind, str) or not _KIND_RE.fullmatch(kind):
-        raise ValueError(NOTIFICATION_KIND_INVALID)
-    notice = notice_for(kind)  # a fixed kind, or ValueError
-    _check_context(context)
-    if not user.is_active or not user.email:
-        return None
-    if notice.staff_only and not user.is_staff:
-        return None  # officers' work notices go to staff accounts only
-    delivery = Delivery.objects.create(
-        user=user,
-        email=user.email,
-        kind=Kind.SERVICE,
-        notification=kind,
-        context=dict(context),
-    )
-    if notice.consent:
-        skip = deliveries_to_skip([delivery.pk], consent_kind=notice.consent)
-        if skip:
-            # Recorded, not sent: the member turned this kind of notice off.
-            Delivery.objects.filter(pk=delivery.pk).update(
-                status=DeliveryStatus.SKIPPED, error=skip[delivery.pk]
-            )
-            delivery.refresh_from_db()
-            return delivery
-    enqueue_on_commit(delivery_send, delivery.pk)
-    return delivery
+    made = notifications_create_many([(user, kind, context)])
+    return made[0] if made else None
 
 
 def notifications_create_many(items: list[tuple[User, str, dict]]) -> list[Delivery]:
-    """`notification_create` for many at once (a bureau report returning thousands of
-    collections): the same checks, the deliveries written in one INSERT per chunk, consent
-    checked in one query per kind, each sent once the caller's transaction commits."""
+    """Notifications to many people at once (a bureau report returning thousands of
+    collections), and to one (`notification_create`): the kind and context checked, nothing
+    for inactive accounts or for members where the notice is for staff, the deliveries
+    written in one INSERT per chunk, consent checked in one query per kind, each sent once
+    the caller's transaction commits."""
     from .tasks import delivery_send
 
     rows: list[Delivery] = []
@@ -648,10 +624,14 @@ def notifications_create_many(items: list[tuple[User, str, dict]]) -> list[Deliv
                 [d.pk for d in created if d.notification == kind], consent_kind=consent
             )
         )
-    for pk, error in skipped.items():
-        Delivery.objects.filter(pk=pk).update(status=DeliveryStatus.SKIPPED, error=error)
     for delivery in created:
-        if delivery.pk not in skipped:
+        if delivery.pk in skipped:
+            # Recorded, not sent: the member turned this kind of notice off.
+            delivery.status, delivery.error = DeliveryStatus.SKIPPED, skipped[delivery.pk]
+            Delivery.objects.filter(pk=delivery.pk).update(
+                status=delivery.status, error=delivery.error
+            )
+        else:
             enqueue_on_commit(delivery_send, delivery.pk)
     return created
 
