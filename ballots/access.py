@@ -11,7 +11,7 @@ the admin's lists and its counts.
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -59,6 +59,34 @@ def get_ballot_for_member(user: User, pk) -> Ballot:
     if ballot is None:
         raise Http404(NOT_FOUND)
     return ballot
+
+
+def get_ballot_page_for(user: User, pk, *, now=None) -> Ballot:
+    """The ballot behind a member's ballot page, in one query: an open ballot the person is an
+    elector of (to vote), or a closed one whose results they may read (an elector, or an
+    officer who sees it in the admin). Anything else is the same 404."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404(NOT_FOUND) from None
+    if not user.is_authenticated:
+        raise Http404(NOT_FOUND)
+    ballot = (
+        Ballot.objects.select_related("audience_workplace")
+        .annotate(elector=Exists(Elector.objects.filter(ballot=OuterRef("pk"), user=user)))
+        .filter(pk=pk, status=BallotStatus.OPEN)
+        .first()
+    )
+    if ballot is None:
+        raise Http404(NOT_FOUND)
+    if ballot.elector:
+        return ballot
+    if (
+        ballot.phase(now or timezone.now()) == Phase.CLOSED
+        and ballots_for_officer(user).filter(pk=pk).exists()
+    ):
+        return ballot
+    raise Http404(NOT_FOUND)
 
 
 def get_results_for(user: User, pk, *, now=None) -> Ballot:

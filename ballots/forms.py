@@ -28,7 +28,9 @@ class VoteForm(forms.Form):
 
     def __init__(self, *args, ballot: Ballot, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["choice"].choices = [(o.pk, o.label) for o in ballot.options.all()]
+        self.fields["choice"].choices = [
+            (o.pk, o.label) for o in ballot.options.order_by("position")
+        ]
         self.fields["choice"].label = ballot.question
 
 

@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -330,59 +330,99 @@ class Voted:
     option_label: str
 
 
-def _insert_once(sql: str, params: list) -> bool:
-    """An INSERT … ON CONFLICT DO NOTHING RETURNING: whether the row went in. No savepoint:
-    a conflict (a second vote, a receipt code already used) leaves the transaction usable."""
-    with connection.cursor() as cursor:
-        cursor.execute(sql + " ON CONFLICT DO NOTHING RETURNING 1", params)
-        return cursor.fetchone() is not None
-
-
 def ballot_vote(*, ballot_id: int, user: User, option_id, now=None) -> Voted:
     """Count one member's vote once: the participation row (unique per ballot and member),
-    a receipt and the tallies, in one transaction.
+    a receipt and the tallies, in one statement, so in one transaction.
 
-    A second vote by the same member, however close in time, waits on the unique index of
-    participation until the first commits and then inserts nothing: it is refused and
-    nothing else is written. The tallies are updated last, so that the row locks every
-    voter of the ballot shares are held only for the end of the transaction."""
+    The statement writes only when the ballot is open, the member is one of its electors and
+    the option is one of its own. A second vote by the same member, however close in time,
+    waits on the unique index of participation until the first commits and then inserts
+    nothing: it is refused and nothing else is written. Every option's rows of the voter's
+    groups are rewritten (the chosen one +1), so that what is written does not say which
+    option was chosen; the ballot-wide rows are spread over shards so voters do not queue on
+    one row. Only when nothing was written are the reasons looked up, to say which."""
     now = now or timezone.now()
     try:
         option_id = int(option_id)
     except (TypeError, ValueError):
         raise BallotError(NO_CHOICE, field="choice") from None
-    with transaction.atomic():
-        ballot = Ballot.objects.filter(pk=ballot_id).only("status", "closes_at").first()
-        if ballot is None or ballot.phase(now) != Phase.OPEN:
-            raise BallotError(NOT_OPEN)
-        elector = Elector.objects.filter(ballot=ballot, user=user).only("workplace_id").first()
-        if elector is None:
-            raise BallotError(NOT_ELECTOR)
-        option = Option.objects.filter(ballot=ballot, pk=option_id).only("label").first()
-        if option is None:
-            raise BallotError(NO_CHOICE, field="choice")
-        if not _insert_once(
-            f"INSERT INTO {Participation._meta.db_table} (ballot_id, user_id, voted_on) "  # noqa: S608
-            "VALUES (%s, %s, %s)",
-            [ballot.pk, user.pk, timezone.localdate(now)],
-        ):
-            raise BallotError(ALREADY_VOTED)
+    code = new_receipt_code()
+    params = {
+        "ballot": ballot_id,
+        "user": user.pk,
+        "option": option_id,
+        "now": now,
+        "day": timezone.localdate(now),
+        "code": code,
+        "shard": secrets.randbelow(TALLY_SHARDS),
+        "open": BallotStatus.OPEN.value,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_VOTE_SQL, params)
+        voted, receipted, label = cursor.fetchone()
+    if not voted:
+        _refusal(ballot_id=ballot_id, user=user, option_id=option_id, now=now)
+    if not receipted:
+        # 32^12 codes: a clash is all but impossible, and never fatal. The vote is counted.
         while True:
             code = new_receipt_code()
-            # 32^12 codes: a clash is all but impossible, and never fatal.
-            if _insert_once(
-                f"INSERT INTO {Receipt._meta.db_table} (code, ballot_id) VALUES (%s, %s)",  # noqa: S608
-                [code, ballot.pk],
-            ):
-                break
-        # Every option's rows of the voter's groups are rewritten, the chosen one +1.
-        groups = Q(workplace__isnull=True, shard=secrets.randbelow(TALLY_SHARDS))
-        if elector.workplace_id:
-            groups |= Q(workplace_id=elector.workplace_id)
-        Tally.objects.filter(groups, ballot=ballot).update(
-            votes=F("votes") + Case(When(option_id=option.pk, then=Value(1)), default=Value(0))
-        )
-    return Voted(receipt=code, option_label=option.label)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"INSERT INTO {Receipt._meta.db_table} (code, ballot_id) VALUES (%s, %s) "  # noqa: S608
+                    "ON CONFLICT DO NOTHING RETURNING 1",
+                    [code, ballot_id],
+                )
+                if cursor.fetchone() is not None:
+                    break
+    return Voted(receipt=code, option_label=label)
+
+
+_VOTE_SQL = f"""
+WITH allowed AS (
+    SELECT e.workplace_id, o.label
+    FROM {Elector._meta.db_table} e
+    JOIN {Ballot._meta.db_table} b ON b.id = e.ballot_id
+    JOIN {Option._meta.db_table} o ON o.ballot_id = b.id AND o.id = %(option)s
+    WHERE e.ballot_id = %(ballot)s AND e.user_id = %(user)s
+      AND b.status = %(open)s AND b.closes_at > %(now)s
+),
+participated AS (
+    INSERT INTO {Participation._meta.db_table} (ballot_id, user_id, voted_on)
+    SELECT %(ballot)s, %(user)s, %(day)s FROM allowed
+    ON CONFLICT DO NOTHING
+    RETURNING 1
+),
+receipted AS (
+    INSERT INTO {Receipt._meta.db_table} (code, ballot_id)
+    SELECT %(code)s, %(ballot)s FROM participated
+    ON CONFLICT DO NOTHING
+    RETURNING 1
+),
+counted AS (
+    UPDATE {Tally._meta.db_table} t
+    SET votes = t.votes + CASE WHEN t.option_id = %(option)s THEN 1 ELSE 0 END
+    WHERE t.ballot_id = %(ballot)s
+      AND EXISTS (SELECT 1 FROM participated)
+      AND ((t.workplace_id IS NULL AND t.shard = %(shard)s)
+           OR t.workplace_id = (SELECT workplace_id FROM allowed))
+    RETURNING 1
+)
+SELECT EXISTS (SELECT 1 FROM participated),
+       EXISTS (SELECT 1 FROM receipted),
+       (SELECT label FROM allowed)
+"""  # noqa: S608 (table names from the models; every value is a parameter)
+
+
+def _refusal(*, ballot_id: int, user: User, option_id: int, now) -> None:
+    """Why a vote wrote nothing, in the order a member would want to be told."""
+    ballot = Ballot.objects.filter(pk=ballot_id).only("status", "closes_at").first()
+    if ballot is None or ballot.phase(now) != Phase.OPEN:
+        raise BallotError(NOT_OPEN)
+    if not Elector.objects.filter(ballot_id=ballot_id, user=user).exists():
+        raise BallotError(NOT_ELECTOR)
+    if not Option.objects.filter(ballot_id=ballot_id, pk=option_id).exists():
+        raise BallotError(NO_CHOICE, field="choice")
+    raise BallotError(ALREADY_VOTED)
 
 
 # -- the statutory register -----------------------------------------------------------------

@@ -32,32 +32,23 @@ def ballot_list(request):
     return render(request, "ballots/list.html", {"lists": lists, "can_propose": can_propose})
 
 
-def _closed_for(request, pk):
-    """The ballot if it is closed and the person may read its results, else None."""
-    try:
-        return access.get_results_for(request.user, pk)
-    except Http404:
-        return None
-
-
 @login_required
 @staff_mfa_required
 @require_http_methods(["GET", "POST"])
 def ballot_detail(request, pk):
-    closed = _closed_for(request, pk)
-    if closed is not None:
+    ballot = access.get_ballot_page_for(request.user, pk)
+    if ballot.phase() == Phase.CLOSED:
         if request.method == "POST":
-            return _page(request, closed, status=400, error=str(services.NOT_OPEN))
+            return _page(request, ballot, status=400, error=str(services.NOT_OPEN))
         return render(
             request,
             "ballots/results.html",
             {
-                "ballot": closed,
-                "results": selectors.ballot_results(closed),
-                "voted": selectors.has_voted(request.user, closed),
+                "ballot": ballot,
+                "results": selectors.ballot_results(ballot),
+                "voted": selectors.has_voted(request.user, ballot),
             },
         )
-    ballot = access.get_ballot_for_member(request.user, pk)
     if request.method == "GET":
         return _page(request, ballot)
     form = VoteForm(request.POST, ballot=ballot)

@@ -574,3 +574,23 @@ def test_nobody_else_exports_the_register(client, role):
         == 403
     )
     assert not RegisterExport.objects.exists()
+
+
+def test_a_vote_is_one_write_and_the_page_does_not_grow_with_the_ballot(
+    client, officers, django_assert_max_num_queries
+):
+    """Voting is the ballot's hot path: the session, the member, the ballot (with whether
+    they are an elector), its options for the form, and one statement that checks and writes
+    everything. A ballot with more options or electors costs the same."""
+    few = MembershipFactory()
+    many = MembershipFactory()
+    small = make_ballot(officers)
+    large = make_ballot(officers, options=[f"Option {n}" for n in range(8)])
+    for member, ballot in ((few, small), (many, large)):
+        client.force_login(member.user)
+        option = ballot.options.order_by("position").last()
+        assert client.get(ballot.get_absolute_url()).status_code == 200  # the page, then the vote
+        with django_assert_max_num_queries(5):
+            answer = vote(client, ballot, option)
+        assert answer.status_code == 200 and answer.context["voted"].option_label == option.label
+    assert Participation.objects.count() == 2 and Receipt.objects.count() == 2
