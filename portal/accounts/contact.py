@@ -5,12 +5,11 @@ tested as tables; the form, the admin and the services all ask these."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 import phonenumbers
 from django.utils.translation import gettext_lazy as _
-from phonenumbers import geocoder
 
+from .countries import COUNTRY_NAMES
 from .membership import (
     CROWN_DEPENDENCY_BY_AREA,
     POSTCODE_COUNTRIES,
@@ -45,35 +44,8 @@ ALL_FIELDS = (*ADDRESS_FIELDS, "country", "mobile")
 MAX_LENGTHS = {"address_line_1": 200, "address_line_2": 200, "address_line_3": 200, "town": 100}
 
 
-# Places the library knows by code only, and the United Kingdom by its usual name.
-_NAMES_MISSING = {
-    UNITED_KINGDOM: "United Kingdom",
-    "AC": "Ascension Island",
-    "BL": "Saint Barthélemy",
-    "EH": "Western Sahara",
-    "MF": "Saint Martin",
-    "TA": "Tristan da Cunha",
-    "XK": "Kosovo",
-}
-
-
-@lru_cache(maxsize=1)
-def _country_names() -> dict[str, str]:
-    """ISO 3166 codes with their English names, from the phone number library's data."""
-    names = {}
-    for region in phonenumbers.SUPPORTED_REGIONS:
-        example = phonenumbers.example_number(region)
-        name = geocoder.country_name_for_number(example, "en") if example else ""
-        # The library capitalises every word ("Isle Of Man"): small words as in English.
-        for word in ("Of", "And", "The", "Da"):
-            name = name.replace(f" {word} ", f" {word.lower()} ")
-        names[region] = name
-    names.update(_NAMES_MISSING)
-    return {code: name for code, name in names.items() if name}
-
-
 def country_name(code: str) -> str:
-    return _country_names().get(code or "", code or "")
+    return COUNTRY_NAMES.get(code or "", code or "")
 
 
 def place_name(code: str) -> str:
@@ -83,14 +55,14 @@ def place_name(code: str) -> str:
 
 def country_choices() -> list[tuple[str, str]]:
     """The UK and the Crown dependencies first (most members live there), then the rest."""
-    names = _country_names()
+    names = COUNTRY_NAMES
     first = [UNITED_KINGDOM, "JE", "GG", "IM"]
     rest = sorted((c for c in names if c not in first), key=lambda c: names[c])
     return [(c, names[c]) for c in first + rest]
 
 
 def country_is_known(code: str) -> bool:
-    return code in _country_names()
+    return code in COUNTRY_NAMES
 
 
 @dataclass(frozen=True)

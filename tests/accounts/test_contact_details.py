@@ -305,3 +305,29 @@ def test_an_address_line_too_long_is_refused_by_the_service_too():
             actor=user, user=user, data={**GOOD, "address_line_2": "x" * 201}
         )
     assert error.value.problems == {"address_line_2": "Use at most 200 characters."}
+
+
+def test_the_written_out_country_names_match_the_phone_number_library():
+    from portal.accounts.countries import COUNTRY_NAMES, from_library
+
+    assert from_library() == COUNTRY_NAMES
+    assert COUNTRY_NAMES["GB"] == "United Kingdom" and COUNTRY_NAMES["IM"] == "Isle of Man"
+
+
+def test_a_web_process_does_not_load_every_countrys_numbering_data():
+    """The geocoder's data is about 100 MB in every web process; the address form's country
+    names are written out instead (portal/accounts/countries.py)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import django, sys; django.setup();"
+        "from django.urls import get_resolver; get_resolver().url_patterns;"
+        "from portal.accounts import contact; contact.country_choices();"
+        "contact.check_mobile('07400 123456'); contact.mobile_display('+447400123456');"
+        "print('phonenumbers.geocoder' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert out.stdout.strip() == "False", out.stderr
