@@ -325,7 +325,33 @@ def rep_message_submit(*, rep: User, workplace_id: int, subject: str, body: str)
     except comms.CommunicationError as error:
         transaction.set_rollback(True)
         raise RepRuleError(str(error), "body") from None
+    _tell_regional_approvers(message, rep)
     return message
+
+
+def _tell_regional_approvers(message, rep: User) -> None:
+    """The caseworkers of the rep's region may approve the message (communications officers
+    are told by communications itself): each is told it waits, with the link to it among
+    the reps' messages in the admin. Nothing of the message's text is in the notice."""
+    from portal.accounts.roles import Role
+
+    region_id = Membership.objects.filter(user=rep).values_list("region_id", flat=True).first()
+    if region_id is None:
+        return
+    url = absolute_url(reverse("admin:reps_repmessage_change", args=[message.pk]))
+    caseworkers = (
+        User.objects.filter(
+            is_active=True, is_staff=True, groups__name=Role.CASEWORKER, regions=region_id
+        )
+        .exclude(pk=rep.pk)
+        .distinct()
+    )
+    for officer in caseworkers:
+        notification_send(
+            user=officer,
+            kind="staff_rep_message_to_approve",
+            context={"workplace": message.workplace.name, "url": url},
+        )
 
 
 def rep_message_approve(*, message, by: User):

@@ -219,3 +219,24 @@ def test_the_region_returns_a_message_to_the_rep(rep, colleagues):
     assert london.post(path, {"decision": "return"}).status_code == 302
     message.refresh_from_db()
     assert message.status == Status.DRAFT and not Delivery.objects.exists()
+
+
+def test_the_regions_caseworkers_are_told_a_message_waits_and_no_one_else(
+    rep, colleagues, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    london, wales = regional_caseworker("london"), regional_caseworker("wales")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        write(client_for(rep.user), rep)
+    message = Communication.objects.get()
+    told = Delivery.objects.filter(notification="staff_rep_message_to_approve")
+    assert set(told.values_list("user", flat=True)) == {london.pk}
+    (notice,) = [m for m in mail.outbox if m.to == [london.email]]
+    assert "waits for your approval" in notice.subject
+    assert f"/admin/reps/repmessage/{message.pk}/change/" in notice.body
+    assert "Hill School" in notice.body
+    # The notice says where to read it, not what it says.
+    assert "staff room" not in notice.body and "Meeting on Tuesday" not in notice.body
+    assert not [m for m in mail.outbox if m.to == [wales.email]]
