@@ -7,4 +7,4 @@ class BallotsConfig(AppConfig):
     verbose_name = "Ballots and surveys"
 
     def ready(self):
-        from . import tasks  # noqa: F401  (services queue them by name)
+        from . import member_data, tasks  # noqa: F401  (the data export; tasks queued by name)

@@ -1,7 +1,7 @@
 """Demo reps: Sam Patel (rep@) is the confirmed workplace rep at Maya Okafor's school, some
 colleagues there agreed to hear from their rep, Sam looked at Maya's membership once and
-counted the school's staff twice (density), and
-Sofia Rossi has volunteered as health and safety rep (waiting for the regional office)."""
+counted the school's staff twice (density); Sofia Rossi has volunteered as health and safety
+rep (waiting for the regional office); and Sam's message to colleagues who agreed to hear from their rep waits for the regional office."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from .models import (
     RepAccess,
     RepAccessKind,
     RepKind,
+    RepMessage,
     RepRole,
     RepStatus,
     RepTraining,
@@ -84,6 +85,18 @@ def seed() -> None:
             status=RepStatus.VOLUNTEERED,
         )
     services.rep_invite_current(role=role)
+    # A message to colleagues, waiting for the regional office (caseworker@ approves it).
+    if not RepMessage.objects.filter(created_by=rep.user).exists():
+        services.rep_message_submit(
+            rep=rep.user,
+            workplace_id=workplace.pk,
+            subject="Workload survey: meeting on Thursday",
+            body=(
+                "Dear {first_name},\n\nThank you to everyone who filled in the workload "
+                "survey. We meet in the library at 3.45pm on Thursday to go through the "
+                "results and agree what to ask the head for.\n\nSam"
+            ),
+        )
     # Two headcounts half a year apart: the density page has a history.
     today = timezone.localdate()
     for counted_on, teachers, support in ((today - timedelta(days=182), 22, 9), (today, 24, 10)):

@@ -594,3 +594,27 @@ def test_a_vote_is_one_write_and_the_page_does_not_grow_with_the_ballot(
             answer = vote(client, ballot, option)
         assert answer.status_code == 200 and answer.context["voted"].option_label == option.label
     assert Participation.objects.count() == 2 and Receipt.objects.count() == 2
+
+
+def test_the_data_export_lists_the_members_ballots_and_that_they_voted_never_how(client, officers):
+    import json
+
+    from portal.accounts.exports import export_member_data
+
+    member = MembershipFactory()
+    voted_in = make_ballot(officers, question="Should we ask for more planning time?")
+    not_yet = make_ballot(officers, question="Should the branch meet on Tuesdays?")
+    choice = voted_in.options.order_by("position").first()
+    client.force_login(member.user)
+    receipt = vote(client, voted_in, choice).context["voted"].receipt
+    exported = export_member_data(member.user)["ballots"]
+    rows = {row["question"]: row for row in exported["ballots"]}
+    assert rows[voted_in.question]["voted"] is True
+    assert rows[voted_in.question]["voted_on"] == timezone.localdate().isoformat()
+    assert rows[not_yet.question]["voted"] is False and rows[not_yet.question]["voted_on"] is None
+    text = json.dumps(exported)
+    assert receipt not in text and receipt.replace("-", "") not in text
+    assert "receipt code" in exported["note"]
+    assert choice.label not in text  # how they voted is nowhere to export
+    # A member who joined after both opened was never an elector: nothing to list.
+    assert export_member_data(MembershipFactory().user)["ballots"]["ballots"] == []
