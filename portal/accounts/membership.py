@@ -14,6 +14,7 @@ from datetime import date
 from decimal import Decimal
 
 from .choices import FeeBand, Hours, JobRole, MembershipStatus, Nation, Section
+from django.utils.translation import gettext_lazy as _
 
 LEADERSHIP_ROLES = frozenset(
     {
@@ -91,7 +92,7 @@ def place_member(*, job_role: str, hours: str, rates: dict | None = None) -> Pla
     else:
         why_section = f"{role.label} belongs to the {Section(section).label} section."
     if band == FeeBand.SELF_EMPLOYED:
-        why_band = "Self-employed consultants pay the self-employed rate, whatever their hours."
+        why_band = _("Self-employed consultants pay the self-employed rate, whatever their hours.")
     else:
         why_band = (
             f"{Section(section).label} members who work {Hours(hours).label.lower()} pay "

@@ -28,6 +28,7 @@ from portal.markdown import render_markdown, render_text
 
 from .models import CONSENT_KINDS, Kind
 from .tokens import unsubscribe_token
+from django.utils.translation import gettext_lazy as _
 
 FIELDS = ("first_name", "membership_number", "section")
 FIELD_RE = re.compile(r"\{([A-Za-z0-9_]+)\}")
@@ -40,12 +41,12 @@ _LAYOUT_FIELDS = ("unsubscribe_url",)
 _PROTECT = "PQXFIELD{}XQP"
 TEST_PREFIX = "[Test] "
 KIND_REASONS = {
-    Kind.SERVICE: "You are receiving this because it is about your membership.",
-    Kind.CAMPAIGN: "You are receiving this because you chose to hear about our campaigns.",
-    Kind.NEWSLETTER: "You are receiving this because you chose to receive our newsletters.",
-    Kind.JOURNAL: "You are receiving this because you chose to receive the Leadership journal.",
+    Kind.SERVICE: _("You are receiving this because it is about your membership."),
+    Kind.CAMPAIGN: _("You are receiving this because you chose to hear about our campaigns."),
+    Kind.NEWSLETTER: _("You are receiving this because you chose to receive our newsletters."),
+    Kind.JOURNAL: _("You are receiving this because you chose to receive the Leadership journal."),
     Kind.REP_CONTACT: (
-        "You are receiving this because you agreed that your workplace rep may contact you."
+        _("You are receiving this because you agreed that your workplace rep may contact you.")
     ),
 }
 
