@@ -15,9 +15,9 @@ from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
+from django.utils.translation import gettext_lazy as _
 
 from portal.accounts.selectors import user_has_mfa
-from django.utils.translation import gettext_lazy as _
 
 logger = logging.getLogger(__name__)
 

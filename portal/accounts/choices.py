@@ -48,7 +48,10 @@ class JobRole(models.TextChoices):
     TEACHER = "teacher", _("Teacher")
     SUPPLY_TEACHER = "supply_teacher", _("Supply teacher")
     LECTURER = "lecturer", _("Lecturer")
-    SUPPORT_STAFF = "support_staff", _("Support staff (teaching assistant, technician, administrator)")
+    SUPPORT_STAFF = (
+        "support_staff",
+        _("Support staff (teaching assistant, technician, administrator)"),
+    )
     IMPROVEMENT = "improvement", _("School improvement or educational development professional")
     CONSULTANT = "consultant", _("Self-employed education consultant")
     # The Leadership section's roles.

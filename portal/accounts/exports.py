@@ -25,11 +25,11 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from portal import crypto
 
 from .models import User
-from django.utils.translation import gettext_lazy as _
 
 Exporter = Callable[[User], Any]
 _exporters: dict[str, Exporter] = {}

@@ -18,14 +18,16 @@ from .services import NewEmployer, NewWorkplace
 
 # Error messages are constants so that tests assert against the same words people read.
 EMPLOYER_REQUIRED = _("Enter your employer's name, or choose it from the list.")
-EMPLOYER_AMBIGUOUS = (
-    _("Several employers have this name. Choose yours from the list: each shows its town.")
+EMPLOYER_AMBIGUOUS = _(
+    "Several employers have this name. Choose yours from the list: each shows its town."
 )
-EMPLOYER_KIND_REQUIRED = _("We do not know this employer yet. Choose its type so that we can add it.")
+EMPLOYER_KIND_REQUIRED = _(
+    "We do not know this employer yet. Choose its type so that we can add it."
+)
 POSTCODE_INVALID = _("Enter a real UK postcode, like SW1A 1AA.")
-POSTCODE_NATION_MISMATCH = (
-    _("Postcodes in Northern Ireland start with BT, and only they do: check the postcode "
-    "and where you work.")
+POSTCODE_NATION_MISMATCH = _(
+    "Postcodes in Northern Ireland start with BT, and only they do: check the postcode "
+    "and where you work."
 )
 PASSWORDS_DIFFER = _("The two passwords are not the same.")
 WORKPLACE_OTHER_EMPLOYER = _(
@@ -152,7 +154,9 @@ def region_choices() -> list:
 class WorkplaceForm(forms.Form):
     """Employer, role and workplace: shared by joining and by editing the profile."""
 
-    employer = employer_field(_("Start typing to search. If yours is not listed, type its full name."))
+    employer = employer_field(
+        _("Start typing to search. If yours is not listed, type its full name.")
+    )
     employer_kind = employer_kind_field()
     employer_town = forms.CharField(
         label=_("Town of a new employer (optional)"), max_length=100, required=False

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from portal.fields import EncryptedJSONListField, EncryptedTextField
 
@@ -19,7 +20,6 @@ from .choices import (
     Nation,
     Section,
 )
-from django.utils.translation import gettext_lazy as _
 
 
 class UserManager(BaseUserManager):
@@ -433,7 +433,9 @@ class ContactDetails(models.Model):
     country = EncryptedTextField(
         "country", blank=True, help_text=_("ISO 3166 code: GB, JE, GG, IM or another country.")
     )
-    mobile = EncryptedTextField("mobile number", blank=True, help_text=_("E.164, e.g. +447400123456"))
+    mobile = EncryptedTextField(
+        "mobile number", blank=True, help_text=_("E.164, e.g. +447400123456")
+    )
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -336,15 +336,18 @@ def profile(request):
             if change.section_changed:
                 messages.info(
                     request,
-                    f"Your new role puts you in the {membership.get_section_display()} section "
-                    f"(you were in {Section(change.old_section).label}).",
+                    _("Your new role puts you in the %(new)s section (you were in %(old)s).")
+                    % {
+                        "new": membership.get_section_display(),
+                        "old": Section(change.old_section).label,
+                    },
                 )
             if change.band_changed:
                 placement = place_member(job_role=membership.job_role, hours=membership.hours)
                 messages.info(
                     request,
-                    f"Your fee band is now {membership.get_fee_band_display()}: "
-                    f"£{placement.monthly_fee} a month.",
+                    _("Your fee band is now %(band)s: £%(fee)s a month.")
+                    % {"band": membership.get_fee_band_display(), "fee": placement.monthly_fee},
                 )
             return redirect("accounts:dashboard")
         status = 400

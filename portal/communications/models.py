@@ -8,9 +8,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from portal.accounts.choices import MembershipStatus
-from django.utils.translation import gettext_lazy as _
 
 
 class Kind(models.TextChoices):

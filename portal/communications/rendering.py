@@ -23,12 +23,12 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
 
 from portal.markdown import render_markdown, render_text
 
 from .models import CONSENT_KINDS, Kind
 from .tokens import unsubscribe_token
-from django.utils.translation import gettext_lazy as _
 
 FIELDS = ("first_name", "membership_number", "section")
 FIELD_RE = re.compile(r"\{([A-Za-z0-9_]+)\}")
