@@ -384,6 +384,12 @@ class EqualityForm(forms.ModelForm):
             "sexual_orientation": forms.RadioSelect,
             "trans": forms.RadioSelect,
         }
+        labels = {
+            "ethnicity": _("Ethnicity"),
+            "disabled": _("Disability"),
+            "sexual_orientation": _("Sexual orientation"),
+            "trans": _("Trans history"),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
