@@ -15,6 +15,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
+from django.utils.translation import gettext_lazy as _
 
 from portal.accounts.selectors import user_has_mfa
 
@@ -107,8 +108,8 @@ class TrustedProxyMiddleware:
         return self.get_response(request)
 
 
-SESSION_EXPIRED = "You were logged out because you were away for a while. Please log in again."
-SESSION_TOO_OLD = "For your security, please log in again."
+SESSION_EXPIRED = _("You were logged out because you were away for a while. Please log in again.")
+SESSION_TOO_OLD = _("For your security, please log in again.")
 
 
 class SessionPolicyMiddleware:
@@ -218,7 +219,7 @@ class StaffMFAMiddleware:
         return None
 
 
-PDF_FAILED = "The PDF could not be made just now. Please try again later."
+PDF_FAILED = _("The PDF could not be made just now. Please try again later.")
 
 
 class PDFErrorMiddleware:

@@ -42,7 +42,7 @@ def test_staff_are_logged_out_after_30_minutes_idle(client, settings):
     age_session(client, idle=31 * 60)
     response = client.get(reverse("accounts:dashboard"), follow=True)
     assert "_auth_user_id" not in client.session
-    assert SESSION_EXPIRED in response.content.decode()
+    assert str(SESSION_EXPIRED) in response.content.decode()
 
 
 def test_members_may_stay_idle_longer_but_not_for_ever(client):

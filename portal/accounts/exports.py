@@ -25,6 +25,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from portal import crypto
 
@@ -99,7 +100,7 @@ def is_small(user: User) -> bool:
     return len(files) <= max_files and sum(f.size for f in files) <= max_bytes
 
 
-README = """Everything {union} holds on you, as it was on {date}.
+README = _("""Everything {union} holds on you, as it was on {date}.
 
 my-member-data.json  your account, membership, contact details and their history,
                      communication preferences and consent history, equality monitoring
@@ -108,7 +109,7 @@ my-member-data.json  your account, membership, contact details and their history
 files/               every file you sent or received on your cases, as it was sent.
 
 Keep this download safe: it holds personal information about you.
-"""
+""")
 
 
 @dataclass(frozen=True)

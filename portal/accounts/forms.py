@@ -17,17 +17,19 @@ from .selectors import employers_named, workplaces_named
 from .services import NewEmployer, NewWorkplace
 
 # Error messages are constants so that tests assert against the same words people read.
-EMPLOYER_REQUIRED = "Enter your employer's name, or choose it from the list."
-EMPLOYER_AMBIGUOUS = (
+EMPLOYER_REQUIRED = _("Enter your employer's name, or choose it from the list.")
+EMPLOYER_AMBIGUOUS = _(
     "Several employers have this name. Choose yours from the list: each shows its town."
 )
-EMPLOYER_KIND_REQUIRED = "We do not know this employer yet. Choose its type so that we can add it."
-POSTCODE_INVALID = "Enter a real UK postcode, like SW1A 1AA."
-POSTCODE_NATION_MISMATCH = (
+EMPLOYER_KIND_REQUIRED = _(
+    "We do not know this employer yet. Choose its type so that we can add it."
+)
+POSTCODE_INVALID = _("Enter a real UK postcode, like SW1A 1AA.")
+POSTCODE_NATION_MISMATCH = _(
     "Postcodes in Northern Ireland start with BT, and only they do: check the postcode "
     "and where you work."
 )
-PASSWORDS_DIFFER = "The two passwords are not the same."
+PASSWORDS_DIFFER = _("The two passwords are not the same.")
 WORKPLACE_OTHER_EMPLOYER = _(
     "This workplace belongs to another employer. Choose one of your employer's workplaces "
     "from the list, or check the employer."
@@ -41,7 +43,7 @@ WORKPLACE_AMBIGUOUS = _(
 def employer_field(help_text: str) -> forms.CharField:
     """The employer box: free text, filled with suggestions from /join/employers/."""
     return forms.CharField(
-        label="Employer",
+        label=_("Employer"),
         max_length=200,
         help_text=help_text,
         widget=forms.TextInput(
@@ -56,8 +58,8 @@ def employer_field(help_text: str) -> forms.CharField:
 
 def employer_kind_field() -> forms.ChoiceField:
     return forms.ChoiceField(
-        label="Type of employer (only if it is not in the list)",
-        choices=[("", "Choose a type")] + EmployerKind.choices,
+        label=_("Type of employer (only if it is not in the list)"),
+        choices=[("", _("Choose a type"))] + EmployerKind.choices,
         required=False,
     )
 
@@ -142,7 +144,7 @@ def region_choices() -> list:
         (str(r.pk), r.name) for r in Region.objects.filter(nation=Nation.ENGLAND).order_by("name")
     ]
     others = {r.nation: (str(r.pk), r.name) for r in Region.objects.exclude(nation=Nation.ENGLAND)}
-    choices: list = [("", "Choose where you work")]
+    choices: list = [("", _("Choose where you work"))]
     if england:
         choices.append((Nation.ENGLAND.label, england))
     choices += [others[n] for n in Nation.values if n in others]
@@ -152,18 +154,20 @@ def region_choices() -> list:
 class WorkplaceForm(forms.Form):
     """Employer, role and workplace: shared by joining and by editing the profile."""
 
-    employer = employer_field("Start typing to search. If yours is not listed, type its full name.")
+    employer = employer_field(
+        _("Start typing to search. If yours is not listed, type its full name.")
+    )
     employer_kind = employer_kind_field()
     employer_town = forms.CharField(
-        label="Town of a new employer (optional)", max_length=100, required=False
+        label=_("Town of a new employer (optional)"), max_length=100, required=False
     )
     workplace = workplace_field()
     job_role = forms.ChoiceField(
-        label="Job role",
-        choices=[("", "Choose your role")]
+        label=_("Job role"),
+        choices=[("", _("Choose your role"))]
         + [
             (
-                "Teaching, support and improvement",
+                _("Teaching, support and improvement"),
                 [
                     (r.value, r.label)
                     for r in JobRole
@@ -197,16 +201,16 @@ class WorkplaceForm(forms.Form):
         ],
     )
     hours = forms.ChoiceField(
-        label="Do you work full or part time?", choices=Hours.choices, widget=forms.RadioSelect
+        label=_("Do you work full or part time?"), choices=Hours.choices, widget=forms.RadioSelect
     )
     workplace_postcode = forms.CharField(
-        label="Workplace postcode",
+        label=_("Workplace postcode"),
         max_length=10,
         widget=forms.TextInput(attrs={"autocomplete": "postal-code", "class": "input-short"}),
     )
     region = forms.ChoiceField(
-        label="Region or nation",
-        help_text="In England, your region. In Wales, Scotland or Northern Ireland, the nation.",
+        label=_("Region or nation"),
+        help_text=_("In England, your region. In Wales, Scotland or Northern Ireland, the nation."),
     )
 
     def __init__(
@@ -263,29 +267,29 @@ class WorkplaceForm(forms.Form):
 
 class JoinForm(WorkplaceForm):
     first_name = forms.CharField(
-        label="First name",
+        label=_("First name"),
         max_length=150,
         widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
     )
     last_name = forms.CharField(
-        label="Last name",
+        label=_("Last name"),
         max_length=150,
         widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
     )
     email = forms.EmailField(
-        label="Email address",
+        label=_("Email address"),
         max_length=254,
-        help_text="We send a link to this address to confirm it is yours.",
+        help_text=_("We send a link to this address to confirm it is yours."),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     password1 = forms.CharField(
-        label="Password",
+        label=_("Password"),
         strip=False,
-        help_text="At least 10 characters; not a common password, not only numbers.",
+        help_text=_("At least 10 characters; not a common password, not only numbers."),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     password2 = forms.CharField(
-        label="Password again",
+        label=_("Password again"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
@@ -342,8 +346,8 @@ class JoinForm(WorkplaceForm):
 
 
 class ProfileForm(WorkplaceForm):
-    first_name = forms.CharField(label="First name", max_length=150)
-    last_name = forms.CharField(label="Last name", max_length=150)
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
     field_order = ["first_name", "last_name"]
 
 
@@ -365,7 +369,7 @@ class PreferencesForm(forms.Form):
 
 class EqualityForm(forms.ModelForm):
     networks = forms.MultipleChoiceField(
-        label="Networks you would like to hear from",
+        label=_("Networks you would like to hear from"),
         choices=Network.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -379,6 +383,12 @@ class EqualityForm(forms.ModelForm):
             "disabled": forms.RadioSelect,
             "sexual_orientation": forms.RadioSelect,
             "trans": forms.RadioSelect,
+        }
+        labels = {
+            "ethnicity": _("Ethnicity"),
+            "disabled": _("Disability"),
+            "sexual_orientation": _("Sexual orientation"),
+            "trans": _("Trans history"),
         }
 
     def __init__(self, *args, **kwargs):

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.utils.translation import gettext
+
 from .choices import FeeBand, Hours, JobRole, MembershipStatus, Nation, Section
 
 LEADERSHIP_ROLES = frozenset(
@@ -83,23 +85,29 @@ def place_member(*, job_role: str, hours: str, rates: dict | None = None) -> Pla
         rates = monthly_rates()
     fee = rates[band]
     if section == Section.LEADERSHIP:
-        why_section = (
-            f"{role.label} is a leadership role, so you join the Leadership section: its "
+        why_section = gettext(
+            "%(role)s is a leadership role, so you join the Leadership section: its "
             "members have their own committee, conference, journal and a lead officer for "
             "their casework."
-        )
+        ) % {"role": role.label}
     else:
-        why_section = f"{role.label} belongs to the {Section(section).label} section."
+        why_section = gettext("%(role)s belongs to the %(section)s section.") % {
+            "role": role.label,
+            "section": Section(section).label,
+        }
     if band == FeeBand.SELF_EMPLOYED:
-        why_band = "Self-employed consultants pay the self-employed rate, whatever their hours."
-    else:
-        why_band = (
-            f"{Section(section).label} members who work {Hours(hours).label.lower()} pay "
-            f"the {FeeBand(band).label} band."
+        why_band = gettext(
+            "Self-employed consultants pay the self-employed rate, whatever their hours."
         )
+    else:
+        why_band = gettext("%(section)s members who work %(hours)s pay the %(band)s band.") % {
+            "section": Section(section).label,
+            "hours": Hours(hours).label.lower(),
+            "band": FeeBand(band).label,
+        }
     if section == Section.LEADERSHIP:
-        why_band += " Leadership members pay a higher fee."
-    why_fee = f"That is £{fee} a month."
+        why_band += " " + gettext("Leadership members pay a higher fee.")
+    why_fee = gettext("That is £%(fee)s a month.") % {"fee": fee}
     return Placement(section, band, fee, (why_section, why_band, why_fee))
 
 

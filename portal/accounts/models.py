@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from portal.fields import EncryptedJSONListField, EncryptedTextField
 
@@ -252,33 +253,33 @@ class ConsentEvent(models.Model):
 
 
 class Ethnicity(models.TextChoices):
-    ASIAN = "asian", "Asian or Asian British"
-    BLACK = "black", "Black, Black British, Caribbean or African"
-    MIXED = "mixed", "Mixed or multiple ethnic groups"
-    WHITE = "white", "White"
-    OTHER = "other", "Another ethnic group"
-    UNDISCLOSED = "undisclosed", "Prefer not to say"
+    ASIAN = "asian", _("Asian or Asian British")
+    BLACK = "black", _("Black, Black British, Caribbean or African")
+    MIXED = "mixed", _("Mixed or multiple ethnic groups")
+    WHITE = "white", _("White")
+    OTHER = "other", _("Another ethnic group")
+    UNDISCLOSED = "undisclosed", _("Prefer not to say")
 
 
 class YesNoUndisclosed(models.TextChoices):
-    YES = "yes", "Yes"
-    NO = "no", "No"
-    UNDISCLOSED = "undisclosed", "Prefer not to say"
+    YES = "yes", _("Yes")
+    NO = "no", _("No")
+    UNDISCLOSED = "undisclosed", _("Prefer not to say")
 
 
 class SexualOrientation(models.TextChoices):
-    BISEXUAL = "bisexual", "Bisexual"
-    GAY_LESBIAN = "gay_lesbian", "Gay or lesbian"
-    HETEROSEXUAL = "heterosexual", "Heterosexual or straight"
-    OTHER = "other", "Another sexual orientation"
-    UNDISCLOSED = "undisclosed", "Prefer not to say"
+    BISEXUAL = "bisexual", _("Bisexual")
+    GAY_LESBIAN = "gay_lesbian", _("Gay or lesbian")
+    HETEROSEXUAL = "heterosexual", _("Heterosexual or straight")
+    OTHER = "other", _("Another sexual orientation")
+    UNDISCLOSED = "undisclosed", _("Prefer not to say")
 
 
 class Network(models.TextChoices):
-    BLACK = "black", "Black members' network"
-    LGBT = "lgbt", "LGBT+ members' network"
-    DISABLED = "disabled", "Disabled members' network"
-    WOMEN = "women", "Women members' network"
+    BLACK = "black", _("Black members' network")
+    LGBT = "lgbt", _("LGBT+ members' network")
+    DISABLED = "disabled", _("Disabled members' network")
+    WOMEN = "women", _("Women members' network")
 
 
 class EqualityMonitoring(models.Model):
@@ -291,14 +292,14 @@ class EqualityMonitoring(models.Model):
         "disability",
         choices=YesNoUndisclosed.choices,
         blank=True,
-        help_text="Do you consider yourself to be disabled?",
+        help_text=_("Do you consider yourself to be disabled?"),
     )
     sexual_orientation = EncryptedTextField(choices=SexualOrientation.choices, blank=True)
     trans = EncryptedTextField(
         "trans history",
         choices=YesNoUndisclosed.choices,
         blank=True,
-        help_text="Is your gender identity different from the sex you were assigned at birth?",
+        help_text=_("Is your gender identity different from the sex you were assigned at birth?"),
     )
     networks = EncryptedJSONListField("networks you would like to hear from", blank=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -430,9 +431,11 @@ class ContactDetails(models.Model):
     town = EncryptedTextField("town or city", blank=True)
     postcode = EncryptedTextField("postcode", blank=True)
     country = EncryptedTextField(
-        "country", blank=True, help_text="ISO 3166 code: GB, JE, GG, IM or another country."
+        "country", blank=True, help_text=_("ISO 3166 code: GB, JE, GG, IM or another country.")
     )
-    mobile = EncryptedTextField("mobile number", blank=True, help_text="E.164, e.g. +447400123456")
+    mobile = EncryptedTextField(
+        "mobile number", blank=True, help_text=_("E.164, e.g. +447400123456")
+    )
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -457,13 +460,13 @@ class ContactDetails(models.Model):
 
 
 class ContactField(models.TextChoices):
-    ADDRESS_LINE_1 = "address_line_1", "address line 1"
-    ADDRESS_LINE_2 = "address_line_2", "address line 2"
-    ADDRESS_LINE_3 = "address_line_3", "address line 3"
-    TOWN = "town", "town or city"
-    POSTCODE = "postcode", "postcode"
-    COUNTRY = "country", "country"
-    MOBILE = "mobile", "mobile number"
+    ADDRESS_LINE_1 = "address_line_1", _("address line 1")
+    ADDRESS_LINE_2 = "address_line_2", _("address line 2")
+    ADDRESS_LINE_3 = "address_line_3", _("address line 3")
+    TOWN = "town", _("town or city")
+    POSTCODE = "postcode", _("postcode")
+    COUNTRY = "country", _("country")
+    MOBILE = "mobile", _("mobile number")
 
 
 class ContactDetailsChange(models.Model):
@@ -490,9 +493,9 @@ class ContactDetailsChange(models.Model):
 
 
 class RecordPart(models.TextChoices):
-    USER = "user", "account and membership"
-    MEMBERSHIP = "membership", "membership"
-    CONTACT = "contact", "contact details"
+    USER = "user", _("account and membership")
+    MEMBERSHIP = "membership", _("membership")
+    CONTACT = "contact", _("contact details")
 
 
 class RecordAccess(models.Model):
@@ -517,11 +520,11 @@ class RecordAccess(models.Model):
 
 
 class DataExportStatus(models.TextChoices):
-    PREPARING = "preparing", "being prepared"
-    READY = "ready", "ready to download"
-    DOWNLOADED = "downloaded", "downloaded"
-    EXPIRED = "expired", "expired"
-    FAILED = "failed", "could not be prepared"
+    PREPARING = "preparing", _("being prepared")
+    READY = "ready", _("ready to download")
+    DOWNLOADED = "downloaded", _("downloaded")
+    EXPIRED = "expired", _("expired")
+    FAILED = "failed", _("could not be prepared")
 
 
 class DataExport(models.Model):

@@ -48,10 +48,10 @@ from .selectors import (
 )
 
 JOIN_SESSION_KEY = "portal.join.pending"
-JOIN_EXPIRED = "Your answers were not kept. Please fill in the form again."
-NO_MEMBERSHIP = "This account has no membership."
-NO_CARD = "No membership card."
-NO_EXPORT = "No such download."
+JOIN_EXPIRED = _("Your answers were not kept. Please fill in the form again.")
+NO_MEMBERSHIP = _("This account has no membership.")
+NO_CARD = _("No membership card.")
+NO_EXPORT = _("No such download.")
 EXPORT_LIMITED = _(
     "You have asked for several downloads in a few minutes. Wait ten minutes, then try again."
 )
@@ -133,7 +133,7 @@ def _employer_from_pending(pending: dict) -> Employer | services.NewEmployer | N
 @require_http_methods(["GET", "POST"])
 def join(request):
     if request.user.is_authenticated:
-        messages.info(request, "You are already logged in.")
+        messages.info(request, _("You are already logged in."))
         return redirect("accounts:dashboard")
     pending = request.session.get(JOIN_SESSION_KEY)
     if request.method == "POST":
@@ -331,20 +331,23 @@ def profile(request):
                 last_name=form.cleaned_data["last_name"],
                 **data,
             )
-            messages.success(request, "Your details are saved.")
+            messages.success(request, _("Your details are saved."))
             membership.refresh_from_db()
             if change.section_changed:
                 messages.info(
                     request,
-                    f"Your new role puts you in the {membership.get_section_display()} section "
-                    f"(you were in {Section(change.old_section).label}).",
+                    _("Your new role puts you in the %(new)s section (you were in %(old)s).")
+                    % {
+                        "new": membership.get_section_display(),
+                        "old": Section(change.old_section).label,
+                    },
                 )
             if change.band_changed:
                 placement = place_member(job_role=membership.job_role, hours=membership.hours)
                 messages.info(
                     request,
-                    f"Your fee band is now {membership.get_fee_band_display()}: "
-                    f"£{placement.monthly_fee} a month.",
+                    _("Your fee band is now %(band)s: £%(fee)s a month.")
+                    % {"band": membership.get_fee_band_display(), "fee": placement.monthly_fee},
                 )
             return redirect("accounts:dashboard")
         status = 400
@@ -377,7 +380,7 @@ def preferences(request):
         form = PreferencesForm(request.POST, kinds=kinds)
         if form.is_valid():
             services.consent_set(user=request.user, granted=form.granted(), kinds=kinds)
-            messages.success(request, "Your communication preferences are saved.")
+            messages.success(request, _("Your communication preferences are saved."))
             return redirect("accounts:preferences")
         status = 400
     else:
@@ -412,13 +415,13 @@ def equality(request):
     if request.method == "POST":
         if "delete" in request.POST:
             services.equality_delete(user=request.user)
-            messages.success(request, "Your equality monitoring answers are deleted.")
+            messages.success(request, _("Your equality monitoring answers are deleted."))
             return redirect("accounts:equality")
         form = EqualityForm(request.POST, instance=record)
         if form.is_valid():
             data = {name: form.cleaned_data[name] for name in form.Meta.fields}
             services.equality_save(user=request.user, data=data)
-            messages.success(request, "Your equality monitoring answers are saved.")
+            messages.success(request, _("Your equality monitoring answers are saved."))
             return redirect("accounts:equality")
         status = 400
     else:

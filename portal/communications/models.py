@@ -8,18 +8,19 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from portal.accounts.choices import MembershipStatus
 
 
 class Kind(models.TextChoices):
-    SERVICE = "service", "Service message"
-    CAMPAIGN = "campaign", "Campaign"
-    NEWSLETTER = "newsletter", "Newsletter"
-    JOURNAL = "journal", "Leadership journal"
+    SERVICE = "service", _("Service message")
+    CAMPAIGN = "campaign", _("Campaign")
+    NEWSLETTER = "newsletter", _("Newsletter")
+    JOURNAL = "journal", _("Leadership journal")
     # A workplace rep's message to colleagues who agreed to contact from their rep
     # (reps/: "message my members"), approved by a regional or communications officer.
-    REP_CONTACT = "rep_contact", "Message from a workplace rep"
+    REP_CONTACT = "rep_contact", _("Message from a workplace rep")
 
 
 # The kinds a member opts in to (the same values as accounts' CommunicationKind): they go only

@@ -14,17 +14,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .models import CONSULTATIONS_CONSENT
 
 
 class NoticeKind(models.TextChoices):
-    MEMBERSHIP = "membership", "Membership"
-    SUBSCRIPTION = "subscription", "Subscription"
-    CASE = "case", "Case"
-    BALLOT = "ballot", "Ballot"
+    MEMBERSHIP = "membership", _("Membership")
+    SUBSCRIPTION = "subscription", _("Subscription")
+    CASE = "case", _("Case")
+    BALLOT = "ballot", _("Ballot")
     EVENT_BOOKING = "event_booking", "Event booking"
-    STAFF = "staff", "Officers' work"
+    STAFF = "staff", _("Officers' work")
     CONSULTATION = "consultation", "Consultation invitation or reminder"
 
 

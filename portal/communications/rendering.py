@@ -23,6 +23,7 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
 
 from portal.markdown import render_markdown, render_text
 
@@ -40,12 +41,12 @@ _LAYOUT_FIELDS = ("unsubscribe_url",)
 _PROTECT = "PQXFIELD{}XQP"
 TEST_PREFIX = "[Test] "
 KIND_REASONS = {
-    Kind.SERVICE: "You are receiving this because it is about your membership.",
-    Kind.CAMPAIGN: "You are receiving this because you chose to hear about our campaigns.",
-    Kind.NEWSLETTER: "You are receiving this because you chose to receive our newsletters.",
-    Kind.JOURNAL: "You are receiving this because you chose to receive the Leadership journal.",
+    Kind.SERVICE: _("You are receiving this because it is about your membership."),
+    Kind.CAMPAIGN: _("You are receiving this because you chose to hear about our campaigns."),
+    Kind.NEWSLETTER: _("You are receiving this because you chose to receive our newsletters."),
+    Kind.JOURNAL: _("You are receiving this because you chose to receive the Leadership journal."),
     Kind.REP_CONTACT: (
-        "You are receiving this because you agreed that your workplace rep may contact you."
+        _("You are receiving this because you agreed that your workplace rep may contact you.")
     ),
 }
 

@@ -223,7 +223,7 @@ def _ask_for_approval(c: Communication, by: User) -> None:
         notification_create(
             user=approver,
             kind="communication_approval_requested",
-            context={"kind": Kind(c.kind).label, "author": by.get_full_name(), "url": url},
+            context={"kind": str(Kind(c.kind).label), "author": by.get_full_name(), "url": url},
         )
 
 
