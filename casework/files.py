@@ -12,21 +12,23 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from . import scanning
 
-ALLOWED_DESCRIPTION = "PDF, Word (.doc, .docx), images (JPEG, PNG, GIF) or plain text"
+ALLOWED_DESCRIPTION = gettext_noop("PDF, Word (.doc, .docx), images (JPEG, PNG, GIF) or plain text")
 
-TYPE_REFUSED = (
+TYPE_REFUSED = gettext_noop(
     "“{name}” is not a PDF, Word document, image or plain text file, so it was not "
     "accepted. Nothing else you entered was lost."
 )
-TOO_BIG = "“{name}” is larger than {limit} MB. Make it smaller or send it in parts."
-TOO_MANY = "You can attach up to {limit} files at a time."
-CASE_FULL = "This case already has the most files it can hold ({limit})."
-EMPTY_FILE = "“{name}” is empty."
-VIRUS_FOUND = "“{name}” looks like it contains a virus, so it was refused."
-SCANNER_DOWN = (
+TOO_BIG = gettext_noop("“{name}” is larger than {limit} MB. Make it smaller or send it in parts.")
+TOO_MANY = gettext_noop("You can attach up to {limit} files at a time.")
+CASE_FULL = gettext_noop("This case already has the most files it can hold ({limit}).")
+EMPTY_FILE = gettext_noop("“{name}” is empty.")
+VIRUS_FOUND = gettext_noop("“{name}” looks like it contains a virus, so it was refused.")
+SCANNER_DOWN = gettext_noop(
     "Files cannot be checked for viruses just now, so none were accepted. Please try again "
     "in a few minutes."
 )
@@ -69,10 +71,11 @@ def max_files_per_case() -> int:
 
 
 def limits_text() -> str:
-    return (
-        f"{ALLOWED_DESCRIPTION}. Up to {max_files_per_upload()} files at a time, "
-        f"{max_file_mb()} MB each."
-    )
+    return _("%(allowed)s. Up to %(files)s files at a time, %(mb)s MB each.") % {
+        "allowed": _(ALLOWED_DESCRIPTION),
+        "files": max_files_per_upload(),
+        "mb": max_file_mb(),
+    }
 
 
 def _looks_like_markup(head: bytes) -> bool:
@@ -163,35 +166,35 @@ def check_files(files, *, already_on_case: int = 0) -> list[CheckedFile]:
     files = [f for f in files if f]
     errors = []
     if len(files) > max_files_per_upload():
-        raise ValidationError(TOO_MANY.format(limit=max_files_per_upload()))
+        raise ValidationError(_(TOO_MANY).format(limit=max_files_per_upload()))
     if already_on_case + len(files) > max_files_per_case():
-        raise ValidationError(CASE_FULL.format(limit=max_files_per_case()))
+        raise ValidationError(_(CASE_FULL).format(limit=max_files_per_case()))
     checked = []
     limit = max_file_mb() * 1024 * 1024
     for upload in files:
         shown = (upload.name or "file")[:80]
         if upload.size > limit:
-            errors.append(TOO_BIG.format(name=shown, limit=max_file_mb()))
+            errors.append(_(TOO_BIG).format(name=shown, limit=max_file_mb()))
             continue
         upload.seek(0)
         data = upload.read(limit + 1)
         if not data:
-            errors.append(EMPTY_FILE.format(name=shown))
+            errors.append(_(EMPTY_FILE).format(name=shown))
             continue
         if len(data) > limit:
-            errors.append(TOO_BIG.format(name=shown, limit=max_file_mb()))
+            errors.append(_(TOO_BIG).format(name=shown, limit=max_file_mb()))
             continue
         kind = detect_type(data[:2048], data)
         if kind is None:
-            errors.append(TYPE_REFUSED.format(name=shown))
+            errors.append(_(TYPE_REFUSED).format(name=shown))
             continue
         if scanning.is_configured():
             try:
                 found = scanning.scan_bytes(data)
             except scanning.ScannerUnavailable:
-                raise ValidationError(SCANNER_DOWN) from None
+                raise ValidationError(_(SCANNER_DOWN)) from None
             if found:
-                errors.append(VIRUS_FOUND.format(name=shown))
+                errors.append(_(VIRUS_FOUND).format(name=shown))
                 continue
         checked.append(
             CheckedFile(

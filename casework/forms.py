@@ -3,7 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy as _
 
 from portal.accounts.forms import (
     EMPLOYER_KIND_REQUIRED,
@@ -17,11 +18,11 @@ from portal.forms import DateInput
 from .files import check_files, limits_text
 from .models import Category, Channel, LetterTemplate
 
-HEARING_IN_PAST = "The meeting or hearing date is in the past. Leave it empty if there is none."
-STARTED_IN_FUTURE = "The date the problem started cannot be in the future."
-REQUIRED_TO_SUBMIT = "Tell us this before you send your request."
+HEARING_IN_PAST = _("The meeting or hearing date is in the past. Leave it empty if there is none.")
+STARTED_IN_FUTURE = _("The date the problem started cannot be in the future.")
+REQUIRED_TO_SUBMIT = _("Tell us this before you send your request.")
 EMPLOYER_UNKNOWN = EMPLOYER_KIND_REQUIRED
-NUMBER_INVALID = "This is not a valid membership number: check the digits."
+NUMBER_INVALID = _("This is not a valid membership number: check the digits.")
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -48,11 +49,11 @@ class AttachmentsMixin:
         return check_files(files, already_on_case=self.already_on_case)
 
 
-def attachments_field(label="Attachments"):
+def attachments_field(label=None):
     return MultipleFileField(
-        label=label,
+        label=label if label is not None else _("Attachments"),
         required=False,
-        help_text=limits_text(),
+        help_text=lazy(limits_text, str)(),
         widget=MultipleFileInput(
             attrs={"accept": ".pdf,.doc,.docx,.jpg,.jpeg,.png,.gif,.txt,text/plain"}
         ),
@@ -61,50 +62,55 @@ def attachments_field(label="Attachments"):
 
 class CaseForm(AttachmentsMixin, forms.Form):
     category = forms.ChoiceField(
-        label="What is it about?", choices=[("", "Choose a category")] + Category.choices
+        label=_("What is it about?"),
+        choices=[("", _("Choose a category"))] + Category.choices,
     )
     employer = employer_field(
-        "The employer this is about. We filled in yours; change it if needed."
+        _("The employer this is about. We filled in yours; change it if needed.")
     )
     employer_kind = employer_kind_field()
     what_happened = forms.CharField(
-        label="What happened?",
+        label=_("What happened?"),
         error_messages={"required": REQUIRED_TO_SUBMIT},
         max_length=20000,
-        help_text="In your own words: what happened, when, and who was involved.",
+        help_text=_("In your own words: what happened, when, and who was involved."),
         widget=forms.Textarea(attrs={"rows": 8}),
     )
     desired_outcome = forms.CharField(
-        label="What outcome do you want?",
+        label=_("What outcome do you want?"),
         error_messages={"required": REQUIRED_TO_SUBMIT},
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     problem_started_on = forms.DateField(
-        label="When did the problem start?",
+        label=_("When did the problem start?"),
         required=False,
-        help_text="An approximate date is fine.",
+        help_text=_("An approximate date is fine."),
         widget=DateInput(),
     )
     hearing_date = forms.DateField(
-        label="Date of any meeting or hearing",
+        label=_("Date of any meeting or hearing"),
         required=False,
-        help_text="If you have been invited to a meeting or hearing, its date. We will "
-        "treat your request as urgent if it is soon.",
+        help_text=_(
+            "If you have been invited to a meeting or hearing, its date. We will "
+            "treat your request as urgent if it is soon."
+        ),
         widget=DateInput(),
     )
-    colleagues_affected = forms.BooleanField(label="Colleagues are affected too", required=False)
+    colleagues_affected = forms.BooleanField(label=_("Colleagues are affected too"), required=False)
     other_party_name = forms.CharField(
-        label="Is this about another person, such as a manager or headteacher? Their name",
+        label=_("Is this about another person, such as a manager or headteacher? Their name"),
         required=False,
         max_length=200,
-        help_text="If they are a union member too, we make sure they can never see your "
-        "request and that the officer helping you does not also act for them.",
+        help_text=_(
+            "If they are a union member too, we make sure they can never see your "
+            "request and that the officer helping you does not also act for them."
+        ),
     )
     other_party_number = forms.CharField(
-        label="Their membership number, if you know it", required=False, max_length=12
+        label=_("Their membership number, if you know it"), required=False, max_length=12
     )
-    attachments = attachments_field("Letters, contracts, emails")
+    attachments = attachments_field(_("Letters, contracts, emails"))
 
     def __init__(
         self, *args, submitting: bool = True, own_employer_id: int | None = None, **kwargs
@@ -142,24 +148,24 @@ class CaseForm(AttachmentsMixin, forms.Form):
 
 class ReplyForm(AttachmentsMixin, forms.Form):
     message = forms.CharField(
-        label="Your message",
+        label=_("Your message"),
         max_length=20000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
     )
-    attachments = attachments_field("Add files")
+    attachments = attachments_field(_("Add files"))
 
     def clean(self):
         cleaned = super().clean()
         empty = not (cleaned.get("message") or "").strip() and not cleaned.get("attachments")
         if empty and "attachments" not in self.errors:
-            self.add_error("message", "Write a message or add a file.")
+            self.add_error("message", _("Write a message or add a file."))
         return cleaned
 
 
 class WithdrawForm(forms.Form):
     reason = forms.CharField(
-        label="Why are you withdrawing?",
+        label=_("Why are you withdrawing?"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -168,9 +174,9 @@ class WithdrawForm(forms.Form):
 
 class ComplaintForm(forms.Form):
     complaint = forms.CharField(
-        label="What went wrong with how your case was handled?",
+        label=_("What went wrong with how your case was handled?"),
         max_length=10000,
-        help_text="This goes to a casework manager, not to the officer on your case.",
+        help_text=_("This goes to a casework manager, not to the officer on your case."),
         widget=forms.Textarea(attrs={"rows": 5}),
     )
 
@@ -276,15 +282,15 @@ class LetterFileForm(LetterChooseForm):
         self.fields["template"].widget = forms.HiddenInput()
 
 
-ANSWER_REQUIRED = _lazy("Choose whether to join the case.")
+ANSWER_REQUIRED = _("Choose whether to join the case.")
 
 
 class JoinForm(forms.Form):
     answer = forms.ChoiceField(
-        label=_lazy("Your answer"),
+        label=_("Your answer"),
         choices=[
-            ("join", _lazy("Yes, join the case: the officer acts for me with the group")),
-            ("decline", _lazy("No, I do not want to join")),
+            ("join", _("Yes, join the case: the officer acts for me with the group")),
+            ("decline", _("No, I do not want to join")),
         ],
         widget=forms.RadioSelect,
         error_messages={"required": ANSWER_REQUIRED, "invalid_choice": ANSWER_REQUIRED},

@@ -8,6 +8,7 @@ from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.utils import timezone
 from django.utils.deconstruct import deconstructible
+from django.utils.translation import gettext_lazy as _
 
 from portal.accounts.choices import Nation, Section
 from portal.fields import EncryptedTextField
@@ -15,21 +16,21 @@ from portal.urlcache import cached_reverse
 
 
 class Category(models.TextChoices):
-    PAY = "pay", "Pay"
-    TERMS = "terms", "Terms and conditions"
-    REDUNDANCY = "redundancy", "Redundancy"
-    TUPE = "tupe", "Transfer (TUPE)"
-    RESTRUCTURE = "restructure", "Restructure"
-    DISCIPLINE = "discipline", "Discipline"
-    GRIEVANCE = "grievance", "Grievance"
-    CAPABILITY = "capability", "Capability"
-    SICKNESS = "sickness", "Sickness absence"
-    DISCRIMINATION = "discrimination", "Discrimination"
-    HEALTH_SAFETY = "health_safety", "Health and safety"
-    PENSION = "pension", "Pension"
-    ALLEGATION = "allegation", "Allegation against a member"
-    LEGAL = "legal", "Legal assistance"
-    OTHER = "other", "Other"
+    PAY = "pay", _("Pay")
+    TERMS = "terms", _("Terms and conditions")
+    REDUNDANCY = "redundancy", _("Redundancy")
+    TUPE = "tupe", _("Transfer (TUPE)")
+    RESTRUCTURE = "restructure", _("Restructure")
+    DISCIPLINE = "discipline", _("Discipline")
+    GRIEVANCE = "grievance", _("Grievance")
+    CAPABILITY = "capability", _("Capability")
+    SICKNESS = "sickness", _("Sickness absence")
+    DISCRIMINATION = "discrimination", _("Discrimination")
+    HEALTH_SAFETY = "health_safety", _("Health and safety")
+    PENSION = "pension", _("Pension")
+    ALLEGATION = "allegation", _("Allegation against a member")
+    LEGAL = "legal", _("Legal assistance")
+    OTHER = "other", _("Other")
 
 
 class Status(models.TextChoices):
@@ -73,11 +74,11 @@ MEMBER_STATUS_WORDS = {
 
 
 class Outcome(models.TextChoices):
-    RESOLVED = "resolved", "Resolved"
-    WITHDRAWN = "withdrawn", "Withdrawn"
-    REFERRED_LEGAL = "referred_legal", "Referred to legal"
-    NO_FURTHER_ACTION = "no_further_action", "No further action"
-    OTHER = "other", "Other"
+    RESOLVED = "resolved", _("Resolved")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    REFERRED_LEGAL = "referred_legal", _("Referred to legal")
+    NO_FURTHER_ACTION = "no_further_action", _("No further action")
+    OTHER = "other", _("Other")
 
 
 class Channel(models.TextChoices):

@@ -14,6 +14,7 @@ from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from portal import crypto
 from portal.accounts.models import Employer, Membership, User
@@ -53,8 +54,8 @@ from .workdays import add_working_days, working_days_until
 NOT_ALLOWED_MOVE = "A case cannot go from “{old}” to “{new}”."
 OUTCOME_REQUIRED = "Choose an outcome to close the case."
 LEGAL_REASON_REQUIRED = "Give the reason for escalating to legal."
-CASE_NOT_OPEN = "This case is closed, so nothing more can be added to it."
-NOT_A_DRAFT = "Only a draft can be edited or submitted."
+CASE_NOT_OPEN = gettext_noop("This case is closed, so nothing more can be added to it.")
+NOT_A_DRAFT = gettext_noop("Only a draft can be edited or submitted.")
 CANNOT_ASSIGN = "You cannot assign this case."
 CONFLICT_OF_INTEREST = (
     "This officer cannot take the case: they hold a case of the member it is about."

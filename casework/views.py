@@ -20,7 +20,7 @@ from .forms import CaseForm, ComplaintForm, JoinForm, ReplyForm, WithdrawForm
 from .models import AccessAction, EventKind, Status
 from .selectors import member_case_list, member_timeline
 
-NEEDS_MEMBERSHIP = "Only members can ask for help. Your account has no membership."
+NEEDS_MEMBERSHIP = gettext_lazy("Only members can ask for help. Your account has no membership.")
 
 # How a change of status reads on the member's timeline: what it means for them.
 MEMBER_TIMELINE_STATUS = {
@@ -160,7 +160,9 @@ def _case_form_page(request, case=None):
                 case = services.case_submit(member=request.user, details=details, case=case)
                 return redirect("casework:submitted", reference=case.reference)
             case = services.case_save_draft(member=request.user, details=details, case=case)
-            messages.success(request, "Your draft is saved. Only you can see it until you send it.")
+            messages.success(
+                request, _("Your draft is saved. Only you can see it until you send it.")
+            )
             return redirect("casework:detail", reference=case.pk)
         status = 400
     else:
@@ -205,7 +207,7 @@ def case_edit_draft(request, reference):
         raise Http404(access.NOT_FOUND)
     if request.method == "POST" and request.POST.get("action") == "delete":
         services.case_delete_draft(case=case, member=request.user)
-        messages.success(request, "Your draft is deleted.")
+        messages.success(request, _("Your draft is deleted."))
         return redirect("casework:list")
     return _case_form_page(request, case)
 
@@ -241,7 +243,7 @@ def case_detail(request, reference):
         reply_form = ReplyForm(request.POST, request.FILES)
         reply_form.already_on_case = case.attachments.count()
         if not case.is_open:
-            messages.error(request, services.CASE_NOT_OPEN)
+            messages.error(request, _(services.CASE_NOT_OPEN))
             return redirect("casework:detail", reference=case.reference)
         if reply_form.is_valid():
             services.case_member_reply(
@@ -302,15 +304,15 @@ def case_withdraw(request, reference):
     case = _lead_members_case(request.user, reference)
     form = WithdrawForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Your reason is too long.")
+        messages.error(request, _("Your reason is too long."))
         return redirect("casework:detail", reference=case.reference)
     try:
         services.case_withdraw(case=case, member=request.user, reason=form.cleaned_data["reason"])
     except ValidationError as error:
-        messages.error(request, error.messages[0])
+        messages.error(request, _(error.messages[0]))
     else:
         messages.success(
-            request, "Your request is withdrawn. You can ask for help again at any time."
+            request, _("Your request is withdrawn. You can ask for help again at any time.")
         )
     return redirect("casework:detail", reference=case.reference)
 
@@ -323,7 +325,7 @@ def case_complaint(request, reference):
     if form.is_valid():
         services.case_complain(case=case, member=request.user, body=form.cleaned_data["complaint"])
         messages.success(
-            request, "Your complaint is sent to a casework manager, who will contact you."
+            request, _("Your complaint is sent to a casework manager, who will contact you.")
         )
         return redirect("casework:detail", reference=case.reference)
     messages.error(request, form.errors["complaint"][0])

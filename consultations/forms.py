@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from portal.accounts.choices import EmployerKind, Nation, Section
 
@@ -16,14 +18,14 @@ from .selectors import NumberedQuestion
 SHORT_TEXT_MAX = 500
 LONG_TEXT_MAX = 10000
 
-REQUIRED_ANSWER = "Answer this question to submit your response."
-CONSENT_REQUIRED = "Tell us whether we may quote your answers."
-CONSENT_LABEL = "May the union quote your answers in its response?"
-CONSENT_HELP = (
+REQUIRED_ANSWER = gettext_noop("Answer this question to submit your response.")
+CONSENT_REQUIRED = gettext_noop("Tell us whether we may quote your answers.")
+CONSENT_LABEL = gettext_noop("May the union quote your answers in its response?")
+CONSENT_HELP = gettext_noop(
     "We may quote members' words in what we submit and publish. Your answers count in the "
     "results whatever you choose."
 )
-CONSENT_HELP_ANONYMOUS = (
+CONSENT_HELP_ANONYMOUS = gettext_noop(
     "This consultation is anonymous: the people who read the answers do not see who gave "
     "them, so we can only quote you without your name."
 )
@@ -34,7 +36,10 @@ def _condition_hint(nq: NumberedQuestion, numbers: dict[int, int]) -> str:
     if not q.condition_question_id:
         return ""
     number = numbers.get(q.condition_question_id)
-    return f'Answer this only if your answer to question {number} is "{q.condition_value}".'
+    return _('Answer this only if your answer to question %(number)s is "%(value)s".') % {
+        "number": number,
+        "value": q.condition_value,
+    }
 
 
 def _field_for(nq: NumberedQuestion, numbers: dict[int, int]) -> forms.Field:
@@ -89,11 +94,11 @@ class ResponseForm(forms.Form):
         if consultation.anonymous:
             consent_choices = [c for c in consent_choices if c[0] != QuoteConsent.NAMED]
         self.fields["quote_consent"] = forms.ChoiceField(
-            label=CONSENT_LABEL,
+            label=_(CONSENT_LABEL),
             choices=consent_choices,
             widget=forms.RadioSelect,
             required=True,
-            help_text=CONSENT_HELP_ANONYMOUS if consultation.anonymous else CONSENT_HELP,
+            help_text=_(CONSENT_HELP_ANONYMOUS if consultation.anonymous else CONSENT_HELP),
         )
 
     def full_clean(self):
@@ -112,9 +117,9 @@ class ResponseForm(forms.Form):
         answers = self.answers()
         for question in rules.missing_required(self.questions, answers):
             if field_name(question) in self.cleaned_data:
-                self.add_error(field_name(question), REQUIRED_ANSWER)
+                self.add_error(field_name(question), _(REQUIRED_ANSWER))
         if not self.cleaned_data.get("quote_consent") and "quote_consent" not in self.errors:
-            self.add_error("quote_consent", CONSENT_REQUIRED)
+            self.add_error("quote_consent", _(CONSENT_REQUIRED))
 
     def raw_answers(self) -> rules.Answers:
         data = getattr(self, "cleaned_data", {})

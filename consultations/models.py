@@ -12,6 +12,8 @@ from __future__ import annotations
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from portal.accounts.choices import EmployerKind, Nation, Section
 from portal.urlcache import cached_reverse
@@ -190,19 +192,23 @@ class Consultation(models.Model):
     def audience_label(self) -> str:
         parts = []
         if self.audience_section:
-            parts.append(f"the {Section(self.audience_section).label} section")
+            section = Section(self.audience_section).label
+            parts.append(gettext("the %(section)s section") % {"section": section})
         if self.audience_nations:
-            names = [Nation(n).label for n in self.audience_nations if n in Nation.values]
-            parts.append("members in " + _join(names))
+            names = [str(Nation(n).label) for n in self.audience_nations if n in Nation.values]
+            parts.append(gettext("members in %(nations)s") % {"nations": _join(names)})
         if self.audience_employer_kind:
-            parts.append(f"members employed by: {EmployerKind(self.audience_employer_kind).label}")
-        return "; ".join(parts) if parts else "All members"
+            parts.append(
+                gettext("members employed by: %(kind)s")
+                % {"kind": EmployerKind(self.audience_employer_kind).label}
+            )
+        return "; ".join(parts) if parts else gettext("All members")
 
 
 def _join(names: list[str]) -> str:
     if len(names) <= 1:
         return "".join(names)
-    return ", ".join(names[:-1]) + " or " + names[-1]
+    return gettext("%(first)s or %(last)s") % {"first": ", ".join(names[:-1]), "last": names[-1]}
 
 
 class QuestionSection(models.Model):
@@ -336,9 +342,9 @@ class ResponseStatus(models.TextChoices):
 
 
 class QuoteConsent(models.TextChoices):
-    NAMED = "named", "Yes, and you may use my name"
-    ANONYMOUS = "anonymous", "Yes, but without my name"
-    NO = "no", "No, please do not quote me"
+    NAMED = "named", _("Yes, and you may use my name")
+    ANONYMOUS = "anonymous", _("Yes, but without my name")
+    NO = "no", _("No, please do not quote me")
 
 
 class Response(models.Model):

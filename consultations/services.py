@@ -9,6 +9,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext_noop
 
 from portal.accounts.models import User
 from portal.accounts.selectors import membership_for
@@ -31,13 +32,13 @@ from .models import (
 
 logger = logging.getLogger(__name__)
 
-NOT_ELIGIBLE = "This consultation is not open to you."
-NOT_OPEN = "This consultation is not open for answers yet."
-CLOSED = "This consultation has closed: answers can no longer be saved or changed."
-INVALID_ANSWER = "One of the answers is not a possible answer to its question."
-INVALID_CONSENT = "Choose one of the options about quoting your answers."
-CONSENT_REQUIRED = "Tell us whether we may quote your answers."
-MISSING_ANSWERS = "Answer every required question to submit your response."
+NOT_ELIGIBLE = gettext_noop("This consultation is not open to you.")
+NOT_OPEN = gettext_noop("This consultation is not open for answers yet.")
+CLOSED = gettext_noop("This consultation has closed: answers can no longer be saved or changed.")
+INVALID_ANSWER = gettext_noop("One of the answers is not a possible answer to its question.")
+INVALID_CONSENT = gettext_noop("Choose one of the options about quoting your answers.")
+CONSENT_REQUIRED = gettext_noop("Tell us whether we may quote your answers.")
+MISSING_ANSWERS = gettext_noop("Answer every required question to submit your response.")
 QUESTIONS_LOCKED = (
     "The questions cannot be changed: members have already started answering this "
     "consultation, and changing a question would change what they answered."

@@ -6,6 +6,8 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods
 
 from portal.middleware import staff_mfa_required
@@ -14,12 +16,14 @@ from . import rules, selectors, services
 from .forms import ResponseForm
 from .models import Phase, QuestionKind, ResponseStatus
 
-UNKNOWN_ACTION = "Choose to save a draft or to submit your response."
-DRAFT_SAVED = "Your draft is saved. Come back to finish it before the consultation closes."
-SUBMITTED = (
+UNKNOWN_ACTION = gettext_noop("Choose to save a draft or to submit your response.")
+DRAFT_SAVED = gettext_noop(
+    "Your draft is saved. Come back to finish it before the consultation closes."
+)
+SUBMITTED = gettext_noop(
     "Thank you: your response is submitted. You can change it until the consultation closes."
 )
-CHANGES_SAVED = "Your changes are saved."
+CHANGES_SAVED = gettext_noop("Your changes are saved.")
 ACTIONS = {"save_draft", "submit"}
 
 
@@ -76,15 +80,15 @@ def consultation_detail(request, slug):
             return redirect_to_login(request.get_full_path())
         action = request.POST.get("action", "")
         if not viewer.eligible:
-            messages.error(request, services.NOT_ELIGIBLE)
+            messages.error(request, _(services.NOT_ELIGIBLE))
             status = 403
         elif action not in ACTIONS:
-            messages.error(request, UNKNOWN_ACTION)
+            messages.error(request, _(UNKNOWN_ACTION))
             status = 400
         elif not can_answer:
             messages.error(
                 request,
-                services.CLOSED if phase in (Phase.CLOSED, Phase.OUTCOME) else services.NOT_OPEN,
+                _(services.CLOSED if phase in (Phase.CLOSED, Phase.OUTCOME) else services.NOT_OPEN),
             )
             status = 400
         else:
@@ -107,15 +111,15 @@ def consultation_detail(request, slug):
                         questions=[nq.question for nq in questions],
                     )
                 except services.ConsultationError as error:
-                    form.add_error(None, error.message)
+                    form.add_error(None, _(error.message))
                     status = 400
                 else:
                     if submitted:
-                        messages.success(request, CHANGES_SAVED)
+                        messages.success(request, _(CHANGES_SAVED))
                     elif submitting:
-                        messages.success(request, SUBMITTED)
+                        messages.success(request, _(SUBMITTED))
                     else:
-                        messages.success(request, DRAFT_SAVED)
+                        messages.success(request, _(DRAFT_SAVED))
                     return redirect(consultation.get_absolute_url())
             else:
                 status = 400

@@ -7,25 +7,25 @@ from portal.accounts.choices import Nation
 
 from .models import Audience
 
-QUERY_TOO_LONG = "Search for at most 100 characters."
+QUERY_TOO_LONG = _("Search for at most 100 characters.")
 
 
 class SearchForm(forms.Form):
     """The public list's search and filters (a GET form)."""
 
     q = forms.CharField(
-        label="Search",
+        label=_("Search"),
         required=False,
         max_length=100,
         error_messages={"max_length": QUERY_TOO_LONG},
-        help_text="Words from the title or the text, for example “independence”.",
+        help_text=_("Words from the title or the text, for example “independence”."),
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
     audience = forms.ChoiceField(
-        label="Who it is for", required=False, choices=[("", "Anyone")] + Audience.choices
+        label=_("Who it is for"), required=False, choices=[("", _("Anyone"))] + Audience.choices
     )
     nation = forms.ChoiceField(
-        label="Applies to", required=False, choices=[("", "Any nation")] + Nation.choices
+        label=_("Applies to"), required=False, choices=[("", _("Any nation"))] + Nation.choices
     )
 
     # Not a field of the form a reader fills in: the list's page links carry it.

@@ -15,22 +15,24 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from portal.accounts.choices import EmployerKind, Nation
 
 
 class Audience(models.TextChoices):
-    IMPROVEMENT = "improvement", "Educational development and improvement professionals"
-    CHILDRENS_SERVICES = "childrens_services", "Children's services professionals"
-    LEADERSHIP = "leadership", "School and college leaders"
-    TEACHERS = "teachers", "Teachers and lecturers"
-    SUPPORT = "support", "Support staff"
-    ALL = "all", "Everyone working in education"
+    IMPROVEMENT = "improvement", _("Educational development and improvement professionals")
+    CHILDRENS_SERVICES = "childrens_services", _("Children's services professionals")
+    LEADERSHIP = "leadership", _("School and college leaders")
+    TEACHERS = "teachers", _("Teachers and lecturers")
+    SUPPORT = "support", _("Support staff")
+    ALL = "all", _("Everyone working in education")
 
 
 class ItemLabel(models.TextChoices):
-    STANDARD = "Standard", "Standard"
-    PRINCIPLE = "Principle", "Principle"
+    STANDARD = "Standard", _("Standard")
+    PRINCIPLE = "Principle", _("Principle")
 
 
 class EditionStatus(models.TextChoices):
@@ -204,11 +206,14 @@ class Edition(models.Model):
 
     @property
     def nations_text(self) -> str:
-        names = self.nations
+        names = [str(name) for name in self.nations]
         if len(names) == len(NATION_FIELDS):
-            return "England, Wales, Scotland and Northern Ireland"
+            return gettext("England, Wales, Scotland and Northern Ireland")
         if len(names) > 1:
-            return ", ".join(names[:-1]) + " and " + names[-1]
+            return gettext("%(first)s and %(last)s") % {
+                "first": ", ".join(names[:-1]),
+                "last": names[-1],
+            }
         return names[0] if names else "—"
 
 
