@@ -1,7 +1,8 @@
 """Demo reps: Sam Patel (rep@) is the confirmed workplace rep at Maya Okafor's school, some
 colleagues there agreed to hear from their rep, Sam looked at Maya's membership once and
 counted the school's staff twice (density); Sofia Rossi has volunteered as health and safety
-rep (waiting for the regional office); and Sam's message to colleagues who agreed to hear from their rep waits for the regional office."""
+rep (waiting for the regional office); and Sam's message to the colleagues who agreed to hear
+from their rep waits for the regional office."""
 
 from __future__ import annotations
 
