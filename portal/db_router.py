@@ -9,8 +9,8 @@ own pages always read the primary, so what they just changed is there.
 `REPLICA_MAX_LAG_SECONDS` behind; otherwise "default" (the primary). The answer is kept for
 `REPLICA_CHECK_SECONDS` in each process, so a page costs no extra query most of the time.
 Lag is `now() - pg_last_xact_replay_timestamp()`, except that a standby which has replayed
-everything it received is not behind at all: on an idle primary the last replayed
-transaction may be old without anything being missing.
+everything it received is not behind at all: on an idle primary (or just after the standby
+restarted) the last replayed transaction may be old without anything being missing.
 """
 
 from __future__ import annotations
@@ -33,7 +33,9 @@ LAG_SQL = """
 SELECT pg_is_in_recovery(),
        CASE
          WHEN NOT pg_is_in_recovery() THEN 0
-         WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() THEN 0
+         -- Nothing received is waiting to be replayed (after a restart of the standby the
+         -- receive position starts again behind the replay position).
+         WHEN pg_last_wal_replay_lsn() >= pg_last_wal_receive_lsn() THEN 0
          ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0)
        END
 """
