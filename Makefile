@@ -13,7 +13,7 @@ RUN_ENV := env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL -u EMAIL_HOST \
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install system-deps browser-deps lint format migrations-check check-deploy worker beat web \
+.PHONY: run test smoke smoke-deps install system-deps browser-deps lint format migrations-check check-deploy worker beat web \
 	encryption-key backup restore bench bench-growth bench-tools clean
 
 run: install
@@ -22,8 +22,27 @@ run: install
 	$(RUN_ENV) HOST=$(HOST) PORT=$(PORT) $(BIN)/python manage.py seed_demo --url http://$(HOST):$(PORT)
 	$(RUN_ENV) HOST=$(HOST) PORT=$(PORT) PYTHONUNBUFFERED=1 $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
 
-test: install browser-deps lint migrations-check
+test: install browser-deps smoke-deps lint migrations-check
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The production shape as processes on this machine (deploy/smoke.py): PostgreSQL with a
+# streaming replica, PgBouncer, Redis, gunicorn (DEBUG=0), Celery worker and beat, nginx over
+# TLS, an SMTP sink; a member's and officers' journeys through it; then everything stopped.
+# `make test` runs it too (tests/ops/test_smoke.py).
+smoke: install smoke-deps
+	$(BIN)/python deploy/smoke.py
+
+# Debian packages the smoke test and the replica tests start; installed only when missing.
+SMOKE_PACKAGES := pgbouncer nginx openssl redis-server postgresql
+smoke-deps:
+	@missing=""; for p in $(SMOKE_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages:$$missing"; \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $$missing; \
+		else sudo apt-get update -qq && sudo apt-get install -y -qq $$missing; fi; \
+	fi
 
 # Browser tests: Debian's Chromium, Java for the Nu checker, axe-core + vnu-jar from the lock file.
 BROWSER_NODE_STAMP := tests/browser/node_modules/.installed

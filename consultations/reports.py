@@ -13,6 +13,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from portal.db_router import replica_reads
 from portal.pdf import html_to_pdf
 
 from . import selectors
@@ -36,6 +37,8 @@ def quote_as(response: Response, consultation: Consultation) -> str:
     return "Do not quote"
 
 
+# Exports read from the replica when there is one: submitted responses, lag changes nothing.
+@replica_reads()
 def responses_csv(consultation: Consultation) -> str:
     if consultation.anonymous:
         return anonymous_answers_csv(consultation)
@@ -94,6 +97,7 @@ DO_NOT_QUOTE = "No"
 CONSENT_WITHHELD = "Do not quote (too few answered either way to say)"
 
 
+@replica_reads()
 def anonymous_answers_csv(consultation: Consultation) -> str:
     """An anonymous consultation's export: one row per answer, not per person, with nothing
     that links two rows to the same respondent (no response number, no time, no group, rows

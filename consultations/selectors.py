@@ -19,6 +19,7 @@ from django.utils import timezone
 from portal.accounts.choices import EmployerKind, MembershipStatus, Nation, Section
 from portal.accounts.models import Membership, User
 from portal.accounts.selectors import membership_for
+from portal.db_router import replica_reads
 
 from . import rules
 from .models import (
@@ -415,6 +416,15 @@ def _protect_table(cells: list[int], shown: list[bool]) -> list[bool]:
 
 
 def consultation_results(
+    consultation: Consultation, *, filters: dict[str, str] | None = None
+) -> Results:
+    """See _consultation_results; read from the replica when there is one (results are
+    counted from submitted responses, a few seconds' lag changes nothing)."""
+    with replica_reads():
+        return _consultation_results(consultation, filters=filters)
+
+
+def _consultation_results(
     consultation: Consultation, *, filters: dict[str, str] | None = None
 ) -> Results:
     """Counts and percentages of every choice, Yes/No and scale question, among submitted

@@ -134,13 +134,41 @@ TEMPLATES = [
 ]
 FORM_RENDERER = "portal.forms.PortalFormRenderer"
 
+# PgBouncer in transaction mode (docker-compose.yml): DATABASE_POOLER=pgbouncer. Each
+# transaction may run on another server connection, so no server-side cursors (a named
+# cursor lives past its transaction) and no persistent connections of our own (the pooler
+# keeps the server's; CONN_MAX_AGE=0 unless set). Nothing in the portal takes session-level
+# advisory locks, LISTENs or SETs outside a transaction (see README, "PgBouncer").
+DATABASE_POOLER = env("DATABASE_POOLER", "")
+if DATABASE_POOLER not in {"", "pgbouncer"}:
+    raise ImproperlyConfigured("DATABASE_POOLER must be empty or 'pgbouncer'.")
+_CONN_MAX_AGE = env_int("CONN_MAX_AGE", 0 if DATABASE_POOLER else 60)
 DATABASES = {
     "default": dj_database_url.parse(
         env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'portal.sqlite3'}"),
-        conn_max_age=env_int("CONN_MAX_AGE", 60),
+        conn_max_age=_CONN_MAX_AGE,
         conn_health_checks=True,
     )
 }
+# A read replica (a streaming standby) for reads where lag is harmless (portal/db_router.py).
+if env("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        env("DATABASE_REPLICA_URL"), conn_max_age=_CONN_MAX_AGE, conn_health_checks=True
+    )
+    # A stopped standby must not hold a page for long: give up connecting after 2 s.
+    DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = env_int(
+        "REPLICA_CONNECT_TIMEOUT", 2
+    )
+    # Tests run against one database: the replica alias reads the test database.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+if DATABASE_POOLER == "pgbouncer":
+    for _alias in DATABASES:
+        DATABASES[_alias]["DISABLE_SERVER_SIDE_CURSORS"] = True
+DATABASE_ROUTERS = ["portal.db_router.ReplicaRouter"]
+# Reads go back to the primary when the replica is further behind than this, or stopped;
+# each process checks again after REPLICA_CHECK_SECONDS.
+REPLICA_MAX_LAG_SECONDS = float(env("REPLICA_MAX_LAG_SECONDS", "30"))
+REPLICA_CHECK_SECONDS = float(env("REPLICA_CHECK_SECONDS", "5"))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The queue's covering indexes (INCLUDE columns) are PostgreSQL's; SQLite keeps the keys.
     SILENCED_SYSTEM_CHECKS = ["models.W040"]

@@ -12,6 +12,7 @@ from django.http import Http404
 
 from portal.accounts.models import User
 from portal.accounts.selectors import user_has_mfa
+from portal.db_router import replica_alias
 
 from .models import (
     NATION_FIELDS,
@@ -83,9 +84,12 @@ LIST_FIELDS = (
 
 
 def published_editions(*, q: str = "", audience: str = "", nation: str = "") -> QuerySet[Edition]:
-    """The current edition of every published document, optionally searched and filtered."""
+    """The current edition of every published document, optionally searched and filtered.
+    Read from the replica when there is one: a just-published edition may appear a few
+    seconds later, which nobody notices."""
     editions = (
-        Edition.objects.filter(status=EditionStatus.PUBLISHED)
+        Edition.objects.using(replica_alias())
+        .filter(status=EditionStatus.PUBLISHED)
         .select_related("document")
         # What the list shows: not the text (search_text can be long).
         .only(*LIST_FIELDS)

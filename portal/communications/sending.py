@@ -35,8 +35,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import get_connection
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 from django.db import connection as db_connection
-from django.db import transaction
 from django.db.models import F, Q
 from django.db.models.functions import Greatest
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
@@ -95,6 +95,10 @@ def token_lock(token: str) -> Iterator[bool]:
         yield True
         return
     key = _lock_key(token)
+    if settings.DATABASE_POOLER:
+        with _pinned_transaction_lock(key) as got:
+            yield got
+        return
     with db_connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
         got = cursor.fetchone()[0]
@@ -107,13 +111,41 @@ def token_lock(token: str) -> Iterator[bool]:
 
 
 @contextmanager
+def _pinned_transaction_lock(key: int) -> Iterator[bool]:
+    """The lock behind PgBouncer in transaction mode, where a session-level lock could be
+    taken on one server connection and released on another (or never). A connection of its
+    own keeps one transaction open for as long as the work lasts, holding a
+    transaction-level lock: PgBouncer keeps an open transaction on one server connection,
+    and the lock goes when the transaction ends, or when a dead worker's connection drops.
+    The transaction takes no snapshot and no transaction id, so it holds back no vacuum."""
+    lock_connection = connections.create_connection(DEFAULT_DB_ALIAS)
+    try:
+        lock_connection.ensure_connection()
+        lock_connection.set_autocommit(False)
+        with lock_connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [key])
+            got = cursor.fetchone()[0]
+        yield got
+    finally:
+        with contextlib.suppress(DatabaseError):
+            lock_connection.rollback()
+        lock_connection.close()
+
+
+@contextmanager
 def quick_commits() -> Iterator[None]:
     """Status marks are committed without waiting for the disk (PostgreSQL's
     synchronous_commit off, for this session only while sending). They are visible to every
     other session at once, so a killed worker loses nothing; only a crash of the database
     server itself could forget the last fraction of a second of "sent" marks, whose
-    messages would then be sent again. It makes each mark several times cheaper."""
-    if db_connection.vendor != "postgresql" or db_connection.in_atomic_block:
+    messages would then be sent again. It makes each mark several times cheaper.
+    Not behind PgBouncer in transaction mode: a SET outside a transaction would stay on a
+    server connection other clients get next."""
+    if (
+        db_connection.vendor != "postgresql"
+        or db_connection.in_atomic_block
+        or settings.DATABASE_POOLER
+    ):
         yield
         return
     with db_connection.cursor() as cursor:
