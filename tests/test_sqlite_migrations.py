@@ -38,3 +38,19 @@ def test_every_migration_applies_to_an_empty_sqlite_database(tmp_path):
         "casework_case_member_search_update",
         "accounts_user_case_search",
     } <= triggers
+    # Then the demo data, as `make run` loads it next, on the same database: every app's
+    # demo (a vote in the demo ballot among them) runs on SQLite too.
+    env["DEMO_MODE"] = "1"
+    seeded = subprocess.run(
+        [sys.executable, "manage.py", "seed_demo", "--url", "http://127.0.0.1:8000"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert seeded.returncode == 0, seeded.stderr[-3000:]
+    with sqlite3.connect(db) as connection:
+        (votes,) = connection.execute("SELECT count(*) FROM ballots_participation").fetchone()
+        (receipts,) = connection.execute("SELECT count(*) FROM ballots_receipt").fetchone()
+    assert votes >= 1 and receipts == votes
