@@ -5,7 +5,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 MODULUS_TABLES := subscriptions/bacs/data/valacdos.txt
-DEPS_STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+# Separate stamps: `make run` installs the portal's runtime dependencies only; the targets
+# for developers (test, lint, bench) add the `dev` extras on top, once.
+DEPS_HASH := $(shell cat pyproject.toml | sha1sum | cut -c1-12)
+DEPS_STAMP := $(VENV)/.installed-run-$(DEPS_HASH)
+DEV_STAMP := $(VENV)/.installed-dev-$(DEPS_HASH)
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils clamav-daemon
 # The demo never uses services from the environment: SQLite, in-process tasks, console email.
 RUN_ENV := env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL -u EMAIL_HOST \
@@ -13,7 +17,7 @@ RUN_ENV := env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL -u EMAIL_HOST \
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install system-deps browser-deps lint format migrations-check check-deploy worker beat web \
+.PHONY: run test install install-dev system-deps browser-deps lint format migrations-check check-deploy worker beat web \
 	encryption-key backup restore bench bench-growth bench-tools clean
 
 run: install
@@ -22,7 +26,7 @@ run: install
 	$(RUN_ENV) HOST=$(HOST) PORT=$(PORT) $(BIN)/python manage.py seed_demo --url http://$(HOST):$(PORT)
 	$(RUN_ENV) HOST=$(HOST) PORT=$(PORT) PYTHONUNBUFFERED=1 $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
 
-test: install browser-deps lint migrations-check
+test: install-dev browser-deps lint migrations-check
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Browser tests: Debian's Chromium, Java for the Nu checker, axe-core + vnu-jar from the lock file.
@@ -44,6 +48,8 @@ $(BROWSER_NODE_STAMP): tests/browser/package.json tests/browser/package-lock.jso
 
 install: system-deps $(DEPS_STAMP) $(MODULUS_TABLES)
 
+install-dev: install $(DEV_STAMP)
+
 # Vocalink's modulus-checking tables, from a pinned release checked by its SHA-256.
 $(MODULUS_TABLES): subscriptions/bacs/get_tables.py | $(DEPS_STAMP)
 	$(BIN)/python -m subscriptions.bacs.get_tables --force
@@ -51,8 +57,12 @@ $(MODULUS_TABLES): subscriptions/bacs/get_tables.py | $(DEPS_STAMP)
 $(DEPS_STAMP): pyproject.toml
 	@$(BIN)/python -m pip --version >/dev/null 2>&1 || { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e .
 	@rm -f $(VENV)/.installed-* && touch $@
+
+$(DEV_STAMP): $(DEPS_STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $@
 
 # Debian packages WeasyPrint (PDFs) and the tests need; installed only when missing.
 system-deps:
@@ -65,12 +75,13 @@ system-deps:
 		else sudo apt-get update -qq && sudo apt-get install -y -qq $$missing; fi; \
 	fi
 
-lint: install
+lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/bandit -q -r portal casework standards consultations membership subscriptions -x '*/migrations/*'
 
-format: install
+format: install-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
@@ -122,10 +133,10 @@ restore: install
 SCALE ?= 1
 SCALES ?= 0.1,1,4
 BENCH_ARGS = $(if $(DURATION),--duration $(DURATION)) $(if $(RUNS),--runs $(RUNS))
-bench: install bench-tools
+bench: install-dev bench-tools
 	$(BIN)/python -m bench.run --scale $(SCALE) $(BENCH_ARGS)
 
-bench-growth: install bench-tools
+bench-growth: install-dev bench-tools
 	$(BIN)/python -m bench.run --growth --scales $(SCALES) $(BENCH_ARGS)
 
 bench-tools:
