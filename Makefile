@@ -10,10 +10,19 @@ MODULUS_TABLES := subscriptions/bacs/data/valacdos.txt
 DEPS_HASH := $(shell cat pyproject.toml | sha1sum | cut -c1-12)
 DEPS_STAMP := $(VENV)/.installed-run-$(DEPS_HASH)
 DEV_STAMP := $(VENV)/.installed-dev-$(DEPS_HASH)
-SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils clamav-daemon
+# libharfbuzz-subset0: WeasyPrint subsets fonts with it; without it every PDF render warns
+# and falls back to fontTools. Pango does not pull it in (on a machine with Chromium it is
+# there only as Chromium's dependency).
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+	poppler-utils clamav-daemon
 # The demo never uses services from the environment: SQLite, in-process tasks, console email.
+# It prints the address, the demo logins, the requests and the console email: warnings and
+# errors only from the portal's own log (LOG_LEVEL=INFO for more), no migration list, and not
+# runserver's "development server" warning (the demo is exactly that).
+LOG_LEVEL ?= WARNING
 RUN_ENV := env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL -u EMAIL_HOST \
-	-u EMAIL_BACKEND -u SECRET_KEY DEBUG=1 DEMO_MODE=1
+	-u EMAIL_BACKEND -u SECRET_KEY DEBUG=1 DEMO_MODE=1 LOG_LEVEL=$(LOG_LEVEL) \
+	DJANGO_RUNSERVER_HIDE_WARNING=true
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -22,9 +31,9 @@ PORT ?= 8000
 
 run: install
 	@mkdir -p var
-	$(RUN_ENV) HOST=$(HOST) PORT=$(PORT) $(BIN)/python manage.py migrate --noinput
-	$(RUN_ENV) HOST=$(HOST) PORT=$(PORT) $(BIN)/python manage.py seed_demo --url http://$(HOST):$(PORT)
-	$(RUN_ENV) HOST=$(HOST) PORT=$(PORT) PYTHONUNBUFFERED=1 $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
+	@$(RUN_ENV) HOST=$(HOST) PORT=$(PORT) $(BIN)/python manage.py migrate --noinput --verbosity 0
+	@$(RUN_ENV) HOST=$(HOST) PORT=$(PORT) $(BIN)/python manage.py seed_demo --url http://$(HOST):$(PORT)
+	@$(RUN_ENV) HOST=$(HOST) PORT=$(PORT) PYTHONUNBUFFERED=1 $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
 
 test: install-dev browser-deps lint migrations-check
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -52,16 +61,21 @@ install-dev: install $(DEV_STAMP)
 
 # Vocalink's modulus-checking tables, from a pinned release checked by its SHA-256.
 $(MODULUS_TABLES): subscriptions/bacs/get_tables.py | $(DEPS_STAMP)
-	$(BIN)/python -m subscriptions.bacs.get_tables --force
+	@$(BIN)/python -m subscriptions.bacs.get_tables --force
 
+# The checkout itself on the path (a .pth file): setuptools' default editable finder warns
+# about folders named like the packages, which is exactly how this project is laid out.
+EDITABLE := --config-settings editable_mode=compat
 $(DEPS_STAMP): pyproject.toml
+	@echo "Installing the portal's dependencies into $(VENV) (again only when pyproject.toml changes)"
 	@$(BIN)/python -m pip --version >/dev/null 2>&1 || { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e .
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+	@$(BIN)/python -m pip install --quiet $(EDITABLE) -e .
 	@rm -f $(VENV)/.installed-* && touch $@
 
 $(DEV_STAMP): $(DEPS_STAMP)
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@echo "Installing the developers' tools (the dev extras) into $(VENV)"
+	@$(BIN)/python -m pip install --quiet $(EDITABLE) -e ".[dev]"
 	@touch $@
 
 # Debian packages WeasyPrint (PDFs) and the tests need; installed only when missing.
