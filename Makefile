@@ -63,19 +63,16 @@ install-dev: install $(DEV_STAMP)
 $(MODULUS_TABLES): subscriptions/bacs/get_tables.py | $(DEPS_STAMP)
 	@$(BIN)/python -m subscriptions.bacs.get_tables --force
 
-# The checkout itself on the path (a .pth file): setuptools' default editable finder warns
-# about folders named like the packages, which is exactly how this project is laid out.
-EDITABLE := --config-settings editable_mode=compat
 $(DEPS_STAMP): pyproject.toml
 	@echo "Installing the portal's dependencies into $(VENV) (again only when pyproject.toml changes)"
 	@$(BIN)/python -m pip --version >/dev/null 2>&1 || { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
 	@$(BIN)/python -m pip install --quiet --upgrade pip
-	@$(BIN)/python -m pip install --quiet $(EDITABLE) -e .
+	@$(BIN)/python -m pip install --quiet -e .
 	@rm -f $(VENV)/.installed-* && touch $@
 
 $(DEV_STAMP): $(DEPS_STAMP)
 	@echo "Installing the developers' tools (the dev extras) into $(VENV)"
-	@$(BIN)/python -m pip install --quiet $(EDITABLE) -e ".[dev]"
+	@$(BIN)/python -m pip install --quiet -e ".[dev]"
 	@touch $@
 
 # Debian packages WeasyPrint (PDFs) and the tests need; installed only when missing.
