@@ -4,12 +4,18 @@ line for every in-process task, a hundred migrations, runserver's production war
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
 
+import pytest
 from django.conf import settings
+from django.core import mail
+from django.core.mail import send_mail
+from django.core.management import call_command
 
+from portal.communications.models import Delivery, DeliveryStatus
 from tests.accounts.test_site_url import run_environment
 
 # A task run the way the demo runs them all (in-process), then a warning from the portal's
@@ -74,3 +80,25 @@ def test_make_run_migrates_quietly_and_hides_the_development_server_warning():
     migrate = next(line for line in plan.splitlines() if "manage.py migrate" in line)
     assert "--verbosity 0" in migrate
     assert run_environment("PORT=8103")["DJANGO_RUNSERVER_HIDE_WARNING"] == "true"
+
+
+# Committed as `make run` commits: each email goes out when its transaction commits.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_demo_data_sends_its_emails_without_printing_them(settings, capsys):
+    """The logins are the last thing seeding prints, not buried under the demo data's own
+    hundred emails; those still go through the sending path (into memory)."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    out = io.StringIO()
+
+    call_command("seed_demo", "--url", "http://127.0.0.1:8103", stdout=out)
+
+    printed = capsys.readouterr()
+    assert "Subject:" not in printed.out + printed.err
+    assert "Member portal: http://127.0.0.1:8103/" in out.getvalue()
+    assert "member@demo.example" in out.getvalue()
+    assert Delivery.objects.filter(status=DeliveryStatus.SENT).count() >= 10
+    assert len(mail.outbox) >= 10
+
+    # Afterwards the console is where email goes again.
+    send_mail("Verify your address", "Follow the link.", None, ["new@demo.example"])
+    assert "Subject: Verify your address" in capsys.readouterr().out
