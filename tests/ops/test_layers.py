@@ -4,6 +4,7 @@ forbidden import added fails the build naming the contract it breaks."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -103,3 +104,26 @@ def test_every_apps_tasks_module_is_forbidden_to_services():
     on_disk.discard("portal.tasks")
     assert on_disk
     assert set(contract["forbidden_modules"]) == on_disk
+
+
+def test_a_task_is_found_by_name_before_its_module_was_imported():
+    """A web process has imported few tasks modules when a service first names one."""
+    probe = (
+        "import django; django.setup();"
+        "from celery import current_app; from portal.tasks import task_named;"
+        "name = 'casework.tasks.refresh_case_flags';"
+        "print('registered at start:', name in current_app.tasks);"
+        "print('found by name:', task_named(name).name == name)"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings_test"}
+    result = subprocess.run(  # noqa: S603 - this interpreter, a fixed probe
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert "registered at start: False" in result.stdout
+    assert "found by name: True" in result.stdout
