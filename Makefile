@@ -5,31 +5,44 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 MODULUS_TABLES := subscriptions/bacs/data/valacdos.txt
-DEPS_STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
-SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils clamav-daemon
+# Separate stamps: `make run` installs the portal's runtime dependencies only; the targets
+# for developers (test, lint, bench) add the `dev` extras on top, once.
+DEPS_HASH := $(shell cat pyproject.toml | sha1sum | cut -c1-12)
+DEPS_STAMP := $(VENV)/.installed-run-$(DEPS_HASH)
+DEV_STAMP := $(VENV)/.installed-dev-$(DEPS_HASH)
+# libharfbuzz-subset0: WeasyPrint subsets fonts with it; without it every PDF render warns
+# and falls back to fontTools. Pango does not pull it in (on a machine with Chromium it is
+# there only as Chromium's dependency).
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+	poppler-utils clamav-daemon
 # The demo never uses services from the environment: SQLite, in-process tasks, console email.
+# It prints the address, the demo logins, the requests and the console email: warnings and
+# errors only from the portal's own log (LOG_LEVEL=INFO for more), no migration list, and not
+# runserver's "development server" warning (the demo is exactly that).
+LOG_LEVEL ?= WARNING
 RUN_ENV := env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL -u EMAIL_HOST \
-	-u EMAIL_BACKEND -u SECRET_KEY DEBUG=1 DEMO_MODE=1
+	-u EMAIL_BACKEND -u SECRET_KEY DEBUG=1 DEMO_MODE=1 LOG_LEVEL=$(LOG_LEVEL) \
+	DJANGO_RUNSERVER_HIDE_WARNING=true
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test smoke smoke-deps install system-deps browser-deps lint format migrations-check check-deploy worker beat web \
+.PHONY: run test smoke smoke-deps install install-dev system-deps browser-deps lint format migrations-check check-deploy worker beat web \
 	encryption-key backup restore bench bench-growth bench-tools clean
 
 run: install
 	@mkdir -p var
-	$(RUN_ENV) HOST=$(HOST) PORT=$(PORT) $(BIN)/python manage.py migrate --noinput
-	$(RUN_ENV) HOST=$(HOST) PORT=$(PORT) $(BIN)/python manage.py seed_demo --url http://$(HOST):$(PORT)
-	$(RUN_ENV) HOST=$(HOST) PORT=$(PORT) PYTHONUNBUFFERED=1 $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
+	@$(RUN_ENV) HOST=$(HOST) PORT=$(PORT) $(BIN)/python manage.py migrate --noinput --verbosity 0
+	@$(RUN_ENV) HOST=$(HOST) PORT=$(PORT) $(BIN)/python manage.py seed_demo --url http://$(HOST):$(PORT)
+	@$(RUN_ENV) HOST=$(HOST) PORT=$(PORT) PYTHONUNBUFFERED=1 $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
 
-test: install browser-deps smoke-deps lint migrations-check
+test: install-dev browser-deps smoke-deps lint migrations-check
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The production shape as processes on this machine (deploy/smoke.py): PostgreSQL with a
 # streaming replica, PgBouncer, Redis, gunicorn (DEBUG=0), Celery worker and beat, nginx over
 # TLS, an SMTP sink; a member's and officers' journeys through it; then everything stopped.
 # `make test` runs it too (tests/ops/test_smoke.py).
-smoke: install smoke-deps
+smoke: install-dev smoke-deps
 	$(BIN)/python deploy/smoke.py
 
 # Debian packages the smoke test and the replica tests start; installed only when missing.
@@ -63,15 +76,23 @@ $(BROWSER_NODE_STAMP): tests/browser/package.json tests/browser/package-lock.jso
 
 install: system-deps $(DEPS_STAMP) $(MODULUS_TABLES)
 
+install-dev: install $(DEV_STAMP)
+
 # Vocalink's modulus-checking tables, from a pinned release checked by its SHA-256.
 $(MODULUS_TABLES): subscriptions/bacs/get_tables.py | $(DEPS_STAMP)
-	$(BIN)/python -m subscriptions.bacs.get_tables --force
+	@$(BIN)/python -m subscriptions.bacs.get_tables --force
 
 $(DEPS_STAMP): pyproject.toml
+	@echo "Installing the portal's dependencies into $(VENV) (again only when pyproject.toml changes)"
 	@$(BIN)/python -m pip --version >/dev/null 2>&1 || { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+	@$(BIN)/python -m pip install --quiet -e .
 	@rm -f $(VENV)/.installed-* && touch $@
+
+$(DEV_STAMP): $(DEPS_STAMP)
+	@echo "Installing the developers' tools (the dev extras) into $(VENV)"
+	@$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $@
 
 # Debian packages WeasyPrint (PDFs) and the tests need; installed only when missing.
 system-deps:
@@ -84,12 +105,13 @@ system-deps:
 		else sudo apt-get update -qq && sudo apt-get install -y -qq $$missing; fi; \
 	fi
 
-lint: install
+lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/bandit -q -r portal casework standards consultations membership subscriptions -x '*/migrations/*'
 
-format: install
+format: install-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
@@ -141,10 +163,10 @@ restore: install
 SCALE ?= 1
 SCALES ?= 0.1,1,4
 BENCH_ARGS = $(if $(DURATION),--duration $(DURATION)) $(if $(RUNS),--runs $(RUNS))
-bench: install bench-tools
+bench: install-dev bench-tools
 	$(BIN)/python -m bench.run --scale $(SCALE) $(BENCH_ARGS)
 
-bench-growth: install bench-tools
+bench-growth: install-dev bench-tools
 	$(BIN)/python -m bench.run --growth --scales $(SCALES) $(BENCH_ARGS)
 
 bench-tools:

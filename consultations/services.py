@@ -332,9 +332,7 @@ def consultation_open(*, consultation: Consultation, by: User | None, now=None) 
     consultation.save(update_fields=["published_at", "opened_by", "updated_at"])
     _event(consultation, "opened", by=by)
     if consultation.opens_at <= now:
-        from .tasks import send_invitations
-
-        enqueue_on_commit(send_invitations, consultation.pk)
+        enqueue_on_commit("consultations.tasks.send_invitations", consultation.pk)
     return consultation
 
 

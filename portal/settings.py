@@ -390,6 +390,10 @@ SERVER_EMAIL = env("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+if CELERY_TASK_ALWAYS_EAGER:
+    # In-process runs still build a producer (Celery checks the exchange type): the in-memory
+    # transport rather than the default amqp://, which warns "No hostname was supplied".
+    CELERY_BROKER_URL = "memory://localhost/"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -489,6 +493,9 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+if CELERY_TASK_ALWAYS_EAGER:
+    # Tasks run inside the request (the demo): one "Task ... succeeded" line each is noise.
+    LOGGING["loggers"]["celery.app.trace"] = {"level": "WARNING"}
 
 # The join and profile forms' employer search (public): requests per minute per address.
 EMPLOYER_SEARCH_PER_MINUTE = env_int("EMPLOYER_SEARCH_PER_MINUTE", 60)

@@ -1,4 +1,8 @@
-"""Enqueueing that never depends on the broker being up at commit time.
+"""Enqueueing by name, and never depending on the broker being up at commit time.
+
+Tasks sit on top of services (`make lint` holds it): a `services`/`selectors` module never
+imports a `tasks` module, it names the task, e.g.
+`enqueue_on_commit("casework.tasks.refresh_case_flags", case.pk)`.
 
 The database row is the truth (a delivery, an edition without its PDF, a consultation not
 yet announced); the task is only a nudge. If the broker cannot be reached when the
@@ -16,14 +20,31 @@ from kombu.exceptions import OperationalError as BrokerUnavailable
 logger = logging.getLogger(__name__)
 
 
+def task_named(name: str):
+    """The registered task called `name`. Not `send_task`: that goes to the broker even
+    when CELERY_TASK_ALWAYS_EAGER asks for in-process runs (the demo, the tests); the task
+    object's `apply_async` honours it. A web process has not necessarily imported every
+    app's tasks module yet: Celery's autodiscovery does that on first need."""
+    from celery import current_app
+
+    try:
+        return current_app.tasks[name]
+    except KeyError:
+        current_app.loader.import_default_modules()  # runs autodiscover_tasks()
+        return current_app.tasks[name]
+
+
+def enqueue(task, *args, countdown: float | None = None, **kwargs):
+    """Queue `task` (its registered name, or the task) now, e.g. a retry from inside a task."""
+    resolved = task_named(task) if isinstance(task, str) else task
+    return resolved.apply_async(args, kwargs, countdown=countdown)
+
+
 def enqueue_on_commit(task, *args, **kwargs) -> None:
-    """Queue `task` (a task, or its registered name, so that services need not import the
-    tasks that sit on top of them) once the transaction commits."""
+    """Queue `task` (its registered name, or the task) once the transaction commits."""
 
     def send():
-        from celery import current_app
-
-        resolved = current_app.tasks[task] if isinstance(task, str) else task
+        resolved = task_named(task) if isinstance(task, str) else task
         try:
             resolved.apply_async(args, kwargs)
         except (BrokerUnavailable, ConnectionError, TimeoutError) as error:

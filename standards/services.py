@@ -39,6 +39,8 @@ from .selectors import edition_author_ids
 logger = logging.getLogger(__name__)
 
 Action = EditionEvent.Action
+# Queued by name: tasks.py sits on top of this module.
+RENDER_EDITION_PDF = "standards.tasks.render_edition_pdf"
 
 # Error messages (tests assert against these).
 NOT_A_DRAFT = "Only a draft can be changed. Published editions are frozen: start a new edition."
@@ -378,8 +380,6 @@ def _search_text(edition: Edition) -> str:
 
 
 def _publish(edition: Edition, *, actor: User | None, now: dt.datetime) -> Edition:
-    from . import tasks
-
     document = Document.objects.select_for_update().get(pk=edition.document_id)
     previous = document.current_edition
     if previous is not None and previous.pk != edition.pk:
@@ -399,9 +399,9 @@ def _publish(edition: Edition, *, actor: User | None, now: dt.datetime) -> Editi
         document.review_by = timezone.localdate(now) + REVIEW_PERIOD
         fields.append("review_by")
     document.save(update_fields=fields)
-    enqueue_on_commit(tasks.render_edition_pdf, edition.pk)
+    enqueue_on_commit(RENDER_EDITION_PDF, edition.pk)
     if previous is not None and previous.pk != edition.pk:
-        enqueue_on_commit(tasks.render_edition_pdf, previous.pk)
+        enqueue_on_commit(RENDER_EDITION_PDF, previous.pk)
     return edition
 
 

@@ -12,7 +12,6 @@ from django.db.models import Case, Q, When
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.communications.notifications import absolute_url, notification_send
 from portal.tasks import enqueue_on_commit
 
 from . import contact, exports, fees
@@ -35,6 +34,7 @@ from .models import (
     User,
     Workplace,
 )
+from .notices import absolute_url, notice_send
 from .roles import SENSITIVE_PERMISSIONS, Role
 
 MEMBERSHIP_NUMBER_ATTEMPTS = 20
@@ -466,7 +466,7 @@ def _administrators_except(actor: User):
 def _announce(*, actor: User, kind: str, context: dict) -> None:
     """A service notice to every other administrator: ids and a link, nothing personal."""
     for administrator in _administrators_except(actor):
-        notification_send(user=administrator, kind=kind, context=context)
+        notice_send(user=administrator, kind=kind, context=context)
 
 
 def _announce_change(*, actor: User, user: User) -> None:

@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from portal.accounts.notices import absolute_url
 from portal.markdown import render_markdown, render_text
 
 from .models import CONSENT_KINDS, Kind
@@ -67,10 +68,6 @@ def preheader_for(body_text: str) -> str:
     if len(words) <= PREHEADER_LENGTH:
         return words
     return words[:PREHEADER_LENGTH].rsplit(" ", 1)[0] + "…"
-
-
-def absolute_url(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
 
 
 # Anything that looks like a field, e.g. {user.email} or {{ first_name }}, must be one.

@@ -42,6 +42,8 @@ from django.db.models.functions import Greatest
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.utils import timezone
 
+from portal.tasks import enqueue
+
 from . import conf
 from .models import (
     IN_FLIGHT,
@@ -63,6 +65,11 @@ GAVE_UP = "Gave up after {attempts} attempts: {reason}"
 NO_TEMPLATE = "No email template for notifications of kind {kind!r}."
 NOT_SENT_BY_BACKEND = "The email backend did not send the message."
 CANCELLED = "The send was cancelled."
+
+# The tasks (tasks.py) sit on top of this module and services.py: they are queued by name.
+COMMUNICATION_DISPATCH = "portal.communications.tasks.communication_dispatch"
+COMMUNICATION_SEND_BATCH = "portal.communications.tasks.communication_send_batch"
+DELIVERY_SEND = "portal.communications.tasks.delivery_send"
 
 
 @dataclass
@@ -522,9 +529,7 @@ def batch_send(*, communication_id: int, token: str) -> Outcome:
     if outcome.released:
         _cancel_if_cancelled(communication_id)
     if outcome.retry_in:
-        from .tasks import communication_send_batch
-
-        communication_send_batch.apply_async((communication_id,), countdown=min(outcome.retry_in))
+        enqueue(COMMUNICATION_SEND_BATCH, communication_id, countdown=min(outcome.retry_in))
     communication_finish_if_done(communication_id=communication_id)
     return outcome
 
@@ -564,7 +569,5 @@ def delivery_send(*, delivery_id: int, token: str) -> Outcome:
 
         outcome = send_rows([delivery], token=token, build=build, consent_kind=consent_kind)
     if outcome.retry_in:
-        from .tasks import delivery_send as task
-
-        task.apply_async((delivery_id,), countdown=min(outcome.retry_in))
+        enqueue(DELIVERY_SEND, delivery_id, countdown=min(outcome.retry_in))
     return outcome

@@ -15,7 +15,7 @@ from django.utils import timezone
 from portal.accounts.choices import Channel, CommunicationKind
 from portal.accounts.models import User
 from portal.accounts.services import consent_withdraw
-from portal.tasks import enqueue_on_commit
+from portal.tasks import enqueue, enqueue_on_commit
 
 from . import conf
 from .models import (
@@ -37,7 +37,15 @@ from .models import (
 from .notices import notice_for
 from .rendering import UNKNOWN_FIELD_ERROR, delivery_id_from_message_id, unknown_fields
 from .selectors import audience_count, audience_for, deliveries_to_skip
-from .sending import CANCELLED, communication_finish_if_done, flag_uncertain, token_is_live
+from .sending import (
+    CANCELLED,
+    COMMUNICATION_DISPATCH,
+    COMMUNICATION_SEND_BATCH,
+    DELIVERY_SEND,
+    communication_finish_if_done,
+    flag_uncertain,
+    token_is_live,
+)
 from .tokens import InvalidToken, unsubscribe_token_read
 
 NOT_EDITABLE = "A communication that has started sending, or was cancelled, cannot be changed."
@@ -292,8 +300,6 @@ def communication_return_to_draft(*, communication: Communication, by: User) -> 
 @transaction.atomic
 def communication_send_test(*, communication: Communication, user: User) -> Delivery:
     """Send the message as it stands to the person asking, marked as a test."""
-    from .tasks import delivery_send
-
     _check_fields(communication)
     if not user.email:
         raise CommunicationError(NO_EMAIL)
@@ -304,7 +310,7 @@ def communication_send_test(*, communication: Communication, user: User) -> Deli
         kind=communication.kind,
         is_test=True,
     )
-    enqueue_on_commit(delivery_send, delivery.pk)
+    enqueue_on_commit(DELIVERY_SEND, delivery.pk)
     return delivery
 
 
@@ -357,8 +363,6 @@ def communication_start(
     *, communication: Communication, by: User | None = None, now: datetime | None = None
 ) -> Communication:
     """Fix the recipient list and start sending (now, or when its scheduled time comes)."""
-    from .tasks import communication_dispatch
-
     now = now or timezone.now()
     with transaction.atomic():
         c = _locked(communication)
@@ -376,7 +380,7 @@ def communication_start(
             update_fields=["status", "started_at", "started_by", "recipient_count", "updated_at"]
         )
         if c.recipient_count:
-            enqueue_on_commit(communication_dispatch, c.pk)
+            enqueue_on_commit(COMMUNICATION_DISPATCH, c.pk)
         else:
             c.status, c.finished_at = Status.SENT, now
             c.save(update_fields=["status", "finished_at"])
@@ -423,15 +427,13 @@ def communication_pause(*, communication: Communication, by: User) -> Communicat
 
 @transaction.atomic
 def communication_resume(*, communication: Communication, by: User) -> Communication:
-    from .tasks import communication_dispatch
-
     c = _locked(communication)
     _require(by, "send_communication", NO_SEND_PERMISSION)
     if c.status != Status.PAUSED:
         raise CommunicationError(NOT_PAUSED)
     c.status = Status.SENDING
     c.save(update_fields=["status", "updated_at"])
-    enqueue_on_commit(communication_dispatch, c.pk)
+    enqueue_on_commit(COMMUNICATION_DISPATCH, c.pk)
     return c
 
 
@@ -458,8 +460,6 @@ def communication_cancel(*, communication: Communication, by: User) -> Communica
 
 def communication_dispatch(*, communication_id: int) -> int:
     """Enqueue one batch task per batch of queued recipients (the dispatch task's body)."""
-    from .tasks import communication_send_batch
-
     c = Communication.objects.filter(pk=communication_id).first()
     if c is None or c.status != Status.SENDING:
         return 0
@@ -469,7 +469,7 @@ def communication_dispatch(*, communication_id: int) -> int:
     Communication.objects.filter(pk=c.pk).update(dispatched_at=timezone.now())
     batches = math.ceil(queued / conf.batch_size())
     for _ in range(batches):
-        communication_send_batch.delay(c.pk)
+        enqueue(COMMUNICATION_SEND_BATCH, c.pk)
     if not batches:
         communication_finish_if_done(communication_id=c.pk)
     return batches
@@ -504,9 +504,6 @@ def deliveries_sweep(*, now: datetime | None = None, stale_after: int | None = N
     are gone is dispatched again; notifications whose task never ran are enqueued again.
     Work that is alive is left alone.
     """
-    from .tasks import communication_dispatch as dispatch_task
-    from .tasks import delivery_send
-
     now = now or timezone.now()
     stale = now - timedelta(seconds=conf.stale_after() if stale_after is None else stale_after)
     requeued = 0
@@ -539,7 +536,7 @@ def deliveries_sweep(*, now: datetime | None = None, stale_after: int | None = N
             continue
         due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
         if rows.filter(status=DeliveryStatus.QUEUED).filter(due).exists():
-            dispatch_task.delay(c.pk)
+            enqueue(COMMUNICATION_DISPATCH, c.pk)
             dispatched.append(c.pk)
 
     # Sent one by one: notifications, tests, and uncertain rows an officer chose to resend.
@@ -551,7 +548,7 @@ def deliveries_sweep(*, now: datetime | None = None, stale_after: int | None = N
     )
     enqueued = 0
     for pk in waiting.values_list("pk", flat=True)[:5000]:
-        delivery_send.delay(pk)
+        enqueue(DELIVERY_SEND, pk)
         enqueued += 1
     webhook_events_prune(now=now)
     return SweepResult(requeued, dispatched, finished, enqueued)
@@ -594,8 +591,6 @@ def notifications_create_many(items: list[tuple[User, str, dict]]) -> list[Deliv
     for inactive accounts or for members where the notice is for staff, the deliveries
     written in one INSERT per chunk, consent checked in one query per kind, each sent once
     the caller's transaction commits."""
-    from .tasks import delivery_send
-
     rows: list[Delivery] = []
     consent_of: dict[str, str] = {}
     for user, kind, context in items:
@@ -632,7 +627,7 @@ def notifications_create_many(items: list[tuple[User, str, dict]]) -> list[Deliv
                 status=delivery.status, error=delivery.error
             )
         else:
-            enqueue_on_commit(delivery_send, delivery.pk)
+            enqueue_on_commit(DELIVERY_SEND, delivery.pk)
     return created
 
 
@@ -724,8 +719,6 @@ def _uncertain(pks, by: User):
 def deliveries_resend_uncertain(*, delivery_ids, by: User) -> int:
     """Send again the messages a dead worker may or may not have delivered, knowing that
     some members may get it twice; recorded on each row (who, when). Returns how many."""
-    from .tasks import delivery_send
-
     found = _uncertain(delivery_ids, by)
     Delivery.objects.filter(pk__in=found).update(
         status=DeliveryStatus.QUEUED,
@@ -737,7 +730,7 @@ def deliveries_resend_uncertain(*, delivery_ids, by: User) -> int:
         resolved_at=timezone.now(),
     )
     for pk in found:
-        enqueue_on_commit(delivery_send, pk)
+        enqueue_on_commit(DELIVERY_SEND, pk)
     return len(found)
 
 

@@ -3,6 +3,7 @@ import importlib
 from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.test.utils import override_settings
 
 from portal.accounts import demo
 
@@ -18,18 +19,22 @@ class Command(BaseCommand):
             raise CommandError(
                 "Demo data goes only into a demo database: set DEMO_MODE=1 (make run does)."
             )
-        accounts = demo.seed()
-        # Each other app may add its own demo data in a `demo.seed()` of its own.
-        for config in apps.get_app_configs():
-            if config.name == "portal.accounts":
-                continue
-            try:
-                module = importlib.import_module(f"{config.name}.demo")
-            except ModuleNotFoundError as error:
-                if error.name != f"{config.name}.demo":
-                    raise
-                continue
-            module.seed()
+        # The emails the demo data itself sends (case receipts, notices: a hundred or so) go
+        # through the real sending path but into memory, not the console: what `make run`
+        # prints is the logins, then only the email of what someone does in the portal.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            accounts = demo.seed()
+            # Each other app may add its own demo data in a `demo.seed()` of its own.
+            for config in apps.get_app_configs():
+                if config.name == "portal.accounts":
+                    continue
+                try:
+                    module = importlib.import_module(f"{config.name}.demo")
+                except ModuleNotFoundError as error:
+                    if error.name != f"{config.name}.demo":
+                        raise
+                    continue
+                module.seed()
         out = self.stdout
         out.write("")
         out.write("=" * 78)
