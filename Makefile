@@ -6,7 +6,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 MODULUS_TABLES := subscriptions/bacs/data/valacdos.txt
 DEPS_STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
-SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils clamav-daemon
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils clamav-daemon gettext
+# The Welsh catalogue, compiled from the committed django.po (gettext's msgfmt).
+WELSH_PO := locale/cy/LC_MESSAGES/django.po
+WELSH_MO := locale/cy/LC_MESSAGES/django.mo
 # The demo never uses services from the environment: SQLite, in-process tasks, console email.
 RUN_ENV := env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL -u EMAIL_HOST \
 	-u EMAIL_BACKEND -u SECRET_KEY DEBUG=1 DEMO_MODE=1
@@ -14,15 +17,16 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: run test install system-deps browser-deps lint format migrations-check check-deploy worker beat web \
-	encryption-key backup restore bench bench-growth bench-tools clean
+	encryption-key backup restore bench bench-growth bench-tools clean \
+	messages compilemessages
 
-run: install
+run: install compilemessages
 	@mkdir -p var
 	$(RUN_ENV) HOST=$(HOST) PORT=$(PORT) $(BIN)/python manage.py migrate --noinput
 	$(RUN_ENV) HOST=$(HOST) PORT=$(PORT) $(BIN)/python manage.py seed_demo --url http://$(HOST):$(PORT)
 	$(RUN_ENV) HOST=$(HOST) PORT=$(PORT) PYTHONUNBUFFERED=1 $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
 
-test: install browser-deps lint migrations-check
+test: install compilemessages browser-deps lint migrations-check
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Browser tests: Debian's Chromium, Java for the Nu checker, axe-core + vnu-jar from the lock file.
@@ -43,6 +47,16 @@ $(BROWSER_NODE_STAMP): tests/browser/package.json tests/browser/package-lock.jso
 	@touch $@
 
 install: system-deps $(DEPS_STAMP) $(MODULUS_TABLES)
+
+# Welsh: `make messages` adds newly marked strings to django.po (then translate them);
+# the .mo that Django reads is compiled from it and never committed.
+compilemessages: $(WELSH_MO)
+
+$(WELSH_MO): $(WELSH_PO) | system-deps
+	msgfmt --check-format -o $@ $<
+
+messages: install
+	$(BIN)/python manage.py makemessages_cy
 
 # Vocalink's modulus-checking tables, from a pinned release checked by its SHA-256.
 $(MODULUS_TABLES): subscriptions/bacs/get_tables.py | $(DEPS_STAMP)
