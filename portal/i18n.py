@@ -89,7 +89,6 @@ def alternates(request) -> dict:
     welsh = url_in(path, WELSH) if translated else None
     root = settings.SITE_URL.rstrip("/")
     return {
-        "html_lang": "cy" if current == WELSH else "en-GB",
         # The page's path in English, for the navigation's "you are here".
         "page_path": english_path(request.path),
         "language_translated": translated,

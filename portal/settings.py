@@ -128,7 +128,7 @@ TEMPLATES = [
         "APP_DIRS": True,
         "OPTIONS": {
             # `{% url %}` remembering what it reversed (portal/urlcache.py).
-            "builtins": ["portal.template_urls", "portal.template_dates"],
+            "builtins": ["portal.template_urls", "portal.template_dates", "portal.template_i18n"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
