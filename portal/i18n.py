@@ -96,6 +96,7 @@ def alternates(request) -> dict:
         "language_other_lang": HTML_LANG[other],
         "language_other_name": "English" if other == ENGLISH else "Cymraeg",
         "language_switch_url": switch_url(url_in(path, other), other) if translated else "",
+        "language_home_switch_url": switch_url(url_in("/", other), other),
         "alternate_en": root + english if translated else "",
         "alternate_cy": root + welsh if translated and welsh else "",
     }
