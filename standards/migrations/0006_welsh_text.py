@@ -16,6 +16,34 @@ def copy_english(apps, schema_editor):
         model.objects.update(**{f"{name}_en_gb": F(name) for name in fields})
 
 
+
+# The search vector reads the English translation columns (what `title` means on an English
+# page, and what an update through the ORM writes), then the original column.
+VECTOR_FROM = """
+DROP INDEX IF EXISTS standards_edition_search_vector;
+ALTER TABLE standards_edition DROP COLUMN IF EXISTS search_vector;
+ALTER TABLE standards_edition ADD COLUMN search_vector tsvector
+    GENERATED ALWAYS AS (
+        setweight(to_tsvector('english'::regconfig, coalesce({title}, '')), 'A')
+        || setweight(to_tsvector('english'::regconfig, coalesce({summary}, '')), 'B')
+        || setweight(to_tsvector('english'::regconfig, coalesce(search_text, '')), 'C')
+    ) STORED;
+CREATE INDEX standards_edition_search_vector ON standards_edition USING gin (search_vector);
+"""
+
+
+def vector_from_english_columns(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(
+            VECTOR_FROM.format(title="title_en_gb, title", summary="summary_en_gb, summary")
+        )
+
+
+def vector_from_original_columns(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(VECTOR_FROM.format(title="title", summary="summary"))
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("standards", "0005_edition_search_vector"),
@@ -95,4 +123,7 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunPython(copy_english, migrations.RunPython.noop),
+        migrations.RunPython(
+            vector_from_english_columns, vector_from_original_columns, elidable=False
+        ),
     ]
