@@ -14,7 +14,10 @@ DEV_STAMP := $(VENV)/.installed-dev-$(DEPS_HASH)
 # and falls back to fontTools. Pango does not pull it in (on a machine with Chromium it is
 # there only as Chromium's dependency).
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
-	poppler-utils clamav-daemon
+	poppler-utils clamav-daemon gettext
+# The Welsh catalogue, compiled from the committed django.po (gettext's msgfmt).
+WELSH_PO := locale/cy/LC_MESSAGES/django.po
+WELSH_MO := locale/cy/LC_MESSAGES/django.mo
 # The demo never uses services from the environment: SQLite, in-process tasks, console email.
 # It prints the address, the demo logins, the requests and the console email: warnings and
 # errors only from the portal's own log (LOG_LEVEL=INFO for more), no migration list, and not
@@ -27,15 +30,16 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: run test smoke smoke-deps install install-dev system-deps browser-deps lint format migrations-check check-deploy worker beat web \
-	encryption-key backup restore bench bench-growth bench-tools clean
+	encryption-key backup restore bench bench-growth bench-tools clean \
+	messages compilemessages
 
-run: install
+run: install compilemessages
 	@mkdir -p var
 	@$(RUN_ENV) HOST=$(HOST) PORT=$(PORT) $(BIN)/python manage.py migrate --noinput --verbosity 0
 	@$(RUN_ENV) HOST=$(HOST) PORT=$(PORT) $(BIN)/python manage.py seed_demo --url http://$(HOST):$(PORT)
 	@$(RUN_ENV) HOST=$(HOST) PORT=$(PORT) PYTHONUNBUFFERED=1 $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
 
-test: install-dev browser-deps smoke-deps lint migrations-check
+test: install-dev compilemessages browser-deps smoke-deps lint migrations-check
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The production shape as processes on this machine (deploy/smoke.py): PostgreSQL with a
@@ -77,6 +81,16 @@ $(BROWSER_NODE_STAMP): tests/browser/package.json tests/browser/package-lock.jso
 install: system-deps $(DEPS_STAMP) $(MODULUS_TABLES)
 
 install-dev: install $(DEV_STAMP)
+
+# Welsh: `make messages` adds newly marked strings to django.po (then translate them);
+# the .mo that Django reads is compiled from it and never committed.
+compilemessages: $(WELSH_MO)
+
+$(WELSH_MO): $(WELSH_PO) | system-deps
+	msgfmt --check-format -o $@ $<
+
+messages: install
+	$(BIN)/python manage.py makemessages_cy
 
 # Vocalink's modulus-checking tables, from a pinned release checked by its SHA-256.
 $(MODULUS_TABLES): subscriptions/bacs/get_tables.py | $(DEPS_STAMP)

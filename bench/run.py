@@ -479,6 +479,7 @@ class Bench:
         self.started_at = time.time()
         scenarios = [
             ("member dashboard", self.dashboard),
+            ("member dashboard, Welsh", self.dashboard_welsh),
             ("case submit", self.case_submit),
             ("admin triage queue", self.triage),
             ("admin case change page", self.case_change_page),
@@ -613,6 +614,33 @@ class Bench:
             round(ratio, 2),
             ">= 0.5x",
             ratio >= 0.5,
+            {"page": page, "reference": ref},
+        )
+
+    def dashboard_welsh(self):
+        """The dashboard at /cy/me/ for members of the same kind who chose Welsh (the other
+        half of the bench's login members), against the English dashboard in the same run."""
+        from bench.seed import LOGIN_USERS, member_email
+        from portal.accounts.models import User
+
+        emails = [member_email(i) for i in range(32, min(LOGIN_USERS, 64))]
+        welsh = User.objects.filter(email__in=emails)
+        welsh.update(language="cy")
+        try:
+            cookies = self.sessions(emails)
+            load = Load(["/cy/me/"], cookies=cookies)
+            english = Load(["/me/"], cookies=self.member_cookies)
+            page, ref = self.pair("dashboard, Welsh", load, english)
+        finally:
+            welsh.update(language="")
+        ratio = page["rps"] / ref["rps"]
+        self.row(
+            "member dashboard GET, logged in, Welsh (/cy/me/)",
+            f"{page['rps']:.0f} req/s, p95 {page['p95_ms']:.1f} ms",
+            f"{ref['rps']:.0f} req/s, p95 {ref['p95_ms']:.1f} ms (English dashboard)",
+            round(ratio, 2),
+            ">= 0.9x (within 10% of the English dashboard)",
+            ratio >= 0.9,
             {"page": page, "reference": ref},
         )
 

@@ -71,9 +71,28 @@ def _details(member: User, category, what, want, **extra) -> services.CaseDetail
     )
 
 
+def _welsh_member_case() -> None:
+    """The Welsh-speaking member's case, written in Welsh (members write in either
+    language; the case keeps what they wrote)."""
+    member = User.objects.filter(email="cymraeg@demo.example").first()
+    if member is None or Case.objects.filter(member=member).exists():
+        return
+    services.case_submit(
+        member=member,
+        details=_details(
+            member,
+            Category.TERMS,
+            "Mae fy amserlen wedi newid heb unrhyw ymgynghori, ac mae gen i bellach lai o "
+            "amser cynllunio, paratoi ac asesu nag y mae fy nghontract yn ei ganiatáu.",
+            "Hoffwn i fy amser cynllunio, paratoi ac asesu gael ei adfer yn llawn.",
+        ),
+    )
+
+
 @transaction.atomic
 @override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend")
 def seed() -> None:
+    _welsh_member_case()
     for title, body, category in SAVED_REPLIES:
         SavedReply.objects.get_or_create(title=title, defaults={"body": body, "category": category})
     member = User.objects.filter(email="member@demo.example").first()

@@ -81,6 +81,9 @@ class ConsultationForm(forms.ModelForm):
             "slug",
             "summary",
             "background",
+            "title_cy",
+            "summary_cy",
+            "background_cy",
             "policy_areas",
             "consulting_body",
             "consulting_body_other",
@@ -135,6 +138,11 @@ class QuestionForm(forms.ModelForm):
             "scale_min_label",
             "scale_max",
             "scale_max_label",
+            "text_cy",
+            "help_text_cy",
+            "options_cy",
+            "scale_min_label_cy",
+            "scale_max_label_cy",
             "condition_question",
             "condition_value",
         ]
@@ -194,10 +202,10 @@ class LockableInline:
 class SectionInline(LockableInline, admin.TabularInline):
     model = QuestionSection
     extra = 0
-    fields = ["order", "title", "intro"]
+    fields = ["order", "title", "intro", "title_cy", "intro_cy"]
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
-        if db_field.name == "intro":
+        if db_field.name in ("intro", "intro_cy"):
             kwargs["widget"] = forms.Textarea(attrs={"rows": 2, "cols": 40})
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
@@ -210,6 +218,19 @@ class QuestionInline(LockableInline, admin.StackedInline):
     fieldsets = [
         (None, {"fields": [("section", "order"), "kind", "text", "help_text", "required"]}),
         ("Options", {"fields": ["options"]}),
+        (
+            "Cymraeg (Welsh)",
+            {
+                "fields": [
+                    "text_cy",
+                    "help_text_cy",
+                    "options_cy",
+                    ("scale_min_label_cy", "scale_max_label_cy"),
+                ],
+                "description": "Welsh options: one a line, in the same order as the English. "
+                "Answers are stored as the English option. Empty: the English is shown.",
+            },
+        ),
         (
             "Scale",
             {"fields": [("scale_min", "scale_min_label"), ("scale_max", "scale_max_label")]},
@@ -271,6 +292,13 @@ class ConsultationAdmin(PortalModelAdmin):
     ]
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary", "background", "policy_areas"]}),
+        (
+            "Cymraeg (Welsh)",
+            {
+                "fields": ["title_cy", "summary_cy", "background_cy"],
+                "description": "Shown on Welsh pages. Empty: the English is shown.",
+            },
+        ),
         (
             "Who is consulting",
             {"fields": ["consulting_body", "consulting_body_other", "external_url"]},

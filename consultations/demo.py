@@ -646,6 +646,55 @@ def _wales(now):
     return c
 
 
+# The Wales consultation in Welsh too, and the Welsh-speaking demo member's answers, given
+# in Welsh (kept as written; the response records the language).
+WALES_CY = {
+    "title": "Presenoldeb, cynhwysiant a gwahardd: canllawiau newydd i ysgolion yng Nghymru",
+    "summary": "Mae Llywodraeth Cymru yn ymgynghori ar ganllawiau diwygiedig ar bresenoldeb "
+    "ac ar wahardd disgyblion o ysgolion ac unedau cyfeirio disgyblion yng Nghymru.",
+    "background": "Mae'r canllawiau drafft yn newid sut mae ysgolion yn cofnodi absenoldeb ac "
+    "yn gweithredu arno, a beth sy'n rhaid digwydd cyn gwahardd disgybl. Maent yn berthnasol "
+    "i ysgolion a gynhelir ac unedau cyfeirio disgyblion yng Nghymru.",
+}
+WALES_QUESTIONS_CY = {
+    "The draft guidance is clear about what schools must do.": (
+        "Mae'r canllawiau drafft yn glir ynghylch yr hyn y mae'n rhaid i ysgolion ei wneud."
+    ),
+    "Will the new recording duties add to your workload?": (
+        "A fydd y dyletswyddau cofnodi newydd yn ychwanegu at eich llwyth gwaith?"
+    ),
+    "How, and what would reduce it?": "Sut, a beth fyddai'n ei leihau?",
+}
+WALES_SECTION_CY = {"The draft guidance": "Y canllawiau drafft"}
+
+
+def _wales_in_welsh(c, now) -> None:
+    if not c.title_cy:
+        for field, value in WALES_CY.items():
+            setattr(c, f"{field}_cy", value)
+        c.save(update_fields=[f"{field}_cy" for field in WALES_CY])
+        for section in c.sections.all():
+            section.title_cy = WALES_SECTION_CY.get(section.title_en_gb, "")
+            section.save(update_fields=["title_cy"])
+        for question in c.questions.all():
+            question.text_cy = WALES_QUESTIONS_CY.get(question.text_en_gb, "")
+            question.save(update_fields=["text_cy"])
+    member = Membership.objects.filter(user__email="cymraeg@demo.example").first()
+    if member is None:
+        return
+    q = {question.text_en_gb: question for question in c.questions.all()}
+    answers = {
+        q["The draft guidance is clear about what schools must do."].pk: "2",
+        q["Will the new recording duties add to your workload?"].pk: "Yes",
+        q["How, and what would reduce it?"].pk: (
+            "Byddai'n rhaid i mi gofnodi pob galwad i'r cartref ddwywaith. Byddai un system "
+            "gofnodi ar gyfer yr awdurdod lleol cyfan yn lleihau'r baich."
+        ),
+    }
+    _respond(c, member, answers, consent=QuoteConsent.NAMED, when=now - timedelta(hours=6))
+    Response.objects.filter(consultation=c, user=member.user).update(language="cy")
+
+
 @transaction.atomic
 def seed() -> None:
     now = timezone.now()
@@ -653,4 +702,4 @@ def seed() -> None:
     _school_improvement(now)
     _send_review(now, respondents)
     _members_survey(now, respondents)
-    _wales(now)
+    _wales_in_welsh(_wales(now), now)

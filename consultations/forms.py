@@ -55,7 +55,7 @@ def _field_for(nq: NumberedQuestion, numbers: dict[int, int]) -> forms.Field:
         )
     if q.kind == QuestionKind.MULTIPLE_CHOICE:
         return forms.MultipleChoiceField(
-            choices=[(o, o) for o in q.option_list],
+            choices=[(o, q.option_label(o)) for o in q.option_list],
             widget=forms.CheckboxSelectMultiple,
             **common,
         )

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from portal.accounts.choices import EmployerKind, Nation, Section
@@ -245,6 +245,17 @@ COUNTED_KINDS = (
     QuestionKind.YES_NO,
 )
 YES, NO = "Yes", "No"
+# Answers are stored as these values whatever the language the member answered in.
+YES_NO_LABELS = {YES: gettext_lazy("Yes"), NO: gettext_lazy("No")}
+
+
+def _option_lines(text: str | None) -> list[str]:
+    seen: list[str] = []
+    for line in (text or "").splitlines():
+        line = " ".join(line.split())
+        if line and line not in seen:
+            seen.append(line)
+    return seen
 
 
 class Question(models.Model):
@@ -310,16 +321,23 @@ class Question(models.Model):
         if self.kind == QuestionKind.SCALE:
             return [str(v) for v in range(self.scale_min, self.scale_max + 1)]
         if self.kind in (QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE):
-            seen: list[str] = []
-            for line in (self.options or "").splitlines():
-                line = " ".join(line.split())
-                if line and line not in seen:
-                    seen.append(line)
-            return seen
+            # The English options are the stored values, in either language.
+            return _option_lines(getattr(self, "options_en_gb", None) or self.options)
         return []
 
     def option_label(self, value: str) -> str:
-        """How an answer's value reads: scale points carry their end labels."""
+        """How an answer's value reads in the current language: the Welsh option in the
+        same place when the Welsh list has as many options, scale points with their end
+        labels."""
+        if self.kind == QuestionKind.YES_NO and value in YES_NO_LABELS:
+            return str(YES_NO_LABELS[value])
+        if self.kind in (QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE):
+            if translation.get_language() == "cy":
+                english = self.option_list
+                welsh = _option_lines(getattr(self, "options_cy", None))
+                if len(welsh) == len(english) and value in english:
+                    return welsh[english.index(value)]
+            return value
         if self.kind == QuestionKind.SCALE:
             if value == str(self.scale_min) and self.scale_min_label:
                 return f"{value} – {self.scale_min_label}"
@@ -366,6 +384,8 @@ class Response(models.Model):
     section = models.CharField(max_length=20, choices=Section.choices, blank=True)
     nation = models.CharField(max_length=20, choices=Nation.choices, blank=True)
     employer_kind = models.CharField(max_length=20, choices=EmployerKind.choices, blank=True)
+    # The language of the page the member answered on: the answers are kept as written.
+    language = models.CharField(max_length=8, blank=True, default="en-gb")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     submitted_at = models.DateTimeField(null=True, blank=True)

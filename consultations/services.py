@@ -7,7 +7,7 @@ import logging
 from datetime import timedelta
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext_noop
 
@@ -167,10 +167,13 @@ def response_save(
     submit: bool = False,
     now=None,
     questions: list[Question] | None = None,
+    language: str | None = None,
 ) -> Response:
-    """Save a member's answers as a draft, or submit them. A submitted response stays
-    submitted and can be changed until the consultation closes. Answers to questions that
-    a condition hides are not saved. One response per member: the database enforces it.
+    """Save a member's answers as a draft, or submit them. `language`: the language the
+    member answered in (the current one unless given); the answers are kept as written.
+    A submitted response stays submitted and can be changed until the consultation closes.
+    Answers to questions that a condition hides are not saved. One response per member:
+    the database enforces it.
     `questions`: the consultation's questions when the caller has just read them (the
     page has, to build its form); they cannot change once anyone has a response."""
     now = now or timezone.now()
@@ -218,7 +221,8 @@ def response_save(
         _write_answers(response, questions, answers)
         response.quote_consent = quote_consent
         response.updated_at = now
-        fields = ["quote_consent", "updated_at"]
+        response.language = "cy" if (language or translation.get_language()) == "cy" else "en-gb"
+        fields = ["quote_consent", "updated_at", "language"]
         if submitting:
             if response.submitted_at is None:
                 response.submitted_at = now

@@ -39,6 +39,9 @@ class EventForm(forms.ModelForm):
             "kind",
             "summary",
             "description",
+            "title_cy",
+            "summary_cy",
+            "description_cy",
             "organisers",
             "starts_at",
             "ends_at",
@@ -122,6 +125,13 @@ class EventAdmin(PortalModelAdmin):
     show_full_result_count = False
     fieldsets = [
         (None, {"fields": ["title", "slug", "kind", "summary", "description", "organisers"]}),
+        (
+            _("Cymraeg (Welsh)"),
+            {
+                "fields": ["title_cy", "summary_cy", "description_cy"],
+                "description": _("Shown on Welsh pages. Empty: the English is shown."),
+            },
+        ),
         (
             _("When and where"),
             {

@@ -65,6 +65,8 @@ SITE_URL = env("SITE_URL") or (
 )
 
 INSTALLED_APPS = [
+    # Before the admin: Welsh columns beside staff-written content (README, "Cymraeg").
+    "modeltranslation",
     "portal.admin.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -99,12 +101,16 @@ MIDDLEWARE = [
     "portal.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language from the URL (/cy/…: Welsh, anything else: English), before
+    # CommonMiddleware so that a missing slash is added to the right language's URL.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "portal.i18n.LanguagePreferenceMiddleware",
     "portal.middleware.ThrottledUserSessionsMiddleware",
     "portal.middleware.SessionPolicyMiddleware",
     "portal.middleware.StaffMFAMiddleware",
@@ -122,12 +128,13 @@ TEMPLATES = [
         "APP_DIRS": True,
         "OPTIONS": {
             # `{% url %}` remembering what it reversed (portal/urlcache.py).
-            "builtins": ["portal.template_urls", "portal.template_dates"],
+            "builtins": ["portal.template_urls", "portal.template_dates", "portal.template_i18n"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.site",
+                "portal.i18n.i18n_context",
             ],
         },
     }
@@ -342,7 +349,21 @@ if not DEBUG:
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
 
+# English (British) and Welsh. English pages keep their URLs; Welsh ones are under /cy/
+# (portal/urls.py). `<html lang>` is "en-GB" or "cy".
 LANGUAGE_CODE = "en-gb"
+LANGUAGES = [("en-gb", "English"), ("cy", "Cymraeg")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# The language cookie remembers a visitor's choice; a member's is kept on their account.
+LANGUAGE_COOKIE_NAME = "portal_language"
+LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
+LANGUAGE_COOKIE_SECURE = not DEBUG
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+# django-modeltranslation: `title` reads `title_cy` on a Welsh page, English when the Welsh
+# is empty; English stays in the original column that search and indexes read.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en-gb"
+MODELTRANSLATION_LANGUAGES = ("en-gb", "cy")
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en-gb",)
 TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True

@@ -40,6 +40,13 @@ from .models import (
 # --- Documents ---------------------------------------------------------------------------
 
 
+# The Welsh text is part of the edition: reviewed and approved with the English.
+WELSH_HELP = (
+    "The Welsh text of this edition, reviewed and approved with the English. Leave a field "
+    "empty and Welsh pages show the English."
+)
+
+
 class DocumentCreateForm(forms.ModelForm):
     """Adding a document writes its first draft edition at the same time."""
 
@@ -333,6 +340,8 @@ class EditionForm(forms.ModelForm):
         fields = [
             "title",
             "summary",
+            "title_cy",
+            "summary_cy",
             "audience",
             "item_label",
             *NATION_FIELDS.values(),
@@ -355,7 +364,7 @@ class EditionForm(forms.ModelForm):
 
 class StandardInline(admin.StackedInline):
     model = Standard
-    fields = ["number", "heading", "body", "indicators"]
+    fields = ["number", "heading", "body", "indicators", "heading_cy", "body_cy", "indicators_cy"]
     ordering = ["number"]
     verbose_name = "standard (or principle)"
     verbose_name_plural = "Standards (or principles), in order"
@@ -418,6 +427,13 @@ class EditionAdmin(PortalModelAdmin):
                     "audience",
                     "item_label",
                 ]
+            },
+        ),
+        (
+            "Cymraeg (Welsh)",
+            {
+                "fields": ["title_cy", "summary_cy"],
+                "description": WELSH_HELP,
             },
         ),
         ("Applies to", {"fields": list(NATION_FIELDS.values())}),

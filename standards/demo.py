@@ -173,6 +173,56 @@ authorities, academies, multi-academy trusts and regional schools commissioners.
     ),
 ]
 
+# The core principles in Welsh: written in the same draft and approved with the English.
+PRINCIPLES_TITLE_CY = "Egwyddorion craidd ar gyfer gweithwyr proffesiynol datblygu a gwella addysg"
+PRINCIPLES_SUMMARY_CY = (
+    "Yr egwyddorion y mae swyddogion gwella ysgolion, cynghorwyr ac ymgynghorwyr yn gweithio "
+    "yn unol â nhw, ble bynnag y'u cyflogir: annibyniaeth, gwrthrychedd, cydraddoldeb ac "
+    "atebolrwydd."
+)
+PRINCIPLES_CY = [
+    (
+        "Gwella canlyniadau i'r gymuned gyfan",
+        """Diben gwella ysgolion yw gwella canlyniadau addysgol i'r gymuned gyfan. Dylai pob
+darn o gyngor allu dangos sut mae'n gwasanaethu'r nod hwnnw.""",
+    ),
+    (
+        "Cyfle cyfartal",
+        """Mae'r gwaith yn canolbwyntio ar gyfle cyfartal i bob dysgwr, ar draws yr ystod
+gallu gyfan, ac ar ddiwallu anghenion plant sy'n agored i niwed.""",
+    ),
+    (
+        "Annibyniaeth",
+        """Mae annibyniaeth oddi wrth yr ysgolion y maent yn eu cefnogi yn hollbwysig. Dyna
+sy'n galluogi gweithwyr proffesiynol i fod yn wrthrychol, ac ysgolion i ymddiried yn eu
+barn.""",
+    ),
+    (
+        "Gwrthrychedd a didueddrwydd",
+        """Mae gweithwyr proffesiynol yn wrthrychol ac yn ddiduedd: mae eu barn yn seiliedig
+ar dystiolaeth, ac mae'n aros yr un fath pwy bynnag sy'n cyflogi'r cynghorydd a phwy bynnag
+sy'n rhedeg yr ysgol.""",
+    ),
+    (
+        "Hygrededd",
+        """Mae gweithwyr proffesiynol yn hygred am eu bod yn gymwysedig, ac am fod eu cefndir
+a'u harbenigedd yn ddigonol ar gyfer gofynion y swydd, gan gynnwys profiad y tu hwnt i
+unrhyw un ysgol neu ymddiriedolaeth.""",
+    ),
+    (
+        "Casglu a rhannu'r arfer gorau",
+        """Gan weithio ar draws cannoedd o ysgolion, mae gweithwyr proffesiynol yn casglu'r
+arfer gorau lle bynnag y dônt o hyd iddo ac yn ei rannu, fel bod syniadau da yn teithio.""",
+    ),
+    (
+        "Atebolrwydd ac adnoddau",
+        """Mae llinell atebolrwydd glir ar gyfer gwella ysgolion, pwy bynnag sy'n cyflogi'r
+gweithiwr proffesiynol, ac mae'r gwaith yn cael yr adnoddau priodol. Mae'r un egwyddorion
+yn berthnasol i awdurdodau lleol, academïau, ymddiriedolaethau aml-academi a swyddfeydd
+comisiynwyr ysgolion rhanbarthol.""",
+    ),
+]
+
 EXAMPLES = [
     (
         5,
@@ -289,8 +339,18 @@ def _principles_document(writer, approver) -> None:
         now=_at(2017, 5, 2),
     )
     edition = document.editions.get()
-    for heading, body in PRINCIPLES:
-        services.standard_add(edition=edition, by=writer, heading=heading, body=body)
+    edition.title_cy, edition.summary_cy = PRINCIPLES_TITLE_CY, PRINCIPLES_SUMMARY_CY
+    services.edition_update(
+        edition=edition, by=writer, fields=["title_cy", "summary_cy"], now=_at(2017, 5, 2)
+    )
+    for (heading, body), (heading_cy, body_cy) in zip(PRINCIPLES, PRINCIPLES_CY, strict=True):
+        services.standard_add(
+            edition=edition,
+            by=writer,
+            heading=heading,
+            body=body,
+            welsh={"heading": heading_cy, "body": body_cy},
+        )
     _publish(
         edition,
         writer,

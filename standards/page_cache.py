@@ -62,8 +62,16 @@ def _deployment() -> str:
     return hashlib.sha256(manifest.encode()).hexdigest()[:12]
 
 
-def _page_key(slug: str) -> str:
-    return f"{PREFIX}:{_deployment()}:{translation.get_language() or ''}:{slug}"
+def _page_key(slug: str, language: str | None = None) -> str:
+    language = language or translation.get_language() or ""
+    return f"{PREFIX}:{_deployment()}:{language}:{slug}"
+
+
+def _page_keys(slug: str) -> list[str]:
+    """The page's key in every language (an English and a Welsh page per edition)."""
+    from django.conf import settings
+
+    return [_page_key(slug, code) for code, _name in settings.LANGUAGES]
 
 
 def _generation_key(slug: str) -> str:
@@ -228,7 +236,7 @@ def _forget_now(slugs: set[str]) -> None:
         local.drop(slug)
     try:
         cache.set_many({_generation_key(s): uuid.uuid4().hex for s in slugs}, GENERATION_SECONDS)
-        cache.delete_many([_page_key(s) for s in slugs])
+        cache.delete_many([key for s in slugs for key in _page_keys(s)])
         local.announce(slugs)
     except Exception:  # noqa: BLE001
         logger.warning("standards page cache not cleared for %s", sorted(slugs), exc_info=True)

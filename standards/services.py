@@ -137,12 +137,17 @@ def edition_check_editable(*, edition: Edition) -> None:
 def edition_update(
     *, edition: Edition, by: User, fields: list[str] | None = None, now=None
 ) -> Edition:
-    """Save a draft's own fields (title, summary, audience, nations, change note)."""
+    """Save a draft's own fields (title, summary, their Welsh, audience, nations, change
+    note)."""
     _locked(edition)
     edition_check_editable(edition=edition)
     editable = [
         "title",
         "summary",
+        "title_en_gb",
+        "summary_en_gb",
+        "title_cy",
+        "summary_cy",
         "audience",
         "item_label",
         "change_note",
@@ -177,7 +182,10 @@ def standard_add(
     indicators: str = "",
     number=None,
     now=None,
+    welsh: dict[str, str] | None = None,
 ) -> Standard:
+    """Add a standard to a draft; `welsh`: its Welsh heading, body and indicators
+    ({"heading": …, "body": …, "indicators": …}), reviewed with the English."""
     _locked(edition)
     edition_check_editable(edition=edition)
     if number is None:
@@ -187,7 +195,12 @@ def standard_add(
     try:
         with transaction.atomic():
             standard = Standard.objects.create(
-                edition=edition, number=number, heading=heading, body=body, indicators=indicators
+                edition=edition,
+                number=number,
+                heading=heading,
+                body=body,
+                indicators=indicators,
+                **{f"{name}_cy": value for name, value in (welsh or {}).items()},
             )
     except IntegrityError as error:
         raise WorkflowError(DUPLICATE_NUMBERS) from error
@@ -208,7 +221,15 @@ def edition_start_new(*, document: Document, by: User, now=None) -> Edition:
     number = document.editions.order_by("-number").values_list("number", flat=True).first() + 1
     copied = {
         field: getattr(current, field)
-        for field in ("title", "summary", "audience", "item_label", *NATION_FIELDS.values())
+        for field in (
+            "title",
+            "summary",
+            "title_cy",
+            "summary_cy",
+            "audience",
+            "item_label",
+            *NATION_FIELDS.values(),
+        )
     }
     edition = Edition.objects.create(
         document=document, number=number, created_by=by, change_note="", **copied
@@ -220,6 +241,9 @@ def edition_start_new(*, document: Document, by: User, now=None) -> Edition:
             heading=s.heading,
             body=s.body,
             indicators=s.indicators,
+            heading_cy=s.heading_cy,
+            body_cy=s.body_cy,
+            indicators_cy=s.indicators_cy,
             previous=s,
         )
         for s in current.standards.all()
@@ -373,9 +397,15 @@ def edition_approve(
 
 
 def _search_text(edition: Edition) -> str:
-    parts = [edition.title, edition.summary]
+    """What search finds an edition by: its English and its Welsh text."""
+    parts = [edition.title_en_gb, edition.summary_en_gb, edition.title_cy, edition.summary_cy]
     for standard in edition.standards.all():
-        parts += [standard.heading, render_plain(standard.body), render_plain(standard.indicators)]
+        for language in ("en_gb", "cy"):
+            parts += [
+                getattr(standard, f"heading_{language}"),
+                render_plain(getattr(standard, f"body_{language}") or ""),
+                render_plain(getattr(standard, f"indicators_{language}") or ""),
+            ]
     return "\n".join(p for p in parts if p)
 
 

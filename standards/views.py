@@ -3,10 +3,14 @@ Anyone may read what is published; publishers also preview drafts."""
 
 from __future__ import annotations
 
+import hashlib
+
+from django.core.cache import cache
 from django.core.paginator import EmptyPage, Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
 from django.utils.translation import gettext as _
@@ -23,6 +27,9 @@ from .pdf import edition_pdf_bytes
 # current-edition address changes content on publication, so it is kept for less time.
 EDITION_PDF_MAX_AGE = 60 * 60
 CURRENT_PDF_MAX_AGE = 5 * 60
+# A Welsh PDF is kept in the cache for a day (and made again when the edition changes
+# state: superseded editions carry the notice on every page).
+WELSH_PDF_SECONDS = 24 * 60 * 60
 
 
 # Results per page of the list: the page costs the same however many documents there are.
@@ -119,10 +126,10 @@ def edition_detail(request, slug, number):
     return _render_edition(request, edition)
 
 
-def _filename(edition) -> str:
+def _filename(edition, language_suffix: str = "") -> str:
     suffix = "-superseded" if edition.is_superseded else ""
     suffix = suffix if edition.is_public else "-draft-preview"
-    return f"{edition.document.slug}-edition-{edition.number}{suffix}.pdf"
+    return f"{edition.document.slug}-edition-{edition.number}{language_suffix}{suffix}.pdf"
 
 
 def _serve_pdf(request, edition, *, max_age: int) -> HttpResponse:
@@ -134,6 +141,8 @@ def _serve_pdf(request, edition, *, max_age: int) -> HttpResponse:
         response["Content-Disposition"] = f'inline; filename="{_filename(edition)}"'
         response["Cache-Control"] = "no-store, private"
         return response
+    if translation.get_language() == "cy":
+        return _serve_welsh_pdf(request, edition, max_age=max_age)
     meta = selectors.edition_pdf_meta(edition)
     if meta is None or meta.superseded != edition.is_superseded:
         # Not rendered yet (the task has not run, or was lost): render it now, once.
@@ -149,6 +158,27 @@ def _serve_pdf(request, edition, *, max_age: int) -> HttpResponse:
         response = not_modified
     response["ETag"] = etag
     response["Last-Modified"] = http_date(last_modified)
+    patch_cache_control(response, public=True, max_age=max_age)
+    return response
+
+
+def _serve_welsh_pdf(request, edition, *, max_age: int) -> HttpResponse:
+    """The Welsh PDF of a published edition (its Welsh text, English where a Welsh field is
+    empty; `lang="cy"` in its metadata, tagged like the English one), rendered once per
+    state of the edition and kept in the cache."""
+    key = f"standards:pdf:cy:{edition.pk}:{int(edition.is_superseded)}"
+    content = cache.get(key)
+    if content is None:
+        content = edition_pdf_bytes(edition)
+        cache.set(key, content, WELSH_PDF_SECONDS)
+    etag = f'"{hashlib.sha256(content).hexdigest()}"'
+    not_modified = get_conditional_response(request, etag=etag)
+    if not_modified is None:
+        response = HttpResponse(content, content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{_filename(edition, "-cy")}"'
+    else:
+        response = not_modified
+    response["ETag"] = etag
     patch_cache_control(response, public=True, max_age=max_age)
     return response
 

@@ -218,6 +218,9 @@ EXPECT = {
     "account_login": lambda role, world: 200 if role == "anonymous" else 302,
     "home": everyone(),
     "healthz": everyone(),
+    # The language switch and the preferences page's language form: tests/i18n/test_urls.py.
+    "set_language": None,
+    "set_language_to": None,
     "accounts:join": lambda role, world: 200 if role == "anonymous" else 302,
     "accounts:join_confirm": everyone(302),
     "accounts:join_check_email": everyone(),

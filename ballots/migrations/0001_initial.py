@@ -7,150 +7,392 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0010_workplaces'),
+        ("accounts", "0010_workplaces"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Ballot',
+            name="Ballot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('question', models.CharField(max_length=300)),
-                ('kind', models.CharField(choices=[('indicative', 'Indicative ballot'), ('survey', 'Quick survey')], default='indicative', max_length=12)),
-                ('audience', models.CharField(choices=[('everyone', 'Every active member'), ('workplace', 'A workplace'), ('employer', 'An employer'), ('section', 'A section'), ('nation', 'A nation')], max_length=12)),
-                ('audience_section', models.CharField(blank=True, choices=[('leadership', 'Leadership'), ('teachers', 'Teachers and lecturers'), ('support', 'Support staff'), ('improvement', 'Education improvement professionals')], max_length=20)),
-                ('audience_nation', models.CharField(blank=True, choices=[('england', 'England'), ('wales', 'Wales'), ('scotland', 'Scotland'), ('northern_ireland', 'Northern Ireland')], max_length=20)),
-                ('opens_at', models.DateTimeField()),
-                ('closes_at', models.DateTimeField()),
-                ('status', models.CharField(choices=[('draft', 'Waiting for approval'), ('approved', 'Approved, opens at its time'), ('open', 'Opened (audience frozen)')], default='draft', max_length=10)),
-                ('approved_at', models.DateTimeField(blank=True, null=True)),
-                ('proposed_by_rep', models.BooleanField(default=False)),
-                ('opened_at', models.DateTimeField(blank=True, null=True)),
-                ('electorate', models.PositiveIntegerField(default=0)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('approved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('audience_employer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.employer')),
-                ('audience_workplace', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.workplace')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('region', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.region')),
-                ('updated_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("question", models.CharField(max_length=300)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("indicative", "Indicative ballot"), ("survey", "Quick survey")],
+                        default="indicative",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "audience",
+                    models.CharField(
+                        choices=[
+                            ("everyone", "Every active member"),
+                            ("workplace", "A workplace"),
+                            ("employer", "An employer"),
+                            ("section", "A section"),
+                            ("nation", "A nation"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "audience_section",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("leadership", "Leadership"),
+                            ("teachers", "Teachers and lecturers"),
+                            ("support", "Support staff"),
+                            ("improvement", "Education improvement professionals"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "audience_nation",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("england", "England"),
+                            ("wales", "Wales"),
+                            ("scotland", "Scotland"),
+                            ("northern_ireland", "Northern Ireland"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("opens_at", models.DateTimeField()),
+                ("closes_at", models.DateTimeField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Waiting for approval"),
+                            ("approved", "Approved, opens at its time"),
+                            ("open", "Opened (audience frozen)"),
+                        ],
+                        default="draft",
+                        max_length=10,
+                    ),
+                ),
+                ("approved_at", models.DateTimeField(blank=True, null=True)),
+                ("proposed_by_rep", models.BooleanField(default=False)),
+                ("opened_at", models.DateTimeField(blank=True, null=True)),
+                ("electorate", models.PositiveIntegerField(default=0)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "approved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "audience_employer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.employer",
+                    ),
+                ),
+                (
+                    "audience_workplace",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.workplace",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.region",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-opens_at', '-pk'],
-                'permissions': [('approve_ballot', 'Can approve a ballot someone else wrote'), ('view_all_ballots', 'Can see every ballot (not only rep proposals of own regions)'), ('export_register', 'Can export a statutory ballot register (home addresses)')],
+                "ordering": ["-opens_at", "-pk"],
+                "permissions": [
+                    ("approve_ballot", "Can approve a ballot someone else wrote"),
+                    (
+                        "view_all_ballots",
+                        "Can see every ballot (not only rep proposals of own regions)",
+                    ),
+                    ("export_register", "Can export a statutory ballot register (home addresses)"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Elector',
+            name="Elector",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('notified', models.BooleanField(default=False)),
-                ('ballot', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='electors', to='ballots.ballot')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('workplace', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.workplace')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("notified", models.BooleanField(default=False)),
+                (
+                    "ballot",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="electors",
+                        to="ballots.ballot",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "workplace",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.workplace",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Option',
+            name="Option",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField()),
-                ('label', models.CharField(max_length=200)),
-                ('ballot', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='options', to='ballots.ballot')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField()),
+                ("label", models.CharField(max_length=200)),
+                (
+                    "ballot",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="options",
+                        to="ballots.ballot",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['ballot', 'position'],
+                "ordering": ["ballot", "position"],
             },
         ),
         migrations.CreateModel(
-            name='Participation',
+            name="Participation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('voted_on', models.DateField()),
-                ('ballot', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='participations', to='ballots.ballot')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("voted_on", models.DateField()),
+                (
+                    "ballot",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="participations",
+                        to="ballots.ballot",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Receipt',
+            name="Receipt",
             fields=[
-                ('code', models.CharField(max_length=20, primary_key=True, serialize=False)),
-                ('ballot', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='receipts', to='ballots.ballot')),
+                ("code", models.CharField(max_length=20, primary_key=True, serialize=False)),
+                (
+                    "ballot",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="receipts",
+                        to="ballots.ballot",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='RegisterExport',
+            name="RegisterExport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('audience', models.CharField(max_length=300)),
-                ('purpose', models.CharField(max_length=200)),
-                ('file_format', models.CharField(max_length=4)),
-                ('electors', models.PositiveIntegerField()),
-                ('by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("audience", models.CharField(max_length=300)),
+                ("purpose", models.CharField(max_length=200)),
+                ("file_format", models.CharField(max_length=4)),
+                ("electors", models.PositiveIntegerField()),
+                (
+                    "by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'statutory register export',
-                'ordering': ['-at'],
+                "verbose_name": "statutory register export",
+                "ordering": ["-at"],
             },
         ),
         migrations.CreateModel(
-            name='Tally',
+            name="Tally",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('shard', models.PositiveSmallIntegerField(default=0)),
-                ('votes', models.PositiveIntegerField(default=0)),
-                ('ballot', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tallies', to='ballots.ballot')),
-                ('option', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tallies', to='ballots.option')),
-                ('workplace', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.workplace')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("shard", models.PositiveSmallIntegerField(default=0)),
+                ("votes", models.PositiveIntegerField(default=0)),
+                (
+                    "ballot",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tallies",
+                        to="ballots.ballot",
+                    ),
+                ),
+                (
+                    "option",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tallies",
+                        to="ballots.option",
+                    ),
+                ),
+                (
+                    "workplace",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.workplace",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'tallies',
+                "verbose_name_plural": "tallies",
             },
         ),
         migrations.AddIndex(
-            model_name='ballot',
-            index=models.Index(fields=['status', 'opens_at'], name='ballots_bal_status_33ef13_idx'),
+            model_name="ballot",
+            index=models.Index(fields=["status", "opens_at"], name="ballots_bal_status_33ef13_idx"),
         ),
         migrations.AddConstraint(
-            model_name='ballot',
-            constraint=models.CheckConstraint(condition=models.Q(('closes_at__gt', models.F('opens_at'))), name='ballot_closes_after_opening'),
+            model_name="ballot",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("closes_at__gt", models.F("opens_at"))),
+                name="ballot_closes_after_opening",
+            ),
         ),
         migrations.AddIndex(
-            model_name='elector',
-            index=models.Index(fields=['user'], name='ballot_elector_user'),
+            model_name="elector",
+            index=models.Index(fields=["user"], name="ballot_elector_user"),
         ),
         migrations.AddIndex(
-            model_name='elector',
-            index=models.Index(condition=models.Q(('notified', False)), fields=['ballot'], name='ballot_elector_unnotified'),
+            model_name="elector",
+            index=models.Index(
+                condition=models.Q(("notified", False)),
+                fields=["ballot"],
+                name="ballot_elector_unnotified",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='elector',
-            constraint=models.UniqueConstraint(fields=('ballot', 'user'), name='ballot_elector_once'),
+            model_name="elector",
+            constraint=models.UniqueConstraint(
+                fields=("ballot", "user"), name="ballot_elector_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='option',
-            constraint=models.UniqueConstraint(fields=('ballot', 'position'), name='ballot_option_position'),
+            model_name="option",
+            constraint=models.UniqueConstraint(
+                fields=("ballot", "position"), name="ballot_option_position"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='participation',
-            constraint=models.UniqueConstraint(fields=('ballot', 'user'), name='ballot_one_member_one_vote'),
+            model_name="participation",
+            constraint=models.UniqueConstraint(
+                fields=("ballot", "user"), name="ballot_one_member_one_vote"
+            ),
         ),
         migrations.AddIndex(
-            model_name='receipt',
-            index=models.Index(fields=['ballot', 'code'], name='ballot_receipt_sorted'),
+            model_name="receipt",
+            index=models.Index(fields=["ballot", "code"], name="ballot_receipt_sorted"),
         ),
         migrations.AddConstraint(
-            model_name='tally',
-            constraint=models.UniqueConstraint(condition=models.Q(('workplace__isnull', False)), fields=('ballot', 'option', 'workplace'), name='ballot_tally_workplace_once'),
+            model_name="tally",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("workplace__isnull", False)),
+                fields=("ballot", "option", "workplace"),
+                name="ballot_tally_workplace_once",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='tally',
-            constraint=models.UniqueConstraint(condition=models.Q(('workplace__isnull', True)), fields=('ballot', 'option', 'shard'), name='ballot_tally_overall_once'),
+            model_name="tally",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("workplace__isnull", True)),
+                fields=("ballot", "option", "shard"),
+                name="ballot_tally_overall_once",
+            ),
         ),
     ]

@@ -10,157 +10,497 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0002_regions_and_roles'),
+        ("accounts", "0002_regions_and_roles"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReferenceCounter',
+            name="ReferenceCounter",
             fields=[
-                ('year', models.PositiveIntegerField(primary_key=True, serialize=False)),
-                ('last', models.PositiveIntegerField(default=0)),
+                ("year", models.PositiveIntegerField(primary_key=True, serialize=False)),
+                ("last", models.PositiveIntegerField(default=0)),
             ],
         ),
         migrations.CreateModel(
-            name='SavedReply',
+            name="SavedReply",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=120, unique=True)),
-                ('body', models.TextField()),
-                ('category', models.CharField(blank=True, choices=[('pay', 'Pay'), ('terms', 'Terms and conditions'), ('redundancy', 'Redundancy'), ('tupe', 'Transfer (TUPE)'), ('restructure', 'Restructure'), ('discipline', 'Discipline'), ('grievance', 'Grievance'), ('capability', 'Capability'), ('sickness', 'Sickness absence'), ('discrimination', 'Discrimination'), ('health_safety', 'Health and safety'), ('pension', 'Pension'), ('allegation', 'Allegation against a member'), ('legal', 'Legal assistance'), ('other', 'Other')], max_length=20)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=120, unique=True)),
+                ("body", models.TextField()),
+                (
+                    "category",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("pay", "Pay"),
+                            ("terms", "Terms and conditions"),
+                            ("redundancy", "Redundancy"),
+                            ("tupe", "Transfer (TUPE)"),
+                            ("restructure", "Restructure"),
+                            ("discipline", "Discipline"),
+                            ("grievance", "Grievance"),
+                            ("capability", "Capability"),
+                            ("sickness", "Sickness absence"),
+                            ("discrimination", "Discrimination"),
+                            ("health_safety", "Health and safety"),
+                            ("pension", "Pension"),
+                            ("allegation", "Allegation against a member"),
+                            ("legal", "Legal assistance"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'saved replies',
-                'ordering': ['title'],
+                "verbose_name_plural": "saved replies",
+                "ordering": ["title"],
             },
         ),
         migrations.CreateModel(
-            name='Case',
+            name="Case",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(blank=True, max_length=20, null=True, unique=True)),
-                ('category', models.CharField(choices=[('pay', 'Pay'), ('terms', 'Terms and conditions'), ('redundancy', 'Redundancy'), ('tupe', 'Transfer (TUPE)'), ('restructure', 'Restructure'), ('discipline', 'Discipline'), ('grievance', 'Grievance'), ('capability', 'Capability'), ('sickness', 'Sickness absence'), ('discrimination', 'Discrimination'), ('health_safety', 'Health and safety'), ('pension', 'Pension'), ('allegation', 'Allegation against a member'), ('legal', 'Legal assistance'), ('other', 'Other')], max_length=20)),
-                ('nation', models.CharField(blank=True, choices=[('england', 'England'), ('wales', 'Wales'), ('scotland', 'Scotland'), ('northern_ireland', 'Northern Ireland')], max_length=20)),
-                ('section', models.CharField(blank=True, choices=[('leadership', 'Leadership'), ('teachers', 'Teachers and lecturers'), ('support', 'Support staff'), ('improvement', 'Education improvement professionals')], max_length=20)),
-                ('what_happened', models.TextField(blank=True)),
-                ('desired_outcome', models.TextField(blank=True, verbose_name='outcome wanted')),
-                ('problem_started_on', models.DateField(blank=True, null=True)),
-                ('hearing_date', models.DateField(blank=True, null=True, verbose_name='meeting or hearing date')),
-                ('colleagues_affected', models.BooleanField(default=False)),
-                ('other_party_name', models.CharField(blank=True, max_length=200)),
-                ('restricted', models.BooleanField(default=False)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('new', 'New'), ('assigned', 'Assigned'), ('in_progress', 'In progress'), ('waiting_member', 'Waiting on member'), ('legal', 'Escalated to legal'), ('closed', 'Closed')], default='draft', max_length=20)),
-                ('priority', models.CharField(choices=[('urgent', 'Urgent'), ('high', 'High'), ('normal', 'Normal')], default='normal', max_length=10)),
-                ('waiting_on', models.CharField(choices=[('triage', 'Triage'), ('officer', 'Officer'), ('member', 'Member'), ('nobody', 'Nobody')], default='triage', max_length=10)),
-                ('urgent', models.BooleanField(default=False)),
-                ('overdue', models.BooleanField(default=False)),
-                ('eligibility_concern', models.CharField(blank=True, max_length=300)),
-                ('outcome', models.CharField(blank=True, choices=[('resolved', 'Resolved'), ('withdrawn', 'Withdrawn'), ('referred_legal', 'Referred to legal'), ('no_further_action', 'No further action'), ('other', 'Other')], max_length=20)),
-                ('outcome_note', models.TextField(blank=True)),
-                ('legal_reason', models.TextField(blank=True)),
-                ('complaint_open', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('last_activity_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('officer_reminded_at', models.DateTimeField(blank=True, null=True)),
-                ('manager_reminded_at', models.DateTimeField(blank=True, null=True)),
-                ('personal_content_removed_at', models.DateTimeField(blank=True, null=True)),
-                ('assigned_to', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='assigned_cases', to=settings.AUTH_USER_MODEL)),
-                ('employer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.employer')),
-                ('member', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='cases', to=settings.AUTH_USER_MODEL)),
-                ('other_party', models.ForeignKey(blank=True, help_text='A member the case is about: they can never be shown it.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='cases_about_them', to=settings.AUTH_USER_MODEL)),
-                ('region', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='accounts.region')),
-                ('restricted_to', models.ManyToManyField(blank=True, help_text='When set, only these officers (and managers) may see the case.', related_name='restricted_cases', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reference", models.CharField(blank=True, max_length=20, null=True, unique=True)),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("pay", "Pay"),
+                            ("terms", "Terms and conditions"),
+                            ("redundancy", "Redundancy"),
+                            ("tupe", "Transfer (TUPE)"),
+                            ("restructure", "Restructure"),
+                            ("discipline", "Discipline"),
+                            ("grievance", "Grievance"),
+                            ("capability", "Capability"),
+                            ("sickness", "Sickness absence"),
+                            ("discrimination", "Discrimination"),
+                            ("health_safety", "Health and safety"),
+                            ("pension", "Pension"),
+                            ("allegation", "Allegation against a member"),
+                            ("legal", "Legal assistance"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "nation",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("england", "England"),
+                            ("wales", "Wales"),
+                            ("scotland", "Scotland"),
+                            ("northern_ireland", "Northern Ireland"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "section",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("leadership", "Leadership"),
+                            ("teachers", "Teachers and lecturers"),
+                            ("support", "Support staff"),
+                            ("improvement", "Education improvement professionals"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("what_happened", models.TextField(blank=True)),
+                ("desired_outcome", models.TextField(blank=True, verbose_name="outcome wanted")),
+                ("problem_started_on", models.DateField(blank=True, null=True)),
+                (
+                    "hearing_date",
+                    models.DateField(blank=True, null=True, verbose_name="meeting or hearing date"),
+                ),
+                ("colleagues_affected", models.BooleanField(default=False)),
+                ("other_party_name", models.CharField(blank=True, max_length=200)),
+                ("restricted", models.BooleanField(default=False)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("new", "New"),
+                            ("assigned", "Assigned"),
+                            ("in_progress", "In progress"),
+                            ("waiting_member", "Waiting on member"),
+                            ("legal", "Escalated to legal"),
+                            ("closed", "Closed"),
+                        ],
+                        default="draft",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "priority",
+                    models.CharField(
+                        choices=[("urgent", "Urgent"), ("high", "High"), ("normal", "Normal")],
+                        default="normal",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "waiting_on",
+                    models.CharField(
+                        choices=[
+                            ("triage", "Triage"),
+                            ("officer", "Officer"),
+                            ("member", "Member"),
+                            ("nobody", "Nobody"),
+                        ],
+                        default="triage",
+                        max_length=10,
+                    ),
+                ),
+                ("urgent", models.BooleanField(default=False)),
+                ("overdue", models.BooleanField(default=False)),
+                ("eligibility_concern", models.CharField(blank=True, max_length=300)),
+                (
+                    "outcome",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("resolved", "Resolved"),
+                            ("withdrawn", "Withdrawn"),
+                            ("referred_legal", "Referred to legal"),
+                            ("no_further_action", "No further action"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("outcome_note", models.TextField(blank=True)),
+                ("legal_reason", models.TextField(blank=True)),
+                ("complaint_open", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                ("last_activity_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("officer_reminded_at", models.DateTimeField(blank=True, null=True)),
+                ("manager_reminded_at", models.DateTimeField(blank=True, null=True)),
+                ("personal_content_removed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "assigned_to",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assigned_cases",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "employer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.employer",
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cases",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "other_party",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="A member the case is about: they can never be shown it.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="cases_about_them",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cases",
+                        to="accounts.region",
+                    ),
+                ),
+                (
+                    "restricted_to",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="When set, only these officers (and managers) may see the case.",
+                        related_name="restricted_cases",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-urgent', '-submitted_at'],
-                'permissions': [('view_region_cases', 'Can see the cases of their own regions'), ('view_leadership_cases', 'Can see Leadership-section cases'), ('view_all_cases', 'Can see every case'), ('take_case', 'Can take an unassigned case they can see'), ('assign_case', 'Can assign and reassign any case'), ('restrict_case', 'Can restrict a case to named officers'), ('view_case_access_log', 'Can see who viewed and changed a case'), ('view_casework_reports', 'Can see casework reports')],
+                "ordering": ["-urgent", "-submitted_at"],
+                "permissions": [
+                    ("view_region_cases", "Can see the cases of their own regions"),
+                    ("view_leadership_cases", "Can see Leadership-section cases"),
+                    ("view_all_cases", "Can see every case"),
+                    ("take_case", "Can take an unassigned case they can see"),
+                    ("assign_case", "Can assign and reassign any case"),
+                    ("restrict_case", "Can restrict a case to named officers"),
+                    ("view_case_access_log", "Can see who viewed and changed a case"),
+                    ("view_casework_reports", "Can see casework reports"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='CaseAccess',
+            name="CaseAccess",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(choices=[('view', 'Viewed'), ('change', 'Changed'), ('download', 'Downloaded a file'), ('bundle', 'Generated the case bundle PDF'), ('refused', 'Was refused')], max_length=10)),
-                ('detail', models.CharField(blank=True, max_length=200)),
-                ('ip', models.GenericIPAddressField(blank=True, null=True)),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='access_log', to='casework.case')),
-                ('user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("view", "Viewed"),
+                            ("change", "Changed"),
+                            ("download", "Downloaded a file"),
+                            ("bundle", "Generated the case bundle PDF"),
+                            ("refused", "Was refused"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("detail", models.CharField(blank=True, max_length=200)),
+                ("ip", models.GenericIPAddressField(blank=True, null=True)),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="access_log",
+                        to="casework.case",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'case access record',
-                'ordering': ['-at', '-id'],
+                "verbose_name": "case access record",
+                "ordering": ["-at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='CaseEvent',
+            name="CaseEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('submitted', 'Submitted'), ('status', 'Status changed'), ('assigned', 'Assigned'), ('member_message', 'Message from the member'), ('officer_message', 'Message to the member'), ('note', 'Internal note'), ('attachment', 'File added'), ('escalated', 'Escalated to legal'), ('withdrawn', 'Withdrawn by the member'), ('complaint', 'Complaint about case handling'), ('restricted', 'Access restricted')], max_length=20)),
-                ('body', models.TextField(blank=True)),
-                ('old_status', models.CharField(blank=True, choices=[('draft', 'Draft'), ('new', 'New'), ('assigned', 'Assigned'), ('in_progress', 'In progress'), ('waiting_member', 'Waiting on member'), ('legal', 'Escalated to legal'), ('closed', 'Closed')], max_length=20)),
-                ('new_status', models.CharField(blank=True, choices=[('draft', 'Draft'), ('new', 'New'), ('assigned', 'Assigned'), ('in_progress', 'In progress'), ('waiting_member', 'Waiting on member'), ('legal', 'Escalated to legal'), ('closed', 'Closed')], max_length=20)),
-                ('visible_to_member', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='casework.case')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("submitted", "Submitted"),
+                            ("status", "Status changed"),
+                            ("assigned", "Assigned"),
+                            ("member_message", "Message from the member"),
+                            ("officer_message", "Message to the member"),
+                            ("note", "Internal note"),
+                            ("attachment", "File added"),
+                            ("escalated", "Escalated to legal"),
+                            ("withdrawn", "Withdrawn by the member"),
+                            ("complaint", "Complaint about case handling"),
+                            ("restricted", "Access restricted"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("body", models.TextField(blank=True)),
+                (
+                    "old_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("draft", "Draft"),
+                            ("new", "New"),
+                            ("assigned", "Assigned"),
+                            ("in_progress", "In progress"),
+                            ("waiting_member", "Waiting on member"),
+                            ("legal", "Escalated to legal"),
+                            ("closed", "Closed"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "new_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("draft", "Draft"),
+                            ("new", "New"),
+                            ("assigned", "Assigned"),
+                            ("in_progress", "In progress"),
+                            ("waiting_member", "Waiting on member"),
+                            ("legal", "Escalated to legal"),
+                            ("closed", "Closed"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("visible_to_member", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="casework.case",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='CaseAttachment',
+            name="CaseAttachment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(max_length=300, storage=django.core.files.storage.FileSystemStorage(base_url=None, location=pathlib.PurePosixPath('/work/main/var/private/cases')), upload_to=casework.models.attachment_path)),
-                ('name', models.CharField(max_length=150)),
-                ('content_type', models.CharField(max_length=100)),
-                ('size', models.PositiveIntegerField()),
-                ('sha256', models.CharField(max_length=64)),
-                ('shared_with_member', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='casework.case')),
-                ('uploaded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('event', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='attachments', to='casework.caseevent')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "file",
+                    models.FileField(
+                        max_length=300,
+                        storage=django.core.files.storage.FileSystemStorage(
+                            base_url=None,
+                            location=pathlib.PurePosixPath("/work/main/var/private/cases"),
+                        ),
+                        upload_to=casework.models.attachment_path,
+                    ),
+                ),
+                ("name", models.CharField(max_length=150)),
+                ("content_type", models.CharField(max_length=100)),
+                ("size", models.PositiveIntegerField()),
+                ("sha256", models.CharField(max_length=64)),
+                ("shared_with_member", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attachments",
+                        to="casework.case",
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "event",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="attachments",
+                        to="casework.caseevent",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['status', 'region'], name='casework_ca_status_6ee46b_idx'),
+            model_name="case",
+            index=models.Index(fields=["status", "region"], name="casework_ca_status_6ee46b_idx"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['assigned_to', 'status'], name='casework_ca_assigne_1d6123_idx'),
+            model_name="case",
+            index=models.Index(
+                fields=["assigned_to", "status"], name="casework_ca_assigne_1d6123_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['member', '-created_at'], name='casework_ca_member__600cd5_idx'),
+            model_name="case",
+            index=models.Index(
+                fields=["member", "-created_at"], name="casework_ca_member__600cd5_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['-urgent', '-submitted_at'], name='casework_ca_urgent_661461_idx'),
+            model_name="case",
+            index=models.Index(
+                fields=["-urgent", "-submitted_at"], name="casework_ca_urgent_661461_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['status', 'closed_at'], name='casework_ca_status_e4e4f5_idx'),
+            model_name="case",
+            index=models.Index(
+                fields=["status", "closed_at"], name="casework_ca_status_e4e4f5_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='caseaccess',
-            index=models.Index(fields=['case', '-at'], name='casework_ca_case_id_3e71b8_idx'),
+            model_name="caseaccess",
+            index=models.Index(fields=["case", "-at"], name="casework_ca_case_id_3e71b8_idx"),
         ),
         migrations.AddIndex(
-            model_name='caseevent',
-            index=models.Index(fields=['case', 'created_at'], name='casework_ca_case_id_816bad_idx'),
+            model_name="caseevent",
+            index=models.Index(
+                fields=["case", "created_at"], name="casework_ca_case_id_816bad_idx"
+            ),
         ),
     ]

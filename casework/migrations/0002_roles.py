@@ -2,8 +2,14 @@ from django.db import migrations
 
 from portal.accounts.roles import Role, grant
 
-OFFICER = ["view_case", "change_case", "take_case", "view_savedreply", "add_savedreply",
-           "change_savedreply"]
+OFFICER = [
+    "view_case",
+    "change_case",
+    "take_case",
+    "view_savedreply",
+    "add_savedreply",
+    "change_savedreply",
+]
 
 ROLE_PERMISSIONS = {
     Role.CASEWORKER: OFFICER + ["view_region_cases"],

@@ -11,47 +11,45 @@ def encrypt_existing(apps, schema_editor):
             row.save()
 
 
-
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('casework', '0002_roles'),
+        ("casework", "0002_roles"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='case',
-            name='desired_outcome',
-            field=portal.fields.EncryptedTextField(blank=True, verbose_name='outcome wanted'),
+            model_name="case",
+            name="desired_outcome",
+            field=portal.fields.EncryptedTextField(blank=True, verbose_name="outcome wanted"),
         ),
         migrations.AlterField(
-            model_name='case',
-            name='legal_reason',
+            model_name="case",
+            name="legal_reason",
             field=portal.fields.EncryptedTextField(blank=True),
         ),
         migrations.AlterField(
-            model_name='case',
-            name='other_party_name',
+            model_name="case",
+            name="other_party_name",
             field=portal.fields.EncryptedTextField(blank=True),
         ),
         migrations.AlterField(
-            model_name='case',
-            name='outcome_note',
+            model_name="case",
+            name="outcome_note",
             field=portal.fields.EncryptedTextField(blank=True),
         ),
         migrations.AlterField(
-            model_name='case',
-            name='what_happened',
+            model_name="case",
+            name="what_happened",
             field=portal.fields.EncryptedTextField(blank=True),
         ),
         migrations.AlterField(
-            model_name='caseattachment',
-            name='name',
+            model_name="caseattachment",
+            name="name",
             field=portal.fields.EncryptedTextField(),
         ),
         migrations.AlterField(
-            model_name='caseevent',
-            name='body',
+            model_name="caseevent",
+            name="body",
             field=portal.fields.EncryptedTextField(blank=True),
         ),
         migrations.RunPython(encrypt_existing, migrations.RunPython.noop),

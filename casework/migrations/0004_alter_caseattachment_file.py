@@ -5,15 +5,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('casework', '0003_encrypt_case_text'),
+        ("casework", "0003_encrypt_case_text"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='caseattachment',
-            name='file',
-            field=models.FileField(max_length=300, storage=casework.models.PrivateStorage(), upload_to=casework.models.attachment_path),
+            model_name="caseattachment",
+            name="file",
+            field=models.FileField(
+                max_length=300,
+                storage=casework.models.PrivateStorage(),
+                upload_to=casework.models.attachment_path,
+            ),
         ),
     ]

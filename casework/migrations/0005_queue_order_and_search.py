@@ -101,31 +101,54 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0007_consultation_consent'),
-        ('casework', '0004_alter_caseattachment_file'),
+        ("accounts", "0007_consultation_consent"),
+        ("casework", "0004_alter_caseattachment_file"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='case',
-            name='member_search',
-            field=models.CharField(blank=True, default='', editable=False, max_length=301),
+            model_name="case",
+            name="member_search",
+            field=models.CharField(blank=True, default="", editable=False, max_length=301),
         ),
         migrations.AddField(
-            model_name='case',
-            name='status_rank',
-            field=models.GeneratedField(db_persist=True, expression=models.Case(models.When(status='new', then=models.Value(0)), models.When(status='assigned', then=models.Value(1)), models.When(status='waiting_member', then=models.Value(2)), models.When(status='in_progress', then=models.Value(3)), models.When(status='legal', then=models.Value(4)), models.When(status='closed', then=models.Value(5)), default=models.Value(99)), output_field=models.SmallIntegerField()),
+            model_name="case",
+            name="status_rank",
+            field=models.GeneratedField(
+                db_persist=True,
+                expression=models.Case(
+                    models.When(status="new", then=models.Value(0)),
+                    models.When(status="assigned", then=models.Value(1)),
+                    models.When(status="waiting_member", then=models.Value(2)),
+                    models.When(status="in_progress", then=models.Value(3)),
+                    models.When(status="legal", then=models.Value(4)),
+                    models.When(status="closed", then=models.Value(5)),
+                    default=models.Value(99),
+                ),
+                output_field=models.SmallIntegerField(),
+            ),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['-urgent', 'status_rank', 'submitted_at', '-id'], include=('status', 'priority', 'member_id', 'other_party_id', 'member_search'), name='case_queue'),
+            model_name="case",
+            index=models.Index(
+                fields=["-urgent", "status_rank", "submitted_at", "-id"],
+                include=("status", "priority", "member_id", "other_party_id", "member_search"),
+                name="case_queue",
+            ),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(condition=models.Q(models.Q(('status', 'draft'), _negated=True), models.Q(('status', 'closed'), _negated=True)), fields=['section', '-urgent', 'status_rank', 'submitted_at', '-id'], include=('status', 'priority', 'member_id', 'other_party_id', 'member_search'), name='case_queue_open_section'),
+            model_name="case",
+            index=models.Index(
+                condition=models.Q(
+                    models.Q(("status", "draft"), _negated=True),
+                    models.Q(("status", "closed"), _negated=True),
+                ),
+                fields=["section", "-urgent", "status_rank", "submitted_at", "-id"],
+                include=("status", "priority", "member_id", "other_party_id", "member_search"),
+                name="case_queue_open_section",
+            ),
         ),
         migrations.RunPython(create, drop),
     ]

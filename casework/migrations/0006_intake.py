@@ -26,41 +26,90 @@ def sqlite_create(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('casework', '0005_queue_order_and_search'),
+        ("casework", "0005_queue_order_and_search"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RunPython(sqlite_drop, sqlite_create),
         migrations.AddField(
-            model_name='case',
-            name='channel',
-            field=models.CharField(choices=[('online', 'Online, by the member'), ('phone', 'By phone'), ('walk_in', 'In person'), ('email', 'By email'), ('letter', 'By letter')], default='online', max_length=10),
+            model_name="case",
+            name="channel",
+            field=models.CharField(
+                choices=[
+                    ("online", "Online, by the member"),
+                    ("phone", "By phone"),
+                    ("walk_in", "In person"),
+                    ("email", "By email"),
+                    ("letter", "By letter"),
+                ],
+                default="online",
+                max_length=10,
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='opened_by',
-            field=models.ForeignKey(blank=True, help_text='The officer who opened the case for the member (phone or walk-in intake).', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="case",
+            name="opened_by",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The officer who opened the case for the member (phone or walk-in intake).",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AlterField(
-            model_name='caseevent',
-            name='kind',
-            field=models.CharField(choices=[('submitted', 'Submitted'), ('status', 'Status changed'), ('assigned', 'Assigned'), ('member_message', 'Message from the member'), ('officer_message', 'Message to the member'), ('note', 'Internal note'), ('attachment', 'File added'), ('escalated', 'Escalated to legal'), ('withdrawn', 'Withdrawn by the member'), ('complaint', 'Complaint about case handling'), ('restricted', 'Access restricted'), ('opened_for_member', 'Opened by an officer for the member'), ('fact_changed', 'Facts corrected')], max_length=20),
+            model_name="caseevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("submitted", "Submitted"),
+                    ("status", "Status changed"),
+                    ("assigned", "Assigned"),
+                    ("member_message", "Message from the member"),
+                    ("officer_message", "Message to the member"),
+                    ("note", "Internal note"),
+                    ("attachment", "File added"),
+                    ("escalated", "Escalated to legal"),
+                    ("withdrawn", "Withdrawn by the member"),
+                    ("complaint", "Complaint about case handling"),
+                    ("restricted", "Access restricted"),
+                    ("opened_for_member", "Opened by an officer for the member"),
+                    ("fact_changed", "Facts corrected"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.CreateModel(
-            name='QueueView',
+            name="QueueView",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=60)),
-                ('query', models.CharField(max_length=500)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('officer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='queue_views', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=60)),
+                ("query", models.CharField(max_length=500)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "officer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="queue_views",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
-                'constraints': [models.UniqueConstraint(fields=('officer', 'name'), name='queue_view_unique_name')],
+                "ordering": ["name"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("officer", "name"), name="queue_view_unique_name"
+                    )
+                ],
             },
         ),
     ]

@@ -27,31 +27,78 @@ def forwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('casework', '0006_intake'),
+        ("casework", "0006_intake"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='caseevent',
-            name='kind',
-            field=models.CharField(choices=[('submitted', 'Submitted'), ('status', 'Status changed'), ('assigned', 'Assigned'), ('member_message', 'Message from the member'), ('officer_message', 'Message to the member'), ('note', 'Internal note'), ('attachment', 'File added'), ('escalated', 'Escalated to legal'), ('withdrawn', 'Withdrawn by the member'), ('complaint', 'Complaint about case handling'), ('restricted', 'Access restricted'), ('letter', 'Letter filed')], max_length=20),
+            model_name="caseevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("submitted", "Submitted"),
+                    ("status", "Status changed"),
+                    ("assigned", "Assigned"),
+                    ("member_message", "Message from the member"),
+                    ("officer_message", "Message to the member"),
+                    ("note", "Internal note"),
+                    ("attachment", "File added"),
+                    ("escalated", "Escalated to legal"),
+                    ("withdrawn", "Withdrawn by the member"),
+                    ("complaint", "Complaint about case handling"),
+                    ("restricted", "Access restricted"),
+                    ("letter", "Letter filed"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.CreateModel(
-            name='LetterTemplate',
+            name="LetterTemplate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=120, unique=True)),
-                ('kind', models.CharField(choices=[('meeting_invitation', 'Invitation to a meeting'), ('grievance', 'Grievance'), ('appeal', 'Appeal'), ('subject_access_request', 'Subject access request'), ('other', 'Other')], default='other', max_length=30)),
-                ('body', models.TextField()),
-                ('active', models.BooleanField(default=True, help_text='Only active templates are offered.')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=120, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("meeting_invitation", "Invitation to a meeting"),
+                            ("grievance", "Grievance"),
+                            ("appeal", "Appeal"),
+                            ("subject_access_request", "Subject access request"),
+                            ("other", "Other"),
+                        ],
+                        default="other",
+                        max_length=30,
+                    ),
+                ),
+                ("body", models.TextField()),
+                (
+                    "active",
+                    models.BooleanField(
+                        default=True, help_text="Only active templates are offered."
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['title'],
+                "ordering": ["title"],
             },
         ),
         migrations.RunPython(forwards, migrations.RunPython.noop),

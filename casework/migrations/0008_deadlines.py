@@ -7,80 +7,168 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('casework', '0007_letters'),
+        ("casework", "0007_letters"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='case',
-            name='acas_certificate_on',
-            field=models.DateField(blank=True, null=True, verbose_name='ACAS certificate (Day B)'),
+            model_name="case",
+            name="acas_certificate_on",
+            field=models.DateField(blank=True, null=True, verbose_name="ACAS certificate (Day B)"),
         ),
         migrations.AddField(
-            model_name='case',
-            name='acas_started_on',
-            field=models.DateField(blank=True, null=True, verbose_name='ACAS conciliation started (Day A)'),
+            model_name="case",
+            name="acas_started_on",
+            field=models.DateField(
+                blank=True, null=True, verbose_name="ACAS conciliation started (Day A)"
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='act_on',
-            field=models.DateField(blank=True, null=True, verbose_name='date of the act complained of'),
+            model_name="case",
+            name="act_on",
+            field=models.DateField(
+                blank=True, null=True, verbose_name="date of the act complained of"
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='claim_type',
-            field=models.CharField(blank=True, choices=[('dismissal', 'Dismissal'), ('discrimination', 'Discrimination'), ('pay', 'Pay'), ('redundancy', 'Redundancy'), ('other', 'Other')], db_default='', default='', max_length=20, verbose_name='tribunal claim'),
+            model_name="case",
+            name="claim_type",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("dismissal", "Dismissal"),
+                    ("discrimination", "Discrimination"),
+                    ("pay", "Pay"),
+                    ("redundancy", "Redundancy"),
+                    ("other", "Other"),
+                ],
+                db_default="",
+                default="",
+                max_length=20,
+                verbose_name="tribunal claim",
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='tribunal_limit_on',
-            field=models.DateField(blank=True, db_index=True, editable=False, null=True, verbose_name='tribunal limit'),
+            model_name="case",
+            name="tribunal_limit_on",
+            field=models.DateField(
+                blank=True, db_index=True, editable=False, null=True, verbose_name="tribunal limit"
+            ),
         ),
         migrations.AlterField(
-            model_name='caseevent',
-            name='kind',
-            field=models.CharField(choices=[('submitted', 'Submitted'), ('status', 'Status changed'), ('assigned', 'Assigned'), ('member_message', 'Message from the member'), ('officer_message', 'Message to the member'), ('note', 'Internal note'), ('attachment', 'File added'), ('escalated', 'Escalated to legal'), ('withdrawn', 'Withdrawn by the member'), ('complaint', 'Complaint about case handling'), ('restricted', 'Access restricted'), ('tribunal_limit', 'Tribunal limit'), ('follow_up', 'Follow-up set')], max_length=20),
+            model_name="caseevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("submitted", "Submitted"),
+                    ("status", "Status changed"),
+                    ("assigned", "Assigned"),
+                    ("member_message", "Message from the member"),
+                    ("officer_message", "Message to the member"),
+                    ("note", "Internal note"),
+                    ("attachment", "File added"),
+                    ("escalated", "Escalated to legal"),
+                    ("withdrawn", "Withdrawn by the member"),
+                    ("complaint", "Complaint about case handling"),
+                    ("restricted", "Access restricted"),
+                    ("tribunal_limit", "Tribunal limit"),
+                    ("follow_up", "Follow-up set"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.CreateModel(
-            name='CalendarFeed',
+            name="CalendarFeed",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token', models.CharField(max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='calendar_feed', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("token", models.CharField(max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="calendar_feed",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='FollowUp',
+            name="FollowUp",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('due_on', models.DateField()),
-                ('what', models.CharField(max_length=200)),
-                ('done_at', models.DateTimeField(blank=True, null=True)),
-                ('reminded_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='follow_ups', to='casework.case')),
-                ('officer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='follow_ups', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("due_on", models.DateField()),
+                ("what", models.CharField(max_length=200)),
+                ("done_at", models.DateTimeField(blank=True, null=True)),
+                ("reminded_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="follow_ups",
+                        to="casework.case",
+                    ),
+                ),
+                (
+                    "officer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="follow_ups",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['due_on', 'id'],
-                'indexes': [models.Index(condition=models.Q(('done_at', None)), fields=['officer', 'due_on'], name='follow_up_open')],
+                "ordering": ["due_on", "id"],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("done_at", None)),
+                        fields=["officer", "due_on"],
+                        name="follow_up_open",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='TribunalReminder',
+            name="TribunalReminder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('days_before', models.PositiveSmallIntegerField()),
-                ('sent_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tribunal_reminders', to='casework.case')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("days_before", models.PositiveSmallIntegerField()),
+                ("sent_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tribunal_reminders",
+                        to="casework.case",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('case', 'days_before'), name='tribunal_reminder_once')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("case", "days_before"), name="tribunal_reminder_once"
+                    )
+                ],
             },
         ),
     ]

@@ -8,69 +8,172 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('casework', '0008_deadlines'),
+        ("casework", "0008_deadlines"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='case',
-            name='collective',
+            model_name="case",
+            name="collective",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='case',
-            name='collective_summary',
-            field=portal.fields.EncryptedTextField(blank=True, help_text="What every member of a collective case reads about it (the officer's words, never the lead member's own account)."),
+            model_name="case",
+            name="collective_summary",
+            field=portal.fields.EncryptedTextField(
+                blank=True,
+                help_text="What every member of a collective case reads about it (the officer's words, never the lead member's own account).",
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='merged_into',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='merged_from', to='casework.case'),
+            model_name="case",
+            name="merged_into",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="merged_from",
+                to="casework.case",
+            ),
         ),
         migrations.AddField(
-            model_name='caseevent',
-            name='for_member',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="caseevent",
+            name="for_member",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AlterField(
-            model_name='caseevent',
-            name='kind',
-            field=models.CharField(choices=[('submitted', 'Submitted'), ('status', 'Status changed'), ('assigned', 'Assigned'), ('member_message', 'Message from the member'), ('officer_message', 'Message to the member'), ('note', 'Internal note'), ('attachment', 'File added'), ('escalated', 'Escalated to legal'), ('withdrawn', 'Withdrawn by the member'), ('complaint', 'Complaint about case handling'), ('restricted', 'Access restricted'), ('collective', 'Collective case'), ('member_added', 'Member invited to the collective case'), ('member_joined', 'Member joined the collective case'), ('member_declined', 'Member declined the collective case'), ('member_removed', 'Member removed from the collective case'), ('rep_involved', 'Workplace rep involved'), ('linked', 'Linked to another case'), ('merged', 'Merged')], max_length=20),
+            model_name="caseevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("submitted", "Submitted"),
+                    ("status", "Status changed"),
+                    ("assigned", "Assigned"),
+                    ("member_message", "Message from the member"),
+                    ("officer_message", "Message to the member"),
+                    ("note", "Internal note"),
+                    ("attachment", "File added"),
+                    ("escalated", "Escalated to legal"),
+                    ("withdrawn", "Withdrawn by the member"),
+                    ("complaint", "Complaint about case handling"),
+                    ("restricted", "Access restricted"),
+                    ("collective", "Collective case"),
+                    ("member_added", "Member invited to the collective case"),
+                    ("member_joined", "Member joined the collective case"),
+                    ("member_declined", "Member declined the collective case"),
+                    ("member_removed", "Member removed from the collective case"),
+                    ("rep_involved", "Workplace rep involved"),
+                    ("linked", "Linked to another case"),
+                    ("merged", "Merged"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.CreateModel(
-            name='CaseLink',
+            name="CaseLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('from_case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='links_from', to='casework.case')),
-                ('to_case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='links_to', to='casework.case')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "from_case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="links_from",
+                        to="casework.case",
+                    ),
+                ),
+                (
+                    "to_case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="links_to",
+                        to="casework.case",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('from_case', 'to_case'), name='caselink_unique'), models.CheckConstraint(condition=models.Q(('from_case__lt', models.F('to_case'))), name='caselink_ordered')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("from_case", "to_case"), name="caselink_unique"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("from_case__lt", models.F("to_case"))),
+                        name="caselink_ordered",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='CaseMember',
+            name="CaseMember",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('is_rep', models.BooleanField(default=False, verbose_name='workplace rep')),
-                ('invited_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('consented_at', models.DateTimeField(blank=True, null=True)),
-                ('declined_at', models.DateTimeField(blank=True, null=True)),
-                ('removed_at', models.DateTimeField(blank=True, null=True)),
-                ('override_note', models.CharField(blank=True, max_length=300)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='case_members', to='casework.case')),
-                ('invited_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='collective_cases', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("is_rep", models.BooleanField(default=False, verbose_name="workplace rep")),
+                ("invited_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("consented_at", models.DateTimeField(blank=True, null=True)),
+                ("declined_at", models.DateTimeField(blank=True, null=True)),
+                ("removed_at", models.DateTimeField(blank=True, null=True)),
+                ("override_note", models.CharField(blank=True, max_length=300)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="case_members",
+                        to="casework.case",
+                    ),
+                ),
+                (
+                    "invited_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="collective_cases",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['invited_at', 'id'],
-                'indexes': [models.Index(fields=['member', 'case'], name='casework_ca_member__e8a7fa_idx')],
-                'constraints': [models.UniqueConstraint(fields=('case', 'member'), name='casemember_unique')],
+                "ordering": ["invited_at", "id"],
+                "indexes": [
+                    models.Index(fields=["member", "case"], name="casework_ca_member__e8a7fa_idx")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("case", "member"), name="casemember_unique")
+                ],
             },
         ),
     ]

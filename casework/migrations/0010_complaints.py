@@ -44,59 +44,165 @@ def backfill(apps, schema_editor):
 
 
 def roles(apps, schema_editor):
-    grant(apps, schema_editor, "casework", {Role.CASEWORK_MANAGER: ["view_complaint", "change_complaint"]})
+    grant(
+        apps,
+        schema_editor,
+        "casework",
+        {Role.CASEWORK_MANAGER: ["view_complaint", "change_complaint"]},
+    )
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('casework', '0009_collective'),
+        ("casework", "0009_collective"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='case',
-            name='first_response_at',
+            model_name="case",
+            name="first_response_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='caseevent',
-            name='kind',
-            field=models.CharField(choices=[('submitted', 'Submitted'), ('status', 'Status changed'), ('assigned', 'Assigned'), ('member_message', 'Message from the member'), ('officer_message', 'Message to the member'), ('note', 'Internal note'), ('attachment', 'File added'), ('escalated', 'Escalated to legal'), ('withdrawn', 'Withdrawn by the member'), ('complaint', 'Complaint about case handling'), ('restricted', 'Access restricted'), ('complaint_response', 'Response to a complaint'), ('complaint_closed', 'Complaint closed')], max_length=20),
+            model_name="caseevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("submitted", "Submitted"),
+                    ("status", "Status changed"),
+                    ("assigned", "Assigned"),
+                    ("member_message", "Message from the member"),
+                    ("officer_message", "Message to the member"),
+                    ("note", "Internal note"),
+                    ("attachment", "File added"),
+                    ("escalated", "Escalated to legal"),
+                    ("withdrawn", "Withdrawn by the member"),
+                    ("complaint", "Complaint about case handling"),
+                    ("restricted", "Access restricted"),
+                    ("complaint_response", "Response to a complaint"),
+                    ("complaint_closed", "Complaint closed"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.CreateModel(
-            name='Complaint',
+            name="Complaint",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('raised_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('body', portal.fields.EncryptedTextField()),
-                ('acknowledge_by', models.DateField()),
-                ('respond_by', models.DateField()),
-                ('acknowledged_at', models.DateTimeField(blank=True, null=True)),
-                ('response', portal.fields.EncryptedTextField(blank=True)),
-                ('responded_at', models.DateTimeField(blank=True, null=True)),
-                ('outcome', models.CharField(blank=True, choices=[('upheld', 'Upheld'), ('partly_upheld', 'Partly upheld'), ('not_upheld', 'Not upheld')], max_length=20)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('overdue_notified_at', models.DateTimeField(blank=True, null=True)),
-                ('overdue_notified_for', models.CharField(blank=True, max_length=12)),
-                ('about_officer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='complaints', to='casework.case')),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='owned_complaints', to=settings.AUTH_USER_MODEL)),
-                ('raised_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("raised_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("body", portal.fields.EncryptedTextField()),
+                ("acknowledge_by", models.DateField()),
+                ("respond_by", models.DateField()),
+                ("acknowledged_at", models.DateTimeField(blank=True, null=True)),
+                ("response", portal.fields.EncryptedTextField(blank=True)),
+                ("responded_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "outcome",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("upheld", "Upheld"),
+                            ("partly_upheld", "Partly upheld"),
+                            ("not_upheld", "Not upheld"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("overdue_notified_at", models.DateTimeField(blank=True, null=True)),
+                ("overdue_notified_for", models.CharField(blank=True, max_length=12)),
+                (
+                    "about_officer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="complaints",
+                        to="casework.case",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="owned_complaints",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "raised_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['closed_at', 'respond_by', 'id'],
-                'indexes': [models.Index(fields=['closed_at', 'respond_by'], name='casework_co_closed__7648fb_idx')],
+                "ordering": ["closed_at", "respond_by", "id"],
+                "indexes": [
+                    models.Index(
+                        fields=["closed_at", "respond_by"], name="casework_co_closed__7648fb_idx"
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['submitted_at'], include=('id', 'first_response_at', 'closed_at', 'status', 'category', 'region_id', 'assigned_to_id', 'outcome', 'member_id', 'other_party_id', 'personal_content_removed_at'), name='case_report_submitted'),
+            model_name="case",
+            index=models.Index(
+                fields=["submitted_at"],
+                include=(
+                    "id",
+                    "first_response_at",
+                    "closed_at",
+                    "status",
+                    "category",
+                    "region_id",
+                    "assigned_to_id",
+                    "outcome",
+                    "member_id",
+                    "other_party_id",
+                    "personal_content_removed_at",
+                ),
+                name="case_report_submitted",
+            ),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(condition=models.Q(('status', 'closed')), fields=['closed_at'], include=('id', 'submitted_at', 'status', 'category', 'region_id', 'assigned_to_id', 'outcome', 'member_id', 'other_party_id', 'personal_content_removed_at'), name='case_report_closed'),
+            model_name="case",
+            index=models.Index(
+                condition=models.Q(("status", "closed")),
+                fields=["closed_at"],
+                include=(
+                    "id",
+                    "submitted_at",
+                    "status",
+                    "category",
+                    "region_id",
+                    "assigned_to_id",
+                    "outcome",
+                    "member_id",
+                    "other_party_id",
+                    "personal_content_removed_at",
+                ),
+                name="case_report_closed",
+            ),
         ),
         migrations.RunPython(backfill, migrations.RunPython.noop),
         migrations.RunPython(roles, migrations.RunPython.noop),

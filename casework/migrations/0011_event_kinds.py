@@ -9,16 +9,45 @@ _intake = importlib.import_module("casework.migrations.0006_intake")
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('casework', '0010_complaints'),
+        ("casework", "0010_complaints"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='caseevent',
-            name='kind',
-            field=models.CharField(choices=[('submitted', 'Submitted'), ('status', 'Status changed'), ('assigned', 'Assigned'), ('member_message', 'Message from the member'), ('officer_message', 'Message to the member'), ('note', 'Internal note'), ('attachment', 'File added'), ('escalated', 'Escalated to legal'), ('withdrawn', 'Withdrawn by the member'), ('complaint', 'Complaint about case handling'), ('restricted', 'Access restricted'), ('opened_for_member', 'Opened by an officer for the member'), ('fact_changed', 'Facts corrected'), ('letter', 'Letter filed'), ('tribunal_limit', 'Tribunal limit'), ('follow_up', 'Follow-up set'), ('collective', 'Collective case'), ('member_added', 'Member invited to the collective case'), ('member_joined', 'Member joined the collective case'), ('member_declined', 'Member declined the collective case'), ('member_removed', 'Member removed from the collective case'), ('rep_involved', 'Workplace rep involved'), ('linked', 'Linked to another case'), ('merged', 'Merged'), ('complaint_response', 'Response to a complaint'), ('complaint_closed', 'Complaint closed')], max_length=20),
+            model_name="caseevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("submitted", "Submitted"),
+                    ("status", "Status changed"),
+                    ("assigned", "Assigned"),
+                    ("member_message", "Message from the member"),
+                    ("officer_message", "Message to the member"),
+                    ("note", "Internal note"),
+                    ("attachment", "File added"),
+                    ("escalated", "Escalated to legal"),
+                    ("withdrawn", "Withdrawn by the member"),
+                    ("complaint", "Complaint about case handling"),
+                    ("restricted", "Access restricted"),
+                    ("opened_for_member", "Opened by an officer for the member"),
+                    ("fact_changed", "Facts corrected"),
+                    ("letter", "Letter filed"),
+                    ("tribunal_limit", "Tribunal limit"),
+                    ("follow_up", "Follow-up set"),
+                    ("collective", "Collective case"),
+                    ("member_added", "Member invited to the collective case"),
+                    ("member_joined", "Member joined the collective case"),
+                    ("member_declined", "Member declined the collective case"),
+                    ("member_removed", "Member removed from the collective case"),
+                    ("rep_involved", "Workplace rep involved"),
+                    ("linked", "Linked to another case"),
+                    ("merged", "Merged"),
+                    ("complaint_response", "Response to a complaint"),
+                    ("complaint_closed", "Complaint closed"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.RunPython(_intake.sqlite_create, _intake.sqlite_drop),
     ]

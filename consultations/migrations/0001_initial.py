@@ -8,7 +8,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -17,168 +16,555 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Consultation',
+            name="Consultation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('slug', models.SlugField(help_text='Its address: /consultations/this-slug/. Do not change it once published.', max_length=80, unique=True)),
-                ('summary', models.TextField(help_text='One or two sentences, shown in lists (Markdown).', max_length=2000)),
-                ('background', models.TextField(blank=True, help_text='Shown above the questions (Markdown).', max_length=50000)),
-                ('consulting_body', models.CharField(choices=[('dfe', 'Department for Education'), ('welsh_government', 'Welsh Government'), ('scottish_government', 'Scottish Government'), ('de_ni', 'Department of Education (Northern Ireland)'), ('ofsted', 'Ofsted'), ('union', "The union (members' survey)"), ('other', 'Another body')], max_length=30)),
-                ('consulting_body_other', models.CharField(blank=True, help_text="The body's name, when it is not in the list.", max_length=200, verbose_name='other consulting body')),
-                ('external_url', models.URLField(blank=True, help_text="The consulting body's own page, if there is one.", max_length=500, verbose_name='link to the external consultation')),
-                ('opens_at', models.DateTimeField(verbose_name='opens')),
-                ('closes_at', models.DateTimeField(verbose_name='closes')),
-                ('audience_section', models.CharField(blank=True, choices=[('leadership', 'Leadership'), ('teachers', 'Teachers and lecturers'), ('support', 'Support staff'), ('improvement', 'Education improvement professionals')], help_text='Any section.', max_length=20, verbose_name='section')),
-                ('audience_nations', models.JSONField(blank=True, default=list, help_text='None ticked: every nation.', verbose_name='nations')),
-                ('audience_employer_kind', models.CharField(blank=True, choices=[('local_authority', 'Local authority'), ('school', 'School or academy'), ('mat', 'Multi-academy trust'), ('fe_college', 'FE college'), ('private_company', 'Private company'), ('self_employed', 'Self-employed')], help_text='Any employer type.', max_length=20, verbose_name='employer type')),
-                ('anonymous', models.BooleanField(default=False, help_text='Analysts see answers but never who gave them. Cannot be changed once anyone has answered.', verbose_name='anonymous to analysts')),
-                ('published_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('outcome', models.TextField(blank=True, help_text="A summary of the union's response (Markdown). Shown to members once the outcome is published.", max_length=50000, verbose_name='what the union submitted')),
-                ('government_response', models.TextField(blank=True, help_text="The consulting body's decision, when it is known (Markdown).", max_length=50000, verbose_name='what was decided')),
-                ('outcome_published_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('invitations_sent_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('reminders_sent_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "slug",
+                    models.SlugField(
+                        help_text="Its address: /consultations/this-slug/. Do not change it once published.",
+                        max_length=80,
+                        unique=True,
+                    ),
+                ),
+                (
+                    "summary",
+                    models.TextField(
+                        help_text="One or two sentences, shown in lists (Markdown).",
+                        max_length=2000,
+                    ),
+                ),
+                (
+                    "background",
+                    models.TextField(
+                        blank=True,
+                        help_text="Shown above the questions (Markdown).",
+                        max_length=50000,
+                    ),
+                ),
+                (
+                    "consulting_body",
+                    models.CharField(
+                        choices=[
+                            ("dfe", "Department for Education"),
+                            ("welsh_government", "Welsh Government"),
+                            ("scottish_government", "Scottish Government"),
+                            ("de_ni", "Department of Education (Northern Ireland)"),
+                            ("ofsted", "Ofsted"),
+                            ("union", "The union (members' survey)"),
+                            ("other", "Another body"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "consulting_body_other",
+                    models.CharField(
+                        blank=True,
+                        help_text="The body's name, when it is not in the list.",
+                        max_length=200,
+                        verbose_name="other consulting body",
+                    ),
+                ),
+                (
+                    "external_url",
+                    models.URLField(
+                        blank=True,
+                        help_text="The consulting body's own page, if there is one.",
+                        max_length=500,
+                        verbose_name="link to the external consultation",
+                    ),
+                ),
+                ("opens_at", models.DateTimeField(verbose_name="opens")),
+                ("closes_at", models.DateTimeField(verbose_name="closes")),
+                (
+                    "audience_section",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("leadership", "Leadership"),
+                            ("teachers", "Teachers and lecturers"),
+                            ("support", "Support staff"),
+                            ("improvement", "Education improvement professionals"),
+                        ],
+                        help_text="Any section.",
+                        max_length=20,
+                        verbose_name="section",
+                    ),
+                ),
+                (
+                    "audience_nations",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="None ticked: every nation.",
+                        verbose_name="nations",
+                    ),
+                ),
+                (
+                    "audience_employer_kind",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("local_authority", "Local authority"),
+                            ("school", "School or academy"),
+                            ("mat", "Multi-academy trust"),
+                            ("fe_college", "FE college"),
+                            ("private_company", "Private company"),
+                            ("self_employed", "Self-employed"),
+                        ],
+                        help_text="Any employer type.",
+                        max_length=20,
+                        verbose_name="employer type",
+                    ),
+                ),
+                (
+                    "anonymous",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Analysts see answers but never who gave them. Cannot be changed once anyone has answered.",
+                        verbose_name="anonymous to analysts",
+                    ),
+                ),
+                ("published_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                (
+                    "outcome",
+                    models.TextField(
+                        blank=True,
+                        help_text="A summary of the union's response (Markdown). Shown to members once the outcome is published.",
+                        max_length=50000,
+                        verbose_name="what the union submitted",
+                    ),
+                ),
+                (
+                    "government_response",
+                    models.TextField(
+                        blank=True,
+                        help_text="The consulting body's decision, when it is known (Markdown).",
+                        max_length=50000,
+                        verbose_name="what was decided",
+                    ),
+                ),
+                (
+                    "outcome_published_at",
+                    models.DateTimeField(blank=True, editable=False, null=True),
+                ),
+                (
+                    "invitations_sent_at",
+                    models.DateTimeField(blank=True, editable=False, null=True),
+                ),
+                ("reminders_sent_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ['-closes_at'],
-                'permissions': [('analyse_consultation', 'Can see results, tag answers and export responses')],
+                "ordering": ["-closes_at"],
+                "permissions": [
+                    ("analyse_consultation", "Can see results, tag answers and export responses")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='PolicyArea',
+            name="PolicyArea",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(unique=True)),
-                ('name', models.CharField(max_length=100, unique=True)),
-                ('order', models.PositiveSmallIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(unique=True)),
+                ("name", models.CharField(max_length=100, unique=True)),
+                ("order", models.PositiveSmallIntegerField(default=0)),
             ],
             options={
-                'ordering': ['order', 'name'],
+                "ordering": ["order", "name"],
             },
         ),
         migrations.CreateModel(
-            name='AnalystTag',
+            name="AnalystTag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=40)),
-                ('consultation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='analyst_tags', to='consultations.consultation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=40)),
+                (
+                    "consultation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="analyst_tags",
+                        to="consultations.consultation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='ConsultationEvent',
+            name="ConsultationEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(max_length=40)),
-                ('detail', models.CharField(blank=True, max_length=300)),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('consultation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='consultations.consultation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("action", models.CharField(max_length=40)),
+                ("detail", models.CharField(blank=True, max_length=300)),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "consultation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="consultations.consultation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at'],
+                "ordering": ["-at"],
             },
         ),
         migrations.AddField(
-            model_name='consultation',
-            name='policy_areas',
-            field=models.ManyToManyField(blank=True, related_name='consultations', to='consultations.policyarea'),
+            model_name="consultation",
+            name="policy_areas",
+            field=models.ManyToManyField(
+                blank=True, related_name="consultations", to="consultations.policyarea"
+            ),
         ),
         migrations.CreateModel(
-            name='QuestionSection',
+            name="QuestionSection",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('intro', models.TextField(blank=True, max_length=5000, verbose_name='introduction')),
-                ('order', models.PositiveSmallIntegerField(default=0)),
-                ('consultation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sections', to='consultations.consultation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "intro",
+                    models.TextField(blank=True, max_length=5000, verbose_name="introduction"),
+                ),
+                ("order", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "consultation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sections",
+                        to="consultations.consultation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'section of questions',
-                'verbose_name_plural': 'sections of questions',
-                'ordering': ['order', 'id'],
+                "verbose_name": "section of questions",
+                "verbose_name_plural": "sections of questions",
+                "ordering": ["order", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Question',
+            name="Question",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order', models.PositiveSmallIntegerField(default=0)),
-                ('kind', models.CharField(choices=[('short_text', 'Short text'), ('long_text', 'Long text'), ('single_choice', 'Single choice'), ('multiple_choice', 'Multiple choice'), ('scale', 'Scale'), ('yes_no', 'Yes or no')], max_length=20, verbose_name='type')),
-                ('text', models.CharField(max_length=500, verbose_name='question')),
-                ('help_text', models.CharField(blank=True, max_length=500)),
-                ('required', models.BooleanField(default=False)),
-                ('options', models.TextField(blank=True, help_text='Choice questions: one option per line.', max_length=5000)),
-                ('scale_min', models.SmallIntegerField(default=1, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(10)])),
-                ('scale_max', models.SmallIntegerField(default=5, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(10)])),
-                ('scale_min_label', models.CharField(blank=True, help_text='e.g. Strongly disagree', max_length=60, verbose_name='label of the lowest point')),
-                ('scale_max_label', models.CharField(blank=True, help_text='e.g. Strongly agree', max_length=60, verbose_name='label of the highest point')),
-                ('condition_value', models.CharField(blank=True, help_text='The answer that shows this question: an option, Yes/No or a scale point.', max_length=200, verbose_name='is')),
-                ('condition_question', models.ForeignKey(blank=True, help_text='An earlier question of this consultation (save first to pick a new one).', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='dependants', to='consultations.question', verbose_name='show only if question')),
-                ('consultation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='questions', to='consultations.consultation')),
-                ('section', models.ForeignKey(blank=True, help_text='Save the consultation after adding a section to choose it here.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='questions', to='consultations.questionsection')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("order", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("short_text", "Short text"),
+                            ("long_text", "Long text"),
+                            ("single_choice", "Single choice"),
+                            ("multiple_choice", "Multiple choice"),
+                            ("scale", "Scale"),
+                            ("yes_no", "Yes or no"),
+                        ],
+                        max_length=20,
+                        verbose_name="type",
+                    ),
+                ),
+                ("text", models.CharField(max_length=500, verbose_name="question")),
+                ("help_text", models.CharField(blank=True, max_length=500)),
+                ("required", models.BooleanField(default=False)),
+                (
+                    "options",
+                    models.TextField(
+                        blank=True,
+                        help_text="Choice questions: one option per line.",
+                        max_length=5000,
+                    ),
+                ),
+                (
+                    "scale_min",
+                    models.SmallIntegerField(
+                        default=1,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(10),
+                        ],
+                    ),
+                ),
+                (
+                    "scale_max",
+                    models.SmallIntegerField(
+                        default=5,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(10),
+                        ],
+                    ),
+                ),
+                (
+                    "scale_min_label",
+                    models.CharField(
+                        blank=True,
+                        help_text="e.g. Strongly disagree",
+                        max_length=60,
+                        verbose_name="label of the lowest point",
+                    ),
+                ),
+                (
+                    "scale_max_label",
+                    models.CharField(
+                        blank=True,
+                        help_text="e.g. Strongly agree",
+                        max_length=60,
+                        verbose_name="label of the highest point",
+                    ),
+                ),
+                (
+                    "condition_value",
+                    models.CharField(
+                        blank=True,
+                        help_text="The answer that shows this question: an option, Yes/No or a scale point.",
+                        max_length=200,
+                        verbose_name="is",
+                    ),
+                ),
+                (
+                    "condition_question",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="An earlier question of this consultation (save first to pick a new one).",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="dependants",
+                        to="consultations.question",
+                        verbose_name="show only if question",
+                    ),
+                ),
+                (
+                    "consultation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="questions",
+                        to="consultations.consultation",
+                    ),
+                ),
+                (
+                    "section",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Save the consultation after adding a section to choose it here.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="questions",
+                        to="consultations.questionsection",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['order', 'id'],
+                "ordering": ["order", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Response',
+            name="Response",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted')], default='draft', max_length=10)),
-                ('quote_consent', models.CharField(blank=True, choices=[('named', 'Yes, and you may use my name'), ('anonymous', 'Yes, but without my name'), ('no', 'No, please do not quote me')], max_length=10)),
-                ('section', models.CharField(blank=True, choices=[('leadership', 'Leadership'), ('teachers', 'Teachers and lecturers'), ('support', 'Support staff'), ('improvement', 'Education improvement professionals')], max_length=20)),
-                ('nation', models.CharField(blank=True, choices=[('england', 'England'), ('wales', 'Wales'), ('scotland', 'Scotland'), ('northern_ireland', 'Northern Ireland')], max_length=20)),
-                ('employer_kind', models.CharField(blank=True, choices=[('local_authority', 'Local authority'), ('school', 'School or academy'), ('mat', 'Multi-academy trust'), ('fe_college', 'FE college'), ('private_company', 'Private company'), ('self_employed', 'Self-employed')], max_length=20)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('consultation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='responses', to='consultations.consultation')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='consultation_responses', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("submitted", "Submitted")],
+                        default="draft",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "quote_consent",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("named", "Yes, and you may use my name"),
+                            ("anonymous", "Yes, but without my name"),
+                            ("no", "No, please do not quote me"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "section",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("leadership", "Leadership"),
+                            ("teachers", "Teachers and lecturers"),
+                            ("support", "Support staff"),
+                            ("improvement", "Education improvement professionals"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "nation",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("england", "England"),
+                            ("wales", "Wales"),
+                            ("scotland", "Scotland"),
+                            ("northern_ireland", "Northern Ireland"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "employer_kind",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("local_authority", "Local authority"),
+                            ("school", "School or academy"),
+                            ("mat", "Multi-academy trust"),
+                            ("fe_college", "FE college"),
+                            ("private_company", "Private company"),
+                            ("self_employed", "Self-employed"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "consultation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="responses",
+                        to="consultations.consultation",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="consultation_responses",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Answer',
+            name="Answer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('choice', models.CharField(blank=True, max_length=200)),
-                ('text', models.TextField(blank=True)),
-                ('tags', models.ManyToManyField(blank=True, related_name='answers', to='consultations.analysttag')),
-                ('question', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='answers', to='consultations.question')),
-                ('response', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='answers', to='consultations.response')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("choice", models.CharField(blank=True, max_length=200)),
+                ("text", models.TextField(blank=True)),
+                (
+                    "tags",
+                    models.ManyToManyField(
+                        blank=True, related_name="answers", to="consultations.analysttag"
+                    ),
+                ),
+                (
+                    "question",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="answers",
+                        to="consultations.question",
+                    ),
+                ),
+                (
+                    "response",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="answers",
+                        to="consultations.response",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['question_id', 'id'],
+                "ordering": ["question_id", "id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='analysttag',
-            constraint=models.UniqueConstraint(fields=('consultation', 'name'), name='analyst_tag_unique_per_consultation'),
+            model_name="analysttag",
+            constraint=models.UniqueConstraint(
+                fields=("consultation", "name"), name="analyst_tag_unique_per_consultation"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='consultation',
-            constraint=models.CheckConstraint(condition=models.Q(('closes_at__gt', models.F('opens_at'))), name='consultation_closes_after_it_opens'),
+            model_name="consultation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("closes_at__gt", models.F("opens_at"))),
+                name="consultation_closes_after_it_opens",
+            ),
         ),
         migrations.AddIndex(
-            model_name='response',
-            index=models.Index(fields=['consultation', 'status'], name='consultatio_consult_1fac90_idx'),
+            model_name="response",
+            index=models.Index(
+                fields=["consultation", "status"], name="consultatio_consult_1fac90_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='response',
-            constraint=models.UniqueConstraint(fields=('consultation', 'user'), name='consultation_one_response_per_member'),
+            model_name="response",
+            constraint=models.UniqueConstraint(
+                fields=("consultation", "user"), name="consultation_one_response_per_member"
+            ),
         ),
         migrations.AddIndex(
-            model_name='answer',
-            index=models.Index(fields=['question', 'choice'], name='consultatio_questio_ca2379_idx'),
+            model_name="answer",
+            index=models.Index(
+                fields=["question", "choice"], name="consultatio_questio_ca2379_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='answer',
-            constraint=models.UniqueConstraint(fields=('response', 'question', 'choice'), name='answer_unique_choice'),
+            model_name="answer",
+            constraint=models.UniqueConstraint(
+                fields=("response", "question", "choice"), name="answer_unique_choice"
+            ),
         ),
     ]

@@ -6,26 +6,42 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('consultations', '0002_policy_areas_and_roles'),
+        ("consultations", "0002_policy_areas_and_roles"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='consultation',
-            name='opened_by',
-            field=models.ForeignKey(blank=True, editable=False, help_text='The second publisher who approved and opened it.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="consultation",
+            name="opened_by",
+            field=models.ForeignKey(
+                blank=True,
+                editable=False,
+                help_text="The second publisher who approved and opened it.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='consultation',
-            name='submitted_at',
-            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name='submitted for review'),
+            model_name="consultation",
+            name="submitted_at",
+            field=models.DateTimeField(
+                blank=True, editable=False, null=True, verbose_name="submitted for review"
+            ),
         ),
         migrations.AddField(
-            model_name='consultation',
-            name='submitted_by',
-            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="consultation",
+            name="submitted_by",
+            field=models.ForeignKey(
+                blank=True,
+                editable=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
     ]

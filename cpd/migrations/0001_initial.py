@@ -9,7 +9,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -18,47 +17,87 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='CPDEntry',
+            name="CPDEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('provider', models.CharField(blank=True, max_length=200, verbose_name='provider')),
-                ('done_on', models.DateField(verbose_name='date')),
-                ('hours', models.DecimalField(decimal_places=2, max_digits=5, verbose_name='hours')),
-                ('reflection', portal.fields.EncryptedTextField(blank=True, verbose_name='reflection')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='cpd_entries', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                ("provider", models.CharField(blank=True, max_length=200, verbose_name="provider")),
+                ("done_on", models.DateField(verbose_name="date")),
+                (
+                    "hours",
+                    models.DecimalField(decimal_places=2, max_digits=5, verbose_name="hours"),
+                ),
+                (
+                    "reflection",
+                    portal.fields.EncryptedTextField(blank=True, verbose_name="reflection"),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="cpd_entries",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'CPD entry',
-                'verbose_name_plural': 'CPD entries',
-                'ordering': ['-done_on', '-id'],
+                "verbose_name": "CPD entry",
+                "verbose_name_plural": "CPD entries",
+                "ordering": ["-done_on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='CPDEvidence',
+            name="CPDEvidence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(max_length=300, storage=cpd.models.EvidenceStorage(), upload_to=cpd.models.evidence_path)),
-                ('name', portal.fields.EncryptedTextField()),
-                ('content_type', models.CharField(max_length=100)),
-                ('size', models.PositiveIntegerField()),
-                ('sha256', models.CharField(max_length=64)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('entry', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='evidence', to='cpd.cpdentry')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "file",
+                    models.FileField(
+                        max_length=300,
+                        storage=cpd.models.EvidenceStorage(),
+                        upload_to=cpd.models.evidence_path,
+                    ),
+                ),
+                ("name", portal.fields.EncryptedTextField()),
+                ("content_type", models.CharField(max_length=100)),
+                ("size", models.PositiveIntegerField()),
+                ("sha256", models.CharField(max_length=64)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "entry",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="evidence",
+                        to="cpd.cpdentry",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'CPD evidence file',
-                'ordering': ['created_at', 'id'],
+                "verbose_name": "CPD evidence file",
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='cpdentry',
-            index=models.Index(fields=['user', '-done_on'], name='cpd_cpdentr_user_id_c26793_idx'),
+            model_name="cpdentry",
+            index=models.Index(fields=["user", "-done_on"], name="cpd_cpdentr_user_id_c26793_idx"),
         ),
         migrations.AddConstraint(
-            model_name='cpdentry',
-            constraint=models.CheckConstraint(condition=models.Q(('hours__gt', 0), ('hours__lte', 200)), name='cpd_entry_hours_in_range'),
+            model_name="cpdentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("hours__gt", 0), ("hours__lte", 200)),
+                name="cpd_entry_hours_in_range",
+            ),
         ),
     ]

@@ -9,160 +9,391 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0010_workplaces'),
+        ("accounts", "0010_workplaces"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Booking',
+            name="Booking",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('booked', 'Booked'), ('waiting', 'On the waiting list'), ('offered', 'Offered a place'), ('attended', 'Attended'), ('cancelled', 'Cancelled'), ('offer_expired', 'Offer expired')], max_length=16)),
-                ('place', models.PositiveIntegerField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('waiting_since', models.DateTimeField(blank=True, null=True)),
-                ('offered_at', models.DateTimeField(blank=True, null=True)),
-                ('offer_expires_at', models.DateTimeField(blank=True, null=True)),
-                ('booked_at', models.DateTimeField(blank=True, null=True)),
-                ('cancelled_at', models.DateTimeField(blank=True, null=True)),
-                ('attended_at', models.DateTimeField(blank=True, null=True)),
-                ('payment_intent_id', models.CharField(blank=True, max_length=100)),
-                ('amount_paid_pence', models.PositiveIntegerField(default=0)),
-                ('confirmation_sent_at', models.DateTimeField(blank=True, null=True)),
-                ('reminder_week_sent_at', models.DateTimeField(blank=True, null=True)),
-                ('reminder_day_sent_at', models.DateTimeField(blank=True, null=True)),
-                ('attendance_marked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='event_bookings', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("booked", "Booked"),
+                            ("waiting", "On the waiting list"),
+                            ("offered", "Offered a place"),
+                            ("attended", "Attended"),
+                            ("cancelled", "Cancelled"),
+                            ("offer_expired", "Offer expired"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("place", models.PositiveIntegerField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("waiting_since", models.DateTimeField(blank=True, null=True)),
+                ("offered_at", models.DateTimeField(blank=True, null=True)),
+                ("offer_expires_at", models.DateTimeField(blank=True, null=True)),
+                ("booked_at", models.DateTimeField(blank=True, null=True)),
+                ("cancelled_at", models.DateTimeField(blank=True, null=True)),
+                ("attended_at", models.DateTimeField(blank=True, null=True)),
+                ("payment_intent_id", models.CharField(blank=True, max_length=100)),
+                ("amount_paid_pence", models.PositiveIntegerField(default=0)),
+                ("confirmation_sent_at", models.DateTimeField(blank=True, null=True)),
+                ("reminder_week_sent_at", models.DateTimeField(blank=True, null=True)),
+                ("reminder_day_sent_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "attendance_marked_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="event_bookings",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['event', 'place', 'waiting_since', 'pk'],
+                "ordering": ["event", "place", "waiting_since", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='BookingNeeds',
+            name="BookingNeeds",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('dietary', portal.fields.EncryptedTextField(blank=True)),
-                ('access', portal.fields.EncryptedTextField(blank=True)),
-                ('given_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('booking', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='needs', to='events.booking')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("dietary", portal.fields.EncryptedTextField(blank=True)),
+                ("access", portal.fields.EncryptedTextField(blank=True)),
+                ("given_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "booking",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="needs",
+                        to="events.booking",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'booking needs',
-                'verbose_name_plural': 'booking needs',
+                "verbose_name": "booking needs",
+                "verbose_name_plural": "booking needs",
             },
         ),
         migrations.CreateModel(
-            name='Event',
+            name="Event",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=80, unique=True)),
-                ('title', models.CharField(max_length=200)),
-                ('kind', models.CharField(choices=[('conference', 'Conference'), ('course', 'Course'), ('webinar', 'Webinar'), ('branch_meeting', 'Branch meeting'), ('rep_training', 'Rep training')], max_length=20)),
-                ('summary', models.CharField(help_text='One or two sentences for the list.', max_length=300)),
-                ('description', models.TextField(blank=True)),
-                ('online', models.BooleanField(default=False, help_text='Online: the joining link is shown only to those booked.')),
-                ('venue', models.CharField(blank=True, max_length=200)),
-                ('address', models.TextField(blank=True)),
-                ('access_information', models.TextField(blank=True, help_text='Step-free access, hearing loop, quiet room, parking…')),
-                ('joining_link', models.URLField(blank=True, max_length=500)),
-                ('nation', models.CharField(blank=True, choices=[('england', 'England'), ('wales', 'Wales'), ('scotland', 'Scotland'), ('northern_ireland', 'Northern Ireland')], max_length=20)),
-                ('starts_at', models.DateTimeField(verbose_name='starts')),
-                ('ends_at', models.DateTimeField(verbose_name='ends')),
-                ('capacity', models.PositiveIntegerField(validators=[django.core.validators.MinValueValidator(1)])),
-                ('audience_section', models.CharField(blank=True, choices=[('leadership', 'Leadership'), ('teachers', 'Teachers and lecturers'), ('support', 'Support staff'), ('improvement', 'Education improvement professionals')], help_text='Any section. Leadership: Leadership-section members only.', max_length=20, verbose_name='section')),
-                ('audience_nation', models.CharField(blank=True, choices=[('england', 'England'), ('wales', 'Wales'), ('scotland', 'Scotland'), ('northern_ireland', 'Northern Ireland')], help_text='Any nation.', max_length=20, verbose_name='nation')),
-                ('audience_reps_only', models.BooleanField(default=False, verbose_name='reps only')),
-                ('booking_opens_at', models.DateTimeField(verbose_name='booking opens')),
-                ('booking_closes_at', models.DateTimeField(verbose_name='booking closes')),
-                ('fee_pence', models.PositiveIntegerField(default=0, verbose_name='fee (pence)')),
-                ('ask_needs', models.BooleanField(default=True, help_text="Kept apart, seen only by this event's organisers, deleted 30 days after.", verbose_name='ask for dietary and access needs')),
-                ('status', models.CharField(choices=[('scheduled', 'Scheduled'), ('cancelled', 'Cancelled')], default='scheduled', max_length=12)),
-                ('cancelled_at', models.DateTimeField(blank=True, null=True)),
-                ('cancellation_reason', models.CharField(blank=True, max_length=300)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('audience_region', models.ForeignKey(blank=True, help_text='Any region.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.region', verbose_name='region')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisers', models.ManyToManyField(blank=True, help_text='Events organisers who see bookings, needs and the register of this event.', related_name='organised_events', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=80, unique=True)),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("conference", "Conference"),
+                            ("course", "Course"),
+                            ("webinar", "Webinar"),
+                            ("branch_meeting", "Branch meeting"),
+                            ("rep_training", "Rep training"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "summary",
+                    models.CharField(
+                        help_text="One or two sentences for the list.", max_length=300
+                    ),
+                ),
+                ("description", models.TextField(blank=True)),
+                (
+                    "online",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Online: the joining link is shown only to those booked.",
+                    ),
+                ),
+                ("venue", models.CharField(blank=True, max_length=200)),
+                ("address", models.TextField(blank=True)),
+                (
+                    "access_information",
+                    models.TextField(
+                        blank=True, help_text="Step-free access, hearing loop, quiet room, parking…"
+                    ),
+                ),
+                ("joining_link", models.URLField(blank=True, max_length=500)),
+                (
+                    "nation",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("england", "England"),
+                            ("wales", "Wales"),
+                            ("scotland", "Scotland"),
+                            ("northern_ireland", "Northern Ireland"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("starts_at", models.DateTimeField(verbose_name="starts")),
+                ("ends_at", models.DateTimeField(verbose_name="ends")),
+                (
+                    "capacity",
+                    models.PositiveIntegerField(
+                        validators=[django.core.validators.MinValueValidator(1)]
+                    ),
+                ),
+                (
+                    "audience_section",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("leadership", "Leadership"),
+                            ("teachers", "Teachers and lecturers"),
+                            ("support", "Support staff"),
+                            ("improvement", "Education improvement professionals"),
+                        ],
+                        help_text="Any section. Leadership: Leadership-section members only.",
+                        max_length=20,
+                        verbose_name="section",
+                    ),
+                ),
+                (
+                    "audience_nation",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("england", "England"),
+                            ("wales", "Wales"),
+                            ("scotland", "Scotland"),
+                            ("northern_ireland", "Northern Ireland"),
+                        ],
+                        help_text="Any nation.",
+                        max_length=20,
+                        verbose_name="nation",
+                    ),
+                ),
+                (
+                    "audience_reps_only",
+                    models.BooleanField(default=False, verbose_name="reps only"),
+                ),
+                ("booking_opens_at", models.DateTimeField(verbose_name="booking opens")),
+                ("booking_closes_at", models.DateTimeField(verbose_name="booking closes")),
+                ("fee_pence", models.PositiveIntegerField(default=0, verbose_name="fee (pence)")),
+                (
+                    "ask_needs",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Kept apart, seen only by this event's organisers, deleted 30 days after.",
+                        verbose_name="ask for dietary and access needs",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("scheduled", "Scheduled"), ("cancelled", "Cancelled")],
+                        default="scheduled",
+                        max_length=12,
+                    ),
+                ),
+                ("cancelled_at", models.DateTimeField(blank=True, null=True)),
+                ("cancellation_reason", models.CharField(blank=True, max_length=300)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "audience_region",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Any region.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.region",
+                        verbose_name="region",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisers",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Events organisers who see bookings, needs and the register of this event.",
+                        related_name="organised_events",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['starts_at', 'pk'],
+                "ordering": ["starts_at", "pk"],
             },
         ),
         migrations.AddField(
-            model_name='booking',
-            name='event',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='bookings', to='events.event'),
+            model_name="booking",
+            name="event",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="bookings",
+                to="events.event",
+            ),
         ),
         migrations.CreateModel(
-            name='EventSession',
+            name="EventSession",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('starts_at', models.DateTimeField(verbose_name='starts')),
-                ('ends_at', models.DateTimeField(verbose_name='ends')),
-                ('location', models.CharField(blank=True, help_text="Room or breakout, if not the event's venue.", max_length=200)),
-                ('event', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sessions', to='events.event')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                ("starts_at", models.DateTimeField(verbose_name="starts")),
+                ("ends_at", models.DateTimeField(verbose_name="ends")),
+                (
+                    "location",
+                    models.CharField(
+                        blank=True,
+                        help_text="Room or breakout, if not the event's venue.",
+                        max_length=200,
+                    ),
+                ),
+                (
+                    "event",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sessions",
+                        to="events.event",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['starts_at', 'pk'],
+                "ordering": ["starts_at", "pk"],
             },
         ),
         migrations.AddIndex(
-            model_name='event',
-            index=models.Index(fields=['status', 'starts_at'], name='events_even_status_5c3d55_idx'),
+            model_name="event",
+            index=models.Index(
+                fields=["status", "starts_at"], name="events_even_status_5c3d55_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='event',
-            index=models.Index(fields=['kind', 'starts_at'], name='events_even_kind_d303e0_idx'),
+            model_name="event",
+            index=models.Index(fields=["kind", "starts_at"], name="events_even_kind_d303e0_idx"),
         ),
         migrations.AddConstraint(
-            model_name='event',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_at__gte', models.F('starts_at'))), name='event_ends_after_start'),
+            model_name="event",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("ends_at__gte", models.F("starts_at"))),
+                name="event_ends_after_start",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='event',
-            constraint=models.CheckConstraint(condition=models.Q(('booking_closes_at__gt', models.F('booking_opens_at'))), name='event_booking_closes_after_opening'),
+            model_name="event",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("booking_closes_at__gt", models.F("booking_opens_at"))),
+                name="event_booking_closes_after_opening",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='event',
-            constraint=models.CheckConstraint(condition=models.Q(('capacity__gte', 1)), name='event_capacity_positive'),
+            model_name="event",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("capacity__gte", 1)), name="event_capacity_positive"
+            ),
         ),
         migrations.AddIndex(
-            model_name='booking',
-            index=models.Index(fields=['event', 'status', 'waiting_since'], name='events_book_event_i_669a1a_idx'),
+            model_name="booking",
+            index=models.Index(
+                fields=["event", "status", "waiting_since"], name="events_book_event_i_669a1a_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='booking',
-            index=models.Index(fields=['user', 'status'], name='events_book_user_id_fa6916_idx'),
+            model_name="booking",
+            index=models.Index(fields=["user", "status"], name="events_book_user_id_fa6916_idx"),
         ),
         migrations.AddIndex(
-            model_name='booking',
-            index=models.Index(fields=['status', 'offer_expires_at'], name='events_book_status_53d50c_idx'),
+            model_name="booking",
+            index=models.Index(
+                fields=["status", "offer_expires_at"], name="events_book_status_53d50c_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='booking',
-            constraint=models.UniqueConstraint(condition=models.Q(('place__isnull', False)), fields=('event', 'place'), name='booking_one_holder_per_place'),
+            model_name="booking",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("place__isnull", False)),
+                fields=("event", "place"),
+                name="booking_one_holder_per_place",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='booking',
-            constraint=models.CheckConstraint(condition=models.Q(('place__isnull', True), ('place__gte', 1), _connector='OR'), name='booking_place_from_one'),
+            model_name="booking",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("place__isnull", True), ("place__gte", 1), _connector="OR"),
+                name="booking_place_from_one",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='booking',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('place__isnull', False), ('status__in', ('booked', 'offered', 'attended'))), models.Q(models.Q(('status__in', ('booked', 'offered', 'attended')), _negated=True), ('place__isnull', True)), _connector='OR'), name='booking_place_iff_holding'),
+            model_name="booking",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("place__isnull", False), ("status__in", ("booked", "offered", "attended"))
+                    ),
+                    models.Q(
+                        models.Q(("status__in", ("booked", "offered", "attended")), _negated=True),
+                        ("place__isnull", True),
+                    ),
+                    _connector="OR",
+                ),
+                name="booking_place_iff_holding",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='booking',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ('booked', 'offered', 'attended', 'waiting'))), fields=('event', 'user'), name='booking_one_current_per_member'),
+            model_name="booking",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status__in", ("booked", "offered", "attended", "waiting"))),
+                fields=("event", "user"),
+                name="booking_one_current_per_member",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='eventsession',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_at__gte', models.F('starts_at'))), name='session_ends_after_start'),
+            model_name="eventsession",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("ends_at__gte", models.F("starts_at"))),
+                name="session_ends_after_start",
+            ),
         ),
     ]

@@ -25,106 +25,268 @@ def roles(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0010_workplaces'),
-        ('events', '0002_events_organiser_role'),
+        ("accounts", "0010_workplaces"),
+        ("events", "0002_events_organiser_role"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='event',
-            name='cpd_hours',
-            field=models.DecimalField(blank=True, decimal_places=2, help_text="Hours on attendees' CPD record. Empty: the length of the sessions.", max_digits=5, null=True, verbose_name='CPD hours'),
+            model_name="event",
+            name="cpd_hours",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=2,
+                help_text="Hours on attendees' CPD record. Empty: the length of the sessions.",
+                max_digits=5,
+                null=True,
+                verbose_name="CPD hours",
+            ),
         ),
         migrations.AddField(
-            model_name='event',
-            name='learning_outcomes',
-            field=models.TextField(blank=True, help_text="On attendees' CPD record and certificate."),
+            model_name="event",
+            name="learning_outcomes",
+            field=models.TextField(
+                blank=True, help_text="On attendees' CPD record and certificate."
+            ),
         ),
         migrations.AddField(
-            model_name='event',
-            name='motions_close_at',
-            field=models.DateTimeField(blank=True, help_text='Conferences: motions close.', null=True, verbose_name='motions deadline'),
+            model_name="event",
+            name="motions_close_at",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="Conferences: motions close.",
+                null=True,
+                verbose_name="motions deadline",
+            ),
         ),
         migrations.CreateModel(
-            name='Composite',
+            name="Composite",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
-                ('title', models.CharField(max_length=200)),
-                ('text', models.TextField()),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('event', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='composites', to='events.event')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField()),
+                ("title", models.CharField(max_length=200)),
+                ("text", models.TextField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "event",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="composites",
+                        to="events.event",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['event', 'number'],
+                "ordering": ["event", "number"],
             },
         ),
         migrations.CreateModel(
-            name='Delegate',
+            name="Delegate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('elected_on', models.DateField()),
-                ('recorded_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('registered_at', models.DateTimeField(blank=True, null=True)),
-                ('branch', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.workplace')),
-                ('event', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='delegates', to='events.event')),
-                ('recorded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='delegacies', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("elected_on", models.DateField()),
+                ("recorded_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("registered_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "branch",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.workplace",
+                    ),
+                ),
+                (
+                    "event",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="delegates",
+                        to="events.event",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="delegacies",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['event', 'user'],
+                "ordering": ["event", "user"],
             },
         ),
         migrations.CreateModel(
-            name='Motion',
+            name="Motion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
-                ('title', models.CharField(max_length=200)),
-                ('text', models.TextField()),
-                ('submitted_for', models.CharField(choices=[('branch', 'My branch'), ('section', 'My section')], max_length=10)),
-                ('section', models.CharField(blank=True, max_length=20)),
-                ('submitted_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('status', models.CharField(choices=[('submitted', 'Waiting for the standing orders committee'), ('accepted', 'Accepted'), ('composited', 'Composited'), ('out_of_order', 'Ruled out of order')], default='submitted', max_length=16)),
-                ('reason', models.TextField(blank=True, help_text='Why it was ruled out of order (the submitter reads this).')),
-                ('ruled_at', models.DateTimeField(blank=True, null=True)),
-                ('branch', models.ForeignKey(blank=True, help_text='The branch (workplace) that submitted it.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.workplace')),
-                ('composite', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='motions', to='events.composite')),
-                ('event', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='motions', to='events.event')),
-                ('ruled_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('submitted_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='motions', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField()),
+                ("title", models.CharField(max_length=200)),
+                ("text", models.TextField()),
+                (
+                    "submitted_for",
+                    models.CharField(
+                        choices=[("branch", "My branch"), ("section", "My section")], max_length=10
+                    ),
+                ),
+                ("section", models.CharField(blank=True, max_length=20)),
+                ("submitted_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("submitted", "Waiting for the standing orders committee"),
+                            ("accepted", "Accepted"),
+                            ("composited", "Composited"),
+                            ("out_of_order", "Ruled out of order"),
+                        ],
+                        default="submitted",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "reason",
+                    models.TextField(
+                        blank=True,
+                        help_text="Why it was ruled out of order (the submitter reads this).",
+                    ),
+                ),
+                ("ruled_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "branch",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The branch (workplace) that submitted it.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.workplace",
+                    ),
+                ),
+                (
+                    "composite",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="motions",
+                        to="events.composite",
+                    ),
+                ),
+                (
+                    "event",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="motions",
+                        to="events.event",
+                    ),
+                ),
+                (
+                    "ruled_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="motions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['event', 'number'],
+                "ordering": ["event", "number"],
             },
         ),
         migrations.AddConstraint(
-            model_name='composite',
-            constraint=models.UniqueConstraint(fields=('event', 'number'), name='composite_number_per_event'),
+            model_name="composite",
+            constraint=models.UniqueConstraint(
+                fields=("event", "number"), name="composite_number_per_event"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='delegate',
-            constraint=models.UniqueConstraint(fields=('event', 'user'), name='delegate_once_per_event'),
+            model_name="delegate",
+            constraint=models.UniqueConstraint(
+                fields=("event", "user"), name="delegate_once_per_event"
+            ),
         ),
         migrations.AddIndex(
-            model_name='motion',
-            index=models.Index(fields=['event', 'status'], name='events_moti_event_i_571f56_idx'),
+            model_name="motion",
+            index=models.Index(fields=["event", "status"], name="events_moti_event_i_571f56_idx"),
         ),
         migrations.AddConstraint(
-            model_name='motion',
-            constraint=models.UniqueConstraint(fields=('event', 'number'), name='motion_number_per_event'),
+            model_name="motion",
+            constraint=models.UniqueConstraint(
+                fields=("event", "number"), name="motion_number_per_event"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='motion',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'out_of_order'), _negated=True), models.Q(('reason', ''), _negated=True), _connector='OR'), name='motion_out_of_order_has_reason'),
+            model_name="motion",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "out_of_order"), _negated=True),
+                    models.Q(("reason", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="motion_out_of_order_has_reason",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='motion',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('composite__isnull', False), ('status', 'composited')), models.Q(models.Q(('status', 'composited'), _negated=True), ('composite__isnull', True)), _connector='OR'), name='motion_composited_iff_composite'),
+            model_name="motion",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("composite__isnull", False), ("status", "composited")),
+                    models.Q(
+                        models.Q(("status", "composited"), _negated=True),
+                        ("composite__isnull", True),
+                    ),
+                    _connector="OR",
+                ),
+                name="motion_composited_iff_composite",
+            ),
         ),
         migrations.RunPython(roles, migrations.RunPython.noop),
     ]

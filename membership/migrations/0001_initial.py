@@ -7,172 +7,469 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0007_consultation_consent'),
+        ("accounts", "0007_consultation_consent"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='FeeRate',
+            name="FeeRate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('band', models.CharField(choices=[('L1', 'Leadership, full time'), ('L2', 'Leadership, part time'), ('P1', 'Professional, full time'), ('P2', 'Professional, part time'), ('S1', 'Support staff, full time'), ('S2', 'Support staff, part time'), ('SE', 'Self-employed')], max_length=4)),
-                ('frequency', models.CharField(choices=[('monthly', 'Monthly'), ('annual', 'Annual')], max_length=10)),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=8)),
-                ('effective_from', models.DateField()),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('notices_sent_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "band",
+                    models.CharField(
+                        choices=[
+                            ("L1", "Leadership, full time"),
+                            ("L2", "Leadership, part time"),
+                            ("P1", "Professional, full time"),
+                            ("P2", "Professional, part time"),
+                            ("S1", "Support staff, full time"),
+                            ("S2", "Support staff, part time"),
+                            ("SE", "Self-employed"),
+                        ],
+                        max_length=4,
+                    ),
+                ),
+                (
+                    "frequency",
+                    models.CharField(
+                        choices=[("monthly", "Monthly"), ("annual", "Annual")], max_length=10
+                    ),
+                ),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=8)),
+                ("effective_from", models.DateField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("notices_sent_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['band', 'frequency', '-effective_from'],
+                "ordering": ["band", "frequency", "-effective_from"],
             },
         ),
         migrations.CreateModel(
-            name='MembershipChange',
+            name="MembershipChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('effective_on', models.DateField(blank=True, null=True)),
-                ('source', models.CharField(choices=[('life_event', 'Life event'), ('reduction', 'Reduced rate'), ('resignation', 'Resignation'), ('rejoining', 'Rejoining'), ('profile', "The member's details"), ('staff', 'A member of staff'), ('schedule', 'Fee schedule')], max_length=20)),
-                ('field', models.CharField(max_length=40)),
-                ('old_value', models.CharField(blank=True, max_length=200)),
-                ('new_value', models.CharField(blank=True, max_length=200)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('membership', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='changes', to='accounts.membership')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("effective_on", models.DateField(blank=True, null=True)),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("life_event", "Life event"),
+                            ("reduction", "Reduced rate"),
+                            ("resignation", "Resignation"),
+                            ("rejoining", "Rejoining"),
+                            ("profile", "The member's details"),
+                            ("staff", "A member of staff"),
+                            ("schedule", "Fee schedule"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("field", models.CharField(max_length=40)),
+                ("old_value", models.CharField(blank=True, max_length=200)),
+                ("new_value", models.CharField(blank=True, max_length=200)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "membership",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="changes",
+                        to="accounts.membership",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-pk'],
-                'permissions': [('view_retention_report', 'Can see the retention report')],
+                "ordering": ["-at", "-pk"],
+                "permissions": [("view_retention_report", "Can see the retention report")],
             },
         ),
         migrations.CreateModel(
-            name='RateNotice',
+            name="RateNotice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sent_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('fee_rate', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notices', to='membership.feerate')),
-                ('membership', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.membership')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("sent_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "fee_rate",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notices",
+                        to="membership.feerate",
+                    ),
+                ),
+                (
+                    "membership",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.membership",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Reduction',
+            name="Reduction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('student', 'Student'), ('ect', 'Newly qualified teacher (early career teacher), first year'), ('part_time', 'Part time, pro rata'), ('supply', 'Supply'), ('retired', 'Retired'), ('parental_leave', 'Maternity, adoption or shared parental leave'), ('career_break', 'Career break'), ('unemployed', 'Unemployed'), ('self_employed', 'Self-employed')], max_length=20)),
-                ('status', models.CharField(choices=[('pending', 'Waiting for a membership officer'), ('approved', 'Approved'), ('refused', 'Refused'), ('cancelled', 'Cancelled')], default='pending', max_length=10)),
-                ('starts_on', models.DateField()),
-                ('ends_on', models.DateField(blank=True, null=True)),
-                ('detail', models.CharField(blank=True, max_length=40)),
-                ('evidence_note', models.CharField(blank=True, max_length=300, verbose_name='what the member says they can show')),
-                ('requested_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('decision_reason', models.CharField(blank=True, max_length=300)),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('editors', models.ManyToManyField(blank=True, help_text='Who changed it.', related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('membership', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reductions', to='accounts.membership')),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("student", "Student"),
+                            ("ect", "Newly qualified teacher (early career teacher), first year"),
+                            ("part_time", "Part time, pro rata"),
+                            ("supply", "Supply"),
+                            ("retired", "Retired"),
+                            ("parental_leave", "Maternity, adoption or shared parental leave"),
+                            ("career_break", "Career break"),
+                            ("unemployed", "Unemployed"),
+                            ("self_employed", "Self-employed"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting for a membership officer"),
+                            ("approved", "Approved"),
+                            ("refused", "Refused"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("starts_on", models.DateField()),
+                ("ends_on", models.DateField(blank=True, null=True)),
+                ("detail", models.CharField(blank=True, max_length=40)),
+                (
+                    "evidence_note",
+                    models.CharField(
+                        blank=True,
+                        max_length=300,
+                        verbose_name="what the member says they can show",
+                    ),
+                ),
+                ("requested_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("decision_reason", models.CharField(blank=True, max_length=300)),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "editors",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Who changed it.",
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "membership",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reductions",
+                        to="accounts.membership",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-requested_at', '-pk'],
-                'permissions': [('decide_reduction', 'Can approve or refuse reduced rates')],
+                "ordering": ["-requested_at", "-pk"],
+                "permissions": [("decide_reduction", "Can approve or refuse reduced rates")],
             },
         ),
         migrations.CreateModel(
-            name='LifeEvent',
+            name="LifeEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('hours', 'Going part time, or changing my hours'), ('leave', 'Maternity, adoption or shared parental leave'), ('returning', 'Returning from leave or a career break'), ('retiring', 'Retiring'), ('moving', 'Moving employer, workplace or role'), ('leaving', 'Leaving education (looking for work)'), ('career_break', 'Taking a career break'), ('student', 'Becoming a student'), ('ect', 'Starting as an early career teacher')], max_length=20)),
-                ('effective_on', models.DateField()),
-                ('sets', models.JSONField(blank=True, default=dict)),
-                ('before', models.JSONField(blank=True, default=dict)),
-                ('after', models.JSONField(blank=True, default=dict)),
-                ('recorded_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('applied_at', models.DateTimeField(blank=True, null=True)),
-                ('flagged', models.BooleanField(default=False)),
-                ('flag_reason', models.CharField(blank=True, max_length=200)),
-                ('reviewed_at', models.DateTimeField(blank=True, null=True)),
-                ('membership', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='life_events', to='accounts.membership')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('reviewed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('reduction', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='membership.reduction')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("hours", "Going part time, or changing my hours"),
+                            ("leave", "Maternity, adoption or shared parental leave"),
+                            ("returning", "Returning from leave or a career break"),
+                            ("retiring", "Retiring"),
+                            ("moving", "Moving employer, workplace or role"),
+                            ("leaving", "Leaving education (looking for work)"),
+                            ("career_break", "Taking a career break"),
+                            ("student", "Becoming a student"),
+                            ("ect", "Starting as an early career teacher"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("effective_on", models.DateField()),
+                ("sets", models.JSONField(blank=True, default=dict)),
+                ("before", models.JSONField(blank=True, default=dict)),
+                ("after", models.JSONField(blank=True, default=dict)),
+                ("recorded_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("applied_at", models.DateTimeField(blank=True, null=True)),
+                ("flagged", models.BooleanField(default=False)),
+                ("flag_reason", models.CharField(blank=True, max_length=200)),
+                ("reviewed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "membership",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="life_events",
+                        to="accounts.membership",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "reviewed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "reduction",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="membership.reduction",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-recorded_at', '-pk'],
+                "ordering": ["-recorded_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Resignation',
+            name="Resignation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(blank=True, choices=[('retiring', 'I am retiring'), ('leaving_education', 'I am leaving education'), ('cost', 'The cost'), ('unhappy', 'I am unhappy with the union'), ('other_union', 'I am joining another union'), ('other', 'Another reason')], max_length=20)),
-                ('given_on', models.DateField()),
-                ('effective_on', models.DateField()),
-                ('recorded_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('applied_at', models.DateTimeField(blank=True, null=True)),
-                ('withdrawn_at', models.DateTimeField(blank=True, null=True)),
-                ('membership', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='resignations', to='accounts.membership')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("retiring", "I am retiring"),
+                            ("leaving_education", "I am leaving education"),
+                            ("cost", "The cost"),
+                            ("unhappy", "I am unhappy with the union"),
+                            ("other_union", "I am joining another union"),
+                            ("other", "Another reason"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("given_on", models.DateField()),
+                ("effective_on", models.DateField()),
+                ("recorded_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("applied_at", models.DateTimeField(blank=True, null=True)),
+                ("withdrawn_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "membership",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="resignations",
+                        to="accounts.membership",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-recorded_at', '-pk'],
+                "ordering": ["-recorded_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Subscription',
+            name="Subscription",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('frequency', models.CharField(choices=[('monthly', 'Monthly'), ('annual', 'Annual')], default='monthly', max_length=10)),
-                ('contracted_hours', models.DecimalField(blank=True, decimal_places=1, help_text='For part-timers.', max_digits=4, null=True)),
-                ('membership', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='subscription', to='accounts.membership')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "frequency",
+                    models.CharField(
+                        choices=[("monthly", "Monthly"), ("annual", "Annual")],
+                        default="monthly",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "contracted_hours",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=1,
+                        help_text="For part-timers.",
+                        max_digits=4,
+                        null=True,
+                    ),
+                ),
+                (
+                    "membership",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="subscription",
+                        to="accounts.membership",
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='feerate',
-            index=models.Index(fields=['effective_from'], name='membership__effecti_0b5409_idx'),
+            model_name="feerate",
+            index=models.Index(fields=["effective_from"], name="membership__effecti_0b5409_idx"),
         ),
         migrations.AddConstraint(
-            model_name='feerate',
-            constraint=models.UniqueConstraint(fields=('band', 'frequency', 'effective_from'), name='feerate_one_per_day'),
+            model_name="feerate",
+            constraint=models.UniqueConstraint(
+                fields=("band", "frequency", "effective_from"), name="feerate_one_per_day"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='feerate',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='feerate_not_negative'),
+            model_name="feerate",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gte", 0)), name="feerate_not_negative"
+            ),
         ),
         migrations.AddIndex(
-            model_name='membershipchange',
-            index=models.Index(fields=['membership', '-at'], name='membership__members_f0c50c_idx'),
+            model_name="membershipchange",
+            index=models.Index(fields=["membership", "-at"], name="membership__members_f0c50c_idx"),
         ),
         migrations.AddConstraint(
-            model_name='ratenotice',
-            constraint=models.UniqueConstraint(fields=('membership', 'fee_rate'), name='ratenotice_once_per_member'),
+            model_name="ratenotice",
+            constraint=models.UniqueConstraint(
+                fields=("membership", "fee_rate"), name="ratenotice_once_per_member"
+            ),
         ),
         migrations.AddIndex(
-            model_name='reduction',
-            index=models.Index(fields=['status', 'requested_at'], name='membership__status_56399f_idx'),
+            model_name="reduction",
+            index=models.Index(
+                fields=["status", "requested_at"], name="membership__status_56399f_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reduction',
-            constraint=models.CheckConstraint(condition=models.Q(('decided_by', models.F('requested_by')), _negated=True), name='reduction_not_decided_by_requester'),
+            model_name="reduction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("decided_by", models.F("requested_by")), _negated=True),
+                name="reduction_not_decided_by_requester",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reduction',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_on__isnull', True), ('ends_on__gte', models.F('starts_on')), _connector='OR'), name='reduction_ends_after_it_starts'),
+            model_name="reduction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("ends_on__isnull", True),
+                    ("ends_on__gte", models.F("starts_on")),
+                    _connector="OR",
+                ),
+                name="reduction_ends_after_it_starts",
+            ),
         ),
         migrations.AddIndex(
-            model_name='lifeevent',
-            index=models.Index(fields=['applied_at', 'effective_on'], name='membership__applied_6e12f7_idx'),
+            model_name="lifeevent",
+            index=models.Index(
+                fields=["applied_at", "effective_on"], name="membership__applied_6e12f7_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='lifeevent',
-            index=models.Index(fields=['flagged', 'reviewed_at'], name='membership__flagged_e32f4a_idx'),
+            model_name="lifeevent",
+            index=models.Index(
+                fields=["flagged", "reviewed_at"], name="membership__flagged_e32f4a_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='resignation',
-            constraint=models.UniqueConstraint(condition=models.Q(('applied_at__isnull', True), ('withdrawn_at__isnull', True)), fields=('membership',), name='resignation_one_open_per_membership'),
+            model_name="resignation",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("applied_at__isnull", True), ("withdrawn_at__isnull", True)),
+                fields=("membership",),
+                name="resignation_one_open_per_membership",
+            ),
         ),
     ]

@@ -4,15 +4,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('membership', '0003_contact_details_for_officers'),
+        ("membership", "0003_contact_details_for_officers"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='membershipchange',
-            name='source',
-            field=models.CharField(choices=[('life_event', 'Life event'), ('reduction', 'Reduced rate'), ('resignation', 'Resignation'), ('rejoining', 'Rejoining'), ('profile', "The member's details"), ('staff', 'A member of staff'), ('schedule', 'Fee schedule'), ('payment', 'Payments')], max_length=20),
+            model_name="membershipchange",
+            name="source",
+            field=models.CharField(
+                choices=[
+                    ("life_event", "Life event"),
+                    ("reduction", "Reduced rate"),
+                    ("resignation", "Resignation"),
+                    ("rejoining", "Rejoining"),
+                    ("profile", "The member's details"),
+                    ("staff", "A member of staff"),
+                    ("schedule", "Fee schedule"),
+                    ("payment", "Payments"),
+                ],
+                max_length=20,
+            ),
         ),
     ]

@@ -9,6 +9,7 @@ from django.core import signing
 from django.core.cache import cache
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from . import services
@@ -56,17 +57,22 @@ class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix, email, context):
         # allauth renders its emails without the request's context processors: the
         # templates under templates/account/email/ speak in the union's name.
+        # In the member's chosen language; someone who has not chosen (a new member) gets
+        # the language of the page they were on.
         request = allauth_context.request
         root = (
             request.build_absolute_uri("/") if request is not None else settings.SITE_URL + "/"
         ).rstrip("/")
-        context = {
-            "union_name": settings.PORTAL_UNION_NAME,
-            "site_url": root + "/",
-            "join_url": root + reverse("accounts:join"),
-            **context,
-        }
-        super().send_mail(template_prefix, email, context)
+        user = context.get("user")
+        chosen = getattr(user, "language", "") if user is not None else ""
+        with translation.override(chosen or translation.get_language() or settings.LANGUAGE_CODE):
+            context = {
+                "union_name": settings.PORTAL_UNION_NAME,
+                "site_url": root + reverse("home"),
+                "join_url": root + reverse("accounts:join"),
+                **context,
+            }
+            super().send_mail(template_prefix, email, context)
 
     def add_message(self, request, level, message_template=None, *args, **kwargs):
         # A new member is welcomed on the dashboard: no "confirmed" and "logged in" notes too.

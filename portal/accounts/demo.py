@@ -50,6 +50,7 @@ class DemoAccount:
     regions: tuple[str, ...] = ()
     member: tuple | None = None  # (employer name, town, job role, hours, postcode, region slug)
     rep: bool = False
+    language: str = ""  # the language the member chose ("cy": Welsh pages and emails)
 
 
 ACCOUNTS = [
@@ -82,6 +83,22 @@ ACCOUNTS = [
             "CF15 7QD",
             "wales",
         ),
+    ),
+    DemoAccount(
+        "Welsh-speaking member",
+        "cymraeg@demo.example",
+        "Cerys",
+        "Llywelyn",
+        "teacher in Cardiff, Wales, who chose Cymraeg: Welsh pages and emails",
+        member=(
+            "Ysgol Gyfun Glan Taf",
+            "Cardiff",
+            JobRole.TEACHER,
+            Hours.FULL_TIME,
+            "CF15 7QD",
+            "wales",
+        ),
+        language="cy",
     ),
     DemoAccount(
         "rep",
@@ -412,6 +429,8 @@ def seed() -> list[dict]:
         if account.member:
             _membership(user, *account.member, rep=account.rep)
             _home_address(user)
+        if account.language and user.language != account.language:
+            services.user_language_set(user=user, language=account.language)
         if account.staff_role:
             # No demo account is a superuser: `createsuperuser` is the only way to make one.
             user.is_staff = True

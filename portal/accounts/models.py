@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
@@ -65,6 +66,14 @@ class User(AbstractBaseUser, PermissionsMixin):
         blank=True,
         related_name="officers",
         help_text="For officers: the regions whose casework they cover.",
+    )
+    # The language the member chose (the switch or the preferences page); empty until they
+    # choose. Their pages follow it and their emails are written in it (portal/i18n.py).
+    language = models.CharField(
+        max_length=8,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text="The language of the member's pages and emails (empty: English, not chosen).",
     )
 
     objects = UserManager()

@@ -281,6 +281,19 @@ def membership_update_profile(
     return change
 
 
+LANGUAGE_UNKNOWN = "Choose English or Cymraeg."
+
+
+def user_language_set(*, user: User, language: str) -> None:
+    """Remember the language a member reads the portal and their emails in."""
+    from django.conf import settings
+
+    if language not in {code for code, _name in settings.LANGUAGES}:
+        raise ValueError(LANGUAGE_UNKNOWN)
+    user.language = language
+    user.save(update_fields=["language"])
+
+
 @transaction.atomic
 def consent_set(
     *, user: User, granted: set[tuple[str, str]], kinds: list[str], source: str = "preferences"

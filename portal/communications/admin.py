@@ -102,7 +102,7 @@ class CommunicationForm(forms.ModelForm):
 
     class Meta:
         model = Communication
-        fields = ["kind", "subject", "body", *AUDIENCE_FIELDS]
+        fields = ["kind", "subject", "body", "subject_cy", "body_cy", *AUDIENCE_FIELDS]
         widgets = {"regions": forms.CheckboxSelectMultiple}
         help_texts = {
             "regions": "Anyone if none is ticked.",
@@ -121,6 +121,12 @@ class CommunicationForm(forms.ModelForm):
 
     def clean_body(self):
         return self._fields_ok("body")
+
+    def clean_subject_cy(self):
+        return self._fields_ok("subject_cy")
+
+    def clean_body_cy(self):
+        return self._fields_ok("body_cy")
 
 
 def describe_audience(c: Communication) -> list[str]:
@@ -239,6 +245,16 @@ class CommunicationAdmin(PortalModelAdmin):
         sets = [
             (None, {"fields": first}),
             (
+                "Cymraeg (Welsh)",
+                {
+                    "fields": ["subject_cy", "body_cy"],
+                    "description": (
+                        "Members who chose Welsh get this subject and body; leave them empty "
+                        "and they get the English."
+                    ),
+                },
+            ),
+            (
                 "Audience",
                 {
                     "fields": audience,
@@ -259,10 +275,14 @@ class CommunicationAdmin(PortalModelAdmin):
         if obj.kind == Kind.REP_CONTACT:
             # A rep's message: its kind and workplace are the rep's, never changed here.
             fixed = ["kind", "workplace", *self.record_fields]
-            return fixed if obj.is_editable else [*fixed, "subject", "body", "audience"]
+            return (
+                fixed
+                if obj.is_editable
+                else [*fixed, "subject", "body", "subject_cy", "body_cy", "audience"]
+            )
         if obj.is_editable:
             return self.record_fields
-        return ["kind", "subject", "body", "audience", *self.record_fields]
+        return ["kind", "subject", "body", "subject_cy", "body_cy", "audience", *self.record_fields]
 
     @admin.display(description="Written by")
     def edited_by(self, obj):

@@ -22,10 +22,12 @@ from django.core.mail.message import sanitize_address
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from portal.accounts.notices import absolute_url
+from portal.i18n import member_language
 from portal.markdown import render_markdown, render_text
 
 from .models import CONSENT_KINDS, Kind
@@ -195,7 +197,7 @@ class Composer:
             "unsubscribe_url": "{unsubscribe_url}" if self.unsubscribes else "",
             "kind_label": Kind(kind).label.lower(),
             "preferences_url": absolute_url(reverse("accounts:preferences")),
-            "site_url": absolute_url("/"),
+            "site_url": absolute_url(reverse("home")),
             "union_name": settings.PORTAL_UNION_NAME,
             "test": test,
         }
@@ -380,6 +382,36 @@ class PersonalisedEmail(EmailMultiAlternatives):
         return PreparedMessage(self.prepared)
 
 
+def composer_for(communication, *, language: str, test: bool = False) -> Composer:
+    """The communication as written for readers of `language`: its Welsh subject and body
+    for Welsh (each the English when no Welsh is written), the layout's words in that
+    language too."""
+    with translation.override(language):
+        return Composer(
+            kind=communication.kind,
+            subject=communication.subject,
+            body=communication.body,
+            test=test,
+        )
+
+
+class Composers:
+    """One Composer per language, made when a recipient in that language first needs it."""
+
+    def __init__(self, communication, *, test: bool = False):
+        self.communication = communication
+        self.test = test
+        self._made: dict[str, Composer] = {}
+
+    def for_user(self, user) -> Composer:
+        language = member_language(user)
+        if language not in self._made:
+            self._made[language] = composer_for(
+                self.communication, language=language, test=self.test
+            )
+        return self._made[language]
+
+
 PREVIEW_TOKEN = "preview"  # noqa: S105  # nosec B105 - not a secret: the unsubscribe page refuses it
 
 
@@ -394,11 +426,10 @@ class Preview:
 
 
 def preview_for(communication, *, member) -> Preview:
-    """The communication as `member` would receive it, for the approver. The unsubscribe link
-    has its real shape but no real token, so nobody is unsubscribed from a preview."""
-    composer = Composer(
-        kind=communication.kind, subject=communication.subject, body=communication.body
-    )
+    """The communication as `member` would receive it (in their language), for the
+    approver. The unsubscribe link has its real shape but no real token, so nobody is
+    unsubscribed from a preview."""
+    composer = composer_for(communication, language=member_language(member))
     membership = getattr(member, "membership", None)
     recipient = Recipient(
         delivery_id=0,
@@ -464,8 +495,15 @@ def notification_message(delivery, connection=None) -> EmailMultiAlternatives:
         headers["List-Unsubscribe"] = f"<{url}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     base = f"communications/notifications/{delivery.notification}"
-    subject = _one_line(render_to_string(f"{base}_subject.txt", context))
-    body = render_to_string(f"{base}_body.txt", context)
+    # In the member's language, links included (the Welsh pages for a Welsh reader).
+    with translation.override(member_language(delivery.user)):
+        context["site_url"] = absolute_url(reverse("home"))
+        context["preferences_url"] = absolute_url(reverse("accounts:preferences"))
+        subject = _one_line(render_to_string(f"{base}_subject.txt", context))
+        body = render_to_string(f"{base}_body.txt", context)
+        html = None
+        with contextlib.suppress(TemplateDoesNotExist):
+            html = render_to_string(f"{base}_body.html", context)
     message = EmailMultiAlternatives(
         subject=subject,
         body=body,
@@ -473,8 +511,8 @@ def notification_message(delivery, connection=None) -> EmailMultiAlternatives:
         headers=headers,
         connection=connection,
     )
-    with contextlib.suppress(TemplateDoesNotExist):
-        message.attach_alternative(render_to_string(f"{base}_body.html", context), "text/html")
+    if html is not None:
+        message.attach_alternative(html, "text/html")
     from .notifications import notification_attachments
 
     for filename, content, mimetype in notification_attachments(delivery):

@@ -42,6 +42,7 @@ from django.db.models.functions import Greatest
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.utils import timezone
 
+from portal.i18n import member_language
 from portal.tasks import enqueue
 
 from . import conf
@@ -54,7 +55,7 @@ from .models import (
     Status,
 )
 from .notices import notice_for
-from .rendering import Composer, notification_message, recipient_for
+from .rendering import Composers, composer_for, notification_message, recipient_for
 from .selectors import deliveries_to_skip
 
 logger = logging.getLogger(__name__)
@@ -511,16 +512,15 @@ def batch_send(*, communication_id: int, token: str) -> Outcome:
         if not pks:
             communication_finish_if_done(communication_id=communication_id)
             return Outcome()
-        composer = Composer(
-            kind=communication.kind, subject=communication.subject, body=communication.body
-        )
+        # Each member's in their language: one Composer per language in the batch.
+        composers = Composers(communication)
         deliveries = list(
             Delivery.objects.filter(pk__in=pks).select_related("user__membership").order_by("pk")
         )
         outcome = send_rows(
             deliveries,
             token=token,
-            build=lambda d, mail: composer.message_for(
+            build=lambda d, mail: composers.for_user(d.user).message_for(
                 recipient_for(d), connection=mail, bytes_only=isinstance(mail, SMTPBackend)
             ),
             should_stop=lambda: _communication_status(communication_id) != Status.SENDING,
@@ -555,7 +555,9 @@ def delivery_send(*, delivery_id: int, token: str) -> Outcome:
             c = delivery.communication
             # A test goes to the officer who asked; a bulk row sent on its own (an uncertain
             # one resent by an officer) is the real message and still needs consent.
-            composer = Composer(kind=c.kind, subject=c.subject, body=c.body, test=delivery.is_test)
+            composer = composer_for(
+                c, language=member_language(delivery.user), test=delivery.is_test
+            )
             if not delivery.is_test:
                 consent_kind = c.consent_kind
 

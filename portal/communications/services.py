@@ -102,7 +102,16 @@ def _locked(communication: Communication) -> Communication:
 
 
 def _check_fields(communication: Communication) -> None:
-    bad = unknown_fields(communication.subject) + unknown_fields(communication.body)
+    bad = [
+        found
+        for text in (
+            communication.subject_en_gb or communication.subject,
+            communication.body_en_gb or communication.body,
+            communication.subject_cy,
+            communication.body_cy,
+        )
+        for found in unknown_fields(text or "")
+    ]
     if bad:
         raise CommunicationError(UNKNOWN_FIELD_ERROR % {"fields": ", ".join(dict.fromkeys(bad))})
 
@@ -120,6 +129,8 @@ CONTENT_FIELDS = [
     "kind",
     "subject",
     "body",
+    "subject_cy",
+    "body_cy",
     "sections",
     "nations",
     "employer_kinds",

@@ -7,122 +7,304 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0010_workplaces'),
+        ("accounts", "0010_workplaces"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RepInvite',
+            name="RepInvite",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token', models.CharField(max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("token", models.CharField(max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'verbose_name': 'rep invite link',
-                'ordering': ['-created_at', '-pk'],
+                "verbose_name": "rep invite link",
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Recruitment',
+            name="Recruitment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('membership', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='recruitment', to='accounts.membership')),
-                ('rep', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('workplace', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.workplace')),
-                ('invite', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='recruits', to='reps.repinvite')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "membership",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="recruitment",
+                        to="accounts.membership",
+                    ),
+                ),
+                (
+                    "rep",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "workplace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.workplace",
+                    ),
+                ),
+                (
+                    "invite",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="recruits",
+                        to="reps.repinvite",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at'],
+                "ordering": ["-at"],
             },
         ),
         migrations.CreateModel(
-            name='RepRole',
+            name="RepRole",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('workplace', 'Workplace rep'), ('health_safety', 'Health and safety rep'), ('learning', 'Learning rep'), ('equality', 'Equality rep')], max_length=20)),
-                ('status', models.CharField(choices=[('volunteered', 'Volunteered'), ('confirmed', 'Confirmed'), ('declined', 'Declined'), ('withdrawn', 'Withdrawn'), ('expired', 'Expired')], default='volunteered', max_length=12)),
-                ('volunteered_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('elected_on', models.DateField(blank=True, null=True)),
-                ('accredited_until', models.DateField(blank=True, null=True)),
-                ('election_result', models.CharField(blank=True, help_text='When more than one stood: the result of the election run with ballots.', max_length=200)),
-                ('confirmed_at', models.DateTimeField(blank=True, null=True)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('reminded_30_at', models.DateTimeField(blank=True, null=True)),
-                ('reminded_7_at', models.DateTimeField(blank=True, null=True)),
-                ('confirmed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('membership', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rep_roles', to='accounts.membership')),
-                ('workplace', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='rep_roles', to='accounts.workplace')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("workplace", "Workplace rep"),
+                            ("health_safety", "Health and safety rep"),
+                            ("learning", "Learning rep"),
+                            ("equality", "Equality rep"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("volunteered", "Volunteered"),
+                            ("confirmed", "Confirmed"),
+                            ("declined", "Declined"),
+                            ("withdrawn", "Withdrawn"),
+                            ("expired", "Expired"),
+                        ],
+                        default="volunteered",
+                        max_length=12,
+                    ),
+                ),
+                ("volunteered_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("elected_on", models.DateField(blank=True, null=True)),
+                ("accredited_until", models.DateField(blank=True, null=True)),
+                (
+                    "election_result",
+                    models.CharField(
+                        blank=True,
+                        help_text="When more than one stood: the result of the election run with ballots.",
+                        max_length=200,
+                    ),
+                ),
+                ("confirmed_at", models.DateTimeField(blank=True, null=True)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("reminded_30_at", models.DateTimeField(blank=True, null=True)),
+                ("reminded_7_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "confirmed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "membership",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rep_roles",
+                        to="accounts.membership",
+                    ),
+                ),
+                (
+                    "workplace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="rep_roles",
+                        to="accounts.workplace",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'rep role',
-                'ordering': ['-volunteered_at', '-pk'],
+                "verbose_name": "rep role",
+                "ordering": ["-volunteered_at", "-pk"],
             },
         ),
         migrations.AddField(
-            model_name='repinvite',
-            name='role',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invites', to='reps.reprole'),
+            model_name="repinvite",
+            name="role",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="invites",
+                to="reps.reprole",
+            ),
         ),
         migrations.CreateModel(
-            name='RepSupport',
+            name="RepSupport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('role', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='supports', to='reps.reprole')),
-                ('supporter', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rep_supports_given', to='accounts.membership')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "role",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="supports",
+                        to="reps.reprole",
+                    ),
+                ),
+                (
+                    "supporter",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rep_supports_given",
+                        to="accounts.membership",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='RepTraining',
+            name="RepTraining",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('completed_on', models.DateField()),
-                ('membership', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rep_trainings', to='accounts.membership')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                ("completed_on", models.DateField()),
+                (
+                    "membership",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rep_trainings",
+                        to="accounts.membership",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'rep training',
-                'ordering': ['-completed_on', '-pk'],
+                "verbose_name": "rep training",
+                "ordering": ["-completed_on", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='RepAccess',
+            name="RepAccess",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('list', "your workplace's member list"), ('member', 'your membership page')], max_length=8)),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rep_accesses', to=settings.AUTH_USER_MODEL)),
-                ('viewer', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('workplace', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.workplace')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("list", "your workplace's member list"),
+                            ("member", "your membership page"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rep_accesses",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "viewer",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "workplace",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="accounts.workplace",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': "rep's look at a membership",
-                'ordering': ['-at', '-pk'],
-                'indexes': [models.Index(fields=['member', '-at'], name='reps_repacc_member__907fb3_idx')],
+                "verbose_name": "rep's look at a membership",
+                "ordering": ["-at", "-pk"],
+                "indexes": [
+                    models.Index(fields=["member", "-at"], name="reps_repacc_member__907fb3_idx")
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='reprole',
-            index=models.Index(fields=['workplace', 'kind', 'status'], name='reps_reprol_workpla_e3e719_idx'),
+            model_name="reprole",
+            index=models.Index(
+                fields=["workplace", "kind", "status"], name="reps_reprol_workpla_e3e719_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='reprole',
-            index=models.Index(fields=['status', 'accredited_until'], name='reps_reprol_status_4ab8ca_idx'),
+            model_name="reprole",
+            index=models.Index(
+                fields=["status", "accredited_until"], name="reps_reprol_status_4ab8ca_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reprole',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['volunteered', 'confirmed'])), fields=('membership', 'workplace', 'kind'), name='rep_role_one_open_per_member_workplace_kind'),
+            model_name="reprole",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status__in", ["volunteered", "confirmed"])),
+                fields=("membership", "workplace", "kind"),
+                name="rep_role_one_open_per_member_workplace_kind",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='repsupport',
-            constraint=models.UniqueConstraint(fields=('role', 'supporter'), name='rep_support_once'),
+            model_name="repsupport",
+            constraint=models.UniqueConstraint(
+                fields=("role", "supporter"), name="rep_support_once"
+            ),
         ),
     ]

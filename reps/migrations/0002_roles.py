@@ -5,8 +5,14 @@ from django.db import migrations
 
 from portal.accounts.roles import Role, grant
 
-OFFICE = ["view_reprole", "change_reprole", "view_repsupport", "view_reptraining",
-          "add_reptraining", "change_reptraining"]
+OFFICE = [
+    "view_reprole",
+    "change_reprole",
+    "view_repsupport",
+    "view_reptraining",
+    "add_reptraining",
+    "change_reptraining",
+]
 
 
 def roles(apps, schema_editor):
@@ -17,7 +23,11 @@ def roles(apps, schema_editor):
         apps,
         schema_editor,
         "accounts",
-        {Role.CASEWORKER: workplaces, Role.CASEWORK_MANAGER: workplaces, Role.ADMINISTRATOR: workplaces},
+        {
+            Role.CASEWORKER: workplaces,
+            Role.CASEWORK_MANAGER: workplaces,
+            Role.ADMINISTRATOR: workplaces,
+        },
     )
 
 

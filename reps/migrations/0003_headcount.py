@@ -7,28 +7,62 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0011_rep_contact_consent'),
-        ('reps', '0002_roles'),
+        ("accounts", "0011_rep_contact_consent"),
+        ("reps", "0002_roles"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Headcount',
+            name="Headcount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('section', models.CharField(choices=[('leadership', 'Leadership'), ('teachers', 'Teachers and lecturers'), ('support', 'Support staff'), ('improvement', 'Education improvement professionals')], max_length=20)),
-                ('headcount', models.PositiveIntegerField()),
-                ('counted_on', models.DateField()),
-                ('entered_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('entered_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('workplace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='headcounts', to='accounts.workplace')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "section",
+                    models.CharField(
+                        choices=[
+                            ("leadership", "Leadership"),
+                            ("teachers", "Teachers and lecturers"),
+                            ("support", "Support staff"),
+                            ("improvement", "Education improvement professionals"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("headcount", models.PositiveIntegerField()),
+                ("counted_on", models.DateField()),
+                ("entered_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "entered_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "workplace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="headcounts",
+                        to="accounts.workplace",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['workplace', 'counted_on', 'section'],
-                'constraints': [models.UniqueConstraint(fields=('workplace', 'section', 'counted_on'), name='headcount_one_per_day')],
+                "ordering": ["workplace", "counted_on", "section"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("workplace", "section", "counted_on"), name="headcount_one_per_day"
+                    )
+                ],
             },
         ),
     ]

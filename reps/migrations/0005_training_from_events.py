@@ -4,20 +4,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0011_rep_contact_consent'),
-        ('reps', '0004_rep_messages'),
+        ("accounts", "0011_rep_contact_consent"),
+        ("reps", "0004_rep_messages"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='reptraining',
-            name='from_booking_id',
+            model_name="reptraining",
+            name="from_booking_id",
             field=models.PositiveBigIntegerField(blank=True, editable=False, null=True),
         ),
         migrations.AddConstraint(
-            model_name='reptraining',
-            constraint=models.UniqueConstraint(fields=('from_booking_id',), name='reptraining_booking_once'),
+            model_name="reptraining",
+            constraint=models.UniqueConstraint(
+                fields=("from_booking_id",), name="reptraining_booking_once"
+            ),
         ),
     ]

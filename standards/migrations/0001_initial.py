@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,146 +14,407 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Document',
+            name="Document",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(help_text="The document's address: /standards/<slug>/. It never changes once published.", max_length=80, unique=True)),
-                ('review_by', models.DateField(blank=True, help_text='When the published document is next due for review. Publishers are reminded by email on this date. Set to a year after publication when empty.', null=True, verbose_name='review by')),
-                ('review_reminded_for', models.DateField(blank=True, editable=False, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "slug",
+                    models.SlugField(
+                        help_text="The document's address: /standards/<slug>/. It never changes once published.",
+                        max_length=80,
+                        unique=True,
+                    ),
+                ),
+                (
+                    "review_by",
+                    models.DateField(
+                        blank=True,
+                        help_text="When the published document is next due for review. Publishers are reminded by email on this date. Set to a year after publication when empty.",
+                        null=True,
+                        verbose_name="review by",
+                    ),
+                ),
+                ("review_reminded_for", models.DateField(blank=True, editable=False, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['slug'],
-                'permissions': [('preview_edition', 'Can preview unpublished editions')],
+                "ordering": ["slug"],
+                "permissions": [("preview_edition", "Can preview unpublished editions")],
             },
         ),
         migrations.CreateModel(
-            name='DocumentDueForReview',
-            fields=[
-            ],
+            name="DocumentDueForReview",
+            fields=[],
             options={
-                'verbose_name': 'document due for review',
-                'verbose_name_plural': 'documents due for review',
-                'proxy': True,
-                'indexes': [],
-                'constraints': [],
+                "verbose_name": "document due for review",
+                "verbose_name_plural": "documents due for review",
+                "proxy": True,
+                "indexes": [],
+                "constraints": [],
             },
-            bases=('standards.document',),
+            bases=("standards.document",),
         ),
         migrations.CreateModel(
-            name='Edition',
+            name="Edition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(editable=False)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('in_review', 'In review'), ('scheduled', 'Approved, scheduled'), ('published', 'Published'), ('superseded', 'Superseded')], default='draft', editable=False, max_length=12)),
-                ('title', models.CharField(max_length=200)),
-                ('summary', models.TextField(help_text='One or two sentences shown in the list and under the title.', max_length=1000)),
-                ('audience', models.CharField(choices=[('improvement', 'Educational development and improvement professionals'), ('childrens_services', "Children's services professionals"), ('leadership', 'School and college leaders'), ('teachers', 'Teachers and lecturers'), ('support', 'Support staff'), ('all', 'Everyone working in education')], max_length=30)),
-                ('item_label', models.CharField(choices=[('Standard', 'Standard'), ('Principle', 'Principle')], default='Standard', help_text="Shown before each item's number: “Standard 1”, “Principle 1”.", max_length=20, verbose_name='items are called')),
-                ('for_england', models.BooleanField(default=True, verbose_name='England')),
-                ('for_wales', models.BooleanField(default=False, verbose_name='Wales')),
-                ('for_scotland', models.BooleanField(default=False, verbose_name='Scotland')),
-                ('for_northern_ireland', models.BooleanField(default=False, verbose_name='Northern Ireland')),
-                ('change_note', models.TextField(blank=True, help_text='Shown in the edition history. Required before review.', verbose_name='what changed in this edition')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('scheduled_for', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('published_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('superseded_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('search_text', models.TextField(blank=True, editable=False)),
-                ('approved_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('created_by', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('document', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='editions', to='standards.document')),
-                ('submitted_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField(editable=False)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("in_review", "In review"),
+                            ("scheduled", "Approved, scheduled"),
+                            ("published", "Published"),
+                            ("superseded", "Superseded"),
+                        ],
+                        default="draft",
+                        editable=False,
+                        max_length=12,
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "summary",
+                    models.TextField(
+                        help_text="One or two sentences shown in the list and under the title.",
+                        max_length=1000,
+                    ),
+                ),
+                (
+                    "audience",
+                    models.CharField(
+                        choices=[
+                            (
+                                "improvement",
+                                "Educational development and improvement professionals",
+                            ),
+                            ("childrens_services", "Children's services professionals"),
+                            ("leadership", "School and college leaders"),
+                            ("teachers", "Teachers and lecturers"),
+                            ("support", "Support staff"),
+                            ("all", "Everyone working in education"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "item_label",
+                    models.CharField(
+                        choices=[("Standard", "Standard"), ("Principle", "Principle")],
+                        default="Standard",
+                        help_text="Shown before each item's number: “Standard 1”, “Principle 1”.",
+                        max_length=20,
+                        verbose_name="items are called",
+                    ),
+                ),
+                ("for_england", models.BooleanField(default=True, verbose_name="England")),
+                ("for_wales", models.BooleanField(default=False, verbose_name="Wales")),
+                ("for_scotland", models.BooleanField(default=False, verbose_name="Scotland")),
+                (
+                    "for_northern_ireland",
+                    models.BooleanField(default=False, verbose_name="Northern Ireland"),
+                ),
+                (
+                    "change_note",
+                    models.TextField(
+                        blank=True,
+                        help_text="Shown in the edition history. Required before review.",
+                        verbose_name="what changed in this edition",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("scheduled_for", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("published_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("superseded_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("search_text", models.TextField(blank=True, editable=False)),
+                (
+                    "approved_by",
+                    models.ForeignKey(
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "document",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="editions",
+                        to="standards.document",
+                    ),
+                ),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['document', '-number'],
-                'permissions': [('approve_edition', 'Can approve and publish editions'), ('approve_own_edition', 'Can approve editions they wrote (editor-in-chief)')],
+                "ordering": ["document", "-number"],
+                "permissions": [
+                    ("approve_edition", "Can approve and publish editions"),
+                    ("approve_own_edition", "Can approve editions they wrote (editor-in-chief)"),
+                ],
             },
         ),
         migrations.AddField(
-            model_name='document',
-            name='current_edition',
-            field=models.OneToOneField(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='current_of', to='standards.edition'),
+            model_name="document",
+            name="current_edition",
+            field=models.OneToOneField(
+                blank=True,
+                editable=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="current_of",
+                to="standards.edition",
+            ),
         ),
         migrations.CreateModel(
-            name='EditionEvent',
+            name="EditionEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(choices=[('created', 'Created'), ('edited', 'Edited'), ('submitted', 'Submitted for review'), ('returned', 'Returned to draft'), ('approved', 'Approved'), ('scheduled', 'Scheduled'), ('published', 'Published'), ('superseded', 'Superseded')], max_length=12)),
-                ('at', models.DateTimeField()),
-                ('note', models.TextField(blank=True)),
-                ('actor', models.ForeignKey(blank=True, help_text='Empty when the scheduled task did it.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('edition', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='standards.edition')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("created", "Created"),
+                            ("edited", "Edited"),
+                            ("submitted", "Submitted for review"),
+                            ("returned", "Returned to draft"),
+                            ("approved", "Approved"),
+                            ("scheduled", "Scheduled"),
+                            ("published", "Published"),
+                            ("superseded", "Superseded"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("at", models.DateTimeField()),
+                ("note", models.TextField(blank=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty when the scheduled task did it.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "edition",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="standards.edition",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'workflow step',
-                'ordering': ['at', 'pk'],
+                "verbose_name": "workflow step",
+                "ordering": ["at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='EditionPDF',
+            name="EditionPDF",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('superseded', models.BooleanField(default=False)),
-                ('content', models.BinaryField()),
-                ('sha256', models.CharField(max_length=64)),
-                ('size', models.PositiveIntegerField()),
-                ('pages', models.PositiveIntegerField(default=0)),
-                ('render_seconds', models.FloatField(default=0)),
-                ('rendered_at', models.DateTimeField()),
-                ('edition', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='pdf', to='standards.edition')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("superseded", models.BooleanField(default=False)),
+                ("content", models.BinaryField()),
+                ("sha256", models.CharField(max_length=64)),
+                ("size", models.PositiveIntegerField()),
+                ("pages", models.PositiveIntegerField(default=0)),
+                ("render_seconds", models.FloatField(default=0)),
+                ("rendered_at", models.DateTimeField()),
+                (
+                    "edition",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="pdf",
+                        to="standards.edition",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'edition PDF',
+                "verbose_name": "edition PDF",
             },
         ),
         migrations.CreateModel(
-            name='Standard',
+            name="Standard",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveSmallIntegerField()),
-                ('heading', models.CharField(max_length=200)),
-                ('body', models.TextField(help_text='Markdown: headings, lists, links, emphasis and tables.')),
-                ('indicators', models.TextField(blank=True, help_text='Optional. Markdown, usually a list of what meeting the standard looks like.', verbose_name='indicators and examples')),
-                ('edition', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='standards', to='standards.edition')),
-                ('previous', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='standards.standard')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveSmallIntegerField()),
+                ("heading", models.CharField(max_length=200)),
+                (
+                    "body",
+                    models.TextField(
+                        help_text="Markdown: headings, lists, links, emphasis and tables."
+                    ),
+                ),
+                (
+                    "indicators",
+                    models.TextField(
+                        blank=True,
+                        help_text="Optional. Markdown, usually a list of what meeting the standard looks like.",
+                        verbose_name="indicators and examples",
+                    ),
+                ),
+                (
+                    "edition",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="standards",
+                        to="standards.edition",
+                    ),
+                ),
+                (
+                    "previous",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="standards.standard",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['edition', 'number'],
+                "ordering": ["edition", "number"],
             },
         ),
         migrations.CreateModel(
-            name='GoodPracticeExample',
+            name="GoodPracticeExample",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('text', models.TextField(help_text='Markdown. Describe the practice, not the people.')),
-                ('organisation_type', models.CharField(choices=[('local_authority', 'Local authority'), ('school', 'School or academy'), ('mat', 'Multi-academy trust'), ('fe_college', 'FE college'), ('private_company', 'Private company'), ('self_employed', 'Self-employed')], max_length=30)),
-                ('date', models.DateField(help_text='When the practice was seen or reported.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('standard', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='examples', to='standards.standard')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "text",
+                    models.TextField(help_text="Markdown. Describe the practice, not the people."),
+                ),
+                (
+                    "organisation_type",
+                    models.CharField(
+                        choices=[
+                            ("local_authority", "Local authority"),
+                            ("school", "School or academy"),
+                            ("mat", "Multi-academy trust"),
+                            ("fe_college", "FE college"),
+                            ("private_company", "Private company"),
+                            ("self_employed", "Self-employed"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("date", models.DateField(help_text="When the practice was seen or reported.")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "standard",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="examples",
+                        to="standards.standard",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'good-practice example',
-                'ordering': ['-date', 'title'],
+                "verbose_name": "good-practice example",
+                "ordering": ["-date", "title"],
             },
         ),
         migrations.AddConstraint(
-            model_name='edition',
-            constraint=models.UniqueConstraint(fields=('document', 'number'), name='standards_edition_unique_number'),
+            model_name="edition",
+            constraint=models.UniqueConstraint(
+                fields=("document", "number"), name="standards_edition_unique_number"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='edition',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ('draft', 'in_review', 'scheduled'))), fields=('document',), name='standards_one_open_edition'),
+            model_name="edition",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status__in", ("draft", "in_review", "scheduled"))),
+                fields=("document",),
+                name="standards_one_open_edition",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='edition',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'published')), fields=('document',), name='standards_one_published_edition'),
+            model_name="edition",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "published")),
+                fields=("document",),
+                name="standards_one_published_edition",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='standard',
-            constraint=models.UniqueConstraint(fields=('edition', 'number'), name='standards_standard_unique_number'),
+            model_name="standard",
+            constraint=models.UniqueConstraint(
+                fields=("edition", "number"), name="standards_standard_unique_number"
+            ),
         ),
     ]

@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('standards', '0002_publisher_permissions'),
+        ("standards", "0002_publisher_permissions"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='document',
-            name='slug',
-            field=models.SlugField(help_text="The document's address: /standards/this-slug/. It never changes once published.", max_length=80, unique=True),
+            model_name="document",
+            name="slug",
+            field=models.SlugField(
+                help_text="The document's address: /standards/this-slug/. It never changes once published.",
+                max_length=80,
+                unique=True,
+            ),
         ),
     ]

@@ -34,21 +34,27 @@ def forwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('standards', '0003_alter_document_slug'),
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("standards", "0003_alter_document_slug"),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='edition',
-            options={'ordering': ['document', '-number'], 'permissions': [('approve_edition', 'Can approve and publish editions')]},
+            name="edition",
+            options={
+                "ordering": ["document", "-number"],
+                "permissions": [("approve_edition", "Can approve and publish editions")],
+            },
         ),
         migrations.AlterField(
-            model_name='goodpracticeexample',
-            name='standard',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='examples', to='standards.standard'),
+            model_name="goodpracticeexample",
+            name="standard",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="examples",
+                to="standards.standard",
+            ),
         ),
         migrations.RunPython(forwards, migrations.RunPython.noop),
     ]

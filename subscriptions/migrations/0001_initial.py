@@ -8,236 +8,606 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0009_staff_by_name_index'),
+        ("accounts", "0009_staff_by_name_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='BacsFile',
+            name="BacsFile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('auddis', 'AUDDIS lodgement (new and cancelled instructions)'), ('collection', 'Standard 18 collection file')], max_length=12)),
-                ('serial', models.PositiveIntegerField()),
-                ('processing_date', models.DateField()),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('content', portal.fields.EncryptedTextField()),
-                ('sha256', models.CharField(max_length=64)),
-                ('record_count', models.PositiveIntegerField(default=0)),
-                ('total_pence', models.BigIntegerField(default=0)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("auddis", "AUDDIS lodgement (new and cancelled instructions)"),
+                            ("collection", "Standard 18 collection file"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("serial", models.PositiveIntegerField()),
+                ("processing_date", models.DateField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("content", portal.fields.EncryptedTextField()),
+                ("sha256", models.CharField(max_length=64)),
+                ("record_count", models.PositiveIntegerField(default=0)),
+                ("total_pence", models.BigIntegerField(default=0)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='BacsReport',
+            name="BacsReport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('auddis', 'AUDDIS return (instructions refused)'), ('arudd', 'ARUDD (unpaid Direct Debits)'), ('addacs', "ADDACS (amendments and cancellations by the payer's bank)")], max_length=8)),
-                ('sha256', models.CharField(max_length=64, unique=True)),
-                ('filename', models.CharField(blank=True, max_length=200)),
-                ('uploaded_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('content', portal.fields.EncryptedTextField()),
-                ('report_date', models.DateField(blank=True, null=True)),
-                ('item_count', models.PositiveIntegerField(default=0)),
-                ('applied', models.JSONField(blank=True, default=dict)),
-                ('uploaded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("auddis", "AUDDIS return (instructions refused)"),
+                            ("arudd", "ARUDD (unpaid Direct Debits)"),
+                            ("addacs", "ADDACS (amendments and cancellations by the payer's bank)"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                ("sha256", models.CharField(max_length=64, unique=True)),
+                ("filename", models.CharField(blank=True, max_length=200)),
+                ("uploaded_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("content", portal.fields.EncryptedTextField()),
+                ("report_date", models.DateField(blank=True, null=True)),
+                ("item_count", models.PositiveIntegerField(default=0)),
+                ("applied", models.JSONField(blank=True, default=dict)),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-uploaded_at', '-pk'],
+                "ordering": ["-uploaded_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='CardPayment',
+            name="CardPayment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount_pence', models.PositiveIntegerField()),
-                ('provider', models.CharField(max_length=20)),
-                ('intent_id', models.CharField(max_length=80, unique=True)),
-                ('status', models.CharField(choices=[('created', 'Started'), ('succeeded', 'Paid'), ('failed', 'Not paid')], default='created', max_length=12)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('settled_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('membership', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='card_payments', to='accounts.membership')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("amount_pence", models.PositiveIntegerField()),
+                ("provider", models.CharField(max_length=20)),
+                ("intent_id", models.CharField(max_length=80, unique=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("created", "Started"),
+                            ("succeeded", "Paid"),
+                            ("failed", "Not paid"),
+                        ],
+                        default="created",
+                        max_length=12,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("settled_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "membership",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="card_payments",
+                        to="accounts.membership",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='CheckOffSchedule',
+            name="CheckOffSchedule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('month', models.DateField()),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('total_pence', models.BigIntegerField(default=0)),
-                ('line_count', models.PositiveIntegerField(default=0)),
-                ('reconciled_at', models.DateTimeField(blank=True, null=True)),
-                ('paid_pence', models.BigIntegerField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('employer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='checkoff_schedules', to='accounts.employer')),
-                ('reconciled_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("month", models.DateField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("total_pence", models.BigIntegerField(default=0)),
+                ("line_count", models.PositiveIntegerField(default=0)),
+                ("reconciled_at", models.DateTimeField(blank=True, null=True)),
+                ("paid_pence", models.BigIntegerField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "employer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="checkoff_schedules",
+                        to="accounts.employer",
+                    ),
+                ),
+                (
+                    "reconciled_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-month', 'employer_id'],
+                "ordering": ["-month", "employer_id"],
             },
         ),
         migrations.CreateModel(
-            name='Mandate',
+            name="Mandate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('provider', models.CharField(choices=[('bureau', 'Bacs bureau'), ('gocardless', 'GoCardless')], max_length=12)),
-                ('reference', models.CharField(max_length=18, unique=True)),
-                ('account_holder', portal.fields.EncryptedTextField()),
-                ('sort_code', portal.fields.EncryptedTextField()),
-                ('account_number', portal.fields.EncryptedTextField()),
-                ('account_last2', models.CharField(max_length=2)),
-                ('status', models.CharField(choices=[('pending', 'Being set up'), ('active', 'Active'), ('cancelling', 'Being cancelled'), ('cancelled', 'Cancelled'), ('failed', 'Refused by the bank')], default='pending', max_length=12)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('first_collection_on', models.DateField(blank=True, null=True)),
-                ('lodged_at', models.DateTimeField(blank=True, null=True)),
-                ('cancel_requested_at', models.DateTimeField(blank=True, null=True)),
-                ('cancelled_at', models.DateTimeField(blank=True, null=True)),
-                ('end_reason', models.CharField(blank=True, max_length=200)),
-                ('provider_id', models.CharField(blank=True, db_index=True, max_length=40)),
-                ('cancelled_in', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='cancelled', to='subscriptions.bacsfile')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('lodged_in', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='lodged', to='subscriptions.bacsfile')),
-                ('membership', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='mandates', to='accounts.membership')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "provider",
+                    models.CharField(
+                        choices=[("bureau", "Bacs bureau"), ("gocardless", "GoCardless")],
+                        max_length=12,
+                    ),
+                ),
+                ("reference", models.CharField(max_length=18, unique=True)),
+                ("account_holder", portal.fields.EncryptedTextField()),
+                ("sort_code", portal.fields.EncryptedTextField()),
+                ("account_number", portal.fields.EncryptedTextField()),
+                ("account_last2", models.CharField(max_length=2)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Being set up"),
+                            ("active", "Active"),
+                            ("cancelling", "Being cancelled"),
+                            ("cancelled", "Cancelled"),
+                            ("failed", "Refused by the bank"),
+                        ],
+                        default="pending",
+                        max_length=12,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("first_collection_on", models.DateField(blank=True, null=True)),
+                ("lodged_at", models.DateTimeField(blank=True, null=True)),
+                ("cancel_requested_at", models.DateTimeField(blank=True, null=True)),
+                ("cancelled_at", models.DateTimeField(blank=True, null=True)),
+                ("end_reason", models.CharField(blank=True, max_length=200)),
+                ("provider_id", models.CharField(blank=True, db_index=True, max_length=40)),
+                (
+                    "cancelled_in",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cancelled",
+                        to="subscriptions.bacsfile",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "lodged_in",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="lodged",
+                        to="subscriptions.bacsfile",
+                    ),
+                ),
+                (
+                    "membership",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="mandates",
+                        to="accounts.membership",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Collection',
+            name="Collection",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('method', models.CharField(choices=[('direct_debit', 'Direct Debit'), ('payroll', 'Payroll deduction'), ('none', 'Not set up yet')], max_length=20)),
-                ('kind', models.CharField(choices=[('01', 'First collection'), ('17', 'Regular collection'), ('18', 'Re-presented collection'), ('19', 'Final collection')], default='17', max_length=2)),
-                ('status', models.CharField(choices=[('scheduled', 'Scheduled'), ('submitted', 'Sent for collection'), ('paid', 'Paid'), ('unpaid', 'Unpaid'), ('represented', 'Unpaid, collected again'), ('settled', 'Unpaid, since paid'), ('cancelled', 'Cancelled')], default='scheduled', max_length=12)),
-                ('due_on', models.DateField()),
-                ('period_start', models.DateField()),
-                ('period_end', models.DateField()),
-                ('amount_pence', models.PositiveIntegerField()),
-                ('unpaid_code', models.CharField(blank=True, max_length=2)),
-                ('unpaid_reason', models.CharField(blank=True, max_length=200)),
-                ('unpaid_at', models.DateTimeField(blank=True, null=True)),
-                ('paid_at', models.DateTimeField(blank=True, null=True)),
-                ('provider_id', models.CharField(blank=True, db_index=True, max_length=40)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('bacs_file', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='collections', to='subscriptions.bacsfile')),
-                ('checkoff_schedule', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='collections', to='subscriptions.checkoffschedule')),
-                ('membership', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='collections', to='accounts.membership')),
-                ('represents', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='representations', to='subscriptions.collection')),
-                ('settled_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='settles', to='subscriptions.cardpayment')),
-                ('mandate', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='collections', to='subscriptions.mandate')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[
+                            ("direct_debit", "Direct Debit"),
+                            ("payroll", "Payroll deduction"),
+                            ("none", "Not set up yet"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("01", "First collection"),
+                            ("17", "Regular collection"),
+                            ("18", "Re-presented collection"),
+                            ("19", "Final collection"),
+                        ],
+                        default="17",
+                        max_length=2,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("scheduled", "Scheduled"),
+                            ("submitted", "Sent for collection"),
+                            ("paid", "Paid"),
+                            ("unpaid", "Unpaid"),
+                            ("represented", "Unpaid, collected again"),
+                            ("settled", "Unpaid, since paid"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="scheduled",
+                        max_length=12,
+                    ),
+                ),
+                ("due_on", models.DateField()),
+                ("period_start", models.DateField()),
+                ("period_end", models.DateField()),
+                ("amount_pence", models.PositiveIntegerField()),
+                ("unpaid_code", models.CharField(blank=True, max_length=2)),
+                ("unpaid_reason", models.CharField(blank=True, max_length=200)),
+                ("unpaid_at", models.DateTimeField(blank=True, null=True)),
+                ("paid_at", models.DateTimeField(blank=True, null=True)),
+                ("provider_id", models.CharField(blank=True, db_index=True, max_length=40)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "bacs_file",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="collections",
+                        to="subscriptions.bacsfile",
+                    ),
+                ),
+                (
+                    "checkoff_schedule",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="collections",
+                        to="subscriptions.checkoffschedule",
+                    ),
+                ),
+                (
+                    "membership",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="collections",
+                        to="accounts.membership",
+                    ),
+                ),
+                (
+                    "represents",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="representations",
+                        to="subscriptions.collection",
+                    ),
+                ),
+                (
+                    "settled_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="settles",
+                        to="subscriptions.cardpayment",
+                    ),
+                ),
+                (
+                    "mandate",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="collections",
+                        to="subscriptions.mandate",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-due_on', '-pk'],
+                "ordering": ["-due_on", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='BacsException',
+            name="BacsException",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(max_length=18)),
-                ('code', models.CharField(blank=True, max_length=2)),
-                ('message', models.CharField(max_length=300)),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('resolution', models.CharField(blank=True, max_length=300)),
-                ('resolved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('report', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='exceptions', to='subscriptions.bacsreport')),
-                ('collection', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='exceptions', to='subscriptions.collection')),
-                ('mandate', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='exceptions', to='subscriptions.mandate')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reference", models.CharField(max_length=18)),
+                ("code", models.CharField(blank=True, max_length=2)),
+                ("message", models.CharField(max_length=300)),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                ("resolution", models.CharField(blank=True, max_length=300)),
+                (
+                    "resolved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "report",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="exceptions",
+                        to="subscriptions.bacsreport",
+                    ),
+                ),
+                (
+                    "collection",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="exceptions",
+                        to="subscriptions.collection",
+                    ),
+                ),
+                (
+                    "mandate",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="exceptions",
+                        to="subscriptions.mandate",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['resolved_at', '-pk'],
+                "ordering": ["resolved_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='PaymentArrangement',
+            name="PaymentArrangement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('method', models.CharField(choices=[('direct_debit', 'Direct Debit'), ('payroll', 'Payroll deduction'), ('none', 'Not set up yet')], default='none', max_length=20)),
-                ('payroll_number', portal.fields.EncryptedTextField(blank=True)),
-                ('changed_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('membership', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='payment', to='accounts.membership')),
-                ('payroll_employer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='checkoff_members', to='accounts.employer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[
+                            ("direct_debit", "Direct Debit"),
+                            ("payroll", "Payroll deduction"),
+                            ("none", "Not set up yet"),
+                        ],
+                        default="none",
+                        max_length=20,
+                    ),
+                ),
+                ("payroll_number", portal.fields.EncryptedTextField(blank=True)),
+                ("changed_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "membership",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="payment",
+                        to="accounts.membership",
+                    ),
+                ),
+                (
+                    "payroll_employer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="checkoff_members",
+                        to="accounts.employer",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ProviderEvent',
+            name="ProviderEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('provider', models.CharField(max_length=20)),
-                ('event_id', models.CharField(max_length=60)),
-                ('resource_type', models.CharField(blank=True, max_length=40)),
-                ('action', models.CharField(blank=True, max_length=60)),
-                ('received_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('processed_at', models.DateTimeField(blank=True, null=True)),
-                ('outcome', models.CharField(blank=True, max_length=200)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("provider", models.CharField(max_length=20)),
+                ("event_id", models.CharField(max_length=60)),
+                ("resource_type", models.CharField(blank=True, max_length=40)),
+                ("action", models.CharField(blank=True, max_length=60)),
+                ("received_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("processed_at", models.DateTimeField(blank=True, null=True)),
+                ("outcome", models.CharField(blank=True, max_length=200)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('provider', 'event_id'), name='providerevent_once')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("provider", "event_id"), name="providerevent_once"
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='bacsfile',
-            constraint=models.UniqueConstraint(fields=('kind', 'serial'), name='bacsfile_serial_per_kind'),
+            model_name="bacsfile",
+            constraint=models.UniqueConstraint(
+                fields=("kind", "serial"), name="bacsfile_serial_per_kind"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='cardpayment',
-            constraint=models.CheckConstraint(condition=models.Q(('amount_pence__gt', 0)), name='cardpayment_positive'),
+            model_name="cardpayment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount_pence__gt", 0)), name="cardpayment_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='checkoffschedule',
-            constraint=models.UniqueConstraint(fields=('employer', 'month'), name='checkoff_one_per_month'),
+            model_name="checkoffschedule",
+            constraint=models.UniqueConstraint(
+                fields=("employer", "month"), name="checkoff_one_per_month"
+            ),
         ),
         migrations.AddIndex(
-            model_name='mandate',
-            index=models.Index(fields=['status', 'provider'], name='subscriptio_status_f1ccea_idx'),
+            model_name="mandate",
+            index=models.Index(fields=["status", "provider"], name="subscriptio_status_f1ccea_idx"),
         ),
         migrations.AddConstraint(
-            model_name='mandate',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['pending', 'active'])), fields=('membership',), name='mandate_one_live_per_membership'),
+            model_name="mandate",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status__in", ["pending", "active"])),
+                fields=("membership",),
+                name="mandate_one_live_per_membership",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='mandate',
-            constraint=models.CheckConstraint(condition=models.Q(('account_last2__regex', '^[0-9]{2}$')), name='mandate_last2_digits'),
+            model_name="mandate",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("account_last2__regex", "^[0-9]{2}$")),
+                name="mandate_last2_digits",
+            ),
         ),
         migrations.AddIndex(
-            model_name='collection',
-            index=models.Index(fields=['status', 'due_on'], name='subscriptio_status_9eed59_idx'),
+            model_name="collection",
+            index=models.Index(fields=["status", "due_on"], name="subscriptio_status_9eed59_idx"),
         ),
         migrations.AddIndex(
-            model_name='collection',
-            index=models.Index(fields=['membership', '-due_on'], name='subscriptio_members_2dd90a_idx'),
+            model_name="collection",
+            index=models.Index(
+                fields=["membership", "-due_on"], name="subscriptio_members_2dd90a_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='collection',
-            constraint=models.UniqueConstraint(condition=models.Q(('represents', None), models.Q(('status', 'cancelled'), _negated=True)), fields=('membership', 'period_start'), name='collection_one_per_period'),
+            model_name="collection",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(
+                    ("represents", None), models.Q(("status", "cancelled"), _negated=True)
+                ),
+                fields=("membership", "period_start"),
+                name="collection_one_per_period",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='collection',
-            constraint=models.UniqueConstraint(condition=models.Q(('represents', None), _negated=True), fields=('represents',), name='collection_represented_once'),
+            model_name="collection",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("represents", None), _negated=True),
+                fields=("represents",),
+                name="collection_represented_once",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='collection',
-            constraint=models.CheckConstraint(condition=models.Q(('period_end__gte', models.F('period_start'))), name='collection_period_ordered'),
+            model_name="collection",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("period_end__gte", models.F("period_start"))),
+                name="collection_period_ordered",
+            ),
         ),
         migrations.AddIndex(
-            model_name='bacsexception',
-            index=models.Index(fields=['resolved_at'], name='subscriptio_resolve_8b4e8d_idx'),
+            model_name="bacsexception",
+            index=models.Index(fields=["resolved_at"], name="subscriptio_resolve_8b4e8d_idx"),
         ),
         migrations.AddIndex(
-            model_name='paymentarrangement',
-            index=models.Index(fields=['payroll_employer', 'method'], name='subscriptio_payroll_838b36_idx'),
+            model_name="paymentarrangement",
+            index=models.Index(
+                fields=["payroll_employer", "method"], name="subscriptio_payroll_838b36_idx"
+            ),
         ),
     ]

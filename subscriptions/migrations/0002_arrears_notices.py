@@ -6,25 +6,58 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0009_staff_by_name_index'),
-        ('subscriptions', '0001_initial'),
+        ("accounts", "0009_staff_by_name_index"),
+        ("subscriptions", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PaymentNotice',
+            name="PaymentNotice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('collection', 'Advance notice of a collection'), ('adjusted', 'Advance notice of a new amount'), ('represented', 'A returned collection is collected again'), ('reminder', 'Reminder of an unpaid month'), ('lapse_warning', 'Warning that the membership will lapse'), ('lapsed', 'The membership lapsed for non-payment'), ('cleared', 'A lapsed member has paid what was owed (told the officers)'), ('final', 'Final collection on resigning')], max_length=16)),
-                ('for_date', models.DateField()),
-                ('sent_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('membership', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='payment_notices', to='accounts.membership')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("collection", "Advance notice of a collection"),
+                            ("adjusted", "Advance notice of a new amount"),
+                            ("represented", "A returned collection is collected again"),
+                            ("reminder", "Reminder of an unpaid month"),
+                            ("lapse_warning", "Warning that the membership will lapse"),
+                            ("lapsed", "The membership lapsed for non-payment"),
+                            (
+                                "cleared",
+                                "A lapsed member has paid what was owed (told the officers)",
+                            ),
+                            ("final", "Final collection on resigning"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("for_date", models.DateField()),
+                ("sent_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "membership",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="payment_notices",
+                        to="accounts.membership",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-sent_at', '-pk'],
-                'constraints': [models.UniqueConstraint(fields=('membership', 'kind', 'for_date'), name='paymentnotice_once')],
+                "ordering": ["-sent_at", "-pk"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("membership", "kind", "for_date"), name="paymentnotice_once"
+                    )
+                ],
             },
         ),
     ]

@@ -27,44 +27,87 @@ def roles(apps, schema_editor):
     )
 
 
-
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('subscriptions', '0002_arrears_notices'),
+        ("subscriptions", "0002_arrears_notices"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='checkoffschedule',
-            options={'ordering': ['-month', 'employer_id'], 'permissions': [('download_checkoffschedule', "Can download an employer's check-off schedule")]},
-        ),
-        migrations.CreateModel(
-            name='CheckOffDownload',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('ip', models.GenericIPAddressField(blank=True, null=True)),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('downloaded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('schedule', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='downloads', to='subscriptions.checkoffschedule')),
-            ],
+            name="checkoffschedule",
             options={
-                'ordering': ['-at', '-pk'],
+                "ordering": ["-month", "employer_id"],
+                "permissions": [
+                    ("download_checkoffschedule", "Can download an employer's check-off schedule")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='CheckOffReconciliation',
+            name="CheckOffDownload",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uploaded_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('sha256', models.CharField(max_length=64)),
-                ('summary', models.JSONField(default=dict)),
-                ('schedule', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='reconciliation', to='subscriptions.checkoffschedule')),
-                ('uploaded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("ip", models.GenericIPAddressField(blank=True, null=True)),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "downloaded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "schedule",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="downloads",
+                        to="subscriptions.checkoffschedule",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-uploaded_at', '-pk'],
+                "ordering": ["-at", "-pk"],
+            },
+        ),
+        migrations.CreateModel(
+            name="CheckOffReconciliation",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("uploaded_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("sha256", models.CharField(max_length=64)),
+                ("summary", models.JSONField(default=dict)),
+                (
+                    "schedule",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reconciliation",
+                        to="subscriptions.checkoffschedule",
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["-uploaded_at", "-pk"],
             },
         ),
         migrations.RunPython(roles, migrations.RunPython.noop),

@@ -581,6 +581,36 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "admin-motions-ruled",
         ),
     ),
+    # 24: the portal in Welsh: a visitor joins from /cy/; a Welsh-speaking member in Wales
+    # asks for help, answers a consultation and sets her language.
+    "j24-cymraeg-join": (
+        ("mouse",),
+        (
+            "home",
+            "join",
+            "join-errors",
+            "join-confirm",
+            "check-email",
+            "confirm-email",
+            "dashboard",
+        ),
+    ),
+    "j24-cymraeg-member": (
+        ("mouse",),
+        (
+            "login",
+            "dashboard",
+            "ask",
+            "ask-errors",
+            "ask-sent",
+            "consultations",
+            "consultation",
+            "consultation-submitted",
+            "preferences",
+            "preferences-saved",
+            "preferences-english",
+        ),
+    ),
 }
 
 PAGES = {name: pages for name, (_modes, pages) in JOURNEYS.items()}

@@ -9,140 +9,516 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Region',
+            name="Region",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(unique=True)),
-                ('name', models.CharField(max_length=100, unique=True)),
-                ('nation', models.CharField(choices=[('england', 'England'), ('wales', 'Wales'), ('scotland', 'Scotland'), ('northern_ireland', 'Northern Ireland')], max_length=20)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(unique=True)),
+                ("name", models.CharField(max_length=100, unique=True)),
+                (
+                    "nation",
+                    models.CharField(
+                        choices=[
+                            ("england", "England"),
+                            ("wales", "Wales"),
+                            ("scotland", "Scotland"),
+                            ("northern_ireland", "Northern Ireland"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['nation', 'name'],
+                "ordering": ["nation", "name"],
             },
         ),
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('email', models.EmailField(max_length=254, unique=True, verbose_name='email address')),
-                ('first_name', models.CharField(max_length=150)),
-                ('last_name', models.CharField(max_length=150)),
-                ('is_staff', models.BooleanField(default=False, help_text='Can open the admin (after setting up two-factor authentication).', verbose_name='staff access')),
-                ('is_active', models.BooleanField(default=True)),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now)),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
-                ('regions', models.ManyToManyField(blank=True, help_text='For officers: the regions whose casework they cover.', related_name='officers', to='accounts.region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                (
+                    "last_login",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last login"),
+                ),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "email",
+                    models.EmailField(max_length=254, unique=True, verbose_name="email address"),
+                ),
+                ("first_name", models.CharField(max_length=150)),
+                ("last_name", models.CharField(max_length=150)),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Can open the admin (after setting up two-factor authentication).",
+                        verbose_name="staff access",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True)),
+                ("date_joined", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
+                (
+                    "regions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="For officers: the regions whose casework they cover.",
+                        related_name="officers",
+                        to="accounts.region",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['last_name', 'first_name'],
+                "ordering": ["last_name", "first_name"],
             },
             managers=[
-                ('objects', portal.accounts.models.UserManager()),
+                ("objects", portal.accounts.models.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='ConsentEvent',
+            name="ConsentEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('campaign', 'Campaigns'), ('newsletter', 'Newsletters'), ('journal', 'Leadership journal')], max_length=20)),
-                ('channel', models.CharField(choices=[('email', 'Email'), ('sms', 'Text message'), ('post', 'Post')], max_length=10)),
-                ('granted', models.BooleanField()),
-                ('source', models.CharField(default='preferences', max_length=40)),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='consent_events', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("campaign", "Campaigns"),
+                            ("newsletter", "Newsletters"),
+                            ("journal", "Leadership journal"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("email", "Email"), ("sms", "Text message"), ("post", "Post")],
+                        max_length=10,
+                    ),
+                ),
+                ("granted", models.BooleanField()),
+                ("source", models.CharField(default="preferences", max_length=40)),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="consent_events",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at'],
+                "ordering": ["-at"],
             },
         ),
         migrations.CreateModel(
-            name='Employer',
+            name="Employer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('kind', models.CharField(choices=[('local_authority', 'Local authority'), ('school', 'School or academy'), ('mat', 'Multi-academy trust'), ('fe_college', 'FE college'), ('private_company', 'Private company'), ('self_employed', 'Self-employed')], max_length=20, verbose_name='type')),
-                ('town', models.CharField(blank=True, max_length=100)),
-                ('verified', models.BooleanField(default=True, help_text='Employers added by people joining are unverified until staff check them.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("local_authority", "Local authority"),
+                            ("school", "School or academy"),
+                            ("mat", "Multi-academy trust"),
+                            ("fe_college", "FE college"),
+                            ("private_company", "Private company"),
+                            ("self_employed", "Self-employed"),
+                        ],
+                        max_length=20,
+                        verbose_name="type",
+                    ),
+                ),
+                ("town", models.CharField(blank=True, max_length=100)),
+                (
+                    "verified",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Employers added by people joining are unverified until staff check them.",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['name'],
-                'indexes': [models.Index(django.db.models.functions.text.Lower('name'), name='employer_name_lower')],
-                'constraints': [models.UniqueConstraint(django.db.models.functions.text.Lower('name'), django.db.models.functions.text.Lower('town'), models.F('kind'), name='employer_unique_name_town_kind')],
+                "ordering": ["name"],
+                "indexes": [
+                    models.Index(
+                        django.db.models.functions.text.Lower("name"), name="employer_name_lower"
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        django.db.models.functions.text.Lower("name"),
+                        django.db.models.functions.text.Lower("town"),
+                        models.F("kind"),
+                        name="employer_unique_name_town_kind",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='EqualityMonitoring',
+            name="EqualityMonitoring",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('ethnicity', models.CharField(blank=True, choices=[('asian', 'Asian or Asian British'), ('black', 'Black, Black British, Caribbean or African'), ('mixed', 'Mixed or multiple ethnic groups'), ('white', 'White'), ('other', 'Another ethnic group'), ('undisclosed', 'Prefer not to say')], max_length=20)),
-                ('disabled', models.CharField(blank=True, choices=[('yes', 'Yes'), ('no', 'No'), ('undisclosed', 'Prefer not to say')], help_text='Do you consider yourself to be disabled?', max_length=12, verbose_name='disability')),
-                ('sexual_orientation', models.CharField(blank=True, choices=[('bisexual', 'Bisexual'), ('gay_lesbian', 'Gay or lesbian'), ('heterosexual', 'Heterosexual or straight'), ('other', 'Another sexual orientation'), ('undisclosed', 'Prefer not to say')], max_length=20)),
-                ('trans', models.CharField(blank=True, choices=[('yes', 'Yes'), ('no', 'No'), ('undisclosed', 'Prefer not to say')], help_text='Is your gender identity different from the sex you were assigned at birth?', max_length=12, verbose_name='trans history')),
-                ('network_black', models.BooleanField(default=False, verbose_name="Black members' network")),
-                ('network_lgbt', models.BooleanField(default=False, verbose_name="LGBT+ members' network")),
-                ('network_disabled', models.BooleanField(default=False, verbose_name="Disabled members' network")),
-                ('network_women', models.BooleanField(default=False, verbose_name="Women members' network")),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='equality', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "ethnicity",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("asian", "Asian or Asian British"),
+                            ("black", "Black, Black British, Caribbean or African"),
+                            ("mixed", "Mixed or multiple ethnic groups"),
+                            ("white", "White"),
+                            ("other", "Another ethnic group"),
+                            ("undisclosed", "Prefer not to say"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "disabled",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("yes", "Yes"),
+                            ("no", "No"),
+                            ("undisclosed", "Prefer not to say"),
+                        ],
+                        help_text="Do you consider yourself to be disabled?",
+                        max_length=12,
+                        verbose_name="disability",
+                    ),
+                ),
+                (
+                    "sexual_orientation",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("bisexual", "Bisexual"),
+                            ("gay_lesbian", "Gay or lesbian"),
+                            ("heterosexual", "Heterosexual or straight"),
+                            ("other", "Another sexual orientation"),
+                            ("undisclosed", "Prefer not to say"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "trans",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("yes", "Yes"),
+                            ("no", "No"),
+                            ("undisclosed", "Prefer not to say"),
+                        ],
+                        help_text="Is your gender identity different from the sex you were assigned at birth?",
+                        max_length=12,
+                        verbose_name="trans history",
+                    ),
+                ),
+                (
+                    "network_black",
+                    models.BooleanField(default=False, verbose_name="Black members' network"),
+                ),
+                (
+                    "network_lgbt",
+                    models.BooleanField(default=False, verbose_name="LGBT+ members' network"),
+                ),
+                (
+                    "network_disabled",
+                    models.BooleanField(default=False, verbose_name="Disabled members' network"),
+                ),
+                (
+                    "network_women",
+                    models.BooleanField(default=False, verbose_name="Women members' network"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="equality",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'equality monitoring record',
+                "verbose_name": "equality monitoring record",
             },
         ),
         migrations.CreateModel(
-            name='ConsentState',
+            name="ConsentState",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('campaign', 'Campaigns'), ('newsletter', 'Newsletters'), ('journal', 'Leadership journal')], max_length=20)),
-                ('channel', models.CharField(choices=[('email', 'Email'), ('sms', 'Text message'), ('post', 'Post')], max_length=10)),
-                ('granted', models.BooleanField(default=False)),
-                ('changed_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='consents', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("campaign", "Campaigns"),
+                            ("newsletter", "Newsletters"),
+                            ("journal", "Leadership journal"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("email", "Email"), ("sms", "Text message"), ("post", "Post")],
+                        max_length=10,
+                    ),
+                ),
+                ("granted", models.BooleanField(default=False)),
+                ("changed_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="consents",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['kind', 'channel', 'granted'], name='accounts_co_kind_c3e1b4_idx')],
-                'constraints': [models.UniqueConstraint(fields=('user', 'kind', 'channel'), name='consent_one_per_kind_channel')],
+                "indexes": [
+                    models.Index(
+                        fields=["kind", "channel", "granted"], name="accounts_co_kind_c3e1b4_idx"
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("user", "kind", "channel"), name="consent_one_per_kind_channel"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=12, unique=True, verbose_name='membership number')),
-                ('status', models.CharField(choices=[('applicant', 'Applicant'), ('active', 'Active'), ('lapsed', 'Lapsed'), ('resigned', 'Resigned')], default='applicant', max_length=12)),
-                ('status_changed_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('joined_on', models.DateField(default=django.utils.timezone.localdate)),
-                ('job_role', models.CharField(choices=[('teacher', 'Teacher'), ('supply_teacher', 'Supply teacher'), ('lecturer', 'Lecturer'), ('support_staff', 'Support staff (teaching assistant, technician, administrator)'), ('improvement', 'School improvement or educational development professional'), ('consultant', 'Self-employed education consultant'), ('headteacher', 'Headteacher/Principal'), ('deputy_head', 'Deputy Headteacher/Vice Principal'), ('head_of_centre', 'Head of Centre/School/College (Post 16)'), ('assistant_head', 'Assistant Headteacher/Assistant Principal'), ('mat_leader', 'CEO/Executive Head/Leader of MAT'), ('director_education', 'Director/Assistant Director of Education'), ('business_manager', 'Business Manager/Bursar/FE Manager/FE Finance Manager')], max_length=30)),
-                ('hours', models.CharField(choices=[('full_time', 'Full time'), ('part_time', 'Part time')], max_length=12)),
-                ('section', models.CharField(choices=[('leadership', 'Leadership'), ('teachers', 'Teachers and lecturers'), ('support', 'Support staff'), ('improvement', 'Education improvement professionals')], max_length=20)),
-                ('fee_band', models.CharField(choices=[('L1', 'Leadership, full time'), ('L2', 'Leadership, part time'), ('P1', 'Professional, full time'), ('P2', 'Professional, part time'), ('S1', 'Support staff, full time'), ('S2', 'Support staff, part time'), ('SE', 'Self-employed')], max_length=4)),
-                ('workplace_postcode', models.CharField(max_length=10)),
-                ('nation', models.CharField(choices=[('england', 'England'), ('wales', 'Wales'), ('scotland', 'Scotland'), ('northern_ireland', 'Northern Ireland')], max_length=20)),
-                ('is_rep', models.BooleanField(default=False, help_text='Listed as the rep for their workplace.', verbose_name='workplace rep')),
-                ('employer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='members', to='accounts.employer')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='membership', to=settings.AUTH_USER_MODEL)),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='members', to='accounts.region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "number",
+                    models.CharField(max_length=12, unique=True, verbose_name="membership number"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("applicant", "Applicant"),
+                            ("active", "Active"),
+                            ("lapsed", "Lapsed"),
+                            ("resigned", "Resigned"),
+                        ],
+                        default="applicant",
+                        max_length=12,
+                    ),
+                ),
+                ("status_changed_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("joined_on", models.DateField(default=django.utils.timezone.localdate)),
+                (
+                    "job_role",
+                    models.CharField(
+                        choices=[
+                            ("teacher", "Teacher"),
+                            ("supply_teacher", "Supply teacher"),
+                            ("lecturer", "Lecturer"),
+                            (
+                                "support_staff",
+                                "Support staff (teaching assistant, technician, administrator)",
+                            ),
+                            (
+                                "improvement",
+                                "School improvement or educational development professional",
+                            ),
+                            ("consultant", "Self-employed education consultant"),
+                            ("headteacher", "Headteacher/Principal"),
+                            ("deputy_head", "Deputy Headteacher/Vice Principal"),
+                            ("head_of_centre", "Head of Centre/School/College (Post 16)"),
+                            ("assistant_head", "Assistant Headteacher/Assistant Principal"),
+                            ("mat_leader", "CEO/Executive Head/Leader of MAT"),
+                            ("director_education", "Director/Assistant Director of Education"),
+                            (
+                                "business_manager",
+                                "Business Manager/Bursar/FE Manager/FE Finance Manager",
+                            ),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "hours",
+                    models.CharField(
+                        choices=[("full_time", "Full time"), ("part_time", "Part time")],
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "section",
+                    models.CharField(
+                        choices=[
+                            ("leadership", "Leadership"),
+                            ("teachers", "Teachers and lecturers"),
+                            ("support", "Support staff"),
+                            ("improvement", "Education improvement professionals"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "fee_band",
+                    models.CharField(
+                        choices=[
+                            ("L1", "Leadership, full time"),
+                            ("L2", "Leadership, part time"),
+                            ("P1", "Professional, full time"),
+                            ("P2", "Professional, part time"),
+                            ("S1", "Support staff, full time"),
+                            ("S2", "Support staff, part time"),
+                            ("SE", "Self-employed"),
+                        ],
+                        max_length=4,
+                    ),
+                ),
+                ("workplace_postcode", models.CharField(max_length=10)),
+                (
+                    "nation",
+                    models.CharField(
+                        choices=[
+                            ("england", "England"),
+                            ("wales", "Wales"),
+                            ("scotland", "Scotland"),
+                            ("northern_ireland", "Northern Ireland"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "is_rep",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Listed as the rep for their workplace.",
+                        verbose_name="workplace rep",
+                    ),
+                ),
+                (
+                    "employer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="members",
+                        to="accounts.employer",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="membership",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="members",
+                        to="accounts.region",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['section', 'status'], name='accounts_me_section_71e3d4_idx'), models.Index(fields=['region', 'status'], name='accounts_me_region__61b04d_idx'), models.Index(fields=['employer', 'is_rep'], name='accounts_me_employe_dd2525_idx')],
+                "indexes": [
+                    models.Index(
+                        fields=["section", "status"], name="accounts_me_section_71e3d4_idx"
+                    ),
+                    models.Index(
+                        fields=["region", "status"], name="accounts_me_region__61b04d_idx"
+                    ),
+                    models.Index(
+                        fields=["employer", "is_rep"], name="accounts_me_employe_dd2525_idx"
+                    ),
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='user',
-            constraint=models.UniqueConstraint(django.db.models.functions.text.Lower('email'), name='user_email_ci_unique'),
+            model_name="user",
+            constraint=models.UniqueConstraint(
+                django.db.models.functions.text.Lower("email"), name="user_email_ci_unique"
+            ),
         ),
     ]

@@ -19,54 +19,83 @@ def encrypt_answers(apps, schema_editor):
         record.save()
 
 
-
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_regions_and_roles'),
+        ("accounts", "0002_regions_and_roles"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='equalitymonitoring',
-            name='networks',
-            field=portal.fields.EncryptedJSONListField(blank=True, verbose_name='networks you would like to hear from'),
+            model_name="equalitymonitoring",
+            name="networks",
+            field=portal.fields.EncryptedJSONListField(
+                blank=True, verbose_name="networks you would like to hear from"
+            ),
         ),
         migrations.AlterField(
-            model_name='equalitymonitoring',
-            name='disabled',
-            field=portal.fields.EncryptedTextField(blank=True, choices=[('yes', 'Yes'), ('no', 'No'), ('undisclosed', 'Prefer not to say')], help_text='Do you consider yourself to be disabled?', verbose_name='disability'),
+            model_name="equalitymonitoring",
+            name="disabled",
+            field=portal.fields.EncryptedTextField(
+                blank=True,
+                choices=[("yes", "Yes"), ("no", "No"), ("undisclosed", "Prefer not to say")],
+                help_text="Do you consider yourself to be disabled?",
+                verbose_name="disability",
+            ),
         ),
         migrations.AlterField(
-            model_name='equalitymonitoring',
-            name='ethnicity',
-            field=portal.fields.EncryptedTextField(blank=True, choices=[('asian', 'Asian or Asian British'), ('black', 'Black, Black British, Caribbean or African'), ('mixed', 'Mixed or multiple ethnic groups'), ('white', 'White'), ('other', 'Another ethnic group'), ('undisclosed', 'Prefer not to say')]),
+            model_name="equalitymonitoring",
+            name="ethnicity",
+            field=portal.fields.EncryptedTextField(
+                blank=True,
+                choices=[
+                    ("asian", "Asian or Asian British"),
+                    ("black", "Black, Black British, Caribbean or African"),
+                    ("mixed", "Mixed or multiple ethnic groups"),
+                    ("white", "White"),
+                    ("other", "Another ethnic group"),
+                    ("undisclosed", "Prefer not to say"),
+                ],
+            ),
         ),
         migrations.AlterField(
-            model_name='equalitymonitoring',
-            name='sexual_orientation',
-            field=portal.fields.EncryptedTextField(blank=True, choices=[('bisexual', 'Bisexual'), ('gay_lesbian', 'Gay or lesbian'), ('heterosexual', 'Heterosexual or straight'), ('other', 'Another sexual orientation'), ('undisclosed', 'Prefer not to say')]),
+            model_name="equalitymonitoring",
+            name="sexual_orientation",
+            field=portal.fields.EncryptedTextField(
+                blank=True,
+                choices=[
+                    ("bisexual", "Bisexual"),
+                    ("gay_lesbian", "Gay or lesbian"),
+                    ("heterosexual", "Heterosexual or straight"),
+                    ("other", "Another sexual orientation"),
+                    ("undisclosed", "Prefer not to say"),
+                ],
+            ),
         ),
         migrations.AlterField(
-            model_name='equalitymonitoring',
-            name='trans',
-            field=portal.fields.EncryptedTextField(blank=True, choices=[('yes', 'Yes'), ('no', 'No'), ('undisclosed', 'Prefer not to say')], help_text='Is your gender identity different from the sex you were assigned at birth?', verbose_name='trans history'),
+            model_name="equalitymonitoring",
+            name="trans",
+            field=portal.fields.EncryptedTextField(
+                blank=True,
+                choices=[("yes", "Yes"), ("no", "No"), ("undisclosed", "Prefer not to say")],
+                help_text="Is your gender identity different from the sex you were assigned at birth?",
+                verbose_name="trans history",
+            ),
         ),
         migrations.RunPython(encrypt_answers, migrations.RunPython.noop),
         migrations.RemoveField(
-            model_name='equalitymonitoring',
-            name='network_black',
+            model_name="equalitymonitoring",
+            name="network_black",
         ),
         migrations.RemoveField(
-            model_name='equalitymonitoring',
-            name='network_disabled',
+            model_name="equalitymonitoring",
+            name="network_disabled",
         ),
         migrations.RemoveField(
-            model_name='equalitymonitoring',
-            name='network_lgbt',
+            model_name="equalitymonitoring",
+            name="network_lgbt",
         ),
         migrations.RemoveField(
-            model_name='equalitymonitoring',
-            name='network_women',
+            model_name="equalitymonitoring",
+            name="network_women",
         ),
     ]

@@ -7,45 +7,152 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0004_user_name_trigram'),
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("accounts", "0004_user_name_trigram"),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RoleChange',
+            name="RoleChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField()),
-                ('field', models.CharField(choices=[('groups', 'roles (groups)'), ('user_permissions', 'permissions'), ('regions', 'regions'), ('is_staff', 'staff access'), ('is_superuser', 'superuser status'), ('is_active', 'active'), ('membership_status', 'membership status'), ('group_permissions', "a role's permissions")], max_length=20)),
-                ('old_value', models.CharField(blank=True, max_length=300)),
-                ('new_value', models.CharField(blank=True, max_length=300)),
-                ('actor', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('user', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='role_changes', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField()),
+                (
+                    "field",
+                    models.CharField(
+                        choices=[
+                            ("groups", "roles (groups)"),
+                            ("user_permissions", "permissions"),
+                            ("regions", "regions"),
+                            ("is_staff", "staff access"),
+                            ("is_superuser", "superuser status"),
+                            ("is_active", "active"),
+                            ("membership_status", "membership status"),
+                            ("group_permissions", "a role's permissions"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("old_value", models.CharField(blank=True, max_length=300)),
+                ("new_value", models.CharField(blank=True, max_length=300)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="role_changes",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-pk'],
-                'indexes': [models.Index(fields=['user', '-at'], name='accounts_ro_user_id_1a5e25_idx')],
+                "ordering": ["-at", "-pk"],
+                "indexes": [
+                    models.Index(fields=["user", "-at"], name="accounts_ro_user_id_1a5e25_idx")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='RoleGrant',
+            name="RoleGrant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('requested_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('status', models.CharField(choices=[('pending', 'awaiting a second administrator'), ('approved', 'approved'), ('refused', 'refused'), ('cancelled', 'cancelled'), ('direct', 'granted directly (no second approval needed)')], default='pending', max_length=10)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('group', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='auth.group')),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='role_grants', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("requested_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "awaiting a second administrator"),
+                            ("approved", "approved"),
+                            ("refused", "refused"),
+                            ("cancelled", "cancelled"),
+                            ("direct", "granted directly (no second approval needed)"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "group",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="auth.group",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="role_grants",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-requested_at', '-pk'],
-                'permissions': [('decide_rolegrant', 'Can approve or refuse role grants')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('status', 'pending')), fields=('user', 'group'), name='rolegrant_one_pending_per_user_group'), models.CheckConstraint(condition=models.Q(('decided_by', models.F('requested_by')), _negated=True), name='rolegrant_not_decided_by_requester'), models.CheckConstraint(condition=models.Q(('decided_by', models.F('user')), _negated=True), name='rolegrant_not_decided_by_grantee'), models.CheckConstraint(condition=models.Q(('requested_by', models.F('user')), _negated=True), name='rolegrant_not_requested_for_oneself')],
+                "ordering": ["-requested_at", "-pk"],
+                "permissions": [("decide_rolegrant", "Can approve or refuse role grants")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("status", "pending")),
+                        fields=("user", "group"),
+                        name="rolegrant_one_pending_per_user_group",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("decided_by", models.F("requested_by")), _negated=True),
+                        name="rolegrant_not_decided_by_requester",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("decided_by", models.F("user")), _negated=True),
+                        name="rolegrant_not_decided_by_grantee",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("requested_by", models.F("user")), _negated=True),
+                        name="rolegrant_not_requested_for_oneself",
+                    ),
+                ],
             },
         ),
     ]

@@ -72,9 +72,7 @@ INSERT = (
 
 def _label(expr: str, fallback: str, row: str, sqlite: bool) -> str:
     cast = "CAST({x} AS TEXT)" if sqlite else "({x})::text"
-    return (
-        f"COALESCE({expr.format(row=row)}, {cast.format(x=fallback.format(row=row))}, '')"
-    )
+    return f"COALESCE({expr.format(row=row)}, {cast.format(x=fallback.format(row=row))}, '')"
 
 
 # --- PostgreSQL ---------------------------------------------------------------------------
@@ -133,9 +131,15 @@ def pg_sql() -> list[str]:
         user_new = f"NEW.{user_col}" if user_col else "NULL"
         user_old = f"OLD.{user_col}" if user_col else "NULL"
         new, old = (_label(expr, fallback, r, sqlite=False) for r in ("NEW", "OLD"))
-        ins = INSERT.format(now=PG_NOW, actor=PG_ACTOR, field=field, user=user_new, old="''", new=new)
-        dele = INSERT.format(now=PG_NOW, actor=PG_ACTOR, field=field, user=user_old, old=old, new="''")
-        upd = INSERT.format(now=PG_NOW, actor=PG_ACTOR, field=field, user=user_new, old=old, new=new)
+        ins = INSERT.format(
+            now=PG_NOW, actor=PG_ACTOR, field=field, user=user_new, old="''", new=new
+        )
+        dele = INSERT.format(
+            now=PG_NOW, actor=PG_ACTOR, field=field, user=user_old, old=old, new="''"
+        )
+        upd = INSERT.format(
+            now=PG_NOW, actor=PG_ACTOR, field=field, user=user_new, old=old, new=new
+        )
         sql += [
             f"""
             CREATE OR REPLACE FUNCTION {table}_history() RETURNS trigger AS $$
@@ -341,7 +345,9 @@ def create(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     statements = {"postgresql": pg_sql, "sqlite": sqlite_sql}.get(vendor)
     if statements is None:
-        raise RuntimeError(f"The role history triggers are written for PostgreSQL and SQLite, not {vendor}.")
+        raise RuntimeError(
+            f"The role history triggers are written for PostgreSQL and SQLite, not {vendor}."
+        )
     for statement in statements():
         schema_editor.execute(statement, params=None)
 

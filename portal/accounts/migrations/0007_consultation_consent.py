@@ -4,20 +4,35 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0006_role_history_triggers'),
+        ("accounts", "0006_role_history_triggers"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='consentevent',
-            name='kind',
-            field=models.CharField(choices=[('campaign', 'Campaigns'), ('newsletter', 'Newsletters'), ('journal', 'Leadership journal'), ('consultations', 'Consultations and surveys')], max_length=20),
+            model_name="consentevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("campaign", "Campaigns"),
+                    ("newsletter", "Newsletters"),
+                    ("journal", "Leadership journal"),
+                    ("consultations", "Consultations and surveys"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.AlterField(
-            model_name='consentstate',
-            name='kind',
-            field=models.CharField(choices=[('campaign', 'Campaigns'), ('newsletter', 'Newsletters'), ('journal', 'Leadership journal'), ('consultations', 'Consultations and surveys')], max_length=20),
+            model_name="consentstate",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("campaign", "Campaigns"),
+                    ("newsletter", "Newsletters"),
+                    ("journal", "Leadership journal"),
+                    ("consultations", "Consultations and surveys"),
+                ],
+                max_length=20,
+            ),
         ),
     ]

@@ -8,83 +8,216 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0007_consultation_consent'),
+        ("accounts", "0007_consultation_consent"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ContactDetails',
+            name="ContactDetails",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('address_line_1', portal.fields.EncryptedTextField(blank=True, verbose_name='address line 1')),
-                ('address_line_2', portal.fields.EncryptedTextField(blank=True, verbose_name='address line 2')),
-                ('address_line_3', portal.fields.EncryptedTextField(blank=True, verbose_name='address line 3')),
-                ('town', portal.fields.EncryptedTextField(blank=True, verbose_name='town or city')),
-                ('postcode', portal.fields.EncryptedTextField(blank=True, verbose_name='postcode')),
-                ('country', portal.fields.EncryptedTextField(blank=True, help_text='ISO 3166 code: GB, JE, GG, IM or another country.', verbose_name='country')),
-                ('mobile', portal.fields.EncryptedTextField(blank=True, help_text='E.164, e.g. +447400123456', verbose_name='mobile number')),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='contact', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "address_line_1",
+                    portal.fields.EncryptedTextField(blank=True, verbose_name="address line 1"),
+                ),
+                (
+                    "address_line_2",
+                    portal.fields.EncryptedTextField(blank=True, verbose_name="address line 2"),
+                ),
+                (
+                    "address_line_3",
+                    portal.fields.EncryptedTextField(blank=True, verbose_name="address line 3"),
+                ),
+                ("town", portal.fields.EncryptedTextField(blank=True, verbose_name="town or city")),
+                ("postcode", portal.fields.EncryptedTextField(blank=True, verbose_name="postcode")),
+                (
+                    "country",
+                    portal.fields.EncryptedTextField(
+                        blank=True,
+                        help_text="ISO 3166 code: GB, JE, GG, IM or another country.",
+                        verbose_name="country",
+                    ),
+                ),
+                (
+                    "mobile",
+                    portal.fields.EncryptedTextField(
+                        blank=True,
+                        help_text="E.164, e.g. +447400123456",
+                        verbose_name="mobile number",
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="contact",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'contact details',
-                'verbose_name_plural': 'contact details',
+                "verbose_name": "contact details",
+                "verbose_name_plural": "contact details",
             },
         ),
         migrations.CreateModel(
-            name='ContactDetailsChange',
+            name="ContactDetailsChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('by_member', models.BooleanField(help_text='Made by the member themselves.')),
-                ('field', models.CharField(choices=[('address_line_1', 'address line 1'), ('address_line_2', 'address line 2'), ('address_line_3', 'address line 3'), ('town', 'town or city'), ('postcode', 'postcode'), ('country', 'country'), ('mobile', 'mobile number')], max_length=20)),
-                ('cleared', models.BooleanField(default=False, help_text='The field was emptied.')),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='contact_changes', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("by_member", models.BooleanField(help_text="Made by the member themselves.")),
+                (
+                    "field",
+                    models.CharField(
+                        choices=[
+                            ("address_line_1", "address line 1"),
+                            ("address_line_2", "address line 2"),
+                            ("address_line_3", "address line 3"),
+                            ("town", "town or city"),
+                            ("postcode", "postcode"),
+                            ("country", "country"),
+                            ("mobile", "mobile number"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("cleared", models.BooleanField(default=False, help_text="The field was emptied.")),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="contact_changes",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'contact details change',
-                'ordering': ['-at', '-pk'],
-                'indexes': [models.Index(fields=['user', '-at'], name='accounts_co_user_id_3f40ad_idx')],
+                "verbose_name": "contact details change",
+                "ordering": ["-at", "-pk"],
+                "indexes": [
+                    models.Index(fields=["user", "-at"], name="accounts_co_user_id_3f40ad_idx")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='DataExport',
+            name="DataExport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.UUIDField(editable=False, unique=True)),
-                ('status', models.CharField(choices=[('preparing', 'being prepared'), ('ready', 'ready to download'), ('downloaded', 'downloaded'), ('expired', 'expired'), ('failed', 'could not be prepared')], default='preparing', max_length=12)),
-                ('requested_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('ready_at', models.DateTimeField(blank=True, null=True)),
-                ('expires_at', models.DateTimeField(blank=True, null=True)),
-                ('downloaded_at', models.DateTimeField(blank=True, null=True)),
-                ('file_count', models.PositiveIntegerField(default=0)),
-                ('size', models.PositiveBigIntegerField(default=0, verbose_name='size in bytes')),
-                ('stored_as', models.CharField(blank=True, editable=False, max_length=100)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='data_exports', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.UUIDField(editable=False, unique=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("preparing", "being prepared"),
+                            ("ready", "ready to download"),
+                            ("downloaded", "downloaded"),
+                            ("expired", "expired"),
+                            ("failed", "could not be prepared"),
+                        ],
+                        default="preparing",
+                        max_length=12,
+                    ),
+                ),
+                ("requested_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("ready_at", models.DateTimeField(blank=True, null=True)),
+                ("expires_at", models.DateTimeField(blank=True, null=True)),
+                ("downloaded_at", models.DateTimeField(blank=True, null=True)),
+                ("file_count", models.PositiveIntegerField(default=0)),
+                ("size", models.PositiveBigIntegerField(default=0, verbose_name="size in bytes")),
+                ("stored_as", models.CharField(blank=True, editable=False, max_length=100)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="data_exports",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'data export',
-                'ordering': ['-requested_at', '-pk'],
-                'indexes': [models.Index(fields=['status', 'requested_at'], name='accounts_da_status_3c13c1_idx')],
+                "verbose_name": "data export",
+                "ordering": ["-requested_at", "-pk"],
+                "indexes": [
+                    models.Index(
+                        fields=["status", "requested_at"], name="accounts_da_status_3c13c1_idx"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='RecordAccess',
+            name="RecordAccess",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('part', models.CharField(choices=[('user', 'account and membership'), ('membership', 'membership'), ('contact', 'contact details')], max_length=12)),
-                ('ip', models.GenericIPAddressField(blank=True, null=True)),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='record_accesses', to=settings.AUTH_USER_MODEL)),
-                ('viewer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "part",
+                    models.CharField(
+                        choices=[
+                            ("user", "account and membership"),
+                            ("membership", "membership"),
+                            ("contact", "contact details"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("ip", models.GenericIPAddressField(blank=True, null=True)),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="record_accesses",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "viewer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'member record access',
-                'ordering': ['-at', '-pk'],
-                'indexes': [models.Index(fields=['user', '-at'], name='accounts_re_user_id_9b2156_idx')],
+                "verbose_name": "member record access",
+                "ordering": ["-at", "-pk"],
+                "indexes": [
+                    models.Index(fields=["user", "-at"], name="accounts_re_user_id_9b2156_idx")
+                ],
             },
         ),
     ]

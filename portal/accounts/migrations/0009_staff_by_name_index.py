@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0008_contact_details_and_data_exports'),
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("accounts", "0008_contact_details_and_data_exports"),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='user',
-            index=models.Index(condition=models.Q(('is_staff', True)), fields=['first_name', 'last_name'], name='user_staff_by_name'),
+            model_name="user",
+            index=models.Index(
+                condition=models.Q(("is_staff", True)),
+                fields=["first_name", "last_name"],
+                name="user_staff_by_name",
+            ),
         ),
     ]

@@ -48,39 +48,69 @@ def place_members(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0009_staff_by_name_index'),
+        ("accounts", "0009_staff_by_name_index"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Workplace',
+            name="Workplace",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('postcode', models.CharField(max_length=10)),
-                ('town', models.CharField(blank=True, max_length=100)),
-                ('verified', models.BooleanField(default=True, help_text='Workplaces added by people joining are unverified until staff check them.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('employer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='workplaces', to='accounts.employer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("postcode", models.CharField(max_length=10)),
+                ("town", models.CharField(blank=True, max_length=100)),
+                (
+                    "verified",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Workplaces added by people joining are unverified until staff check them.",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "employer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="workplaces",
+                        to="accounts.employer",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.AddField(
-            model_name='membership',
-            name='workplace',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='members', to='accounts.workplace'),
+            model_name="membership",
+            name="workplace",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="members",
+                to="accounts.workplace",
+            ),
         ),
         migrations.AddIndex(
-            model_name='workplace',
-            index=models.Index(django.db.models.functions.text.Lower('name'), name='workplace_name_lower'),
+            model_name="workplace",
+            index=models.Index(
+                django.db.models.functions.text.Lower("name"), name="workplace_name_lower"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='workplace',
-            constraint=models.UniqueConstraint(models.F('employer'), django.db.models.functions.text.Lower('name'), models.F('postcode'), name='workplace_unique_name_postcode'),
+            model_name="workplace",
+            constraint=models.UniqueConstraint(
+                models.F("employer"),
+                django.db.models.functions.text.Lower("name"),
+                models.F("postcode"),
+                name="workplace_unique_name_postcode",
+            ),
         ),
         migrations.RunPython(place_members, migrations.RunPython.noop),
-]
+    ]

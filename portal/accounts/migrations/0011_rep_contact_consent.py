@@ -4,20 +4,37 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0010_workplaces'),
+        ("accounts", "0010_workplaces"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='consentevent',
-            name='kind',
-            field=models.CharField(choices=[('campaign', 'Campaigns'), ('newsletter', 'Newsletters'), ('journal', 'Leadership journal'), ('consultations', 'Consultations and surveys'), ('rep_contact', 'Contact from my workplace rep')], max_length=20),
+            model_name="consentevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("campaign", "Campaigns"),
+                    ("newsletter", "Newsletters"),
+                    ("journal", "Leadership journal"),
+                    ("consultations", "Consultations and surveys"),
+                    ("rep_contact", "Contact from my workplace rep"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.AlterField(
-            model_name='consentstate',
-            name='kind',
-            field=models.CharField(choices=[('campaign', 'Campaigns'), ('newsletter', 'Newsletters'), ('journal', 'Leadership journal'), ('consultations', 'Consultations and surveys'), ('rep_contact', 'Contact from my workplace rep')], max_length=20),
+            model_name="consentstate",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("campaign", "Campaigns"),
+                    ("newsletter", "Newsletters"),
+                    ("journal", "Leadership journal"),
+                    ("consultations", "Consultations and surveys"),
+                    ("rep_contact", "Contact from my workplace rep"),
+                ],
+                max_length=20,
+            ),
         ),
     ]

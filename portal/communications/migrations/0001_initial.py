@@ -8,131 +8,338 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0003_encrypt_equality_monitoring'),
+        ("accounts", "0003_encrypt_equality_monitoring"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AddressStatus',
+            name="AddressStatus",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(max_length=254, unique=True)),
-                ('hard_bounces', models.PositiveIntegerField(default=0)),
-                ('soft_bounces', models.PositiveIntegerField(default=0)),
-                ('complaints', models.PositiveIntegerField(default=0)),
-                ('suppressed', models.BooleanField(default=False)),
-                ('last_event_at', models.DateTimeField(blank=True, null=True)),
-                ('last_reason', models.CharField(blank=True, max_length=500)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("email", models.EmailField(max_length=254, unique=True)),
+                ("hard_bounces", models.PositiveIntegerField(default=0)),
+                ("soft_bounces", models.PositiveIntegerField(default=0)),
+                ("complaints", models.PositiveIntegerField(default=0)),
+                ("suppressed", models.BooleanField(default=False)),
+                ("last_event_at", models.DateTimeField(blank=True, null=True)),
+                ("last_reason", models.CharField(blank=True, max_length=500)),
             ],
             options={
-                'verbose_name': 'address status',
-                'verbose_name_plural': 'address statuses',
-                'ordering': ['email'],
-                'indexes': [models.Index(fields=['suppressed', 'email'], name='address_suppressed')],
+                "verbose_name": "address status",
+                "verbose_name_plural": "address statuses",
+                "ordering": ["email"],
+                "indexes": [
+                    models.Index(fields=["suppressed", "email"], name="address_suppressed")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Communication',
+            name="Communication",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('service', 'Service message'), ('campaign', 'Campaign'), ('newsletter', 'Newsletter'), ('journal', 'Leadership journal')], default='newsletter', max_length=20)),
-                ('subject', models.CharField(max_length=200)),
-                ('body', models.TextField(help_text='Markdown. You may use {first_name}, {membership_number} and {section}: each member sees their own.')),
-                ('sections', models.JSONField(blank=True, default=list)),
-                ('nations', models.JSONField(blank=True, default=list)),
-                ('employer_kinds', models.JSONField(blank=True, default=list, verbose_name='employer types')),
-                ('statuses', models.JSONField(default=portal.communications.models.default_statuses, verbose_name='membership status')),
-                ('job_roles', models.JSONField(blank=True, default=list)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('awaiting_approval', 'Awaiting approval'), ('approved', 'Approved'), ('scheduled', 'Scheduled'), ('sending', 'Sending'), ('paused', 'Paused'), ('sent', 'Sent'), ('cancelled', 'Cancelled')], default='draft', max_length=20)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('approved_at', models.DateTimeField(blank=True, null=True)),
-                ('scheduled_for', models.DateTimeField(blank=True, null=True)),
-                ('started_at', models.DateTimeField(blank=True, help_text='When the recipient list was fixed.', null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('dispatched_at', models.DateTimeField(blank=True, null=True)),
-                ('recipient_count', models.PositiveIntegerField(default=0)),
-                ('approved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('employers', models.ManyToManyField(blank=True, related_name='+', to='accounts.employer', verbose_name='workplaces')),
-                ('regions', models.ManyToManyField(blank=True, related_name='+', to='accounts.region')),
-                ('started_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("service", "Service message"),
+                            ("campaign", "Campaign"),
+                            ("newsletter", "Newsletter"),
+                            ("journal", "Leadership journal"),
+                        ],
+                        default="newsletter",
+                        max_length=20,
+                    ),
+                ),
+                ("subject", models.CharField(max_length=200)),
+                (
+                    "body",
+                    models.TextField(
+                        help_text="Markdown. You may use {first_name}, {membership_number} and {section}: each member sees their own."
+                    ),
+                ),
+                ("sections", models.JSONField(blank=True, default=list)),
+                ("nations", models.JSONField(blank=True, default=list)),
+                (
+                    "employer_kinds",
+                    models.JSONField(blank=True, default=list, verbose_name="employer types"),
+                ),
+                (
+                    "statuses",
+                    models.JSONField(
+                        default=portal.communications.models.default_statuses,
+                        verbose_name="membership status",
+                    ),
+                ),
+                ("job_roles", models.JSONField(blank=True, default=list)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("awaiting_approval", "Awaiting approval"),
+                            ("approved", "Approved"),
+                            ("scheduled", "Scheduled"),
+                            ("sending", "Sending"),
+                            ("paused", "Paused"),
+                            ("sent", "Sent"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="draft",
+                        max_length=20,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                ("approved_at", models.DateTimeField(blank=True, null=True)),
+                ("scheduled_for", models.DateTimeField(blank=True, null=True)),
+                (
+                    "started_at",
+                    models.DateTimeField(
+                        blank=True, help_text="When the recipient list was fixed.", null=True
+                    ),
+                ),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("dispatched_at", models.DateTimeField(blank=True, null=True)),
+                ("recipient_count", models.PositiveIntegerField(default=0)),
+                (
+                    "approved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "employers",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="+",
+                        to="accounts.employer",
+                        verbose_name="workplaces",
+                    ),
+                ),
+                (
+                    "regions",
+                    models.ManyToManyField(blank=True, related_name="+", to="accounts.region"),
+                ),
+                (
+                    "started_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
-                'permissions': [('approve_communication', 'Can approve a communication composed by someone else'), ('send_communication', 'Can send, schedule, pause and resume a communication')],
+                "ordering": ["-created_at"],
+                "permissions": [
+                    (
+                        "approve_communication",
+                        "Can approve a communication composed by someone else",
+                    ),
+                    ("send_communication", "Can send, schedule, pause and resume a communication"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Delivery',
+            name="Delivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(help_text='The address at the time the recipient was recorded.', max_length=254)),
-                ('kind', models.CharField(choices=[('service', 'Service message'), ('campaign', 'Campaign'), ('newsletter', 'Newsletter'), ('journal', 'Leadership journal')], max_length=20)),
-                ('notification', models.CharField(blank=True, help_text="For notifications: the template's kind.", max_length=60)),
-                ('context', models.JSONField(blank=True, null=True)),
-                ('is_test', models.BooleanField(default=False)),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('claimed', 'Being sent'), ('sent', 'Sent'), ('failed', 'Failed'), ('cancelled', 'Cancelled')], default='queued', max_length=10)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('claim_token', models.CharField(blank=True, max_length=64)),
-                ('claimed_at', models.DateTimeField(blank=True, null=True)),
-                ('next_attempt_at', models.DateTimeField(blank=True, null=True)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('failed_at', models.DateTimeField(blank=True, null=True)),
-                ('error', models.CharField(blank=True, max_length=500, verbose_name='reason')),
-                ('feedback', models.CharField(blank=True, choices=[('hard_bounce', 'Hard bounce'), ('soft_bounce', 'Soft bounce'), ('complaint', 'Complaint')], max_length=12)),
-                ('feedback_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('communication', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='communications.communication')),
-                ('user', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "email",
+                    models.EmailField(
+                        help_text="The address at the time the recipient was recorded.",
+                        max_length=254,
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("service", "Service message"),
+                            ("campaign", "Campaign"),
+                            ("newsletter", "Newsletter"),
+                            ("journal", "Leadership journal"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "notification",
+                    models.CharField(
+                        blank=True,
+                        help_text="For notifications: the template's kind.",
+                        max_length=60,
+                    ),
+                ),
+                ("context", models.JSONField(blank=True, null=True)),
+                ("is_test", models.BooleanField(default=False)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("claimed", "Being sent"),
+                            ("sent", "Sent"),
+                            ("failed", "Failed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("claim_token", models.CharField(blank=True, max_length=64)),
+                ("claimed_at", models.DateTimeField(blank=True, null=True)),
+                ("next_attempt_at", models.DateTimeField(blank=True, null=True)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("failed_at", models.DateTimeField(blank=True, null=True)),
+                ("error", models.CharField(blank=True, max_length=500, verbose_name="reason")),
+                (
+                    "feedback",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("hard_bounce", "Hard bounce"),
+                            ("soft_bounce", "Soft bounce"),
+                            ("complaint", "Complaint"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("feedback_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "communication",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deliveries",
+                        to="communications.communication",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deliveries",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'deliveries',
-                'ordering': ['-id'],
+                "verbose_name_plural": "deliveries",
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='AddressEvent',
+            name="AddressEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(max_length=254)),
-                ('event', models.CharField(choices=[('hard_bounce', 'Hard bounce'), ('soft_bounce', 'Soft bounce'), ('complaint', 'Complaint')], max_length=12)),
-                ('reason', models.CharField(blank=True, max_length=500)),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('delivery', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='events', to='communications.delivery')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("email", models.EmailField(max_length=254)),
+                (
+                    "event",
+                    models.CharField(
+                        choices=[
+                            ("hard_bounce", "Hard bounce"),
+                            ("soft_bounce", "Soft bounce"),
+                            ("complaint", "Complaint"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("reason", models.CharField(blank=True, max_length=500)),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "delivery",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="events",
+                        to="communications.delivery",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at'],
+                "ordering": ["-at"],
             },
         ),
         migrations.AddIndex(
-            model_name='communication',
-            index=models.Index(fields=['status', 'scheduled_for'], name='communicati_status_5551be_idx'),
+            model_name="communication",
+            index=models.Index(
+                fields=["status", "scheduled_for"], name="communicati_status_5551be_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='delivery',
-            index=models.Index(fields=['communication', 'status', 'id'], name='delivery_comm_status'),
+            model_name="delivery",
+            index=models.Index(
+                fields=["communication", "status", "id"], name="delivery_comm_status"
+            ),
         ),
         migrations.AddIndex(
-            model_name='delivery',
-            index=models.Index(condition=models.Q(('status__in', ['queued', 'claimed'])), fields=['status', 'claimed_at'], name='delivery_waiting'),
+            model_name="delivery",
+            index=models.Index(
+                condition=models.Q(("status__in", ["queued", "claimed"])),
+                fields=["status", "claimed_at"],
+                name="delivery_waiting",
+            ),
         ),
         migrations.AddIndex(
-            model_name='delivery',
-            index=models.Index(fields=['user', 'created_at'], name='delivery_user_created'),
+            model_name="delivery",
+            index=models.Index(fields=["user", "created_at"], name="delivery_user_created"),
         ),
         migrations.AddConstraint(
-            model_name='delivery',
-            constraint=models.UniqueConstraint(condition=models.Q(('communication__isnull', False), ('is_test', False)), fields=('communication', 'user'), name='delivery_once_per_member'),
+            model_name="delivery",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("communication__isnull", False), ("is_test", False)),
+                fields=("communication", "user"),
+                name="delivery_once_per_member",
+            ),
         ),
         migrations.AddIndex(
-            model_name='addressevent',
-            index=models.Index(fields=['email', 'at'], name='address_event_email'),
+            model_name="addressevent",
+            index=models.Index(fields=["email", "at"], name="address_event_email"),
         ),
     ]

@@ -7,58 +7,128 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('communications', '0003_alter_delivery_status'),
+        ("communications", "0003_alter_delivery_status"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='delivery',
-            name='resolution',
-            field=models.CharField(blank=True, choices=[('resent', 'Resent, knowing a duplicate is possible'), ('marked_delivered', 'Marked as delivered')], max_length=20),
+            model_name="delivery",
+            name="resolution",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("resent", "Resent, knowing a duplicate is possible"),
+                    ("marked_delivered", "Marked as delivered"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.AddField(
-            model_name='delivery',
-            name='resolved_at',
+            model_name="delivery",
+            name="resolved_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='delivery',
-            name='resolved_by',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="delivery",
+            name="resolved_by",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AlterField(
-            model_name='delivery',
-            name='status',
-            field=models.CharField(choices=[('queued', 'Queued'), ('claimed', 'Being sent'), ('sent', 'Sent'), ('failed', 'Failed'), ('cancelled', 'Cancelled'), ('uncertain', 'Check: worker stopped while sending'), ('skipped', 'Skipped')], default='queued', max_length=10),
+            model_name="delivery",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("queued", "Queued"),
+                    ("claimed", "Being sent"),
+                    ("sent", "Sent"),
+                    ("failed", "Failed"),
+                    ("cancelled", "Cancelled"),
+                    ("uncertain", "Check: worker stopped while sending"),
+                    ("skipped", "Skipped"),
+                ],
+                default="queued",
+                max_length=10,
+            ),
         ),
         migrations.CreateModel(
-            name='WebhookEvent',
+            name="WebhookEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('event_id', models.CharField(max_length=100, unique=True)),
-                ('signed_at', models.DateTimeField()),
-                ('received_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("event_id", models.CharField(max_length=100, unique=True)),
+                ("signed_at", models.DateTimeField()),
+                ("received_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'indexes': [models.Index(fields=['signed_at'], name='webhook_event_signed')],
+                "indexes": [models.Index(fields=["signed_at"], name="webhook_event_signed")],
             },
         ),
         migrations.CreateModel(
-            name='CommunicationEdit',
+            name="CommunicationEdit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('changed', models.JSONField(blank=True, default=list, help_text='The fields it changed.')),
-                ('status_before', models.CharField(blank=True, choices=[('draft', 'Draft'), ('awaiting_approval', 'Awaiting approval'), ('approved', 'Approved'), ('scheduled', 'Scheduled'), ('sending', 'Sending'), ('paused', 'Paused'), ('sent', 'Sent'), ('cancelled', 'Cancelled')], max_length=20)),
-                ('by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('communication', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='edits', to='communications.communication')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "changed",
+                    models.JSONField(blank=True, default=list, help_text="The fields it changed."),
+                ),
+                (
+                    "status_before",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("draft", "Draft"),
+                            ("awaiting_approval", "Awaiting approval"),
+                            ("approved", "Approved"),
+                            ("scheduled", "Scheduled"),
+                            ("sending", "Sending"),
+                            ("paused", "Paused"),
+                            ("sent", "Sent"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "communication",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="edits",
+                        to="communications.communication",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'pk'],
-                'indexes': [models.Index(fields=['communication', 'by'], name='communication_edit_by')],
+                "ordering": ["at", "pk"],
+                "indexes": [
+                    models.Index(fields=["communication", "by"], name="communication_edit_by")
+                ],
             },
         ),
     ]

@@ -5,26 +5,52 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0011_rep_contact_consent'),
-        ('communications', '0005_record_authors_and_retire_composed_service'),
+        ("accounts", "0011_rep_contact_consent"),
+        ("communications", "0005_record_authors_and_retire_composed_service"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='communication',
-            name='workplace',
-            field=models.ForeignKey(blank=True, help_text="A rep's message: only members at this workplace (who agreed to rep contact).", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.workplace', verbose_name="rep's workplace"),
+            model_name="communication",
+            name="workplace",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="A rep's message: only members at this workplace (who agreed to rep contact).",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="accounts.workplace",
+                verbose_name="rep's workplace",
+            ),
         ),
         migrations.AlterField(
-            model_name='communication',
-            name='kind',
-            field=models.CharField(choices=[('service', 'Service message'), ('campaign', 'Campaign'), ('newsletter', 'Newsletter'), ('journal', 'Leadership journal'), ('rep_contact', 'Message from a workplace rep')], default='newsletter', max_length=20),
+            model_name="communication",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("service", "Service message"),
+                    ("campaign", "Campaign"),
+                    ("newsletter", "Newsletter"),
+                    ("journal", "Leadership journal"),
+                    ("rep_contact", "Message from a workplace rep"),
+                ],
+                default="newsletter",
+                max_length=20,
+            ),
         ),
         migrations.AlterField(
-            model_name='delivery',
-            name='kind',
-            field=models.CharField(choices=[('service', 'Service message'), ('campaign', 'Campaign'), ('newsletter', 'Newsletter'), ('journal', 'Leadership journal'), ('rep_contact', 'Message from a workplace rep')], max_length=20),
+            model_name="delivery",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("service", "Service message"),
+                    ("campaign", "Campaign"),
+                    ("newsletter", "Newsletter"),
+                    ("journal", "Leadership journal"),
+                    ("rep_contact", "Message from a workplace rep"),
+                ],
+                max_length=20,
+            ),
         ),
     ]
