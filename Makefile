@@ -18,6 +18,8 @@ SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-de
 # The Welsh catalogue, compiled from the committed django.po (gettext's msgfmt).
 WELSH_PO := locale/cy/LC_MESSAGES/django.po
 WELSH_MO := locale/cy/LC_MESSAGES/django.mo
+ALLAUTH_WELSH_PO := locale/allauth/cy/LC_MESSAGES/django.po
+ALLAUTH_WELSH_MO := locale/allauth/cy/LC_MESSAGES/django.mo
 # The demo never uses services from the environment: SQLite, in-process tasks, console email.
 # It prints the address, the demo logins, the requests and the console email: warnings and
 # errors only from the portal's own log (LOG_LEVEL=INFO for more), no migration list, and not
@@ -84,9 +86,12 @@ install-dev: install $(DEV_STAMP)
 
 # Welsh: `make messages` adds newly marked strings to django.po (then translate them);
 # the .mo that Django reads is compiled from it and never committed.
-compilemessages: $(WELSH_MO)
+compilemessages: $(WELSH_MO) $(ALLAUTH_WELSH_MO)
 
 $(WELSH_MO): $(WELSH_PO) | system-deps
+	msgfmt --check-format -o $@ $<
+
+$(ALLAUTH_WELSH_MO): $(ALLAUTH_WELSH_PO) | system-deps
 	msgfmt --check-format -o $@ $<
 
 messages: install

@@ -353,7 +353,10 @@ if not DEBUG:
 # (portal/urls.py). `<html lang>` is "en-GB" or "cy".
 LANGUAGE_CODE = "en-gb"
 LANGUAGES = [("en-gb", "English"), ("cy", "Cymraeg")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The portal's catalogue (`make messages` keeps it in step with the code), then the Welsh of
+# allauth's own messages and forms, which allauth ships no Welsh for (kept apart so that
+# makemessages, which sees only the portal's code, never marks them obsolete).
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale" / "allauth"]
 # The language cookie remembers a visitor's choice; a member's is kept on their account.
 LANGUAGE_COOKIE_NAME = "portal_language"
 LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
