@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from casework import views as casework_views
-from portal import views
+from portal import metrics, views
 from portal.accounts import views as account_views
 
 # The admin's login goes through allauth: the same rate limits and the second factor.
@@ -12,6 +12,9 @@ admin.site.login = secure_admin_login(admin.site.login)
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz/", views.healthz, name="healthz"),
+    path("readyz/", views.readyz, name="readyz"),
+    # Prometheus: a bearer token or an allowed address, else 404 (portal/metrics.py).
+    path("metrics", metrics.metrics_view, name="metrics"),
     path("accounts/signup/", account_views.signup_redirect, name="account_signup"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

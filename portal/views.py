@@ -78,3 +78,61 @@ def not_found(request, exception=None):
 
 def server_error(request):
     return render(request, "500.html", status=500)
+
+
+@never_cache
+@require_GET
+def readyz(request):
+    """For the load balancer: may this process take traffic? 200 when the database, the cache
+    and the broker answer, 503 otherwise (the body names only what is down)."""
+    checks = {"database": _check_database, "cache": _check_cache, "broker": _check_broker}
+    down = []
+    for name, check in checks.items():
+        try:
+            check()
+        except Exception as error:  # noqa: BLE001 - any failure means "not ready"
+            logger.warning("readyz: %s is down: %s", name, type(error).__name__)
+            down.append(name)
+    if down:
+        return JsonResponse({"status": "not ready", "down": down}, status=503)
+    return JsonResponse({"status": "ready"})
+
+
+def is_administrator(user) -> bool:
+    from portal.accounts.roles import Role
+
+    return bool(
+        user.is_active
+        and user.is_staff
+        and (user.is_superuser or user.groups.filter(name=Role.ADMINISTRATOR).exists())
+    )
+
+
+def service_status_view(request, admin_site):
+    """The administrators' "Service status" page: the Celery workers' heartbeats and each
+    scheduled job's last run."""
+    from django.core.exceptions import PermissionDenied
+
+    from portal import service_status
+
+    if not is_administrator(request.user):
+        raise PermissionDenied
+    problems = []
+    try:
+        workers = service_status.worker_heartbeats()
+        jobs = service_status.scheduled_jobs()
+    except Exception as error:  # noqa: BLE001 - Redis down: say so on the page
+        logger.warning("service status: Redis unavailable (%s)", type(error).__name__)
+        workers, jobs = [], []
+        problems.append("redis")
+    context = {
+        **admin_site.each_context(request),
+        "title": "Service status",
+        "workers": workers,
+        "any_alive": any(w.alive for w in workers),
+        "jobs": jobs,
+        "late_jobs": sum(1 for j in jobs if j.late),
+        "heartbeat_seconds": service_status.heartbeat_seconds(),
+        "problems": problems,
+    }
+    return render(request, "admin/service_status.html", context)
