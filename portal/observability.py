@@ -214,9 +214,9 @@ def scrub_breadcrumb(crumb: dict, hint: dict | None = None) -> dict | None:
         return None
     category = crumb.get("category")
     record = (hint or {}).get("log_record")
+    # Only a log line's own format string is kept: SQL (its values interpolated), Redis
+    # commands (their keys), URLs called and anything else a crumb says are dropped.
     message = record.msg if record is not None and isinstance(record.msg, str) else None
-    if message is None:
-        message = crumb.get("message")
     kept = {
         "type": crumb.get("type"),
         "category": category,
@@ -225,6 +225,17 @@ def scrub_breadcrumb(crumb: dict, hint: dict | None = None) -> dict | None:
         "message": _no_emails(message) if isinstance(message, str) else None,
     }
     return {k: v for k, v in kept.items() if v is not None}
+
+
+def scrub_transaction(event: dict, hint: dict | None = None) -> dict:
+    """`before_send_transaction` (when tracing is on): the request scrubbed as for errors,
+    and each span reduced to what it was and how long it took (no SQL, keys or URLs)."""
+    event = scrub_event(event, hint)
+    keep = ("op", "span_id", "parent_span_id", "trace_id", "start_timestamp", "timestamp")
+    event["spans"] = [
+        {k: span[k] for k in (*keep, "status") if k in span} for span in event.get("spans") or []
+    ]
+    return event
 
 
 def sentry_init(dsn: str, *, environment: str | None = None, release: str | None = None, **extra):
@@ -245,6 +256,7 @@ def sentry_init(dsn: str, *, environment: str | None = None, release: str | None
         max_request_body_size="never",
         before_send=scrub_event,
         before_breadcrumb=scrub_breadcrumb,
+        before_send_transaction=scrub_transaction,
         integrations=[
             DjangoIntegration(),
             CeleryIntegration(),
