@@ -10,10 +10,10 @@ from urllib.parse import urlencode
 from wsgiref.util import setup_testing_defaults
 
 import pytest
+import sentry_sdk
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
-import sentry_sdk
 from sentry_sdk.transport import Transport
 
 from casework import services

@@ -6,7 +6,8 @@ from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
 from casework.access import get_case_for_member
-from portal.urls import handler404, handler500, urlpatterns as portal_urlpatterns  # noqa: F401
+from portal.urls import handler404, handler500  # noqa: F401
+from portal.urls import urlpatterns as portal_urlpatterns
 
 logger = logging.getLogger("casework.views")
 
