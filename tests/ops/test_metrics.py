@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -144,3 +145,19 @@ def test_celery_tasks_counted_by_name_and_state():
     after = scrape()
     assert value(after, "portal_celery_tasks_total", task=name, state="SUCCESS") == before + 1
     assert value(after, "portal_celery_task_duration_seconds_count", task=name) >= 1
+
+
+def test_the_grafana_dashboard_charts_only_metrics_the_portal_serves():
+    from pathlib import Path
+
+    dashboard = json.loads(
+        (Path(__file__).resolve().parents[2] / "deploy" / "grafana-dashboard.json").read_text()
+    )
+    exprs = [t["expr"] for p in dashboard["panels"] for t in p["targets"]]
+    used = {m for e in exprs for m in re.findall(r"\bportal_\w+", e)}
+    served = set(re.findall(r"^# TYPE (portal_\w+) ", scrape(), flags=re.M))
+    suffixes = ("_bucket", "_sum", "_count", "_total")
+    for name in used:
+        base = next((name[: -len(s)] for s in suffixes if name.endswith(s)), name)
+        assert base in served, f"the dashboard charts {name}, which /metrics does not serve"
+    assert len(dashboard["panels"]) >= 12
