@@ -264,6 +264,12 @@ class PortalAdminSite(admin.AdminSite):
         )
         return [ours if getattr(u, "name", None) == "view_on_site" else u for u in urls]
 
+    def index(self, request, extra_context=None):
+        from portal.views import is_administrator
+
+        extra = {"show_service_status": is_administrator(request.user), **(extra_context or {})}
+        return super().index(request, extra)
+
     def service_status(self, request):
         from portal.views import service_status_view
 

@@ -237,6 +237,8 @@ class ScrapeCollector:
         yield family
 
     def _deliveries(self):
+        from django.db.models import Count
+
         from portal.communications.models import Delivery, DeliveryStatus
 
         def counts():
@@ -247,7 +249,7 @@ class ScrapeCollector:
                 )
                 .values_list("status")
                 .order_by()
-                .annotate(n=_count())
+                .annotate(n=Count("id"))
             )
             found = dict(rows)
             return {s: found.get(s, 0) for s in (DeliveryStatus.FAILED, DeliveryStatus.UNCERTAIN)}
@@ -329,12 +331,6 @@ class ScrapeCollector:
             late.add_metric([job.name], 1 if job.late else 0)
         yield last
         yield late
-
-
-def _count():
-    from django.db.models import Count
-
-    return Count("id")
 
 
 _scrape_registry = CollectorRegistry(auto_describe=False)

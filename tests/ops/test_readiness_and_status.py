@@ -59,7 +59,11 @@ def _admin_client(role):
     ],
 )
 def test_only_administrators_see_the_service_status(role, status):
-    assert _admin_client(role).get(URL).status_code == status
+    client = _admin_client(role)
+    assert client.get(URL).status_code == status
+    # The admin's home page links to it for administrators only.
+    linked = URL in client.get("/admin/").content.decode()
+    assert linked == (status == 200)
 
 
 def test_members_and_visitors_are_sent_to_log_in(member):
