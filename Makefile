@@ -148,7 +148,8 @@ check-deploy: install
 # The production processes without Docker (see README): set DATABASE_URL, REDIS_URL, etc.
 web: install
 	$(BIN)/python manage.py collectstatic --noinput
-	$(BIN)/gunicorn portal.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-3}
+	$(BIN)/gunicorn portal.wsgi --config deploy/gunicorn.conf.py --bind $(HOST):$(PORT) \
+		--workers $${WEB_CONCURRENCY:-3}
 
 worker: install
 	$(BIN)/celery -A portal worker --loglevel=INFO

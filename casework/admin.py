@@ -19,6 +19,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
 from portal.accounts.models import Membership, User
+from portal.accounts.roles import is_administrator
 from portal.admin import PortalModelAdmin, ReadOnlyAdmin, one_related
 
 from . import access, admin_views, deadlines, scanning, services
@@ -57,7 +58,7 @@ from .selectors import (
     officer_timeline,
     open_follow_ups,
 )
-from .templatetags.casework_admin import UNSCANNED_WARNING, is_administrator
+from .templatetags.casework_admin import UNSCANNED_WARNING
 from .work_form import (
     DEADLINE_FIELDS,
     FILES_NOT_KEPT,

@@ -317,6 +317,12 @@ class Case(models.Model):
                 condition=models.Q(status="closed"),
                 include=["id", "submitted_at", *REPORT_INDEX_INCLUDE],
             ),
+            # The metrics' count of overdue open cases (portal/metrics.py): only those rows.
+            models.Index(
+                fields=["id"],
+                name="case_overdue_open",
+                condition=models.Q(overdue=True) & ~models.Q(status="closed"),
+            ),
         ]
         permissions = [
             ("view_region_cases", "Can see the cases of their own regions"),

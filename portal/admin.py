@@ -250,13 +250,30 @@ class PortalAdminSite(admin.AdminSite):
             if hasattr(model_admin, "get_site_urls")
             for url in model_admin.get_site_urls()
         ]
-        urls = site_level + urls
+        # The administrators' Service status page (portal/service_status.py).
+        status_page = path(
+            "service-status/",
+            self.admin_view(self.service_status),
+            name="service_status",
+        )
+        urls = [status_page, *site_level, *urls]
         ours = path(
             "r/<path:content_type_id>/<path:object_id>/",
             self.admin_view(self.view_on_site),
             name="view_on_site",
         )
         return [ours if getattr(u, "name", None) == "view_on_site" else u for u in urls]
+
+    def index(self, request, extra_context=None):
+        from portal.accounts.roles import is_administrator
+
+        extra = {"show_service_status": is_administrator(request.user), **(extra_context or {})}
+        return super().index(request, extra)
+
+    def service_status(self, request):
+        from portal.service_status import service_status_view
+
+        return service_status_view(request, self)
 
     def view_on_site(self, request, content_type_id, object_id):
         """The object's public page, only if the asker may see the object in its admin and

@@ -11,3 +11,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 app = Celery("portal", task_cls="celery.contrib.django.task:DjangoTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Request ids into tasks, task metrics, the worker's heartbeat and scheduled jobs' last runs.
+from portal import metrics, observability, service_status  # noqa: E402
+
+observability.connect_celery(app)
+metrics.connect_celery(app)
+service_status.connect_celery(app)

@@ -32,6 +32,8 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.staticfiles import finders
 
+from portal.metrics import timed_render
+
 STATIC_SCHEME = "portal-static:"
 logger = logging.getLogger(__name__)
 
@@ -240,6 +242,7 @@ def _join_when_ready(pool: _Pool, worker: _Worker) -> None:
     pool.give_back(worker)
 
 
+@timed_render
 def render_pdf(html: str, *, variant: str | None = "pdf/ua-1", **options) -> RenderedPDF:
     """Render HTML to a PDF (tagged, PDF/UA-1, by default) and count its pages. The HTML
     should carry `<html lang=...>` and a `<title>`: they become the PDF's language and title.

@@ -611,3 +611,42 @@ CLAMD_SOCKET = env("CLAMD_SOCKET", "")
 CLAMD_HOST = env("CLAMD_HOST", "")
 CLAMD_PORT = env_int("CLAMD_PORT", 3310)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# --- Operations: metrics, error reports, JSON logs, service status (portal/observability.py,
+# portal/metrics.py, portal/service_status.py; README "Running production") -----------------
+# /metrics answers a bearer token or these addresses; everyone else gets a 404.
+METRICS_TOKEN = env("METRICS_TOKEN", "")
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", "127.0.0.1/32,::1/128")
+for _cidr in METRICS_ALLOWED_IPS:
+    try:
+        ipaddress.ip_network(_cidr, strict=False)
+    except ValueError as _error:
+        raise ImproperlyConfigured(f"METRICS_ALLOWED_IPS: {_cidr!r} is not a network.") from _error
+# The request id and the metrics come first, so that they see every request.
+MIDDLEWARE = [
+    "portal.observability.RequestIdMiddleware",
+    "portal.metrics.MetricsMiddleware",
+    *MIDDLEWARE,
+]
+# One JSON object per log line in production (DEBUG off, the tests included); the demo
+# (`make run`, DEBUG on) keeps plain lines. LOG_FORMAT=json|plain chooses either way.
+LOG_FORMAT = env("LOG_FORMAT", "plain" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "plain"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be json or plain.")
+LOGGING["formatters"]["json"] = {"()": "portal.observability.JsonFormatter"}
+LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT
+# The Celery worker's heartbeat (seconds) and how late a scheduled job may be before the
+# Service status page and the metrics call it late.
+WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 15)
+SCHEDULE_GRACE_SECONDS = env_int("SCHEDULE_GRACE_SECONDS", 600)
+# Error reports: only when SENTRY_DSN is set, with everything personal removed.
+SENTRY_DSN = env("SENTRY_DSN", "")
+if SENTRY_DSN:
+    from portal.observability import sentry_init
+
+    sentry_init(
+        SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", "production"),
+        release=env("SENTRY_RELEASE"),
+        traces_sample_rate=float(env("SENTRY_TRACES_SAMPLE_RATE", "0") or 0),
+    )

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from casework import views as casework_views
-from portal import i18n, views
+from portal import i18n, metrics_view, views
 from portal.accounts import views as account_views
 
 # The admin's login goes through allauth: the same rate limits and the second factor.
@@ -13,6 +13,9 @@ admin.site.login = secure_admin_login(admin.site.login)
 # Pages for machines and staff: English only, at one address each.
 urlpatterns = [
     path("healthz/", views.healthz, name="healthz"),
+    path("readyz/", views.readyz, name="readyz"),
+    # Prometheus: a bearer token or an allowed address, else 404 (portal/metrics.py).
+    path("metrics", metrics_view.metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     # The language switch (portal/i18n.py).
     path("language/", i18n.set_language, name="set_language"),

@@ -78,3 +78,21 @@ def not_found(request, exception=None):
 
 def server_error(request):
     return render(request, "500.html", status=500)
+
+
+@never_cache
+@require_GET
+def readyz(request):
+    """For the load balancer: may this process take traffic? 200 when the database, the cache
+    and the broker answer, 503 otherwise (the body names only what is down)."""
+    checks = {"database": _check_database, "cache": _check_cache, "broker": _check_broker}
+    down = []
+    for name, check in checks.items():
+        try:
+            check()
+        except Exception as error:  # noqa: BLE001 - any failure means "not ready"
+            logger.warning("readyz: %s is down: %s", name, type(error).__name__)
+            down.append(name)
+    if down:
+        return JsonResponse({"status": "not ready", "down": down}, status=503)
+    return JsonResponse({"status": "ready"})

@@ -111,15 +111,26 @@ CONFIDENTIAL_SENTINELS = (
 
 
 class _Capture(logging.Handler):
+    """Each record's message, and the record as production writes it (one JSON line, with
+    the exception's stack: portal.observability.JsonFormatter), so the scan below covers
+    both formats."""
+
     def __init__(self):
+        from portal.observability import JsonFormatter
+
         super().__init__(level=logging.DEBUG)
         self.lines: list[str] = []
+        self.json = JsonFormatter()
 
     def emit(self, record):
         try:
             self.lines.append(record.getMessage())
         except Exception:  # noqa: BLE001
             self.lines.append(str(record.msg))
+        try:
+            self.lines.append(self.json.format(record))
+        except Exception as error:  # noqa: BLE001
+            self.lines.append(f"JSON formatter failed: {type(error).__name__}")
 
 
 @pytest.fixture(autouse=True)

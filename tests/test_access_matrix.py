@@ -221,6 +221,10 @@ EXPECT = {
     # The language switch and the preferences page's language form: tests/i18n/test_urls.py.
     "set_language": None,
     "set_language_to": None,
+    "readyz": everyone(),
+    # Prometheus's scrape: a bearer token or an allowed address (the test client's 127.0.0.1
+    # is one); who else is refused is tested in tests/ops/test_metrics.py.
+    "metrics": everyone(),
     "accounts:join": lambda role, world: 200 if role == "anonymous" else 302,
     "accounts:join_confirm": everyone(302),
     "accounts:join_check_email": everyone(),
@@ -388,6 +392,10 @@ ADMIN_REPORTS = {
     # The statutory ballot register (home addresses) for the scrutineer: membership officer.
     "admin:ballots_registerexport_export": "ballots.export_register",
 }
+# Admin pages for administrators only (the Administrator role, or a superuser).
+ADMIN_ADMINISTRATORS_ONLY = {
+    "admin:service_status",  # workers' heartbeats, scheduled jobs' last runs
+}
 # Admin pages about one object, behind one permission: 403 without it, 404 for no object.
 ADMIN_OBJECT_PAGES = {
     # The register on the day, the badge and attendance list, cancelling an event: events
@@ -511,6 +519,7 @@ def check_admin(world, name, route, problems):
         and name not in known_custom
         and name not in ADMIN_REPORTS
         and name not in ADMIN_OBJECT_PAGES
+        and name not in ADMIN_ADMINISTRATORS_ONLY
         and not (
             name.startswith(("admin:standards_", "admin:consultations_", "admin:communications_"))
         )
@@ -555,6 +564,11 @@ def check_admin(world, name, route, problems):
                 continue  # a logged-in member is refused the admin's login page
             if status != 302:
                 problems.append(f"{role} GET {path}: {status}, expected a redirect to log in")
+            continue
+        if name in ADMIN_ADMINISTRATORS_ONLY:
+            expected = 200 if role == "admin" else 403
+            if status != expected:
+                problems.append(f"{role} GET {path}: {status}, expected {expected}")
             continue
         if name in ADMIN_REPORTS:
             expected = 200 if user.has_perm(ADMIN_REPORTS[name]) else 403

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import template
 from django.urls import reverse
 
-from portal.accounts.roles import Role
+from portal.accounts.roles import is_administrator
 
 from .. import access, scanning
 from ..selectors import officer_work_counts
@@ -16,13 +16,6 @@ UNSCANNED_WARNING = (
     "Attachments are not checked for viruses: ClamAV (clamd) is not configured. Open files "
     "from members with care."
 )
-
-
-def is_administrator(user) -> bool:
-    return bool(
-        user.is_authenticated
-        and (user.is_superuser or user.groups.filter(name=Role.ADMINISTRATOR).exists())
-    )
 
 
 @register.inclusion_tag("admin/casework/my_work.html", takes_context=True)

@@ -53,6 +53,16 @@ SENSITIVE_PERMISSIONS = (
 )
 
 
+def is_administrator(user) -> bool:
+    """A signed-in, active staff member holding the Administrator role (or a superuser)."""
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and user.is_staff
+        and (user.is_superuser or user.groups.filter(name=Role.ADMINISTRATOR).exists())
+    )
+
+
 def grant(apps, schema_editor, app_label: str, table: dict[str, list[str]]) -> None:
     """Give each role (group) the listed codenames of `app_label`, creating what is missing.
 

@@ -264,6 +264,12 @@ class Delivery(models.Model):
                 condition=Q(status__in=["queued", "claimed"]),
             ),
             models.Index(fields=["user", "created_at"], name="delivery_user_created"),
+            # The metrics' failed and uncertain counts (portal/metrics.py): only those rows.
+            models.Index(
+                fields=["status"],
+                name="delivery_trouble",
+                condition=Q(status__in=["failed", "uncertain"]),
+            ),
         ]
 
     def __str__(self):

@@ -459,7 +459,30 @@ def send_rows(
             outcome.sent += 1
     finally:
         _close_quietly(mail)
+        _count_and_log(outcome, len(deliveries))
     return outcome
+
+
+def _count_and_log(outcome: Outcome, rows: int) -> None:
+    """The metrics' email counters, and one log line per batch (the request id on it joins
+    it to the request that queued the send: portal.observability)."""
+    from portal.metrics import EMAILS
+
+    if outcome.sent:
+        EMAILS.labels("sent").inc(outcome.sent)
+    if outcome.failed:
+        EMAILS.labels("failed").inc(outcome.failed)
+    if outcome.deferred:
+        EMAILS.labels("deferred").inc(outcome.deferred)
+    logger.info(
+        "communications: %d of %d sent, %d failed, %d deferred, %d withheld, %d released",
+        outcome.sent,
+        rows,
+        outcome.failed,
+        outcome.deferred,
+        outcome.withheld,
+        outcome.released,
+    )
 
 
 def _close_quietly(mail) -> None:

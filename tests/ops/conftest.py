@@ -1,6 +1,8 @@
-"""A real streaming replica for the tests in this folder: a throwaway PostgreSQL primary
+"""For the tests in this folder: a real streaming replica (a throwaway PostgreSQL primary
 and a standby made from it with `pg_basebackup -R`, on ports of their own, with the portal's
-schema migrated on the primary (and so replayed on the standby)."""
+schema migrated on the primary and so replayed on the standby); and the real SMTP server and
+Celery worker of the communications tests, for the tests where the worker is the point (its
+heartbeat, a request id carried into its tasks)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,13 @@ from pathlib import Path
 import pytest
 
 from deploy import processes
+from tests.communications.conftest import (  # noqa: F401
+    broker,
+    smtp,
+    smtp_server,
+    wait_for,
+    worker_factory,
+)
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 PRIMARY_PORT = int(os.environ.get("REPLICA_TEST_PRIMARY_PORT", "55435"))

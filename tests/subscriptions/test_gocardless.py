@@ -11,6 +11,7 @@ import pytest
 from django.core import mail
 from django.db import transaction
 
+from portal.observability import JsonFormatter
 from subscriptions import gocardless
 from subscriptions.gocardless import ProviderError
 from subscriptions.models import CollectionStatus, MandateStatus
@@ -159,6 +160,10 @@ def test_bank_details_gocardless_refuses_fail_the_mandate_and_tell_the_member(
     assert any("account_number" in r.getMessage() for r in caplog.records)
     assert all(ACCOUNT_NUMBER not in r.getMessage() for r in caplog.records)
     assert all(SORT_CODE not in r.getMessage() for r in caplog.records)
+    # The log as production writes it too: one JSON line per record.
+    json_lines = [JsonFormatter().format(r) for r in caplog.records]
+    assert any("account_number" in line for line in json_lines)
+    assert all(ACCOUNT_NUMBER not in line and SORT_CODE not in line for line in json_lines)
     assert len(mail.outbox) == 0 or all(ACCOUNT_NUMBER not in m.body for m in mail.outbox)
     from portal.communications.models import Delivery
 

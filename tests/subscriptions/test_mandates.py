@@ -14,6 +14,7 @@ from django.core import mail
 from django.db import connection
 
 from membership.models import MembershipChange
+from portal.observability import JsonFormatter
 from subscriptions import mandates
 from subscriptions.models import Mandate, MandateStatus, Method, PaymentArrangement
 from tests.subscriptions.member_support import (
@@ -124,7 +125,9 @@ def test_the_confirmation_email_has_reference_and_date_and_no_bank_details(
     assert "999123" in message.body and "EDUCATION UNION" in message.body
     assert "full and immediate refund" in message.body
     sort_code_shapes = (GOOD_SORT_CODE, "20-29-59", "20 29 59")
-    for text in [message.subject, message.body, caplog.text, *task_arguments]:
+    # The log as production writes it too: one JSON line per record.
+    json_lines = [JsonFormatter().format(r) for r in caplog.records]
+    for text in [message.subject, message.body, caplog.text, *json_lines, *task_arguments]:
         assert GOOD_ACCOUNT not in text
         assert all(shape not in text for shape in sort_code_shapes)
     # The task was handed the mandate's id and nothing else.
