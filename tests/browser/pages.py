@@ -25,7 +25,7 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
     # 2: a member sets up TOTP, logs out and in again with a code.
     "j2-mfa": (
-        ("mouse",),
+        ("mouse", "keyboard", "phone"),
         (
             "login",
             "dashboard",
@@ -40,7 +40,7 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
     # 2: a member resets a forgotten password from the email the portal sends.
     "j2-reset": (
-        ("mouse",),
+        ("mouse", "keyboard", "phone"),
         (
             "login",
             "reset",
@@ -370,7 +370,7 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # 8: a member changes job role on their details: the new fee (and from when) is shown
     # before it is saved; the phone menu is one row with a menu button.
     "j8-details": (
-        ("mouse", "phone"),
+        ("mouse", "keyboard", "phone"),
         (
             "login",
             "dashboard",
@@ -637,8 +637,9 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "again-dashboard",
         ),
     ),
-    # 20: a casework manager restricts a case to its officer by name and downloads its
-    # bundle; another caseworker of the region no longer finds it (mouse and phone width).
+    # 20: a casework manager restricts a case to its officer by name, downloads its bundle
+    # and the reports' CSV; another caseworker of the region no longer finds it (mouse and
+    # phone width).
     "j24-officer-case": (
         ("mouse", "phone"),
         (
@@ -646,6 +647,7 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "manager-login-code",
             "admin-case",
             "admin-case-restricted",
+            "admin-reports",
             "colleague-login",
             "colleague-login-code",
             "admin-case-not-found",

@@ -1,7 +1,10 @@
 """Issue 20, the officer's side of a sensitive case: a casework manager restricts a case to
-the officer on it by name in the admin case screen and downloads the case bundle (a PDF);
+the officer on it by name in the admin case screen and downloads the case bundle (a PDF), then
+opens the manager's summary (the reports page) and downloads its figures as CSV;
 another caseworker of the same region then gets "not found" for the case, while the named
 officer still opens it. By mouse and at a 390 px phone width."""
+
+import csv
 
 import pytest
 
@@ -63,6 +66,19 @@ def test_a_manager_restricts_a_case_and_another_officer_loses_it(portal, mode):
     assert bundle.suggested_filename == f"{case.reference}-bundle.pdf"
     with open(bundle.path(), "rb") as handle:
         assert handle.read(5) == b"%PDF-"
+
+    # The manager's summary: the reports page and its figures as CSV, naming nobody.
+    staff.goto("/admin/casework/case/summary/")
+    assert staff.path.startswith("/admin/casework/reports/"), staff.path
+    staff.check("admin-reports")
+    figures = download(staff, "#content-main a:text('Download these figures as CSV')")
+    assert figures.suggested_filename.startswith("casework-report-")
+    with open(figures.path(), encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0][:5] == ["measure", "breakdown", "group", "month", "cases"]
+    assert len(rows) > 1
+    flat = "\n".join(",".join(row) for row in rows)
+    assert member.email not in flat and "Ned" not in flat
 
     # Another caseworker of the region: not found, and not in the queue.
     colleague = portal.actor(journey, "colleague")
