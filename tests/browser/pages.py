@@ -146,6 +146,9 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "admin-consultations",
             "admin-results",
             "admin-text-answers",
+            "admin-tags-refused",
+            "admin-tags-saved",
+            "admin-text-answers-funding",
         ),
     ),
     # 7: a communications officer composes a newsletter, a second approves and sends it; a

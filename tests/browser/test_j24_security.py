@@ -1,5 +1,5 @@
-"""Issue 20, a member's second factors beyond the authenticator app: recovery codes (seen,
-made anew after the password is asked again, an old code then refused at login and a new
+"""Issue 20, a member's second factors beyond the authenticator app: recovery codes (seen
+after the password is asked again, made anew, an old code then refused at login and a new
 one let in) and a security key (Chromium's virtual authenticator, through the DevTools
 protocol): added in the security pages, then used to log in instead of a code. By mouse,
 keyboard only and on a 390 px phone."""
@@ -60,12 +60,13 @@ def test_a_member_makes_new_recovery_codes_and_logs_in_with_one(portal, mode):
     you.check("security")
     assert f"You have {len(old_codes)} of {len(old_codes)} codes left" in you.text()
     you.press("main a[href='/accounts/2fa/recovery-codes/']")
+    reauthenticate(you)
+    assert you.path == "/accounts/2fa/recovery-codes/"
     you.check("recovery-codes")
     assert codes_shown(you) == old_codes
     fits_on_a_phone(you)
 
     you.press("main a[href='/accounts/2fa/recovery-codes/generate/']")
-    reauthenticate(you)
     assert you.path == "/accounts/2fa/recovery-codes/generate/"
     you.check("recovery-generate")
     assert "The codes you have now will stop working." in you.text()
