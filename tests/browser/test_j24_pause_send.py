@@ -37,7 +37,7 @@ def test_a_sending_newsletter_is_paused_and_resumed(portal, broker, mode):
     services.communication_submit(communication=newsletter, by=author)
     services.communication_approve(communication=newsletter, by=sender)
     services.communication_start(communication=newsletter, by=sender)
-    assert broker.queued() == ["portal.communications.tasks.communication_dispatch"]
+    assert "portal.communications.tasks.communication_dispatch" in broker.queued()
     change = f"/admin/communications/communication/{newsletter.pk}/change/"
 
     staff = portal.actor(journey, "sender")
