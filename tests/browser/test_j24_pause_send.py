@@ -43,12 +43,12 @@ def test_a_sending_newsletter_is_paused_and_resumed(portal, broker, mode):
     staff = portal.actor(journey, "sender")
     staff.log_in(sender.email, PASSWORD, secret=secret)
     staff.goto(change, "admin-communication-sending")
-    assert "Sending since" in staff.page.inner_text("#content-main")
+    assert "Sending since" in staff.page.inner_text("#content")
     staff.press(
         f"form[action='/admin/communications/communication/{newsletter.pk}/do/pause/'] button"
     )
     staff.check("admin-communication-paused")
-    body = staff.page.inner_text("#content-main")
+    body = staff.page.inner_text("#content")
     assert "Paused. Resume to send to the rest" in body
     assert "Resume sending" in body and "Pause sending" not in body
     newsletter.refresh_from_db()
@@ -74,4 +74,4 @@ def test_a_sending_newsletter_is_paused_and_resumed(portal, broker, mode):
     for reader in readers:
         assert to.count(reader.email) == 1, "each reader gets it once"
     staff.goto(change, "admin-communication-sent")
-    assert "Finished" in staff.page.inner_text("#content-main")
+    assert "Finished" in staff.page.inner_text("#content")
