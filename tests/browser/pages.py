@@ -146,6 +146,9 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "admin-consultations",
             "admin-results",
             "admin-text-answers",
+            "admin-tags-refused",
+            "admin-tags-saved",
+            "admin-text-answers-funding",
         ),
     ),
     # 7: a communications officer composes a newsletter, a second approves and sends it; a
@@ -370,7 +373,7 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # 8: a member changes job role on their details: the new fee (and from when) is shown
     # before it is saved; the phone menu is one row with a menu button.
     "j8-details": (
-        ("mouse", "phone"),
+        ("mouse", "keyboard", "phone"),
         (
             "login",
             "dashboard",
@@ -609,6 +612,95 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "preferences",
             "preferences-saved",
             "preferences-english",
+        ),
+    ),
+    # 20: a member turns on newsletters by post, answers the equality questions and deletes
+    # the answers, complains about the handling of a case (an empty complaint held
+    # back) and withdraws the case (mouse, keyboard only, phone).
+    "j24-member-choices": (
+        ("mouse", "keyboard", "phone"),
+        (
+            "login",
+            "dashboard",
+            "preferences",
+            "preferences-saved",
+            "equality",
+            "equality-saved",
+            "equality-deleted",
+            "case",
+            "case-complained",
+            "case-withdrawn",
+        ),
+    ),
+    # 20: a member with an authenticator app sees their recovery codes, makes new ones (the
+    # old ones stop working) and logs in with one (mouse, keyboard only, phone).
+    "j24-recovery-codes": (
+        ("mouse", "keyboard", "phone"),
+        (
+            "login",
+            "login-code",
+            "dashboard",
+            "security",
+            "reauthenticate",
+            "recovery-codes",
+            "recovery-generate",
+            "recovery-codes-new",
+            "again-login",
+            "again-login-code",
+            "again-login-code-refused",
+            "again-dashboard",
+        ),
+    ),
+    # 20: a member adds a security key (Chromium's virtual authenticator) and logs in with
+    # it instead of a code (mouse, keyboard only, phone).
+    "j24-security-key": (
+        ("mouse", "keyboard", "phone"),
+        (
+            "login",
+            "login-code",
+            "dashboard",
+            "security",
+            "reauthenticate",
+            "key-add",
+            "key-added",
+            "security-with-key",
+            "key-list",
+            "again-login",
+            "again-login-code",
+            "again-dashboard",
+        ),
+    ),
+    # 20: a casework manager restricts a case to its officer by name, downloads its bundle
+    # and the reports' CSV; another caseworker of the region no longer finds it (mouse and
+    # phone width).
+    "j24-officer-case": (
+        ("mouse", "phone"),
+        (
+            "manager-login",
+            "manager-login-code",
+            "admin-case",
+            "admin-case-restricted",
+            "admin-reports",
+            "colleague-login",
+            "colleague-login-code",
+            "admin-case-not-found",
+            "admin-queue-without",
+            "officer-login",
+            "officer-login-code",
+            "admin-case-named",
+        ),
+    ),
+    # 20: a communications officer pauses a newsletter that is sending and resumes it; the
+    # worker sends nothing while paused, then everyone once (mouse and phone width).
+    "j24-pause-send": (
+        ("mouse", "phone"),
+        (
+            "login",
+            "login-code",
+            "admin-communication-sending",
+            "admin-communication-paused",
+            "admin-communication-resumed",
+            "admin-communication-sent",
         ),
     ),
 }

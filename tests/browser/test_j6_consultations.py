@@ -1,13 +1,15 @@
 """Journey 6: a member answers a consultation partly and saves a draft, comes back later
 (logged out and in again), finds the draft on the dashboard, finishes and submits it; a
-publisher (who analyses consultations) sees the response counted in the admin's results and
-reads the member's own words among the written answers."""
+publisher (who analyses consultations) sees the response counted in the admin's results,
+reads the member's own words among the written answers, tags them (a tag with markup refused
+first) and finds them under one of the tags."""
 
 import pytest
 
 from consultations import demo as consultations_demo
 from consultations import services
-from consultations.models import Consultation, Response, ResponseStatus
+from consultations.forms import TAG_INVALID
+from consultations.models import Answer, Consultation, Response, ResponseStatus
 from portal.accounts.choices import Nation
 from portal.accounts.models import Membership
 from portal.accounts.roles import Role
@@ -143,4 +145,23 @@ def test_a_member_saves_a_draft_comes_back_and_submits_and_staff_see_it(portal, 
     assert any(r.startswith("Regional directors\tfewer than 5") for r in rows), rows
     staff.press(f"a[href^='{results}questions/{q['dfe'].pk}/']")
     staff.check("admin-text-answers")
+    assert STORY in staff.page.inner_text("#content-main")
+
+    # The analysis: tags on the member's written answer (one with markup refused first,
+    # nothing saved), then the answers with one tag.
+    answer = Answer.objects.get(response=response, question=q["dfe"])
+    tags = staff.page.locator("ol.text-answers li", has_text=STORY).locator("input[name=tags]")
+    field = f"#{tags.get_attribute('id')}"
+    staff.fill(field, "funding, <b>")
+    staff.submit(f"li:has({field}) button[type=submit]")
+    staff.check("admin-tags-refused", status=400)
+    assert TAG_INVALID in staff.page.inner_text("body")
+    assert not answer.tags.exists()
+    staff.fill(field, "Funding,  workload ")
+    staff.submit(f"li:has({field}) button[type=submit]")
+    staff.check("admin-tags-saved")
+    assert "Tags saved." in staff.page.inner_text("body")
+    assert staff.page.input_value(field) == "funding, workload"
+    assert sorted(t.name for t in answer.tags.all()) == ["funding", "workload"]
+    staff.goto(f"{results}questions/{q['dfe'].pk}/?tag=funding", "admin-text-answers-funding")
     assert STORY in staff.page.inner_text("#content-main")

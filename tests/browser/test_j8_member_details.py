@@ -1,14 +1,15 @@
 """Journey 8 for the member's details: the phone menu is one row (a menu button) that opens
 and closes; changing job role shows the old and new fee, and from when, before anything is
-saved; going back keeps the answers; saving changes the fee on the dashboard. By mouse and
-on a phone. The confirm step is server-rendered: it works without JavaScript too."""
+saved; going back keeps the answers; saving changes the fee on the dashboard. By mouse,
+keyboard only and on a phone. The confirm step is server-rendered: it works without
+JavaScript too."""
 
 import pytest
 
 from portal.accounts.models import Membership
 from tests.factories import PASSWORD
 
-from .harness import PHONE
+from .harness import KEYBOARD, PHONE
 
 pytestmark = [
     pytest.mark.browser,
@@ -16,7 +17,7 @@ pytestmark = [
 ]
 
 
-@pytest.mark.parametrize("mode", ["mouse", PHONE])
+@pytest.mark.parametrize("mode", ["mouse", KEYBOARD, PHONE])
 def test_a_new_job_role_shows_the_new_fee_before_it_is_saved(portal, mode):
     journey = portal.journey("j8-details", mode)
     member = portal.member(job_role="teacher", hours="full_time", user__first_name="Ann")
