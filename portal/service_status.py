@@ -266,4 +266,4 @@ def service_status_view(request, admin_site):
         "heartbeat_seconds": heartbeat_seconds(),
         "problems": problems,
     }
-    return render(request, "admin/html", context)
+    return render(request, "admin/service_status.html", context)
