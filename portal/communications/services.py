@@ -162,7 +162,12 @@ def communication_save(
         current = _locked(communication)
         if current.status not in {Status.DRAFT, *SUBMITTED}:
             raise CommunicationError(NOT_EDITABLE)
-        changed = [f for f in CONTENT_FIELDS if getattr(current, f) != getattr(communication, f)]
+        # An empty Welsh text is None in the database and "" from the form: the same text.
+        changed = [
+            f
+            for f in CONTENT_FIELDS
+            if (getattr(current, f) or "") != (getattr(communication, f) or "")
+        ]
         status_before = current.status
         communication.status = Status.DRAFT
         communication.approved_by = communication.approved_at = None

@@ -33,6 +33,9 @@ def form_data(c, **changes):
         "kind": c.kind,
         "subject": c.subject,
         "body": c.body,
+        # The Welsh subject and body are on the form too, as a browser sends them.
+        "subject_cy": c.subject_cy or "",
+        "body_cy": c.body_cy or "",
         "statuses": c.statuses,
         "sections": c.sections,
         "nations": c.nations,
