@@ -367,16 +367,9 @@ def ballot_vote(*, ballot_id: int, user: User, option_id, now=None) -> Voted:
         _refusal(ballot_id=ballot_id, user=user, option_id=option_id, now=now)
     if not receipted:
         # 32^12 codes: a clash is all but impossible, and never fatal. The vote is counted.
-        while True:
+        code = new_receipt_code()
+        while not _insert_receipt(code, ballot_id):
             code = new_receipt_code()
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"INSERT INTO {Receipt._meta.db_table} (code, ballot_id) VALUES (%s, %s) "  # noqa: S608
-                    "ON CONFLICT DO NOTHING RETURNING 1",
-                    [code, ballot_id],
-                )
-                if cursor.fetchone() is not None:
-                    break
     return Voted(receipt=code, option_label=label)
 
 
@@ -434,20 +427,13 @@ def _vote_in_steps(p: dict) -> tuple[bool, bool, str | None]:
     if allowed is None:
         return False, False, None
     workplace_id, label = allowed
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {Participation._meta.db_table} (ballot_id, user_id, voted_on) "  # noqa: S608
-            "VALUES (%s, %s, %s) ON CONFLICT DO NOTHING RETURNING 1",
-            [p["ballot"], p["user"], p["day"]],
-        )
-        if cursor.fetchone() is None:
-            return False, False, label
-        cursor.execute(
-            f"INSERT INTO {Receipt._meta.db_table} (code, ballot_id) VALUES (%s, %s) "  # noqa: S608
-            "ON CONFLICT DO NOTHING RETURNING 1",
-            [p["code"], p["ballot"]],
-        )
-        receipted = cursor.fetchone() is not None
+    if not _insert_once(
+        f"INSERT INTO {Participation._meta.db_table} (ballot_id, user_id, voted_on) "  # noqa: S608
+        "VALUES (%s, %s, %s)",
+        [p["ballot"], p["user"], p["day"]],
+    ):
+        return False, False, label
+    receipted = _insert_receipt(p["code"], p["ballot"])
     groups = Q(workplace__isnull=True, shard=p["shard"])
     if workplace_id:
         groups |= Q(workplace_id=workplace_id)
@@ -455,6 +441,21 @@ def _vote_in_steps(p: dict) -> tuple[bool, bool, str | None]:
         votes=F("votes") + Case(When(option_id=p["option"], then=Value(1)), default=Value(0))
     )
     return True, receipted, label
+
+
+def _insert_once(sql: str, params: list) -> bool:
+    """An INSERT … ON CONFLICT DO NOTHING RETURNING: whether the row went in. No savepoint:
+    a conflict (a second vote, a receipt code already used) leaves the transaction usable."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql + " ON CONFLICT DO NOTHING RETURNING 1", params)
+        return cursor.fetchone() is not None
+
+
+def _insert_receipt(code: str, ballot_id: int) -> bool:
+    return _insert_once(
+        f"INSERT INTO {Receipt._meta.db_table} (code, ballot_id) VALUES (%s, %s)",  # noqa: S608
+        [code, ballot_id],
+    )
 
 
 def _refusal(*, ballot_id: int, user: User, option_id: int, now) -> None:
