@@ -59,6 +59,8 @@ def preview_paths(previews) -> list[tuple[str, str]]:
     for name, route in walk(get_resolver().url_patterns):
         if route.startswith(("admin/", "accounts/")):
             continue  # the admin has its own check; allauth's pages set up the factor
+        if route.startswith("language/"):
+            continue  # the language switch: it sets the clients' language, shows nothing
         app = route.split("/", 1)[0]
         for values in previews.get(app, [{}]):
             local = {

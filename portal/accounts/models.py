@@ -69,9 +69,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     # The language the member chose (the switch or the preferences page); empty until they
     # choose. Their pages follow it and their emails are written in it (portal/i18n.py).
+    # The database fills in the empty default too, for rows written without the model.
     language = models.CharField(
         max_length=8,
         blank=True,
+        default="",
+        db_default="",
         choices=settings.LANGUAGES,
         help_text="The language of the member's pages and emails (empty: English, not chosen).",
     )

@@ -47,7 +47,7 @@ def test_a_member_sets_preferences_equality_complains_and_withdraws(portal, mode
     assert not you.page.is_checked(box)
     assert you.page.is_checked("#id_consultations__email"), "consultation emails are on"
     you.choose(box)
-    you.submit("main form button[type=submit]")
+    you.submit("main form[action='/me/preferences/'] button[type=submit]")
     assert you.path == "/me/preferences/"
     you.check("preferences-saved")
     assert "Your communication preferences are saved." in you.text()
