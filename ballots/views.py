@@ -6,9 +6,10 @@ from __future__ import annotations
 import csv
 import io
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -63,7 +64,54 @@ def ballot_detail(request, pk):
             form.add_error(error.field, error.message)
             return _page(request, ballot, form=form, status=400)
         return _page(request, ballot, status=400, error=error.message)
-    return render(request, "ballots/voted.html", {"ballot": ballot, "voted": voted})
+    # Post, redirect, get: the receipt travels to the page that shows it in a signed cookie
+    # of the voter's own browser (never in the session, the database or a log), and that page
+    # shows it once and removes it. A reload or the back button does not post the vote again.
+    response = redirect("ballots:voted", pk=ballot.pk)
+    response.set_signed_cookie(
+        _receipt_cookie(ballot),
+        voted.receipt,
+        salt=_receipt_salt(request.user, ballot),
+        max_age=RECEIPT_COOKIE_SECONDS,
+        path="/",
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Strict",
+    )
+    return response
+
+
+# How long the receipt waits in the browser for the page that shows it.
+RECEIPT_COOKIE_SECONDS = 600
+
+
+def _receipt_cookie(ballot) -> str:
+    return f"ballot_receipt_{ballot.pk}"
+
+
+def _receipt_salt(user, ballot) -> str:
+    # Another account in the same browser cannot read this voter's receipt.
+    return f"ballots.receipt.{ballot.pk}.{user.pk}"
+
+
+@login_required
+@staff_mfa_required
+@require_GET
+def ballot_voted(request, pk):
+    """The receipt, once, just after the vote. Without the cookie (a reload, another device,
+    too late) the ballot page says that the member voted and when."""
+    ballot = access.get_ballot_page_for(request.user, pk)
+    name = _receipt_cookie(ballot)
+    receipt = request.get_signed_cookie(
+        name, None, salt=_receipt_salt(request.user, ballot), max_age=RECEIPT_COOKIE_SECONDS
+    )
+    if receipt is None:
+        response = redirect("ballots:detail", pk=ballot.pk)
+    else:
+        response = render(request, "ballots/voted.html", {"ballot": ballot, "receipt": receipt})
+    if name in request.COOKIES:
+        response.delete_cookie(name, path="/", samesite="Strict")
+    return response
 
 
 def _page(request, ballot, *, form=None, status=200, error=None):

@@ -1229,7 +1229,7 @@ class Bench:
                 method="POST",
                 cookies=self.ballot_voters(ballot, n),
                 bodies=[body],
-                expect=200,
+                expect=302,  # to the receipt page, like every form of the portal
             )
 
         first = wrk(load(3000), 1)  # warm-up, and how many voters a run needs

@@ -290,6 +290,7 @@ EXPECT = {
         LOGIN if role == "anonymous" else 200 if role == "rep" else 404
     ),
     "ballots:detail": logged_in(404),
+    "ballots:voted": logged_in(404),
     "ballots:results_csv": logged_in(404),
     "ballots:results_pdf": logged_in(404),
     "ballots:receipts": logged_in(404),

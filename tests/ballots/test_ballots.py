@@ -33,7 +33,10 @@ pytestmark = pytest.mark.django_db
 
 
 def vote(client, ballot, option):
-    return client.post(reverse("ballots:detail", args=[ballot.pk]), {"choice": option.pk})
+    """A vote as the browser makes it: the POST, then the receipt page it redirects to."""
+    return client.post(
+        reverse("ballots:detail", args=[ballot.pk]), {"choice": option.pk}, follow=True
+    )
 
 
 # -- two-person rule ------------------------------------------------------------------------
@@ -229,9 +232,14 @@ def test_a_member_votes_once_and_a_second_vote_is_refused(client, officers):
     page = client.get(reverse("ballots:detail", args=[ballot.pk]))
     assert b'type="radio"' in page.content and b"<fieldset" in page.content
     first = vote(client, ballot, yes)
-    assert first.status_code == 200
-    receipt = first.context["voted"].receipt
+    assert first.redirect_chain == [(reverse("ballots:voted", args=[ballot.pk]), 302)]
+    assert first.status_code == 200 and "no-store" in first["Cache-Control"]
+    receipt = first.context["receipt"]
     assert receipt.encode() in first.content
+    # The receipt is shown once: a reload of that page goes back to the ballot page.
+    reload = client.get(reverse("ballots:voted", args=[ballot.pk]))
+    assert reload.status_code == 302
+    assert reload["Location"] == reverse("ballots:detail", args=[ballot.pk])
     second = vote(client, ballot, no)
     assert second.status_code == 400
     assert str(services.ALREADY_VOTED).encode() in second.content
@@ -367,7 +375,7 @@ def test_receipts_list_matches_the_turnout_and_a_voter_can_check_theirs(client, 
     codes = []
     for m in members:
         client.force_login(m.user)
-        codes.append(vote(client, ballot, ballot.options.first()).context["voted"].receipt)
+        codes.append(vote(client, ballot, ballot.options.first()).context["receipt"])
     close(ballot)
     url = reverse("ballots:receipts", args=[ballot.pk])
     page = client.get(url)
@@ -591,9 +599,30 @@ def test_a_vote_is_one_write_and_the_page_does_not_grow_with_the_ballot(
         option = ballot.options.order_by("position").last()
         assert client.get(ballot.get_absolute_url()).status_code == 200  # the page, then the vote
         with django_assert_max_num_queries(5):
-            answer = vote(client, ballot, option)
-        assert answer.status_code == 200 and answer.context["voted"].option_label == option.label
+            answer = client.post(ballot.get_absolute_url(), {"choice": option.pk})
+        assert answer.status_code == 302, "the vote redirects to its receipt"
+        counted = Tally.objects.filter(option=option, workplace=None)
+        assert sum(counted.values_list("votes", flat=True)) == 1
     assert Participation.objects.count() == 2 and Receipt.objects.count() == 2
+
+
+def test_the_receipt_is_for_the_voter_alone_and_cannot_be_forged(client, officers):
+    voter, other = MembershipFactory(), MembershipFactory()
+    ballot = make_ballot(officers)
+    client.force_login(voter.user)
+    client.post(ballot.get_absolute_url(), {"choice": ballot.options.first().pk})
+    # Another account logging in in the same browser before the receipt page opens.
+    client.force_login(other.user)
+    page = client.get(reverse("ballots:voted", args=[ballot.pk]))
+    assert page.status_code == 302 and page["Location"] == ballot.get_absolute_url()
+    # A cookie written by hand is not a receipt.
+    client.force_login(voter.user)
+    client.cookies[f"ballot_receipt_{ballot.pk}"] = "FAKE-RECEIPT"
+    page = client.get(reverse("ballots:voted", args=[ballot.pk]))
+    assert page.status_code == 302 and b"FAKE-RECEIPT" not in page.content
+    # Nor is the page there for someone who is not an elector (joined after the opening).
+    client.force_login(MembershipFactory().user)
+    assert client.get(reverse("ballots:voted", args=[ballot.pk])).status_code == 404
 
 
 def test_the_data_export_lists_the_members_ballots_and_that_they_voted_never_how(client, officers):
@@ -606,7 +635,7 @@ def test_the_data_export_lists_the_members_ballots_and_that_they_voted_never_how
     not_yet = make_ballot(officers, question="Should the branch meet on Tuesdays?")
     choice = voted_in.options.order_by("position").first()
     client.force_login(member.user)
-    receipt = vote(client, voted_in, choice).context["voted"].receipt
+    receipt = vote(client, voted_in, choice).context["receipt"]
     exported = export_member_data(member.user)["ballots"]
     rows = {row["question"]: row for row in exported["ballots"]}
     assert rows[voted_in.question]["voted"] is True
