@@ -998,6 +998,7 @@ def _consultations(raw, counts: Counts, members, employer_kind, rng, now) -> tup
                     at,
                     c.pk,
                     user_id,
+                    "en-gb",
                 )
 
     n_responses = copy_rows(
@@ -1015,6 +1016,7 @@ def _consultations(raw, counts: Counts, members, employer_kind, rng, now) -> tup
             "submitted_at",
             "consultation_id",
             "user_id",
+            "language",
         ],
         responses(),
     )

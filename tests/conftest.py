@@ -57,6 +57,25 @@ def pytest_sessionstart(session):
         )
 
 
+def pytest_collection_modifyitems(config, items):
+    """A test on real transactions must also restore the database as it found it
+    (serialized_rollback=True). Without it, its flush re-creates the content types and
+    permissions under new ids, and every later test that restores the serialized rows
+    fails at setup on a duplicate content type: the run breaks far from the cause."""
+    offenders = []
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is None:
+            continue
+        if marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
+            offenders.append(item.nodeid)
+    if offenders:
+        raise pytest.UsageError(
+            "django_db(transaction=True) needs serialized_rollback=True as well:\n  "
+            + "\n  ".join(offenders)
+        )
+
+
 @pytest.fixture(autouse=True)
 def _clean_cache():
     """Rate limits and TOTP replay protection live in Redis: each test starts clean."""

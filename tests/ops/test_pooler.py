@@ -14,7 +14,7 @@ from portal.communications import sending
 
 from .conftest import ROOT
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def settings_with(**env: str) -> subprocess.CompletedProcess:
