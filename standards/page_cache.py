@@ -24,6 +24,10 @@ subscribed to the Redis channel on which every `forget` is announced: a listener
 drops a document's copy the moment its forget arrives (well within a millisecond of the
 commit) and drops every copy whenever its subscription is lost. The copy also expires
 after `LOCAL_SECONDS`.
+
+The list and its searches (/standards/?q=…) are kept for anonymous visitors in each
+process's memory alone (`get_list`, `keep_list`), under the language and the whole query
+string, and all of them are dropped at any document's change.
 """
 
 from __future__ import annotations
@@ -50,6 +54,10 @@ GENERATION_SECONDS = 2 * PAGE_SECONDS
 PREFIX = "standards:page:v1"
 LOCAL_SECONDS = 60
 LOCAL_MAX_PAGES = 500
+# Pages of the list and its searches, kept apart so that many different searches never
+# push the documents' pages out. Marked by a key segment no slug can hold.
+LIST_MARK = "=list="
+LOCAL_MAX_LISTS = 200
 
 
 @memoize
@@ -87,7 +95,13 @@ def _redis_url() -> str | None:
 
 
 def _channel() -> str:
-    return cache.make_key(f"{PREFIX}:forget")
+    # Redis's channels are one for the whole server whatever the database number: the
+    # number is in the name, so deployments (or test runs) on one server sharing a key
+    # prefix do not drop each other's copies.
+    from urllib.parse import urlparse
+
+    database = urlparse(_redis_url() or "").path.strip("/") or "0"
+    return cache.make_key(f"{PREFIX}:forget:db{database}")
 
 
 class _Local:
@@ -97,6 +111,7 @@ class _Local:
         self.pid = os.getpid()
         self.lock = threading.Lock()
         self.pages: dict[str, tuple[float, bytes]] = {}
+        self.lists: dict[str, tuple[float, bytes]] = {}
         self.epoch = 0  # counts drops: a copy read from Redis before a drop is not kept
         self.subscribed = threading.Event()
         self.url = _redis_url()
@@ -106,10 +121,15 @@ class _Local:
                 target=self._listen, name="standards-page-forgets", daemon=True
             ).start()
 
+    def _store(self, key: str) -> tuple[dict[str, tuple[float, bytes]], int]:
+        if LIST_MARK in key:
+            return self.lists, LOCAL_MAX_LISTS
+        return self.pages, LOCAL_MAX_PAGES
+
     def get(self, key: str) -> bytes | None:
         if not self.subscribed.is_set():
             return None
-        entry = self.pages.get(key)
+        entry = self._store(key)[0].get(key)
         if entry is None or entry[0] < time.monotonic():
             return None
         return entry[1]
@@ -118,13 +138,16 @@ class _Local:
         with self.lock:
             if not self.subscribed.is_set() or epoch != self.epoch:
                 return
-            if len(self.pages) >= LOCAL_MAX_PAGES:
-                self.pages.clear()
-            self.pages[key] = (time.monotonic() + LOCAL_SECONDS, content)
+            store, most = self._store(key)
+            if len(store) >= most:
+                store.clear()
+            store[key] = (time.monotonic() + LOCAL_SECONDS, content)
 
     def drop(self, slug: str | None) -> None:
         with self.lock:
             self.epoch += 1
+            # Any change to any document may change the list and what a search finds.
+            self.lists.clear()
             if slug is None:
                 self.pages.clear()
             else:
@@ -208,6 +231,34 @@ def get(slug: str) -> bytes | None:
         local.put(key, value[1], epoch)
         return value[1]
     return None
+
+
+def list_key(request) -> str:
+    """The list page as asked for: everything it shows follows from the language and the
+    query string (the form shows what was typed, the page links carry every parameter)."""
+    query = sorted((k, v) for k, values in request.GET.lists() for v in values)
+    digest = hashlib.sha256(repr(query).encode()).hexdigest()
+    return f"{PREFIX}:{_deployment()}:{translation.get_language() or ''}:{LIST_MARK}{digest}"
+
+
+def get_list(key: str) -> bytes | None:
+    """The list page, from this process's memory only.
+
+    Searches are as many as visitors can type: they are never written to the shared cache,
+    where they would push out what matters; each process keeps at most LOCAL_MAX_LISTS for
+    LOCAL_SECONDS, and drops them all at any document's change (announced on the channel
+    like every forget), so a popular search costs no query at all."""
+    return _the_local().get(key)
+
+
+def list_epoch() -> int:
+    """Read before rendering a list page: `keep_list` keeps it only if no change arrived
+    meanwhile."""
+    return _the_local().epoch
+
+
+def keep_list(key: str, content: bytes, epoch: int) -> None:
+    _the_local().put(key, bytes(content), epoch)
 
 
 def generation(slug: str):

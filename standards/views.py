@@ -41,6 +41,15 @@ def document_list(request):
     form = SearchForm(request.GET or None)
     status = 200
     page = None
+    # Anonymous visitors' list and searches are kept in each process's memory (page_cache):
+    # a popular search costs no query. Refused input is answered afresh every time.
+    shared = page_cache.cacheable(request) and (not form.is_bound or form.is_valid())
+    if shared:
+        key = page_cache.list_key(request)
+        content = page_cache.get_list(key)
+        if content is not None:
+            return HttpResponse(content)
+        epoch = page_cache.list_epoch()
     if form.is_bound and not form.is_valid():
         status = 400
     else:
@@ -59,7 +68,7 @@ def document_list(request):
     # The page links keep the search and filters.
     query = request.GET.copy()
     query.pop("page", None)
-    return render(
+    response = render(
         request,
         "standards/list.html",
         {
@@ -78,6 +87,9 @@ def document_list(request):
         },
         status=status,
     )
+    if shared and response.status_code == 200:
+        page_cache.keep_list(key, response.content, epoch)
+    return response
 
 
 def _render_edition(request, edition):

@@ -162,3 +162,83 @@ def test_copies_are_not_used_while_not_subscribed(published):
     local.drop("six-standards")
     local.put(key, b"old", epoch)
     assert local.get(key) is None
+
+
+LIST = "/standards/?q=chain+accountability"
+
+
+def test_an_anonymous_search_asked_again_costs_no_query(
+    client, published, django_assert_num_queries
+):
+    _wait_for(page_cache._the_local().subscribed.is_set)
+    first = client.get(LIST)
+    assert first.status_code == 200 and published.title in first.content.decode()
+    with django_assert_num_queries(0):
+        second = client.get(LIST)
+    assert second.content == first.content
+    assert "Content-Security-Policy" in second and "Cookie" in second["Vary"]
+    # Another search, the list itself and the Welsh page are pages of their own.
+    assert "0 documents found" in client.get("/standards/?q=zebra").content.decode()
+    assert client.get("/cy/standards/?q=chain+accountability").content != first.content
+    # Nothing of it reaches the shared cache: searches are as many as visitors can type.
+    from django.core.cache import cache
+
+    assert cache.get(page_cache.list_key(second.wsgi_request)) is None
+
+
+def test_a_publication_shows_in_the_list_and_searches_at_once(
+    client, published, publisher, publisher2
+):
+    _wait_for(page_cache._the_local().subscribed.is_set)
+    assert "Safeguarding" not in client.get("/standards/").content.decode()
+    assert "0 documents found" in client.get("/standards/?q=safeguarding").content.decode()
+    other = draft_document(
+        publisher, slug="other", title="Safeguarding", summary="Keeping children safe."
+    )
+    publish(other, publisher, publisher2)
+    assert "Safeguarding" in client.get("/standards/").content.decode()
+    assert "1 document found" in client.get("/standards/?q=safeguarding").content.decode()
+
+
+def test_a_list_rendered_while_a_document_changed_is_not_kept(published):
+    local = page_cache._the_local()
+    _wait_for(local.subscribed.is_set)
+    key = f"{page_cache.PREFIX}:x:en-gb:{page_cache.LIST_MARK}abc"
+    epoch = page_cache.list_epoch()
+    page_cache.forget("six-standards")  # another document's change, while rendering
+    page_cache.keep_list(key, b"old", epoch)
+    assert page_cache.get_list(key) is None
+    page_cache.keep_list(key, b"new", page_cache.list_epoch())
+    assert page_cache.get_list(key) == b"new"
+    page_cache.forget("any-document")
+    assert page_cache.get_list(key) is None
+
+
+def test_many_searches_never_push_out_the_documents_pages(client, published):
+    local = page_cache._the_local()
+    _wait_for(local.subscribed.is_set)
+    client.get(URL)
+    page = page_cache._page_key("six-standards")
+    assert local.get(page) is not None
+    for n in range(page_cache.LOCAL_MAX_LISTS + 5):
+        client.get(f"/standards/?q=word{n}")
+    assert local.get(page) is not None
+    assert len(local.lists) <= page_cache.LOCAL_MAX_LISTS
+
+
+def test_logged_in_people_and_refused_searches_are_never_kept(client, published):
+    local = page_cache._the_local()
+    _wait_for(local.subscribed.is_set)
+    client.get("/standards/")
+    assert len(local.lists) == 1
+    for _ in range(2):
+        refused = client.get("/standards/?q=" + "x" * 101)
+        assert refused.status_code == 400
+        assert "Search for at most 100 characters." in refused.content.decode()
+    client.force_login(MembershipFactory().user)
+    mine = client.get(LIST)
+    assert "Log out" in mine.content.decode()
+    assert len(local.lists) == 1
+    client.logout()
+    assert "Log out" not in client.get(LIST).content.decode()
+    assert len(local.lists) == 2
