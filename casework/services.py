@@ -21,7 +21,11 @@ from portal.accounts.models import Employer, Membership, User
 from portal.accounts.roles import Role
 from portal.accounts.selectors import membership_for
 from portal.accounts.services import NewEmployer, employer_get_or_create
-from portal.communications.notifications import absolute_url, notification_send
+from portal.communications.notifications import (
+    absolute_url,
+    notification_send,
+    notifications_send,
+)
 
 from . import access, deadlines
 from .files import CheckedFile
@@ -186,16 +190,16 @@ def _notify_member(case: Case, kind: str, *, only: User | None = None) -> None:
         )
 
 
+def _officer_context(case: Case) -> dict:
+    return {
+        "reference": case.reference,
+        "url": absolute_url(f"/admin/casework/case/{case.pk}/change/"),
+    }
+
+
 def _notify_officer(officer: User | None, case: Case, kind: str) -> None:
     if officer is not None:
-        notification_send(
-            user=officer,
-            kind=kind,
-            context={
-                "reference": case.reference,
-                "url": absolute_url(f"/admin/casework/case/{case.pk}/change/"),
-            },
-        )
+        notification_send(user=officer, kind=kind, context=_officer_context(case))
 
 
 # --- Intake -----------------------------------------------------------------------------
@@ -394,15 +398,15 @@ def case_notify_routed(case: Case, *, besides: User | None = None) -> int:
     """Tell the officers a new case is routed to: its reference and a link, nothing else.
     An officer who may not see the case (the conflict rule) is not told of it, nor the
     officer who opened it (`besides`)."""
-    told = 0
-    for officer in proposed_officers(case).order_by("pk"):
-        if besides is not None and officer.pk == besides.pk:
-            continue
-        if not access.officer_may_be_assigned(officer, case):
-            continue
-        _notify_officer(officer, case, "case_routed_officer")
-        told += 1
-    return told
+    context = _officer_context(case)
+    items = [
+        (officer, "case_routed_officer", context)
+        for officer in proposed_officers(case).order_by("pk")
+        if (besides is None or officer.pk != besides.pk)
+        and access.officer_may_be_assigned(officer, case)
+    ]
+    notifications_send(items)  # one INSERT for the whole team
+    return len(items)
 
 
 def casework_officers():
