@@ -214,7 +214,7 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # with a file; a refused close (nothing saved, focus on the field); the member sees the
     # reply's file only.
     "j8-case-screen": (
-        ("mouse", "phone"),
+        ("mouse", "keyboard", "phone"),
         (
             "officer-login",
             "officer-login-code",
