@@ -449,7 +449,7 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("login", "subscription", "change-bank", "change-bank-errors", "subscription-changed"),
     ),
     "j11-part-time": (
-        ("mouse", "phone"),
+        ("mouse", "keyboard", "phone"),
         ("login", "hours", "hours-confirm", "subscription-part-time"),
     ),
     "j11-resign": (
