@@ -459,7 +459,7 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # 15: payroll deduction. A member chooses to pay through their salary (a bad payroll
     # number refused first, nothing saved) and sees the arrangement.
     "j15-payroll": (
-        ("mouse", "phone"),
+        ("mouse", "keyboard", "phone"),
         ("login", "payroll", "payroll-errors", "payroll-chosen"),
     ),
     "j11-officer": (
