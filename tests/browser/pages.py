@@ -671,10 +671,10 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ),
     ),
     # 20: a casework manager restricts a case to its officer by name, downloads its bundle
-    # and the reports' CSV; another caseworker of the region no longer finds it (mouse and
-    # phone width).
+    # and the reports' CSV; another caseworker of the region no longer finds it (mouse,
+    # keyboard only, phone width).
     "j24-officer-case": (
-        ("mouse", "phone"),
+        ("mouse", "keyboard", "phone"),
         (
             "manager-login",
             "manager-login-code",
