@@ -691,9 +691,10 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ),
     ),
     # 20: a communications officer pauses a newsletter that is sending and resumes it; the
-    # worker sends nothing while paused, then everyone once (mouse and phone width).
+    # worker sends nothing while paused, then everyone once (mouse, keyboard only, phone
+    # width).
     "j24-pause-send": (
-        ("mouse", "phone"),
+        ("mouse", "keyboard", "phone"),
         (
             "login",
             "login-code",
