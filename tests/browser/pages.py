@@ -404,7 +404,7 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # changes bank details (the old mandate replaced).
     # Issue 18, events: a Leadership member books the Leadership conference (the demo
     # member does not see it); a member joins a full course's waiting list, another cancels,
-    # the first takes the place offered; the organiser takes the register on a phone.
+    # the first takes the place offered; the organiser takes the register (made for a phone).
     "events-book": (
         ("mouse", "keyboard", "phone"),
         ("login", "events", "event", "event-booked", "member-login", "member-events"),
@@ -423,7 +423,7 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ),
     ),
     "events-register": (
-        ("phone",),
+        ("mouse", "keyboard", "phone"),
         (
             "officer-login",
             "officer-login-code",
