@@ -572,9 +572,9 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "agenda",
         ),
     ),
-    # The committee's part of j23, in the admin (by mouse, whichever way the member goes).
+    # The committee's part of j23, in the admin (the same way as the member goes).
     "j23-committee": (
-        ("mouse",),
+        ("mouse", "keyboard", "phone"),
         (
             "committee-login",
             "committee-login-code",
