@@ -5,17 +5,22 @@
   "use strict";
 
   // Saved replies: picking one fills the reply for the officer to edit before sending.
+  // Focus stays on the list (WCAG 3.2.2): by keyboard each arrow key is a change, so
+  // moving focus would stop the officer at the first reply. A reply still as it was
+  // filled in is replaced without asking; one the officer has written or edited is not.
   function savedReplies() {
     var select = document.getElementById("id_saved_reply");
     var message = document.getElementById("id_message");
     var data = document.getElementById("saved-replies-data");
     if (!select || !message || !data) { return; }
     var bodies = JSON.parse(data.textContent);
+    var filled = null;
     select.addEventListener("change", function () {
       var body = bodies[select.value];
-      if (body && (!message.value.trim() || window.confirm("Replace the reply with this saved reply?"))) {
+      var untouched = !message.value.trim() || message.value === filled;
+      if (body && (untouched || window.confirm("Replace the reply with this saved reply?"))) {
         message.value = body;
-        message.focus();
+        filled = body;
       }
     });
   }

@@ -68,7 +68,7 @@ def test_maternity_leave_waives_the_fee_for_its_dates(portal, mode):
     on_phone_fits(you)
 
 
-@pytest.mark.parametrize("mode", [MOUSE, PHONE])
+@pytest.mark.parametrize("mode", [MOUSE, KEYBOARD, PHONE])
 def test_going_part_time_shows_the_pro_rata_rate(portal, mode):
     journey = portal.journey("j11-part-time", mode)
     member = portal.member(job_role="teacher", hours="full_time")

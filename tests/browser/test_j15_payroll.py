@@ -1,13 +1,13 @@
-"""Journey 15, payroll deduction, by mouse and on a 390 px phone: a member chooses to pay
-through their salary, is refused first for a payroll number that is not one (nothing
-saved), then names their employer and number and sees the arrangement on the page."""
+"""Journey 15, payroll deduction, by mouse, keyboard only and on a 390 px phone: a member
+chooses to pay through their salary, is refused first for a payroll number that is not one
+(nothing saved), then names their employer and number and sees the arrangement on the page."""
 
 import pytest
 
 from subscriptions.models import Method, PaymentArrangement
 from tests.factories import PASSWORD, EmployerFactory
 
-from .harness import MOUSE, PHONE
+from .harness import KEYBOARD, MOUSE, PHONE
 
 pytestmark = [
     pytest.mark.browser,
@@ -15,7 +15,7 @@ pytestmark = [
 ]
 
 
-@pytest.mark.parametrize("mode", [MOUSE, PHONE])
+@pytest.mark.parametrize("mode", [MOUSE, KEYBOARD, PHONE])
 def test_a_member_chooses_payroll_deduction(portal, mode):
     journey = portal.journey("j15-payroll", mode)
     employer = EmployerFactory(name="Bradford Metropolitan District Council", town="Bradford")

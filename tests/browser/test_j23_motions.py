@@ -2,7 +2,7 @@
 Leadership conference (an empty motion refused first, nothing saved); the standing orders
 committee rules it out of order in the admin without a reason (refused), then with one;
 the branch reads the ruling and its reason, and the agenda shows only what was accepted
-or composited. The member by mouse, keyboard only and on a 390 px phone."""
+or composited. The member and the committee by mouse, keyboard only and on a 390 px phone."""
 
 from __future__ import annotations
 
@@ -61,7 +61,7 @@ def test_a_branch_submits_a_motion_and_the_committee_rules_on_it(portal, demo_da
     assert motion.branch == leader.membership.workplace
     assert "Waiting for the standing orders committee" in you.text()
 
-    staff = portal.actor(portal.journey("j23-committee", MOUSE), f"committee-{mode}")
+    staff = portal.actor(portal.journey("j23-committee", mode), "committee")
     staff.log_in(committee.email, PASSWORD, secret=secret, prefix="committee-")
     staff.goto("/admin/events/motion/", "admin-motions")
     staff.press(f"#result_list a[href='/admin/events/motion/{motion.pk}/change/']")

@@ -2,7 +2,7 @@
 the officer on it by name in the admin case screen and downloads the case bundle (a PDF), then
 opens the manager's summary (the reports page) and downloads its figures as CSV;
 another caseworker of the same region then gets "not found" for the case, while the named
-officer still opens it. By mouse and at a 390 px phone width."""
+officer still opens it. By mouse, keyboard only and at a 390 px phone width."""
 
 import csv
 
@@ -13,7 +13,7 @@ from casework.models import Case
 from portal.accounts.roles import Role
 from tests.factories import PASSWORD, region
 
-from .harness import MOUSE, PHONE
+from .harness import KEYBOARD, MOUSE, PHONE
 from .test_j9_member_record import download
 
 pytestmark = [
@@ -24,7 +24,7 @@ pytestmark = [
 SAVE_AND_CONTINUE = "input[name=_continue]"
 
 
-@pytest.mark.parametrize("mode", [MOUSE, PHONE])
+@pytest.mark.parametrize("mode", [MOUSE, KEYBOARD, PHONE])
 def test_a_manager_restricts_a_case_and_another_officer_loses_it(portal, mode):
     journey = portal.journey("j24-officer-case", mode)
     member = portal.member(region=region("london"), user__first_name="Ned")

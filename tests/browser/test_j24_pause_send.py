@@ -1,7 +1,7 @@
 """Issue 20, pausing a send: a newsletter is sending (approved and started; the request
 queues its dispatch on the real broker); a communications officer pauses it in the admin,
 the worker then sends nothing; they resume it and the worker sends to everyone in the
-audience once. By mouse and at a 390 px phone width."""
+audience once. By mouse, keyboard only and at a 390 px phone width."""
 
 import pytest
 
@@ -10,7 +10,7 @@ from portal.communications import services
 from portal.communications.models import Communication, Delivery, DeliveryStatus, Kind, Status
 from tests.factories import PASSWORD, region
 
-from .harness import MOUSE, PHONE
+from .harness import KEYBOARD, MOUSE, PHONE
 from .test_j7_communications import opted_in_member
 
 pytestmark = [
@@ -19,7 +19,7 @@ pytestmark = [
 ]
 
 
-@pytest.mark.parametrize("mode", [MOUSE, PHONE])
+@pytest.mark.parametrize("mode", [MOUSE, KEYBOARD, PHONE])
 def test_a_sending_newsletter_is_paused_and_resumed(portal, broker, mode):
     journey = portal.journey("j24-pause-send", mode)
     belfast = region("northern-ireland")
