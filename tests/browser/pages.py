@@ -25,7 +25,7 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
     # 2: a member sets up TOTP, logs out and in again with a code.
     "j2-mfa": (
-        ("mouse",),
+        ("mouse", "keyboard", "phone"),
         (
             "login",
             "dashboard",
@@ -40,7 +40,7 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
     # 2: a member resets a forgotten password from the email the portal sends.
     "j2-reset": (
-        ("mouse",),
+        ("mouse", "keyboard", "phone"),
         (
             "login",
             "reset",
