@@ -128,7 +128,7 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # 6: a member answers a consultation partly and saves a draft, comes back later,
     # finishes and submits; a publisher reads the results in the admin.
     "j6-consultation": (
-        ("mouse",),
+        ("mouse", "keyboard", "phone"),
         (
             "member-login",
             "member-dashboard",
