@@ -101,7 +101,7 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # it; a second publisher compares and approves it; a visitor reads it, downloads its
     # PDF and finds the previous edition marked superseded.
     "j5-standards": (
-        ("mouse",),
+        ("mouse", "keyboard", "phone"),
         (
             "publisher-login",
             "publisher-login-code",

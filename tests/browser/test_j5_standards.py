@@ -12,6 +12,8 @@ from standards import demo as standards_demo
 from standards.models import Document, EditionStatus
 from tests.factories import PASSWORD
 
+from .harness import KEYBOARD, MOUSE, PHONE
+
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
@@ -29,10 +31,11 @@ def standards_published(demo_data):
     standards_demo.seed()
 
 
+@pytest.mark.parametrize("mode", [MOUSE, KEYBOARD, PHONE])
 def test_a_publisher_drafts_a_second_approves_and_a_visitor_reads_it(
-    portal, standards_published, broker
+    portal, standards_published, broker, mode
 ):
-    journey = portal.journey("j5-standards", "mouse")
+    journey = portal.journey("j5-standards", mode)
     document = Document.objects.get(slug=SLUG)
     first = document.current_edition
     writer, writer_secret = portal.officer(
