@@ -155,7 +155,7 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # member receives it (a real SMTP server) and unsubscribes with one click; the next
     # newsletter does not reach them.
     "j7-newsletter": (
-        ("mouse",),
+        ("mouse", "keyboard", "phone"),
         (
             "author-login",
             "author-login-code",

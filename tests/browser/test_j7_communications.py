@@ -25,7 +25,7 @@ from portal.communications import selectors, services
 from portal.communications.models import Communication, Delivery, DeliveryStatus, Kind, Status
 from tests.factories import PASSWORD, region
 
-from .harness import MOUSE
+from .harness import KEYBOARD, MOUSE, PHONE
 
 pytestmark = [
     pytest.mark.browser,
@@ -87,8 +87,11 @@ def opted_in_member(portal, **kwargs):
     return user
 
 
-def test_a_newsletter_is_approved_sent_received_and_unsubscribed_from(portal, smtp_inbox, broker):
-    journey = portal.journey("j7-newsletter", MOUSE)
+@pytest.mark.parametrize("mode", [MOUSE, KEYBOARD, PHONE])
+def test_a_newsletter_is_approved_sent_received_and_unsubscribed_from(
+    portal, smtp_inbox, broker, mode
+):
+    journey = portal.journey("j7-newsletter", mode)
     belfast = region(REGION)
     reader = opted_in_member(portal, region=belfast, user__first_name="Niamh")
     author, author_secret = portal.officer(
