@@ -81,7 +81,7 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
     # 4: a caseworker of another region tries every route a browser offers to a case.
     "j4-other-region": (
-        ("mouse",),
+        ("mouse", "keyboard", "phone"),
         (
             "officer-login",
             "officer-login-code",

@@ -12,6 +12,8 @@ from casework.files import CheckedFile
 from portal.accounts.roles import Role
 from tests.factories import PASSWORD, region
 
+from .harness import KEYBOARD, MOUSE, PHONE
+
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
@@ -40,8 +42,9 @@ def submit_case(member, what: str, file_name: str):
     )
 
 
-def test_a_caseworker_of_another_region_finds_nothing(portal):
-    journey = portal.journey("j4-other-region", "mouse")
+@pytest.mark.parametrize("mode", [MOUSE, KEYBOARD, PHONE])
+def test_a_caseworker_of_another_region_finds_nothing(portal, mode):
+    journey = portal.journey("j4-other-region", mode)
     london_member = portal.member(region=region("london"))
     welsh_member = portal.member(region=region("wales"), workplace_postcode="CF10 4UW")
     case = submit_case(london_member, "London grievance: SECRET-LONDON", "london-notes.txt")
