@@ -1,5 +1,6 @@
 """Journey 2: a member sets up an authenticator app (TOTP), logs out and logs in again with
-a code; a member who forgot their password resets it from the email the portal sends."""
+a code; a member who forgot their password resets it from the email the portal sends.
+By mouse, keyboard only and on a 390 px phone."""
 
 import re
 

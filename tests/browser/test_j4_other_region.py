@@ -1,6 +1,7 @@
 """Journey 4: a caseworker of another region tries to reach a case by every route a browser
 offers (its URL, its history, its bundle, the admin's search and list, the file link, the
-member's own page and file link): each answers as if the case did not exist."""
+member's own page and file link): each answers as if the case did not exist. By mouse,
+keyboard only and on a 390 px phone."""
 
 import hashlib
 from datetime import date

@@ -1,7 +1,8 @@
 """Journey 5: a publisher drafts a new edition of a standards document in the admin and
 submits it for review; a second publisher compares it with the edition before and approves
 it, which publishes it; a visitor reads it, downloads its PDF, and finds the previous
-edition kept at its own address, marked superseded."""
+edition kept at its own address, marked superseded. By mouse, keyboard only and on a
+390 px phone."""
 
 import re
 

@@ -2,7 +2,8 @@
 (logged out and in again), finds the draft on the dashboard, finishes and submits it; a
 publisher (who analyses consultations) sees the response counted in the admin's results,
 reads the member's own words among the written answers, tags them (a tag with markup refused
-first) and finds them under one of the tags."""
+first) and finds them under one of the tags. By mouse, keyboard only and on a 390 px
+phone."""
 
 import pytest
 

@@ -2,7 +2,8 @@
 second officer reads it as members will receive it (the HTML email and its plain-text part),
 approves it and sends it now, confirming "Send to N members?"; a member receives it through a
 real SMTP server, follows the List-Unsubscribe address from its header and unsubscribes with
-one click; the next newsletter does not reach them.
+one click; the next newsletter does not reach them. By mouse, keyboard only and on a
+390 px phone.
 
 Sending runs as in production: the request queues it on the broker and answers, and the test
 plays the worker (`broker.work()`), which sends over SMTP to an aiosmtpd server on a free
