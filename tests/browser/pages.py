@@ -25,7 +25,7 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
     # 2: a member sets up TOTP, logs out and in again with a code.
     "j2-mfa": (
-        ("mouse",),
+        ("mouse", "keyboard", "phone"),
         (
             "login",
             "dashboard",
@@ -40,7 +40,7 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
     # 2: a member resets a forgotten password from the email the portal sends.
     "j2-reset": (
-        ("mouse",),
+        ("mouse", "keyboard", "phone"),
         (
             "login",
             "reset",
@@ -81,7 +81,7 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
     # 4: a caseworker of another region tries every route a browser offers to a case.
     "j4-other-region": (
-        ("mouse",),
+        ("mouse", "keyboard", "phone"),
         (
             "officer-login",
             "officer-login-code",
@@ -101,7 +101,7 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # it; a second publisher compares and approves it; a visitor reads it, downloads its
     # PDF and finds the previous edition marked superseded.
     "j5-standards": (
-        ("mouse",),
+        ("mouse", "keyboard", "phone"),
         (
             "publisher-login",
             "publisher-login-code",
@@ -128,7 +128,7 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # 6: a member answers a consultation partly and saves a draft, comes back later,
     # finishes and submits; a publisher reads the results in the admin.
     "j6-consultation": (
-        ("mouse",),
+        ("mouse", "keyboard", "phone"),
         (
             "member-login",
             "member-dashboard",
@@ -155,7 +155,7 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # member receives it (a real SMTP server) and unsubscribes with one click; the next
     # newsletter does not reach them.
     "j7-newsletter": (
-        ("mouse",),
+        ("mouse", "keyboard", "phone"),
         (
             "author-login",
             "author-login-code",

@@ -1,5 +1,6 @@
 """Journey 2: a member sets up an authenticator app (TOTP), logs out and logs in again with
-a code; a member who forgot their password resets it from the email the portal sends."""
+a code; a member who forgot their password resets it from the email the portal sends.
+By mouse, keyboard only and on a 390 px phone."""
 
 import re
 
@@ -8,7 +9,7 @@ from django.core.cache import cache
 
 from tests.factories import PASSWORD, has_totp, region
 
-from .harness import MOUSE, totp_code
+from .harness import KEYBOARD, MOUSE, PHONE, totp_code
 
 pytestmark = [
     pytest.mark.browser,
@@ -18,8 +19,9 @@ pytestmark = [
 NEW_PASSWORD = "another-long-passphrase-42"
 
 
-def test_a_member_sets_up_totp_and_logs_in_with_a_code(portal):
-    journey = portal.journey("j2-mfa", MOUSE)
+@pytest.mark.parametrize("mode", [MOUSE, KEYBOARD, PHONE])
+def test_a_member_sets_up_totp_and_logs_in_with_a_code(portal, mode):
+    journey = portal.journey("j2-mfa", mode)
     member = portal.member(region=region("london"))
     you = portal.actor(journey, "member")
     you.log_in(member.email, PASSWORD)
@@ -50,8 +52,9 @@ def test_a_member_sets_up_totp_and_logs_in_with_a_code(portal):
     assert member.membership.number in you.text()
 
 
-def test_a_member_resets_a_forgotten_password(portal):
-    journey = portal.journey("j2-reset", MOUSE)
+@pytest.mark.parametrize("mode", [MOUSE, KEYBOARD, PHONE])
+def test_a_member_resets_a_forgotten_password(portal, mode):
+    journey = portal.journey("j2-reset", mode)
     member = portal.member(region=region("london"))
     you = portal.actor(journey, "member")
     you.goto("/accounts/login/", "login")

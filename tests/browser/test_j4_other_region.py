@@ -1,6 +1,7 @@
 """Journey 4: a caseworker of another region tries to reach a case by every route a browser
 offers (its URL, its history, its bundle, the admin's search and list, the file link, the
-member's own page and file link): each answers as if the case did not exist."""
+member's own page and file link): each answers as if the case did not exist. By mouse,
+keyboard only and on a 390 px phone."""
 
 import hashlib
 from datetime import date
@@ -11,6 +12,8 @@ from casework import services
 from casework.files import CheckedFile
 from portal.accounts.roles import Role
 from tests.factories import PASSWORD, region
+
+from .harness import KEYBOARD, MOUSE, PHONE
 
 pytestmark = [
     pytest.mark.browser,
@@ -40,8 +43,9 @@ def submit_case(member, what: str, file_name: str):
     )
 
 
-def test_a_caseworker_of_another_region_finds_nothing(portal):
-    journey = portal.journey("j4-other-region", "mouse")
+@pytest.mark.parametrize("mode", [MOUSE, KEYBOARD, PHONE])
+def test_a_caseworker_of_another_region_finds_nothing(portal, mode):
+    journey = portal.journey("j4-other-region", mode)
     london_member = portal.member(region=region("london"))
     welsh_member = portal.member(region=region("wales"), workplace_postcode="CF10 4UW")
     case = submit_case(london_member, "London grievance: SECRET-LONDON", "london-notes.txt")

@@ -1,7 +1,8 @@
 """Journey 5: a publisher drafts a new edition of a standards document in the admin and
 submits it for review; a second publisher compares it with the edition before and approves
 it, which publishes it; a visitor reads it, downloads its PDF, and finds the previous
-edition kept at its own address, marked superseded."""
+edition kept at its own address, marked superseded. By mouse, keyboard only and on a
+390 px phone."""
 
 import re
 
@@ -11,6 +12,8 @@ from portal.accounts.roles import Role
 from standards import demo as standards_demo
 from standards.models import Document, EditionStatus
 from tests.factories import PASSWORD
+
+from .harness import KEYBOARD, MOUSE, PHONE
 
 pytestmark = [
     pytest.mark.browser,
@@ -29,10 +32,11 @@ def standards_published(demo_data):
     standards_demo.seed()
 
 
+@pytest.mark.parametrize("mode", [MOUSE, KEYBOARD, PHONE])
 def test_a_publisher_drafts_a_second_approves_and_a_visitor_reads_it(
-    portal, standards_published, broker
+    portal, standards_published, broker, mode
 ):
-    journey = portal.journey("j5-standards", "mouse")
+    journey = portal.journey("j5-standards", mode)
     document = Document.objects.get(slug=SLUG)
     first = document.current_edition
     writer, writer_secret = portal.officer(

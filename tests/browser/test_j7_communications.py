@@ -2,7 +2,8 @@
 second officer reads it as members will receive it (the HTML email and its plain-text part),
 approves it and sends it now, confirming "Send to N members?"; a member receives it through a
 real SMTP server, follows the List-Unsubscribe address from its header and unsubscribes with
-one click; the next newsletter does not reach them.
+one click; the next newsletter does not reach them. By mouse, keyboard only and on a
+390 px phone.
 
 Sending runs as in production: the request queues it on the broker and answers, and the test
 plays the worker (`broker.work()`), which sends over SMTP to an aiosmtpd server on a free
@@ -25,7 +26,7 @@ from portal.communications import selectors, services
 from portal.communications.models import Communication, Delivery, DeliveryStatus, Kind, Status
 from tests.factories import PASSWORD, region
 
-from .harness import MOUSE
+from .harness import KEYBOARD, MOUSE, PHONE
 
 pytestmark = [
     pytest.mark.browser,
@@ -87,8 +88,11 @@ def opted_in_member(portal, **kwargs):
     return user
 
 
-def test_a_newsletter_is_approved_sent_received_and_unsubscribed_from(portal, smtp_inbox, broker):
-    journey = portal.journey("j7-newsletter", MOUSE)
+@pytest.mark.parametrize("mode", [MOUSE, KEYBOARD, PHONE])
+def test_a_newsletter_is_approved_sent_received_and_unsubscribed_from(
+    portal, smtp_inbox, broker, mode
+):
+    journey = portal.journey("j7-newsletter", mode)
     belfast = region(REGION)
     reader = opted_in_member(portal, region=belfast, user__first_name="Niamh")
     author, author_secret = portal.officer(
