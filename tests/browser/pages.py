@@ -585,9 +585,10 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ),
     ),
     # 24: the portal in Welsh: a visitor joins from /cy/; a Welsh-speaking member in Wales
-    # asks for help, answers a consultation and sets her language.
+    # asks for help, answers a consultation and sets her language (mouse, keyboard only,
+    # phone).
     "j24-cymraeg-join": (
-        ("mouse",),
+        ("mouse", "keyboard", "phone"),
         (
             "home",
             "join",
@@ -599,7 +600,7 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ),
     ),
     "j24-cymraeg-member": (
-        ("mouse",),
+        ("mouse", "keyboard", "phone"),
         (
             "login",
             "dashboard",

@@ -1,8 +1,9 @@
 """Journey 24: the portal in Welsh for a Welsh-speaking member. A visitor joins from /cy/,
 verifies the address and lands on the Welsh dashboard; a member in Wales who chose Welsh
 logs in, asks for help, answers the Wales consultation and sets her language on the
-preferences page, then switches to English. Every Welsh page is checked by axe and the Nu
-checker (test_zz_page_checks) and must show no English string left untranslated."""
+preferences page, then switches to English; by mouse, keyboard only and on a 390 px phone.
+Every Welsh page is checked by axe and the Nu checker (test_zz_page_checks) and must show
+no English string left untranslated (on a phone, the links behind the menu button too)."""
 
 import re
 
@@ -14,7 +15,7 @@ from consultations.models import Consultation, Response
 from portal.accounts.models import Membership, Region, User
 from tests.factories import PASSWORD, region
 
-from .harness import MOUSE
+from .harness import KEYBOARD, MOUSE, PHONE
 from .welsh import assert_all_welsh
 
 pytestmark = [
@@ -31,8 +32,15 @@ def welsh_page(actor, name: str, *, status: int = 200) -> None:
     assert_all_welsh(actor, name)
 
 
-def test_a_visitor_joins_in_welsh(portal):
-    journey = portal.journey("j24-cymraeg-join", MOUSE)
+def select_value(actor, selector: str, value: str) -> None:
+    """Choose the option with this value by its (Welsh) label, as the person reads it."""
+    label = actor.page.locator(f"{selector} option[value='{value}']").inner_text()
+    actor.select(selector, label.strip())
+
+
+@pytest.mark.parametrize("mode", [MOUSE, KEYBOARD, PHONE])
+def test_a_visitor_joins_in_welsh(portal, mode):
+    journey = portal.journey("j24-cymraeg-join", mode)
     visitor = portal.actor(journey, "visitor")
     email = "elin.evans@example.org"
 
@@ -49,10 +57,10 @@ def test_a_visitor_joins_in_welsh(portal):
     visitor.fill("#id_password1", JOIN_PASSWORD)
     visitor.fill("#id_password2", JOIN_PASSWORD)
     visitor.fill("#id_employer", "Ysgol Gyfun Glan Taf")
-    visitor.page.select_option("#id_job_role", value="teacher")
+    select_value(visitor, "#id_job_role", "teacher")
     visitor.choose("#id_hours_0")
     visitor.fill("#id_workplace_postcode", "CF15 7QD")
-    visitor.page.select_option("#id_region", value=str(Region.objects.get(slug="wales").pk))
+    select_value(visitor, "#id_region", str(Region.objects.get(slug="wales").pk))
     visitor.submit("main form button[type=submit]")
     assert visitor.path == "/cy/join/confirm/", visitor.path
     welsh_page(visitor, "join-confirm")
@@ -72,9 +80,12 @@ def test_a_visitor_joins_in_welsh(portal):
     assert Membership.objects.get(user__email=email).nation == "wales"
 
 
-def test_a_welsh_speaking_member_asks_for_help_answers_and_sets_her_language(portal, demo_data):
+@pytest.mark.parametrize("mode", [MOUSE, KEYBOARD, PHONE])
+def test_a_welsh_speaking_member_asks_for_help_answers_and_sets_her_language(
+    portal, demo_data, mode
+):
     consultations_demo.seed()
-    journey = portal.journey("j24-cymraeg-member", MOUSE)
+    journey = portal.journey("j24-cymraeg-member", mode)
     user = portal.member(region=region("wales"), user__first_name="Cerys")
     User.objects.filter(pk=user.pk).update(language="cy")
     you = portal.actor(journey, "member")
@@ -95,7 +106,7 @@ def test_a_welsh_speaking_member_asks_for_help_answers_and_sets_her_language(por
     welsh_page(you, "ask")
     you.submit("button[name=action][value=submit]")
     welsh_page(you, "ask-errors", status=400)
-    you.page.select_option("#id_category", value="grievance")
+    select_value(you, "#id_category", "grievance")
     you.fill("#id_what_happened", "Mae fy rheolwr llinell yn gweiddi arnaf o flaen disgyblion.")
     you.fill("#id_desired_outcome", "Bod hyn yn dod i ben, ac ymddiheuriad.")
     you.fill_date("#id_problem_started_on", "2025-01-10")

@@ -33,10 +33,24 @@ VISIBLE_TEXT_JS = """() => {
 }"""
 
 
+def visible_texts(actor) -> list[str]:
+    """The visible text of the page; on a phone, the links behind the closed menu button
+    too (the menu is opened with a tap, read, and closed again), as a person sees them."""
+    texts = actor.page.evaluate(VISIBLE_TEXT_JS)
+    toggle = actor.page.locator("[data-menu-toggle]")
+    if toggle.count() and toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
+        assert toggle.get_attribute("aria-expanded") == "true"
+        texts += actor.page.evaluate(VISIBLE_TEXT_JS)
+        toggle.click()
+        assert toggle.get_attribute("aria-expanded") == "false"
+    return texts
+
+
 def english_left(actor) -> list[str]:
     """The visible text nodes of the page now open that are untranslated English msgids."""
     wanted = {" ".join(m.split()): m for m in untranslated_msgids()}
-    texts = actor.page.evaluate(VISIBLE_TEXT_JS)
+    texts = visible_texts(actor)
     return sorted({t for t in texts if t in wanted and t not in ALLOWED})
 
 
