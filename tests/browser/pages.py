@@ -463,7 +463,7 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("login", "payroll", "payroll-errors", "payroll-chosen"),
     ),
     "j11-officer": (
-        ("mouse",),
+        ("mouse", "keyboard", "phone"),
         (
             "login",
             "login-code",
