@@ -361,7 +361,7 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
     # 16: an officer corrects the hearing date and the case turns urgent in the queue.
     "j16-hearing": (
-        ("mouse",),
+        ("mouse", "keyboard", "phone"),
         (
             "officer-login",
             "officer-login-code",
