@@ -230,7 +230,7 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # Issue 16 §3: a caseworker enters a dismissal on a case and sees its tribunal limit,
     # sets a follow-up, finds both on the queue and on their deadlines page.
     "j18-deadlines": (
-        ("mouse",),
+        ("mouse", "keyboard", "phone"),
         (
             "officer-login",
             "officer-login-code",
