@@ -308,7 +308,7 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ),
     ),
     "j19-collective": (
-        ("mouse",),
+        ("mouse", "keyboard", "phone"),
         (
             "officer-login",
             "officer-login-code",
