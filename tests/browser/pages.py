@@ -533,7 +533,7 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # Issue 16 §6: an officer writes a letter from the "invitation to a meeting" template,
     # edits it, files it, and sees it on the case's timeline and in its Letters panel.
     "j20-letters": (
-        ("mouse",),
+        ("mouse", "keyboard", "phone"),
         (
             "officer-login",
             "officer-login-code",
