@@ -325,7 +325,7 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
     # the manager opens the service reports.
     "j21-complaints-reports": (
-        ("mouse",),
+        ("mouse", "keyboard", "phone"),
         (
             "member-login",
             "case",

@@ -26,13 +26,7 @@ from .pages import JOURNEYS
 pytestmark = pytest.mark.browser
 
 # (check, "journey[mode]/page") -> reason naming the fix. Keep empty when all is well.
-KNOWN: dict[tuple[str, str], str] = {
-    ("phone", "j24-officer-case[phone]/admin-reports"): (
-        "the reports' breakdown tables are 490 px wide at 390 px: wrap each table in "
-        "templates/admin/casework/reports.html in a focusable scrolling region "
-        "(class table-wrap, role=region, tabindex=0), as the member pages do"
-    ),
-}
+KNOWN: dict[tuple[str, str], str] = {}
 
 
 def _keys() -> list[tuple[str, str, str]]:
