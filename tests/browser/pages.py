@@ -342,10 +342,10 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "admin-reports-bad-month",
         ),
     ),
-    # 16: an officer takes a phone call and opens a case for the member (keyboard only);
-    # the member finds it on their case page.
+    # 16: an officer takes a phone call and opens a case for the member; the member finds it
+    # on their case page.
     "j16-intake": (
-        ("keyboard",),
+        ("mouse", "keyboard", "phone"),
         (
             "officer-login",
             "officer-login-code",
