@@ -230,7 +230,7 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # Issue 16 §3: a caseworker enters a dismissal on a case and sees its tribunal limit,
     # sets a follow-up, finds both on the queue and on their deadlines page.
     "j18-deadlines": (
-        ("mouse",),
+        ("mouse", "keyboard", "phone"),
         (
             "officer-login",
             "officer-login-code",
@@ -308,7 +308,7 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ),
     ),
     "j19-collective": (
-        ("mouse",),
+        ("mouse", "keyboard", "phone"),
         (
             "officer-login",
             "officer-login-code",
@@ -325,7 +325,7 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
     # the manager opens the service reports.
     "j21-complaints-reports": (
-        ("mouse",),
+        ("mouse", "keyboard", "phone"),
         (
             "member-login",
             "case",
@@ -342,10 +342,10 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "admin-reports-bad-month",
         ),
     ),
-    # 16: an officer takes a phone call and opens a case for the member (keyboard only);
-    # the member finds it on their case page.
+    # 16: an officer takes a phone call and opens a case for the member; the member finds it
+    # on their case page.
     "j16-intake": (
-        ("keyboard",),
+        ("mouse", "keyboard", "phone"),
         (
             "officer-login",
             "officer-login-code",
@@ -361,7 +361,7 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
     # 16: an officer corrects the hearing date and the case turns urgent in the queue.
     "j16-hearing": (
-        ("mouse",),
+        ("mouse", "keyboard", "phone"),
         (
             "officer-login",
             "officer-login-code",
@@ -463,7 +463,7 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("login", "payroll", "payroll-errors", "payroll-chosen"),
     ),
     "j11-officer": (
-        ("mouse",),
+        ("mouse", "keyboard", "phone"),
         (
             "login",
             "login-code",
@@ -533,7 +533,7 @@ JOURNEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # Issue 16 §6: an officer writes a letter from the "invitation to a meeting" template,
     # edits it, files it, and sees it on the case's timeline and in its Letters panel.
     "j20-letters": (
-        ("mouse",),
+        ("mouse", "keyboard", "phone"),
         (
             "officer-login",
             "officer-login-code",

@@ -122,8 +122,9 @@ def test_resign_then_rejoin_with_the_same_number(portal, mode, settings):
     on_phone_fits(you)
 
 
-def test_the_officer_approves_a_student_reduction(portal):
-    journey = portal.journey("j11-officer", MOUSE)
+@pytest.mark.parametrize("mode", [MOUSE, KEYBOARD, PHONE])
+def test_the_officer_approves_a_student_reduction(portal, mode):
+    journey = portal.journey("j11-officer", mode)
     member = portal.member()
     membership = Membership.objects.get(user=member)
     today = timezone.localdate()

@@ -1,6 +1,7 @@
 """Journey 16 (issue 16 §1–2): an officer takes a phone call and opens a case for the
-member, by keyboard only; the member finds it on their case page. Then the officer corrects
-the hearing date and the case turns urgent at the head of the queue."""
+member; the member finds it on their case page. Then the officer corrects the hearing date
+and the case turns urgent at the head of the queue. Both by mouse, keyboard only and on a
+390 px phone."""
 
 import pytest
 from django.utils import timezone
@@ -11,7 +12,7 @@ from casework.workdays import add_working_days
 from portal.accounts.roles import Role
 from tests.factories import PASSWORD, region
 
-from .harness import KEYBOARD, MOUSE, OVERFLOW_JS
+from .harness import KEYBOARD, MOUSE, OVERFLOW_JS, PHONE
 
 pytestmark = [
     pytest.mark.browser,
@@ -19,8 +20,9 @@ pytestmark = [
 ]
 
 
-def test_an_officer_opens_a_case_for_a_member_who_phoned(portal):
-    journey = portal.journey("j16-intake", KEYBOARD)
+@pytest.mark.parametrize("mode", [MOUSE, KEYBOARD, PHONE])
+def test_an_officer_opens_a_case_for_a_member_who_phoned(portal, mode):
+    journey = portal.journey("j16-intake", mode)
     member = portal.member(
         region=region("london"), user__first_name="Priya", user__last_name="Shah"
     )
@@ -30,7 +32,7 @@ def test_an_officer_opens_a_case_for_a_member_who_phoned(portal):
     staff = portal.actor(journey, "officer")
     staff.log_in(officer.email, PASSWORD, secret=secret, prefix="officer-")
     staff.goto("/admin/casework/case/")
-    staff.press("a[href='/admin/casework/case/add/']")
+    staff.press(".object-tools a[href='/admin/casework/case/add/']")
     staff.check("admin-intake-search")
     staff.fill("#id_q", member.membership.number)
     staff.submit("#content-main form[role=search] input[type=submit]")
@@ -61,8 +63,9 @@ def test_an_officer_opens_a_case_for_a_member_who_phoned(portal):
     assert "Opened by Lon Don, by phone" in person.text()
 
 
-def test_a_corrected_hearing_date_makes_the_case_urgent_in_the_queue(portal):
-    journey = portal.journey("j16-hearing", MOUSE)
+@pytest.mark.parametrize("mode", [MOUSE, KEYBOARD, PHONE])
+def test_a_corrected_hearing_date_makes_the_case_urgent_in_the_queue(portal, mode):
+    journey = portal.journey("j16-hearing", mode)
     member = portal.member(region=region("london"), user__first_name="Tom")
     officer, secret = portal.officer(Role.CASEWORKER, regions=("london",))
     case = services.case_submit(
@@ -87,10 +90,12 @@ def test_a_corrected_hearing_date_makes_the_case_urgent_in_the_queue(portal):
     case.refresh_from_db()
     assert case.urgent and case.priority == "urgent"
     assert "Hearing date: none →" in staff.page.inner_text("#content-main")
-    staff.page.set_viewport_size({"width": 1366, "height": 768})
+    if mode != PHONE:  # on a phone the page checks hold the queue to the 390 px screen
+        staff.page.set_viewport_size({"width": 1366, "height": 768})
     staff.goto("/admin/casework/case/?open=open")
     staff.check("admin-queue")
-    # The queue fits a 1366×768 laptop: no sideways scrolling, the filters one bar.
+    # The queue fits a 1366×768 laptop (or the phone): no sideways scrolling, the filters
+    # one bar.
     assert staff.page.evaluate(OVERFLOW_JS) is None, "the queue is wider than the screen"
     assert staff.page.locator("#changelist-filter").count() == 0
     rows = staff.page.locator("#result_list tbody tr").all_inner_texts()

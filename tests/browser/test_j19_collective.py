@@ -3,7 +3,7 @@ case, makes it collective with the summary every member reads, and adds five col
 the school by membership number; a group update goes to everyone from the work form. One of
 the five logs in, is asked first (nothing of the case is shown before), consents, and sees
 the summary and the group's update, never another member's message nor the lead member's
-own account."""
+own account. By mouse, keyboard only and on a 390 px phone."""
 
 import pytest
 
@@ -12,7 +12,7 @@ from casework.models import CaseMember
 from portal.accounts.roles import Role
 from tests.factories import PASSWORD, EmployerFactory, region
 
-from .harness import MOUSE
+from .harness import KEYBOARD, MOUSE, PHONE
 
 pytestmark = [
     pytest.mark.browser,
@@ -23,8 +23,9 @@ SAVE_AND_CONTINUE = "input[name=_continue]"
 SUMMARY = "The school proposes to cut four support posts and change every timetable."
 
 
-def test_officer_adds_five_members_and_one_consents_and_sees_only_the_group(portal):
-    journey = portal.journey("j19-collective", MOUSE)
+@pytest.mark.parametrize("mode", [MOUSE, KEYBOARD, PHONE])
+def test_officer_adds_five_members_and_one_consents_and_sees_only_the_group(portal, mode):
+    journey = portal.journey("j19-collective", mode)
     london = region("london")
     school = EmployerFactory(name="Brookfield Academy", town="London")
     lead = portal.member(

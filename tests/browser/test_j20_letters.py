@@ -1,7 +1,8 @@
 """Journey 20 (issue 16 §6): an officer opens a case, writes a letter from the "invitation
 to a meeting" template (its fields already filled in from the case), edits it, files it,
 and sees it on the timeline and in the Letters panel; the member does not see it. The
-letter pages pass axe and the Nu checker with nothing found (not only reported)."""
+letter pages pass axe and the Nu checker with nothing found (not only reported). By mouse,
+keyboard only and on a 390 px phone."""
 
 import json
 import subprocess
@@ -16,7 +17,7 @@ from casework.models import CaseAttachment, EventKind
 from portal.accounts.roles import Role
 from tests.factories import PASSWORD, region
 
-from .harness import MOUSE, VNU_JAR, describe_axe
+from .harness import KEYBOARD, MOUSE, PHONE, VNU_JAR, describe_axe
 
 pytestmark = [
     pytest.mark.browser,
@@ -38,8 +39,9 @@ def nu_errors(paths) -> dict[str, list[str]]:
     return found
 
 
-def test_officer_writes_and_files_an_invitation_to_a_meeting(portal):
-    journey = portal.journey("j20-letters", MOUSE)
+@pytest.mark.parametrize("mode", [MOUSE, KEYBOARD, PHONE])
+def test_officer_writes_and_files_an_invitation_to_a_meeting(portal, mode):
+    journey = portal.journey("j20-letters", mode)
     member = portal.member(region=region("london"), user__first_name="Ann", user__last_name="Lee")
     officer, secret = portal.officer(
         Role.CASEWORKER, regions=("london",), first_name="Lon", last_name="Don"
@@ -83,10 +85,10 @@ def test_officer_writes_and_files_an_invitation_to_a_meeting(portal):
     letter = CaseAttachment.objects.get(case=case, event__kind=EventKind.LETTER)
     panel = staff.page.locator(".field-letters_panel")
     assert letter.name in panel.inner_text()
-    link = panel.locator(f"a[href$='/files/{letter.pk}/']")
-    assert link.count() == 1
+    link = f".field-letters_panel a[href$='/files/{letter.pk}/']"
+    assert staff.page.locator(link).count() == 1
     with staff.page.expect_download() as download:
-        link.click()
+        staff.press(link, navigates=False)
     assert Path(download.value.path()).read_bytes().startswith(b"%PDF-")
     assert attachment_data(letter).startswith(b"%PDF-") and not letter.shared_with_member
 
