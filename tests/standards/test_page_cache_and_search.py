@@ -127,12 +127,18 @@ def _wait_for(condition, seconds=5.0):
         time.sleep(0.01)
 
 
-def test_a_forget_from_another_process_drops_this_process_copy(client, published):
+@pytest.fixture
+def local():
+    """This process's copies, once it listens for forgets (they are used only then)."""
+    copies = page_cache._the_local()
+    _wait_for(copies.subscribed.is_set)
+    return copies
+
+
+def test_a_forget_from_another_process_drops_this_process_copy(client, published, local):
     import redis
     from django.conf import settings
 
-    local = page_cache._the_local()
-    _wait_for(local.subscribed.is_set)
     client.get(URL)
     key = page_cache._page_key("six-standards")
     assert local.get(key) is not None
@@ -146,9 +152,7 @@ def test_a_forget_from_another_process_drops_this_process_copy(client, published
     _wait_for(lambda: local.get(key) is None)
 
 
-def test_copies_are_not_used_while_not_subscribed(published):
-    local = page_cache._the_local()
-    _wait_for(local.subscribed.is_set)
+def test_copies_are_not_used_while_not_subscribed(published, local):
     key = page_cache._page_key("six-standards")
     local.put(key, b"kept", local.epoch)
     assert local.get(key) == b"kept"
@@ -168,9 +172,8 @@ LIST = "/standards/?q=chain+accountability"
 
 
 def test_an_anonymous_search_asked_again_costs_no_query(
-    client, published, django_assert_num_queries
+    client, published, local, django_assert_num_queries
 ):
-    _wait_for(page_cache._the_local().subscribed.is_set)
     first = client.get(LIST)
     assert first.status_code == 200 and published.title in first.content.decode()
     with django_assert_num_queries(0):
@@ -187,9 +190,8 @@ def test_an_anonymous_search_asked_again_costs_no_query(
 
 
 def test_a_publication_shows_in_the_list_and_searches_at_once(
-    client, published, publisher, publisher2
+    client, published, publisher, publisher2, local
 ):
-    _wait_for(page_cache._the_local().subscribed.is_set)
     assert "Safeguarding" not in client.get("/standards/").content.decode()
     assert "0 documents found" in client.get("/standards/?q=safeguarding").content.decode()
     other = draft_document(
@@ -200,9 +202,7 @@ def test_a_publication_shows_in_the_list_and_searches_at_once(
     assert "1 document found" in client.get("/standards/?q=safeguarding").content.decode()
 
 
-def test_a_list_rendered_while_a_document_changed_is_not_kept(published):
-    local = page_cache._the_local()
-    _wait_for(local.subscribed.is_set)
+def test_a_list_rendered_while_a_document_changed_is_not_kept(published, local):
     key = f"{page_cache.PREFIX}:x:en-gb:{page_cache.LIST_MARK}abc"
     epoch = page_cache.list_epoch()
     page_cache.forget("six-standards")  # another document's change, while rendering
@@ -214,9 +214,7 @@ def test_a_list_rendered_while_a_document_changed_is_not_kept(published):
     assert page_cache.get_list(key) is None
 
 
-def test_many_searches_never_push_out_the_documents_pages(client, published):
-    local = page_cache._the_local()
-    _wait_for(local.subscribed.is_set)
+def test_many_searches_never_push_out_the_documents_pages(client, published, local):
     client.get(URL)
     page = page_cache._page_key("six-standards")
     assert local.get(page) is not None
@@ -226,9 +224,7 @@ def test_many_searches_never_push_out_the_documents_pages(client, published):
     assert len(local.lists) <= page_cache.LOCAL_MAX_LISTS
 
 
-def test_logged_in_people_and_refused_searches_are_never_kept(client, published):
-    local = page_cache._the_local()
-    _wait_for(local.subscribed.is_set)
+def test_logged_in_people_and_refused_searches_are_never_kept(client, published, local):
     client.get("/standards/")
     assert len(local.lists) == 1
     for _ in range(2):
