@@ -40,6 +40,7 @@ import threading
 import time
 import uuid
 from functools import cache as memoize
+from urllib.parse import urlparse
 
 from django.conf import settings
 from django.contrib.messages import get_messages
@@ -98,8 +99,6 @@ def _channel() -> str:
     # Redis's channels are one for the whole server whatever the database number: the
     # number is in the name, so deployments (or test runs) on one server sharing a key
     # prefix do not drop each other's copies.
-    from urllib.parse import urlparse
-
     database = urlparse(_redis_url() or "").path.strip("/") or "0"
     return cache.make_key(f"{PREFIX}:forget:db{database}")
 

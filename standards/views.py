@@ -43,14 +43,15 @@ def document_list(request):
     page = None
     # Anonymous visitors' list and searches are kept in each process's memory (page_cache):
     # a popular search costs no query. Refused input is answered afresh every time.
-    shared = page_cache.cacheable(request) and (not form.is_bound or form.is_valid())
+    refused = form.is_bound and not form.is_valid()
+    shared = not refused and page_cache.cacheable(request)
     if shared:
         key = page_cache.list_key(request)
         content = page_cache.get_list(key)
         if content is not None:
             return HttpResponse(content)
         epoch = page_cache.list_epoch()
-    if form.is_bound and not form.is_valid():
+    if refused:
         status = 400
     else:
         data = form.cleaned_data if form.is_bound else {}

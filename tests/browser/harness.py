@@ -345,6 +345,12 @@ class Actor:
         chosen = self.page.locator(selector).evaluate("s => s.selectedOptions[0].label")
         assert chosen.strip() == label, f"{selector}: {chosen!r} chosen, wanted {label!r}"
 
+    def select_value(self, selector: str, value: str) -> None:
+        """`select` the option with this value, by its label as the person reads it (in
+        whatever language the page is in)."""
+        label = self.page.locator(f"{selector} option[value='{value}']").inner_text()
+        self.select(selector, label.strip())
+
     def choose(self, selector: str) -> None:
         """A radio button or a checkbox to turn on."""
         if self.mode == KEYBOARD:

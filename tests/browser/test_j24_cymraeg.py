@@ -32,12 +32,6 @@ def welsh_page(actor, name: str, *, status: int = 200) -> None:
     assert_all_welsh(actor, name)
 
 
-def select_value(actor, selector: str, value: str) -> None:
-    """Choose the option with this value by its (Welsh) label, as the person reads it."""
-    label = actor.page.locator(f"{selector} option[value='{value}']").inner_text()
-    actor.select(selector, label.strip())
-
-
 @pytest.mark.parametrize("mode", [MOUSE, KEYBOARD, PHONE])
 def test_a_visitor_joins_in_welsh(portal, mode):
     journey = portal.journey("j24-cymraeg-join", mode)
@@ -57,10 +51,10 @@ def test_a_visitor_joins_in_welsh(portal, mode):
     visitor.fill("#id_password1", JOIN_PASSWORD)
     visitor.fill("#id_password2", JOIN_PASSWORD)
     visitor.fill("#id_employer", "Ysgol Gyfun Glan Taf")
-    select_value(visitor, "#id_job_role", "teacher")
+    visitor.select_value("#id_job_role", "teacher")
     visitor.choose("#id_hours_0")
     visitor.fill("#id_workplace_postcode", "CF15 7QD")
-    select_value(visitor, "#id_region", str(Region.objects.get(slug="wales").pk))
+    visitor.select_value("#id_region", str(Region.objects.get(slug="wales").pk))
     visitor.submit("main form button[type=submit]")
     assert visitor.path == "/cy/join/confirm/", visitor.path
     welsh_page(visitor, "join-confirm")
@@ -106,7 +100,7 @@ def test_a_welsh_speaking_member_asks_for_help_answers_and_sets_her_language(
     welsh_page(you, "ask")
     you.submit("button[name=action][value=submit]")
     welsh_page(you, "ask-errors", status=400)
-    select_value(you, "#id_category", "grievance")
+    you.select_value("#id_category", "grievance")
     you.fill("#id_what_happened", "Mae fy rheolwr llinell yn gweiddi arnaf o flaen disgyblion.")
     you.fill("#id_desired_outcome", "Bod hyn yn dod i ben, ac ymddiheuriad.")
     you.fill_date("#id_problem_started_on", "2025-01-10")

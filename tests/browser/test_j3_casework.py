@@ -94,8 +94,7 @@ def test_ask_for_help_reply_answer_and_close(portal, mode):
         )
     assert download.value.suggested_filename == "diary.pdf"
     assert Path(download.value.path()).read_bytes() == PDF_BYTES
-    me = staff.page.locator(f"#id_assign_to option[value='{officer.pk}']").inner_text()
-    staff.select("#id_assign_to", me)
+    staff.select_value("#id_assign_to", str(officer.pk))
     staff.fill("#id_message", "I will help you.\nWhen did it start?")
     staff.choose("#id_await_reply")
     staff.submit(SAVE_AND_CONTINUE)
