@@ -11,6 +11,7 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -153,6 +154,28 @@ def test_each_member_sees_the_case_after_consenting_and_not_before(group):
         assert notices("case_collective_answer_officer", group["officer"]).exists()
         # The join page is answered once.
         assert client.get(reverse("casework:join", args=[case.reference])).status_code == 404
+
+
+def test_a_members_cases_are_read_through_indexes_not_the_whole_case_table(group, submit):
+    """The member's own cases and the collective cases they joined, found by two index
+    lookups: an OR of the two kinds could only be answered by reading every case in the
+    union's table, on every member's dashboard and case list."""
+    consent_all(group)
+    case, joined = group["case"], group["members"][1]
+    own = submit(joined)
+    assert set(access.member_cases(joined).values_list("pk", flat=True)) == {case.pk, own.pk}
+    assert set(access.member_cases(group["members"][0]).values_list("pk", flat=True)) == {
+        case.pk
+    }
+    sql, params = access.member_cases(joined).order_by("-created_at")[:5].query.sql_with_params()
+    with connection.cursor() as cursor:
+        # However few cases this test database holds, a plan that has to read the whole
+        # table still does with sequential scans off; one that uses indexes does not.
+        cursor.execute("SET enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("RESET enable_seqscan")
+    assert "Seq Scan on casework_case" not in plan, plan
 
 
 def test_a_member_who_declines_sees_nothing_and_a_removed_member_loses_the_case(group):
