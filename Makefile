@@ -32,7 +32,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: run test smoke smoke-deps install install-dev system-deps browser-deps lint format migrations-check check-deploy worker beat web \
-	encryption-key backup restore bench bench-growth bench-tools clean \
+	encryption-key backup restore bench bench-growth bench-budget bench-tools clean \
 	messages compilemessages
 
 run: install compilemessages
@@ -188,6 +188,11 @@ bench: install-dev bench-tools
 
 bench-growth: install-dev bench-tools
 	$(BIN)/python -m bench.run --growth --scales $(SCALES) $(BENCH_ARGS)
+
+# make bench-budget: where each page's time goes (SQL, templates, the rest) against the
+# reference its row divides by, and a cProfile summary; on the database `make bench` seeded.
+bench-budget: install-dev
+	$(BIN)/python -m bench.budget --scale $(SCALE) --profile
 
 bench-tools:
 	@missing=""; command -v wrk >/dev/null || missing="$$missing wrk"; \

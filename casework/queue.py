@@ -3,6 +3,7 @@ steps (ids in the queue's order, then only the columns the rows show)."""
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import timedelta
 
@@ -15,9 +16,9 @@ from django.core.paginator import Paginator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import cached_property
-from django.utils.html import conditional_escape, escape
+from django.utils.functional import Promise, cached_property
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 
 from .models import (
     Status,
@@ -173,6 +174,9 @@ class TribunalLimitFilter(admin.SimpleListFilter):
 TRIBUNAL_FLAG_DAYS = 14
 
 
+# The action checkbox's label: Django's own words, so Django's translations serve it.
+SELECT_FOR_ACTION = "Select this object for an action - {}"
+
 # A case reference as the portal writes them (services.next_reference).
 REFERENCE_PATTERN = re.compile(r"CW-\d{4}-\d{6}")
 
@@ -245,30 +249,16 @@ class QueueChangeList(ChangeList):
 
 def queue_rows(cl):
     """The queue's rows, cell for cell what Django's `items_for_result` writes for them (a
-    test compares the two), without its per-cell lookups: a tenth of the queue's time."""
+    test compares the two), without its per-cell lookups: what a column needs (its choices'
+    labels translated and escaped, its link, its classes) is worked out once per page, not
+    once per cell."""
     model_admin, opts = cl.model_admin, cl.opts
     empty = model_admin.get_empty_value_display()
-    cells = []
-    for name in cl.list_display:
-        if name == "action_checkbox":
-            cells.append(("action", name, "action-checkbox", None))
-            continue
-        try:
-            field = opts.get_field(name)
-        except FieldDoesNotExist:
-            cells.append(("method", getattr(model_admin, name), f"field-{name}", None))
-            continue
-        if field.is_relation:
-            cells.append(("related", name, f"field-{name} nowrap", field))
-        else:
-            nowrap = " nowrap" if isinstance(field, (models.DateField, models.TimeField)) else ""
-            cells.append(("field", field.attname, f"field-{name}{nowrap}", field))
-    cells = [(kind, what, escape(classes), field) for kind, what, classes, field in cells]
     links = set(cl.list_display_links or ())
     # The link of every row is the same but for the case's id: reversed, and given the
     # queue's filters to come back to, once for the page.
     preserved = {"preserved_filters": cl.preserved_filters, "opts": opts}
-    link = escape(
+    link = _escape(
         add_preserved_filters(
             preserved,
             reverse(
@@ -278,34 +268,76 @@ def queue_rows(cl):
             ),
         )
     )
-    rows = []
-    for obj in cl.result_list:
-        row = []
-        for kind, what, classes, field in cells:
-            if kind == "action":
-                row.append(_cell("td", classes, model_admin.action_checkbox(obj)))
-                continue
-            if kind == "method":
-                value = what(obj)
-                text = display_for_value(
-                    "" if isinstance(value, str) and not value.strip() else value, empty
-                )
-            elif kind == "related":
-                value = getattr(obj, what)
-                text = empty if value is None else value
-            else:
-                value = getattr(obj, what)
-                if isinstance(value, str) and not value.strip():
-                    value = ""
-                text = display_for_field(value, field, empty, avoid_link=field.name in links)
-            name = field.name if field is not None else what.__name__
-            if name in links:
-                url = link.replace(_PK_PLACEHOLDER, escape(quote(obj.pk)))
-                row.append(_cell("th", classes, f'<a href="{url}">{conditional_escape(text)}</a>'))
-            else:
-                row.append(_cell("td", classes, conditional_escape(text)))
-        rows.append(row)
-    return rows
+    columns = [_column(name, model_admin, opts, empty, links, link) for name in cl.list_display]
+    return [[column(obj) for column in columns] for obj in cl.result_list]
+
+
+def _column(name, model_admin, opts, empty, links, link):
+    """A function writing one column's cell for a case."""
+    if name == "action_checkbox":
+        checkbox, label = model_admin.action_checkbox, gettext(SELECT_FOR_ACTION)
+        return lambda obj: _cell("td", "action-checkbox", checkbox(obj, label))
+    try:
+        field = opts.get_field(name)
+    except FieldDoesNotExist:
+        method = getattr(model_admin, name)
+        classes = _escape(f"field-{name}")
+
+        def text(obj):
+            value = method(obj)
+            return display_for_value(
+                "" if isinstance(value, str) and not value.strip() else value, empty
+            )
+
+        return _writer(name, classes, text, links, link)
+    if field.is_relation:
+        classes = _escape(f"field-{name} nowrap")
+
+        def text(obj):
+            value = getattr(obj, name)
+            return empty if value is None else value
+
+        return _writer(name, classes, text, links, link)
+    nowrap = " nowrap" if isinstance(field, (models.DateField, models.TimeField)) else ""
+    classes = _escape(f"field-{name}{nowrap}")
+    attname = field.attname
+    if field.flatchoices and name not in links:
+        # display_for_field's answer for a field with choices: its label, or the empty
+        # value's display; translated and escaped once for the page.
+        labels = {value: _escape(label) for value, label in field.flatchoices}
+        none = _escape(empty)
+
+        def choice(obj):
+            value = getattr(obj, attname)
+            if isinstance(value, str) and not value.strip():
+                value = ""
+            try:
+                inner = labels.get(value, none)
+            except TypeError:  # an unhashable value: as display_for_field would write it
+                inner = _escape(display_for_field(value, field, empty))
+            return _cell("td", classes, inner)
+
+        return choice
+    avoid_link = name in links
+
+    def text(obj):
+        value = getattr(obj, attname)
+        if isinstance(value, str) and not value.strip():
+            value = ""
+        return display_for_field(value, field, empty, avoid_link=avoid_link)
+
+    return _writer(name, classes, text, links, link)
+
+
+def _writer(name, classes, text, links, link):
+    if name in links:
+
+        def linked(obj):
+            url = link.replace(_PK_PLACEHOLDER, _escape(quote(obj.pk)))
+            return _cell("th", classes, f'<a href="{url}">{_escape(text(obj))}</a>')
+
+        return linked
+    return lambda obj: _cell("td", classes, _escape(text(obj)))
 
 
 def _cell(tag: str, classes: str, inner: str) -> SafeString:
@@ -315,3 +347,13 @@ def _cell(tag: str, classes: str, inner: str) -> SafeString:
 
 # Stands for the case's id in the link reversed once per page (no id looks like it).
 _PK_PLACEHOLDER = "pk-placeholder"
+
+
+def _escape(value) -> str:
+    """Django's conditional_escape, without its check for lazy arguments on every call
+    (a fifth of the rows' time): what is already safe HTML as it is, else escaped."""
+    if isinstance(value, Promise):
+        value = str(value)
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html.escape(str(value))
