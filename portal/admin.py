@@ -31,6 +31,8 @@ from django.db.models.constants import LOOKUP_SEP
 from django.http import Http404, HttpResponseRedirect
 from django.urls import path
 
+from portal import admin_sidebar
+
 # Models whose rows reveal something about a person that only their own access function may
 # decide (who has a case, what it says, who answered a consultation, equality answers, who
 # was sent a case notice). No other model's admin may filter, search or order through them.
@@ -239,6 +241,17 @@ class PortalAdminSite(admin.AdminSite):
 
     def register(self, model_or_iterable, admin_class=None, **options):
         super().register(model_or_iterable, strict(admin_class or admin.ModelAdmin), **options)
+
+    def get_app_list(self, request, app_label=None):
+        # Worked out when a page uses it: the sidebar is kept rendered (portal.admin_sidebar).
+        return admin_sidebar.lazy_app_list(
+            lambda: super(PortalAdminSite, self).get_app_list(request, app_label)
+        )
+
+    def each_context(self, request):
+        context = super().each_context(request)
+        context["nav_sidebar"] = admin_sidebar.NavSidebar(request, context["available_apps"])
+        return context
 
     def get_urls(self):
         urls = super().get_urls()
