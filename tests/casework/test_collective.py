@@ -164,9 +164,7 @@ def test_a_members_cases_are_read_through_indexes_not_the_whole_case_table(group
     case, joined = group["case"], group["members"][1]
     own = submit(joined)
     assert set(access.member_cases(joined).values_list("pk", flat=True)) == {case.pk, own.pk}
-    assert set(access.member_cases(group["members"][0]).values_list("pk", flat=True)) == {
-        case.pk
-    }
+    assert set(access.member_cases(group["members"][0]).values_list("pk", flat=True)) == {case.pk}
     sql, params = access.member_cases(joined).order_by("-created_at")[:5].query.sql_with_params()
     with connection.cursor() as cursor:
         # However few cases this test database holds, a plan that has to read the whole
