@@ -10,6 +10,29 @@ from .choices import Channel, CommunicationKind, MembershipStatus, Section, cons
 from .models import ConsentState, Employer, Membership, User, Workplace
 
 
+def members_matching(queryset: QuerySet, term: str, *, user: str = "") -> QuerySet:
+    """Staff's search for a person (users, or memberships through `user`): a whole
+    membership number, or up to four words each found in the first name, last name or email
+    address. Each is served by an index: the number's own, and the trigram indexes of the
+    three columns, combined because they are columns of one table (an OR that also asked
+    the membership's number would span two tables, and PostgreSQL would read every member)."""
+    term = term.strip()[:100]
+    if not term:
+        return queryset
+    at = f"{user}__" if user else ""
+    digits = term.replace(" ", "")
+    if digits.isdigit():
+        number = "number" if queryset.model is Membership else "membership__number"
+        return queryset.filter(**{number: digits})
+    for word in term.split()[:4]:
+        queryset = queryset.filter(
+            Q(**{f"{at}first_name__icontains": word})
+            | Q(**{f"{at}last_name__icontains": word})
+            | Q(**{f"{at}email__icontains": word})
+        )
+    return queryset
+
+
 def user_has_mfa(user: User) -> bool:
     """Whether the account has a second factor (TOTP or a security key) set up."""
     from allauth.mfa.models import Authenticator

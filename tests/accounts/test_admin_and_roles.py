@@ -56,6 +56,64 @@ def test_members_are_searchable_by_name_email_and_number(client):
         assert page.count("field-number") == 1, q
 
 
+def test_people_are_found_by_words_of_their_name_or_email_and_by_number(client):
+    """In both lists staff search (people and memberships): every word must match the first
+    name, last name or email; a whole number finds that membership; through indexes."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    logged_in(client, Role.ADMINISTRATOR)
+    target = MembershipFactory(
+        user__first_name="Philippa", user__last_name="Cartwright", user__email="pc@example.org"
+    )
+    other = MembershipFactory(user__first_name="Philippa", user__last_name="Jones")
+    for name, column in (
+        ("admin:accounts_user_changelist", "field-email"),
+        ("admin:accounts_membership_changelist", "field-number"),
+    ):
+        url = reverse(name)
+        for q, found in (
+            ("philippa", {target, other}),
+            ("Philippa cart", {target}),
+            ("PC@EXAMPLE", {target}),
+            (target.number, {target}),
+            (f" {target.number[:4]} {target.number[4:]} ", {target}),
+            ("nobody-by-this-name", set()),
+        ):
+            page = client.get(url, {"q": q}).content.decode()
+            assert page.count(column) == len(found), (name, q)
+            for membership in (target, other):
+                assert (membership.user.email in page) == (membership in found), (name, q)
+    # Served by indexes, for people and for memberships: with sequential and whole-index
+    # scans off (this table is too small for the planner to care otherwise), a search no
+    # index can serve still reads the whole table; these look their rows up.
+    for name in ("admin:accounts_user_changelist", "admin:accounts_membership_changelist"):
+        for q in ("philippa cart", target.number):
+            with CaptureQueriesContext(connection) as ctx:
+                client.get(reverse(name), {"q": q})
+            searches = [
+                query["sql"]
+                for query in ctx.captured_queries
+                if query["sql"].startswith("SELECT")
+                and ("LIKE" in query["sql"] or q in query["sql"])
+            ]
+            assert searches, (name, q)
+            with connection.cursor() as cursor:
+                cursor.execute("SET enable_seqscan = off")
+                cursor.execute("SET enable_indexscan = off")
+                for sql in searches:
+                    cursor.execute("EXPLAIN " + sql)
+                    plan = "\n".join(row[0] for row in cursor.fetchall())
+                    # Looked up in the name and email trigram indexes, or the number's
+                    # own; never every row read and checked (in any order, by any index).
+                    index = "_trgm" if "LIKE" in sql else "accounts_membership_number"
+                    assert index in plan, plan
+                    assert "Seq Scan on accounts_user" not in plan, plan
+                    assert "Seq Scan on accounts_membership" not in plan, plan
+                cursor.execute("RESET enable_seqscan")
+                cursor.execute("RESET enable_indexscan")
+
+
 def test_member_list_filters(client):
     logged_in(client, Role.CASEWORK_MANAGER)
     leader = MembershipFactory(job_role="headteacher")
