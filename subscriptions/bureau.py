@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from membership.models import ChangeSource, MembershipChange
+from portal import bulk
 
 from .models import (
     BacsException,
@@ -418,13 +419,13 @@ class _Import:
     history: list = field(default_factory=list)
     notices: list = field(default_factory=list)  # (user_id, kind, context)
 
-    def exception(self, item, message, *, mandate=None, collection=None, code=""):
+    def exception(self, item, message, *, mandate=None, collection_id=None, code=""):
         self.applied["exceptions"] += 1
         self.exceptions.append(
             BacsException(
                 report=self.report,
                 mandate=mandate,
-                collection=collection,
+                collection_id=collection_id,
                 reference=str(_get(item, "reference", default=""))[:18],
                 code=code[:2],
                 message=message[:300],
@@ -501,7 +502,7 @@ def _mandates_by_reference(items) -> dict[str, Mandate]:
     for start in range(0, len(ref_list), CHUNK):
         for m in (
             Mandate.objects.select_for_update()
-            .filter(reference__in=ref_list[start : start + CHUNK])
+            .filter(reference__in=bulk.any_of(ref_list[start : start + CHUNK], "text"))
             .defer("account_holder", "sort_code", "account_number")
         ):
             found[m.reference] = m
@@ -711,20 +712,24 @@ def _apply_arudd(work: _Import, items) -> None:
 
     mandates = _mandates_by_reference(items)
     ids = [m.pk for m in mandates.values()]
-    by_key: dict[tuple, list[Collection]] = defaultdict(list)
+    by_key: dict[tuple, list] = defaultdict(list)  # the collections as plain rows
     for start in range(0, len(ids), CHUNK):
         for c in (
             Collection.objects.select_for_update(of=("self",))
             .filter(
-                mandate_id__in=ids[start : start + CHUNK],
+                mandate_id__in=bulk.any_of(ids[start : start + CHUNK]),
                 method=Method.DIRECT_DEBIT,
                 bacs_file__isnull=False,
             )
             .annotate(file_date=F("bacs_file__processing_date"))
             .order_by("pk")
+            .values_list(
+                "pk", "mandate_id", "amount_pence", "status", "due_on", "file_date", named=True
+            )
+            .iterator(chunk_size=CHUNK)
         ):
             by_key[(c.mandate_id, c.amount_pence)].append(c)
-    returned = []  # (collection, code, reason, may_represent)
+    returned = []  # (collection id, code, reason, may_represent)
     dead: dict[int, tuple[Mandate, str]] = {}
     seen = set()
     for item in items:
@@ -765,13 +770,13 @@ def _apply_arudd(work: _Import, items) -> None:
             work.exception(
                 item,
                 f"Unpaid ({reason.meaning}): the collection is already "
-                f"{collection.get_status_display().lower()}.",
+                f"{CollectionStatus(collection.status).label.lower()}.",
                 mandate=mandate,
-                collection=collection,
+                collection_id=collection.pk,
                 code=code,
             )
             continue
-        returned.append((collection, code, reason.meaning, reason.action == reports.RE_PRESENT))
+        returned.append((collection.pk, code, reason.meaning, reason.action == reports.RE_PRESENT))
         if reason.action == reports.CANCEL_MANDATE and mandate.status in LIVE:
             dead[mandate.pk] = (mandate, reason.meaning)
     _collections_returned(work, returned)
@@ -792,8 +797,8 @@ def _collections_returned(work: _Import, returned) -> None:
 
     arrears.collections_returned_unpaid(
         [
-            arrears.Returned(collection.pk, code, reason, may_represent)
-            for collection, code, reason, may_represent in returned
+            arrears.Returned(collection_id, code, reason, may_represent)
+            for collection_id, code, reason, may_represent in returned
         ],
         actor=work.actor,
     )
