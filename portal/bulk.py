@@ -97,23 +97,28 @@ def _unnest(fields) -> str:
     return f"unnest({arrays}) AS v({names})"
 
 
-def update_rows(model, fields: list[str], rows: list[tuple]) -> int:
+def update_rows(model, fields: list[str], rows: list[tuple], **same) -> int:
     """Set the named fields of many rows, each to its own values, in one statement
-    (UPDATE ... FROM unnest of one array per field). rows: (pk, *values) tuples. Returns
-    the number of rows updated."""
+    (UPDATE ... FROM unnest of one array per field); `same` sets fields to one value for
+    all of them. rows: (pk, *values) tuples. Returns the number of rows updated."""
     if not rows:
         return 0
     opts = model._meta
     columns = [opts.pk, *(opts.get_field(name) for name in fields)]
+    shared = [opts.get_field(name) for name in same]
     quote = connection.ops.quote_name
     table = quote(opts.db_table)
-    assign = ", ".join(f"{quote(f.column)} = v.c{i}" for i, f in enumerate(columns) if i)
+    assign = ", ".join(
+        [f"{quote(f.column)} = v.c{i}" for i, f in enumerate(columns) if i]
+        + [f"{quote(f.column)} = %s" for f in shared]
+    )
     sql = (
         f"UPDATE {table} SET {assign} FROM {_unnest(columns)} "  # noqa: S608 (names from the model)
         f"WHERE {table}.{quote(opts.pk.column)} = v.c0"
     )
+    params = [f.get_db_prep_save(v, connection) for f, v in zip(shared, same.values(), strict=True)]
     with connection.cursor() as cursor:
-        cursor.execute(sql, _array_params(columns, rows))
+        cursor.execute(sql, params + _array_params(columns, rows))  # in the order they appear
         return cursor.rowcount
 
 

@@ -222,7 +222,7 @@ def _returned_chunk(returned: list[Returned], actor) -> dict[int, Collection]:
     now = timezone.now()
     due = add_processing_days(timezone.localdate(), REPRESENT_PROCESSING_DAYS)
     changes: list[tuple] = []  # (membership id, old, new, effective on)
-    unpaid: list[tuple] = []  # (collection id, status, code, reason, at)
+    unpaid: list[tuple] = []  # (collection id, status, code, reason)
     again: list = []  # the rows collected once more
     owed: list = []
     for c in rows:
@@ -244,7 +244,7 @@ def _returned_chunk(returned: list[Returned], actor) -> dict[int, Collection]:
             and not c.again
         )
         status = CollectionStatus.REPRESENTED if represent else CollectionStatus.UNPAID
-        unpaid.append((c.pk, status, r.code[:2], r.reason[:200], now))
+        unpaid.append((c.pk, status, r.code[:2], r.reason[:200]))
         if represent:
             changes.append(
                 (
@@ -257,7 +257,7 @@ def _returned_chunk(returned: list[Returned], actor) -> dict[int, Collection]:
             again.append(c)
         else:
             owed.append(c)
-    bulk.update_rows(Collection, ["status", "unpaid_code", "unpaid_reason", "unpaid_at"], unpaid)
+    bulk.update_rows(Collection, ["status", "unpaid_code", "unpaid_reason"], unpaid, unpaid_at=now)
     again_fields = {
         "method": Method.DIRECT_DEBIT,
         "kind": CollectionKind.REPRESENTED,

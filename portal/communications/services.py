@@ -16,7 +16,7 @@ from portal.accounts.choices import Channel, CommunicationKind
 from portal.accounts.models import User
 from portal.accounts.services import consent_withdraw
 from portal.bulk import copy_insert, update_rows
-from portal.tasks import enqueue, enqueue_on_commit
+from portal.tasks import enqueue, enqueue_each_on_commit, enqueue_on_commit
 
 from . import conf
 from .models import (
@@ -35,7 +35,7 @@ from .models import (
     Status,
     WebhookEvent,
 )
-from .notices import notice_for
+from .notices import Notice, notice_for
 from .notifications import Recipient
 from .rendering import UNKNOWN_FIELD_ERROR, delivery_id_from_message_id, unknown_fields
 from .selectors import audience_count, audience_for, deliveries_to_skip
@@ -636,10 +636,13 @@ def deliveries_write(items: list[tuple[User | Recipient, str, dict]]) -> list[tu
     rows: list[tuple] = []
     consent_of: dict[str, str] = {}
     now = timezone.now()
+    notices: dict[str, Notice] = {}  # each kind checked once
     for user, kind, context in items:
-        if not isinstance(kind, str) or not _KIND_RE.fullmatch(kind):
-            raise ValueError(NOTIFICATION_KIND_INVALID)
-        notice = notice_for(kind)
+        notice = notices.get(kind) if isinstance(kind, str) else None
+        if notice is None:
+            if not isinstance(kind, str) or not _KIND_RE.fullmatch(kind):
+                raise ValueError(NOTIFICATION_KIND_INVALID)
+            notice = notices[kind] = notice_for(kind)
         _check_context(context)
         if not user.is_active or not user.email or (notice.staff_only and not user.is_staff):
             continue
@@ -661,14 +664,13 @@ def deliveries_write(items: list[tuple[User | Recipient, str, dict]]) -> list[tu
         ["status", "error"],
         [(pk, DeliveryStatus.SKIPPED, error) for pk, error in skipped.items()],
     )
-    written = []
-    for pk, row in zip(ids, rows, strict=True):
-        if pk in skipped:
-            written.append((pk, row, DeliveryStatus.SKIPPED, skipped[pk]))
-        else:
-            enqueue_on_commit(DELIVERY_SEND, pk)
-            written.append((pk, row, DeliveryStatus.QUEUED, ""))
-    return written
+    enqueue_each_on_commit(DELIVERY_SEND, [(pk,) for pk in ids if pk not in skipped])
+    return [
+        (pk, row, DeliveryStatus.SKIPPED, skipped[pk])
+        if pk in skipped
+        else (pk, row, DeliveryStatus.QUEUED, "")
+        for pk, row in zip(ids, rows, strict=True)
+    ]
 
 
 # -- what comes back: bounces, complaints, unsubscribes ---------------------------------------
