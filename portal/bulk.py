@@ -2,10 +2,12 @@
 
 `bulk_create` builds a model instance per row and prepares every value of every field
 through the field (about 60 µs a row for a ten-column model); a service writing the history,
-re-presentations and notices of a bureau report of 10,000 returned debits spends most of its
+re-presentations and notices of a bureau report of 10,000 returned debits spent most of its
 time there. `copy_insert` takes plain tuples instead, reserves the rows' ids from the
 table's own sequence and writes them with one COPY: two round trips, whatever the number of
-rows. Nothing else changes: constraints, foreign keys and triggers apply as to an INSERT; no
+rows (`copy_rows`, when the ids are not wanted: one). `update_rows` and `insert_missing`
+do the same for UPDATE and INSERT ... ON CONFLICT DO NOTHING, from one array per column.
+Nothing else changes: constraints, foreign keys and triggers apply as to an INSERT; no
 signals are sent (as with bulk_create).
 """
 
@@ -54,32 +56,45 @@ def reserve_ids(model, n: int) -> list[int]:
 
 def copy_insert(model, fields: list[str], rows: list[tuple]) -> list[int]:
     """Insert rows (tuples of the named fields' values, in that order; a foreign key by
-    its `*_id` attname or field name, as its id) and return their new ids, in the rows'
-    order. Every other field gets its default, as a model instance would. Two queries:
-    the ids reserved, then one COPY."""
+    its field name, as its id) and return their new ids, in the rows' order. Every other
+    field gets its default, as a model instance would. Two queries: the ids reserved, then
+    one COPY."""
     if not rows:
         return []
+    ids = reserve_ids(model, len(rows))
+    _copy(model, fields, rows, ids)
+    return ids
+
+
+def copy_rows(model, fields: list[str], rows: list[tuple]) -> int:
+    """`copy_insert` for rows whose ids the caller does not need (history): the table
+    numbers them itself, one query. Returns the number of rows."""
+    if rows:
+        _copy(model, fields, rows, None)
+    return len(rows)
+
+
+def _copy(model, fields: list[str], rows: list[tuple], ids: list[int] | None) -> None:
     opts = model._meta
     given = [opts.get_field(name) for name in fields]
     rest = [f for f in opts.concrete_fields if f not in given and not f.primary_key]
     defaults = tuple(f.get_db_prep_save(f.get_default(), connection) for f in rest)
     prepare = [(i, f) for i, f in enumerate(given) if not _plain(f)]
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in [opts.pk, *given, *rest])
+    keys = [opts.pk] if ids is not None else []
+    columns = ", ".join(quote(f.column) for f in [*keys, *given, *rest])
     sql = f"COPY {quote(opts.db_table)} ({columns}) FROM STDIN"
-    ids = reserve_ids(model, len(rows))
     with connection.cursor() as cursor:
         # Counted and logged as Django counts its own queries (assertNumQueries and the
         # debug toolbar see it).
         logged = cursor.debug_sql(sql) if hasattr(cursor, "debug_sql") else nullcontext()
         with logged, cursor.cursor.copy(sql) as copy:
-            for pk, row in zip(ids, rows, strict=True):
+            for n, row in enumerate(rows):
                 if prepare:
                     row = list(row)
                     for i, field in prepare:
                         row[i] = field.get_db_prep_save(row[i], connection)
-                copy.write_row((pk, *row, *defaults))
-    return ids
+                copy.write_row((ids[n], *row, *defaults) if keys else (*row, *defaults))
 
 
 def _array_params(fields, rows) -> list[list]:

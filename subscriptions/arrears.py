@@ -274,7 +274,7 @@ def _returned_chunk(returned: list[Returned], actor) -> dict[int, Collection]:
             for c in again
         ],
     )
-    bulk.copy_insert(
+    bulk.copy_rows(
         MembershipChange,
         ["membership", "actor", "source", "field", "old_value", "new_value", "effective_on", "at"],
         [
