@@ -1,7 +1,7 @@
 """Writing thousands of rows at once without Django's work per object: PostgreSQL COPY.
 
 `bulk_create` builds a model instance per row and prepares every value of every field
-through the field (about 60 µs a row for a ten-column model); a service writing the history,
+through the field (tens of µs a row for a ten-column model); a service writing the history,
 re-presentations and notices of a bureau report of 10,000 returned debits spent most of its
 time there. `copy_insert` takes plain tuples instead, reserves the rows' ids from the
 table's own sequence and writes them with one COPY: two round trips, whatever the number of
