@@ -55,3 +55,28 @@ def enqueue_on_commit(task, *args, **kwargs) -> None:
             )
 
     transaction.on_commit(send)
+
+
+def enqueue_each_on_commit(task, args_list) -> None:
+    """Queue `task` once for each tuple of arguments (a delivery id each, for thousands of
+    notices) once the transaction commits: one commit hook instead of one per task. If the
+    broker cannot be reached the rest are left to the periodic sweep, as for one."""
+    args_list = list(args_list)
+    if not args_list:
+        return
+
+    def send():
+        resolved = task_named(task) if isinstance(task, str) else task
+        for done, args in enumerate(args_list):
+            try:
+                resolved.apply_async(args)
+            except (BrokerUnavailable, ConnectionError, TimeoutError) as error:
+                logger.warning(
+                    "Task %s was not queued %d times (%s); the periodic sweep will queue them.",
+                    resolved.name,
+                    len(args_list) - done,
+                    type(error).__name__,
+                )
+                return
+
+    transaction.on_commit(send)

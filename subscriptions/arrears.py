@@ -17,12 +17,14 @@ from datetime import date
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
+from portal import bulk
 from portal.accounts.choices import MembershipStatus
 from portal.accounts.models import Membership
-from portal.communications.notifications import absolute_url
+from portal.communications.notifications import Recipient, absolute_url
 
 from .bacs.calendar import add_processing_days
 from .collections import _provider, _tell, add_months, money
@@ -186,113 +188,137 @@ def _returned_chunk(returned: list[Returned], actor) -> dict[int, Collection]:
     from membership.models import ChangeSource, MembershipChange
 
     by_id = {r.collection_id: r for r in returned}
-    collections = [
-        c
-        for c in Collection.objects.select_for_update(of=("self",))
-        .select_related("membership__user", "mandate")
-        .defer("mandate__account_holder", "mandate__sort_code", "mandate__account_number")
-        .filter(pk__in=list(by_id))
+    # One locked read of what the rules need, as plain rows (no model instances): the
+    # collection, its mandate's status, whether it was re-presented already, and who the
+    # member is to be told.
+    rows = (
+        Collection.objects.select_for_update(of=("self",))
+        .filter(pk__in=bulk.any_of(by_id))
+        .exclude(status__in=_HANDLED)
+        .annotate(again=Exists(Collection.objects.filter(represents=OuterRef("pk"))))
         .order_by("pk")
-        if c.status not in _HANDLED
-    ]
-    if not collections:
-        return {}
-    ids = [c.pk for c in collections]
-    already_again = set(
-        Collection.objects.filter(represents_id__in=ids).values_list("represents_id", flat=True)
+        .values_list(
+            "pk",
+            "membership_id",
+            "method",
+            "mandate_id",
+            "mandate__status",
+            "represents_id",
+            "due_on",
+            "period_start",
+            "period_end",
+            "amount_pence",
+            "again",
+            "membership__user_id",
+            "membership__user__email",
+            "membership__user__is_active",
+            "membership__user__is_staff",
+            named=True,
+        )
     )
+    rows = list(rows)
+    if not rows:
+        return {}
     now = timezone.now()
     due = add_processing_days(timezone.localdate(), REPRESENT_PROCESSING_DAYS)
-    changes: list[MembershipChange] = []
-    again: list[Collection] = []
-    owed: list[Collection] = []
-
-    def record(c, old, new, effective_on):
-        changes.append(
-            MembershipChange(
-                membership_id=c.membership_id,
-                actor=actor,
-                source=ChangeSource.PAYMENT,
-                field="collection",
-                old_value=str(old)[:200],
-                new_value=str(new)[:200],
-                effective_on=effective_on,
-                at=now,
-            )
-        )
-
-    groups: dict[tuple, list[int]] = defaultdict(list)
-    for c in collections:
+    changes: list[tuple] = []  # (membership id, old, new, effective on)
+    unpaid: list[tuple] = []  # (collection id, status, code, reason)
+    again: list = []  # the rows collected once more
+    owed: list = []
+    for c in rows:
         r = by_id[c.pk]
-        record(
-            c,
-            f"{money(c.amount_pence)} due {c.due_on:%Y-%m-%d}",
-            f"returned unpaid: {r.reason}",
-            c.due_on,
+        changes.append(
+            (
+                c.membership_id,
+                f"{money(c.amount_pence)} due {c.due_on:%Y-%m-%d}",
+                f"returned unpaid: {r.reason}",
+                c.due_on,
+            )
         )
         represent = (
             r.may_represent
             and c.represents_id is None
             and c.method == Method.DIRECT_DEBIT
-            and c.mandate is not None
-            and c.mandate.status in LIVE_MANDATE_STATUSES
-            and c.pk not in already_again
+            and c.mandate_id is not None
+            and c.mandate__status in LIVE_MANDATE_STATUSES
+            and not c.again
         )
-        c.unpaid_code, c.unpaid_reason, c.unpaid_at = r.code[:2], r.reason[:200], now
-        c.status = CollectionStatus.REPRESENTED if represent else CollectionStatus.UNPAID
-        groups[(c.status, c.unpaid_code, c.unpaid_reason)].append(c.pk)
+        status = CollectionStatus.REPRESENTED if represent else CollectionStatus.UNPAID
+        unpaid.append((c.pk, status, r.code[:2], r.reason[:200]))
         if represent:
-            record(
-                c,
-                f"{money(c.amount_pence)} returned unpaid",
-                f"to be collected again on {due:%Y-%m-%d}",
-                due,
-            )
-            again.append(
-                Collection(
-                    membership=c.membership,
-                    method=c.method,
-                    mandate=c.mandate,
-                    kind=CollectionKind.REPRESENTED,
-                    due_on=due,
-                    period_start=c.period_start,
-                    period_end=c.period_end,
-                    amount_pence=c.amount_pence,
-                    represents=c,
+            changes.append(
+                (
+                    c.membership_id,
+                    f"{money(c.amount_pence)} returned unpaid",
+                    f"to be collected again on {due:%Y-%m-%d}",
+                    due,
                 )
             )
+            again.append(c)
         else:
             owed.append(c)
-    for (status, code, reason), pks in groups.items():
-        Collection.objects.filter(pk__in=pks).update(
-            status=status, unpaid_code=code, unpaid_reason=reason, unpaid_at=now
+    bulk.update_rows(Collection, ["status", "unpaid_code", "unpaid_reason"], unpaid, unpaid_at=now)
+    again_fields = {
+        "method": Method.DIRECT_DEBIT,
+        "kind": CollectionKind.REPRESENTED,
+        "due_on": due,
+        "created_at": now,
+    }
+    again_ids = bulk.copy_insert(
+        Collection,
+        ["membership", "mandate", "period_start", "period_end", "amount_pence", "represents"]
+        + list(again_fields),
+        [
+            (c.membership_id, c.mandate_id, c.period_start, c.period_end, c.amount_pence, c.pk)
+            + tuple(again_fields.values())
+            for c in again
+        ],
+    )
+    bulk.copy_rows(
+        MembershipChange,
+        ["membership", "actor", "source", "field", "old_value", "new_value", "effective_on", "at"],
+        [
+            (m, getattr(actor, "pk", None), ChangeSource.PAYMENT, "collection")
+            + (old[:200], new[:200], on, now)
+            for m, old, new, on in changes
+        ],
+    )
+    made = {
+        c.pk: Collection(
+            pk=pk,
+            membership_id=c.membership_id,
+            mandate_id=c.mandate_id,
+            period_start=c.period_start,
+            period_end=c.period_end,
+            amount_pence=c.amount_pence,
+            represents_id=c.pk,
+            **again_fields,
         )
-    Collection.objects.bulk_create(again)
-    MembershipChange.objects.bulk_create(changes)
+        for c, pk in zip(again, again_ids, strict=True)
+    }
     provider = _provider()
     if provider is not None:
-        for collection in again:
+        for collection in made.values():
             provider.collection_scheduled(collection)
+    url = _pay_url()
+    when = due.strftime("%-d %B %Y")
     notices = [
         (
-            a.membership,
+            c.membership_id,
+            _recipient(c),
             "subscription_collection_represented",
             PaymentNoticeKind.REPRESENTED,
-            a.period_start,
-            {
-                "amount": money(a.amount_pence),
-                "date": due.strftime("%-d %B %Y"),
-                "url": _pay_url(),
-            },
+            c.period_start,
+            {"amount": money(c.amount_pence), "date": when, "url": url},
         )
-        for a in again
+        for c in again
     ]
     if owed:
         summaries = arrears_by_membership({c.membership_id for c in owed})
-        url = _pay_url()
         notices += [
             (
-                c.membership,
+                c.membership_id,
+                _recipient(c),
                 "subscription_arrears_reminder",
                 PaymentNoticeKind.REMINDER,
                 c.period_start,
@@ -301,30 +327,30 @@ def _returned_chunk(returned: list[Returned], actor) -> dict[int, Collection]:
             for c in owed
         ]
     _tell_many(notices)
-    return {a.represents_id: a for a in again}
+    return made
+
+
+def _recipient(row) -> Recipient:
+    return Recipient(
+        row.membership__user_id,
+        row.membership__user__email,
+        row.membership__user__is_active,
+        row.membership__user__is_staff,
+    )
 
 
 def _tell_many(notices) -> None:
-    """Each (membership, kind, notice kind, for date, context) told once, never twice for
-    the same kind and day (PaymentNotice, as `collections._tell`), in a few queries."""
+    """Each (membership id, recipient, kind, notice kind, for date, context) told once,
+    never twice for the same kind and day (PaymentNotice, as `collections._tell`): the
+    notices recorded in one statement that skips those already there, and only the ones
+    it wrote sent."""
     from portal.communications.notifications import notifications_send
 
     if not notices:
         return
-    wanted = {(m.pk, nk, d): (m, kind, ctx) for m, kind, nk, d, ctx in notices}
-    told = set(
-        PaymentNotice.objects.filter(
-            membership_id__in={k[0] for k in wanted},
-            kind__in={k[1] for k in wanted},
-            for_date__in={k[2] for k in wanted},
-        ).values_list("membership_id", "kind", "for_date")
-    )
-    new = {k: v for k, v in wanted.items() if k not in told}
-    PaymentNotice.objects.bulk_create(
-        [PaymentNotice(membership_id=k[0], kind=k[1], for_date=k[2]) for k in new],
-        ignore_conflicts=True,
-    )
-    notifications_send([(m.user, kind, ctx) for m, kind, ctx in new.values()])
+    wanted = {(m, nk, d): (who, kind, ctx) for m, who, kind, nk, d, ctx in notices}
+    new = bulk.insert_missing(PaymentNotice, ["membership", "kind", "for_date"], list(wanted))
+    notifications_send([wanted[key] for key in new])
 
 
 def _lapse_warning_due(summary: ArrearsSummary, today: date, threshold: int) -> bool:

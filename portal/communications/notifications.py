@@ -19,19 +19,32 @@ The contract, which callers rely on:
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from portal.accounts.models import User
 
 from .rendering import absolute_url
 
 __all__ = [
+    "Recipient",
     "absolute_url",
     "notification_attachments",
     "notification_send",
     "notifications_send",
     "register_notification_attachments",
 ]
+
+
+class Recipient(NamedTuple):
+    """Whom a notification is for, as a caller read it with the rows it is about (a bureau
+    report's thousands of members) instead of loading each User: what the notification
+    needs of the account."""
+
+    pk: int
+    email: str
+    is_active: bool
+    is_staff: bool
+
 
 # Apps that attach a file to their own notices (events: the booking's .ics), by the kind's
 # prefix. The builder gets the delivery and returns (filename, bytes, mimetype) tuples; it
@@ -56,9 +69,9 @@ def notification_send(*, user: User, kind: str, context: dict[str, Any]) -> None
     notification_create(user=user, kind=kind, context=context)
 
 
-def notifications_send(items: list[tuple[User, str, dict[str, Any]]]) -> None:
+def notifications_send(items: list[tuple[User | Recipient, str, dict[str, Any]]]) -> None:
     """`notification_send` for many (user, kind, context) at once, under the same contract:
-    one INSERT per chunk of deliveries instead of one per person."""
-    from .services import notifications_create_many
+    the deliveries written at once (one COPY) instead of one INSERT per person."""
+    from .services import deliveries_write
 
-    notifications_create_many(items)
+    deliveries_write(items)

@@ -15,7 +15,8 @@ from django.utils import timezone
 from portal.accounts.choices import Channel, CommunicationKind
 from portal.accounts.models import User
 from portal.accounts.services import consent_withdraw
-from portal.tasks import enqueue, enqueue_on_commit
+from portal.bulk import copy_insert, update_rows
+from portal.tasks import enqueue, enqueue_each_on_commit, enqueue_on_commit
 
 from . import conf
 from .models import (
@@ -34,7 +35,8 @@ from .models import (
     Status,
     WebhookEvent,
 )
-from .notices import notice_for
+from .notices import Notice, notice_for
+from .notifications import Recipient
 from .rendering import UNKNOWN_FIELD_ERROR, delivery_id_from_message_id, unknown_fields
 from .selectors import audience_count, audience_for, deliveries_to_skip
 from .sending import (
@@ -601,50 +603,74 @@ def notification_create(*, user: User, kind: str, context: dict) -> Delivery | N
     return made[0] if made else None
 
 
+_DELIVERY_FIELDS = ["user", "email", "kind", "notification", "context", "created_at"]
+
+
 def notifications_create_many(items: list[tuple[User, str, dict]]) -> list[Delivery]:
+    """`deliveries_write`, returning the deliveries written (as model instances)."""
+    return [
+        Delivery(
+            pk=pk,
+            user_id=user_id,
+            email=email,
+            kind=kind,
+            notification=notification,
+            context=context,
+            created_at=created_at,
+            status=status,
+            error=error,
+        )
+        for pk, (user_id, email, kind, notification, context, created_at), status, error in (
+            deliveries_write(items)
+        )
+    ]
+
+
+def deliveries_write(items: list[tuple[User | Recipient, str, dict]]) -> list[tuple]:
     """Notifications to many people at once (a bureau report returning thousands of
     collections), and to one (`notification_create`): the kind and context checked, nothing
     for inactive accounts or for members where the notice is for staff, the deliveries
-    written in one INSERT per chunk, consent checked in one query per kind, each sent once
-    the caller's transaction commits."""
-    rows: list[Delivery] = []
+    written in one COPY, consent checked in one query per kind, each sent once the caller's
+    transaction commits. Returns (id, row, status, error) for each delivery written, row
+    holding the values of _DELIVERY_FIELDS."""
+    rows: list[tuple] = []
     consent_of: dict[str, str] = {}
+    now = timezone.now()
+    notices: dict[str, Notice] = {}  # each kind checked once
     for user, kind, context in items:
-        if not isinstance(kind, str) or not _KIND_RE.fullmatch(kind):
-            raise ValueError(NOTIFICATION_KIND_INVALID)
-        notice = notice_for(kind)
+        notice = notices.get(kind) if isinstance(kind, str) else None
+        if notice is None:
+            if not isinstance(kind, str) or not _KIND_RE.fullmatch(kind):
+                raise ValueError(NOTIFICATION_KIND_INVALID)
+            notice = notices[kind] = notice_for(kind)
         _check_context(context)
         if not user.is_active or not user.email or (notice.staff_only and not user.is_staff):
             continue
         if notice.consent:
             consent_of[kind] = notice.consent
-        rows.append(
-            Delivery(
-                user=user,
-                email=user.email,
-                kind=Kind.SERVICE,
-                notification=kind,
-                context=dict(context),
-            )
-        )
-    created = Delivery.objects.bulk_create(rows, batch_size=2000)
+        rows.append((user.pk, user.email, Kind.SERVICE, kind, dict(context), now))
+    ids = copy_insert(Delivery, _DELIVERY_FIELDS, rows)
     skipped: dict[int, str] = {}
     for kind, consent in consent_of.items():
         skipped.update(
             deliveries_to_skip(
-                [d.pk for d in created if d.notification == kind], consent_kind=consent
+                [pk for pk, row in zip(ids, rows, strict=True) if row[3] == kind],
+                consent_kind=consent,
             )
         )
-    for delivery in created:
-        if delivery.pk in skipped:
-            # Recorded, not sent: the member turned this kind of notice off.
-            delivery.status, delivery.error = DeliveryStatus.SKIPPED, skipped[delivery.pk]
-            Delivery.objects.filter(pk=delivery.pk).update(
-                status=delivery.status, error=delivery.error
-            )
-        else:
-            enqueue_on_commit(DELIVERY_SEND, delivery.pk)
-    return created
+    # Recorded, not sent: the member turned this kind of notice off.
+    update_rows(
+        Delivery,
+        ["status", "error"],
+        [(pk, DeliveryStatus.SKIPPED, error) for pk, error in skipped.items()],
+    )
+    enqueue_each_on_commit(DELIVERY_SEND, [(pk,) for pk in ids if pk not in skipped])
+    return [
+        (pk, row, DeliveryStatus.SKIPPED, skipped[pk])
+        if pk in skipped
+        else (pk, row, DeliveryStatus.QUEUED, "")
+        for pk, row in zip(ids, rows, strict=True)
+    ]
 
 
 # -- what comes back: bounces, complaints, unsubscribes ---------------------------------------
