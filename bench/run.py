@@ -1472,6 +1472,17 @@ class Bench:
             officer,
             "officer",
         )
+        # Staff finding a member by name (the memberships list's search), and the member's
+        # own list of cases: pages that read a whole table grow with the union.
+        from portal.accounts.models import User
+
+        name = User.objects.filter(email__endswith="@scale.example").order_by("pk")[7].last_name
+        pages["admin: memberships, search by member name"] = (
+            f"/admin/accounts/membership/?q={name.lower()}",
+            officer,
+            "officer",
+        )
+        pages["member's own cases (/cases/)"] = ("/cases/", member, "member")
         return {
             k: {"url": u, "cookie": c, "who": w, "expect": e[0] if e else 200}
             for k, (u, c, w, *e) in pages.items()

@@ -12,13 +12,14 @@ from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import display_for_field, display_for_value, quote
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import FieldDoesNotExist
-from django.core.paginator import Paginator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import Promise, cached_property
+from django.utils.functional import Promise
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
+
+from portal.admin import CappedPaginator
 
 from .models import (
     Status,
@@ -181,28 +182,9 @@ SELECT_FOR_ACTION = "Select this object for an action - {}"
 REFERENCE_PATTERN = re.compile(r"CW-\d{4}-\d{6}")
 
 
-class QueuePaginator(Paginator):
-    """Counts no further than the officer can page: up to `ahead` pages past the one asked
-    for (and at least `floor` rows). The queue's cost then follows the page asked for, not
-    the number of cases; past the cap the page says "more than"."""
-
-    floor = 1000
-    ahead = 10
-
-    def __init__(self, object_list, per_page, *, page=1, **kwargs):
-        super().__init__(object_list, per_page, **kwargs)
-        self.cap = max(self.floor, (page + self.ahead) * per_page)
-
-    @cached_property
-    def count(self):
-        # Unordered: which rows are counted up to the cap does not matter, and without the
-        # queue's order the planner may count a search's matches from its own index
-        # rather than walk the queue's order past every case that does not match.
-        return self.object_list.order_by()[: self.cap + 1].count()
-
-    @property
-    def capped(self) -> bool:
-        return self.count > self.cap
+class QueuePaginator(CappedPaginator):
+    """The queue's paginator: counts no further than the officer can page (see
+    portal.admin.CappedPaginator); past the cap the page says "more than"."""
 
 
 # What the queue's rows show: the case's text (encrypted, and long) is never read for them.

@@ -13,7 +13,7 @@ from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
-from portal.admin import PortalModelAdmin, ReadOnlyAdmin, ReadOnlyInline
+from portal.admin import CappedPaginationMixin, PortalModelAdmin, ReadOnlyAdmin, ReadOnlyInline
 
 from . import services
 from .choices import MembershipStatus
@@ -163,7 +163,7 @@ class UserAccessForm(UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(RecordsAccessMixin, PortalModelAdmin, DjangoUserAdmin):
+class UserAdmin(CappedPaginationMixin, RecordsAccessMixin, PortalModelAdmin, DjangoUserAdmin):
     form = UserAccessForm
     ordering = ["last_name", "first_name"]
     list_display = ["email", "first_name", "last_name", "is_staff", "is_active", "date_joined"]
@@ -362,7 +362,7 @@ def _set_status(modeladmin, request, queryset, status):
 
 
 @admin.register(Membership)
-class MembershipAdmin(RecordsAccessMixin, PortalModelAdmin):
+class MembershipAdmin(CappedPaginationMixin, RecordsAccessMixin, PortalModelAdmin):
     record_part = RecordPart.MEMBERSHIP
     list_display = [
         "number",

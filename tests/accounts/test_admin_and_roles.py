@@ -114,6 +114,31 @@ def test_people_are_found_by_words_of_their_name_or_email_and_by_number(client):
                 cursor.execute("RESET enable_indexscan")
 
 
+@pytest.mark.parametrize(
+    "name, plural", [("accounts_membership", "memberships"), ("accounts_user", "users")]
+)
+def test_the_member_lists_count_only_as_far_as_staff_can_page(client, monkeypatch, name, plural):
+    """500,000 members are not counted for every page of the list: past what can be paged
+    from here, the list says "more than"; below it, the exact number."""
+    from django.contrib import admin
+
+    from portal.admin import CappedPaginator
+
+    logged_in(client, Role.ADMINISTRATOR)
+    MembershipFactory.create_batch(4)
+    model = Membership if name == "accounts_membership" else Membership.user.field.related_model
+    monkeypatch.setattr(CappedPaginator, "floor", 2)
+    monkeypatch.setattr(CappedPaginator, "ahead", 0)
+    monkeypatch.setattr(admin.site._registry[model], "list_per_page", 1)
+    url = reverse(f"admin:{name}_changelist")
+    page = client.get(url).content.decode()
+    assert f"more than 2 {plural}" in page
+    # Far enough on, everything is counted and the exact number shown.
+    monkeypatch.setattr(CappedPaginator, "ahead", 100)
+    total = model.objects.count()
+    assert f"{total} {plural}" in client.get(url).content.decode()
+
+
 def test_member_list_filters(client):
     logged_in(client, Role.CASEWORK_MANAGER)
     leader = MembershipFactory(job_role="headteacher")
