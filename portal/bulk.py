@@ -127,8 +127,9 @@ def update_rows(model, fields: list[str], rows: list[tuple], **same) -> int:
         [f"{quote(f.column)} = v.c{i}" for i, f in enumerate(columns) if i]
         + [f"{quote(f.column)} = %s" for f in shared]
     )
+    # Every name is the model's own, quoted; every value a parameter.
     sql = (
-        f"UPDATE {table} SET {assign} FROM {_unnest(columns)} "  # noqa: S608 (names from the model)
+        f"UPDATE {table} SET {assign} FROM {_unnest(columns)} "  # noqa: S608  # nosec B608
         f"WHERE {table}.{quote(opts.pk.column)} = v.c0"
     )
     params = [f.get_db_prep_save(v, connection) for f, v in zip(shared, same.values(), strict=True)]
@@ -150,8 +151,9 @@ def insert_missing(model, fields: list[str], rows: list[tuple]) -> list[tuple]:
     quote = connection.ops.quote_name
     names = ", ".join(quote(f.column) for f in [*given, *rest])
     values = ", ".join([*(f"v.c{i}" for i in range(len(given))), *(["%s"] * len(rest))])
+    # Every name is the model's own, quoted; every value a parameter.
     sql = (
-        f"INSERT INTO {quote(opts.db_table)} ({names}) SELECT {values} FROM {_unnest(given)} "  # noqa: S608
+        f"INSERT INTO {quote(opts.db_table)} ({names}) SELECT {values} FROM {_unnest(given)} "  # noqa: S608  # nosec B608
         f"ON CONFLICT DO NOTHING RETURNING {', '.join(quote(f.column) for f in given)}"
     )
     defaults = [f.get_db_prep_save(f.get_default(), connection) for f in rest]
@@ -167,4 +169,4 @@ def any_of(values, db_type: str = "bigint") -> RawSQL:
     """The values as one array parameter, for `filter(pk__in=any_of(ids))`: thousands of
     ids (or references, db_type "text") sent as one value instead of a placeholder each."""
     array = _ARRAY_TYPES[db_type]  # a fixed type name, never the caller's text
-    return RawSQL(f"SELECT unnest(%s::{array})", [list(values)])  # noqa: S611
+    return RawSQL(f"SELECT unnest(%s::{array})", [list(values)])  # noqa: S611  # nosec B611
