@@ -25,10 +25,14 @@ def organiser(client):
 
 
 def _today_event(organiser, **fields):
+    # Later today, whatever the time the tests run: the register opens on the event's day.
+    now = timezone.now()
+    last_minute = timezone.localtime(now).replace(hour=23, minute=59, second=0, microsecond=0)
+    starts = max(now + timedelta(minutes=2), min(now + timedelta(minutes=30), last_minute))
     event = make_event(
-        starts_at=timezone.now() + timedelta(minutes=30),
-        booking_opens_at=timezone.now() - timedelta(days=3),
-        booking_closes_at=timezone.now() + timedelta(minutes=10),
+        starts_at=starts,
+        booking_opens_at=now - timedelta(days=3),
+        booking_closes_at=min(now + timedelta(minutes=10), starts - timedelta(minutes=1)),
         **fields,
     )
     event.organisers.add(organiser)
