@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from portal.accounts.models import Membership, User
 from portal.accounts.roles import is_administrator
-from portal.admin import PortalModelAdmin, ReadOnlyAdmin, one_related
+from portal.admin import CappedPaginationMixin, PortalModelAdmin, ReadOnlyAdmin, one_related
 
 from . import access, admin_views, deadlines, scanning, services
 from .admin_reports import reports_view
@@ -86,9 +86,10 @@ def _arrears_rows(membership) -> list[tuple[str, str]]:
 
 
 @admin.register(Case)
-class CaseAdmin(PortalModelAdmin):
+class CaseAdmin(CappedPaginationMixin, PortalModelAdmin):
     form = CaseAdminForm
     change_list_template = "admin/casework/case/change_list.html"
+    capped_paginator = QueuePaginator
     list_display = [
         "reference",
         "flags",
@@ -241,16 +242,6 @@ class CaseAdmin(PortalModelAdmin):
 
     def get_changelist(self, request, **kwargs):
         return QueueChangeList
-
-    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
-        page = request.GET.get("p", "1")
-        return QueuePaginator(
-            queryset,
-            per_page,
-            page=int(page) if page.isdigit() else 1,
-            orphans=orphans,
-            allow_empty_first_page=allow_empty_first_page,
-        )
 
     def get_search_results(self, request, queryset, search_term):
         """Reference, membership number, or words of the member's name: each served by an

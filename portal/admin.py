@@ -262,11 +262,13 @@ class CappedPaginator(Paginator):
 
 
 class CappedPaginationMixin:
-    """A ModelAdmin whose list counts with CappedPaginator."""
+    """A ModelAdmin whose list counts with CappedPaginator (or its `capped_paginator`)."""
+
+    capped_paginator = CappedPaginator
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         page = request.GET.get("p", "1")
-        return CappedPaginator(
+        return self.capped_paginator(
             queryset,
             per_page,
             page=int(page) if page.isdigit() else 1,
