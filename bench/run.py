@@ -915,18 +915,23 @@ class Bench:
         sums = [sum(times[i * n : (i + 1) * n]) for i in range(repeat)]
         return median(sums[1:]) if len(sums) > 1 else sums[0]
 
+    def search_surname(self) -> str:
+        """The last name of a seeded member, searched for by the name searches."""
+        from portal.accounts.models import User
+
+        return User.objects.filter(email__endswith="@scale.example").order_by("pk")[7].last_name
+
     def search_urls(self) -> list[tuple[str, str, bool]]:
         """(label, url, as an officer) of the three searches: a case reference in the middle
         of the table, the last name of a seeded member, two words of standards text."""
         from casework.models import Case
-        from portal.accounts.models import User
 
         reference = (
             Case.objects.filter(reference__startswith="CW-")
             .order_by("pk")
             .values_list("reference", flat=True)[Case.objects.count() // 2]
         )
-        name = User.objects.filter(email__endswith="@scale.example").order_by("pk")[7].last_name
+        name = self.search_surname()
         # A whole reference opens the case: the search answers with its address (302).
         return [
             ("cases by reference", f"/admin/casework/case/?q={reference}", True, 302),
@@ -1474,9 +1479,7 @@ class Bench:
         )
         # Staff finding a member by name (the memberships list's search), and the member's
         # own list of cases: pages that read a whole table grow with the union.
-        from portal.accounts.models import User
-
-        name = User.objects.filter(email__endswith="@scale.example").order_by("pk")[7].last_name
+        name = self.search_surname()
         pages["admin: memberships, search by member name"] = (
             f"/admin/accounts/membership/?q={name.lower()}",
             officer,

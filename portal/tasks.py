@@ -42,41 +42,35 @@ def enqueue(task, *args, countdown: float | None = None, **kwargs):
 
 def enqueue_on_commit(task, *args, **kwargs) -> None:
     """Queue `task` (its registered name, or the task) once the transaction commits."""
-
-    def send():
-        resolved = task_named(task) if isinstance(task, str) else task
-        try:
-            resolved.apply_async(args, kwargs)
-        except (BrokerUnavailable, ConnectionError, TimeoutError) as error:
-            logger.warning(
-                "Task %s was not queued (%s); the periodic sweep will queue it.",
-                resolved.name,
-                type(error).__name__,
-            )
-
-    transaction.on_commit(send)
+    transaction.on_commit(lambda: _send_each(task, [(args, kwargs)]))
 
 
 def enqueue_each_on_commit(task, args_list) -> None:
     """Queue `task` once for each tuple of arguments (a delivery id each, for thousands of
     notices) once the transaction commits: one commit hook instead of one per task. If the
     broker cannot be reached the rest are left to the periodic sweep, as for one."""
-    args_list = list(args_list)
-    if not args_list:
-        return
+    calls = [(tuple(args), {}) for args in args_list]
+    if calls:
+        transaction.on_commit(lambda: _send_each(task, calls))
 
-    def send():
-        resolved = task_named(task) if isinstance(task, str) else task
-        for done, args in enumerate(args_list):
-            try:
-                resolved.apply_async(args)
-            except (BrokerUnavailable, ConnectionError, TimeoutError) as error:
+
+def _send_each(task, calls: list[tuple[tuple, dict]]) -> None:
+    resolved = task_named(task) if isinstance(task, str) else task
+    for done, (args, kwargs) in enumerate(calls):
+        try:
+            resolved.apply_async(args, kwargs)
+        except (BrokerUnavailable, ConnectionError, TimeoutError) as error:
+            if len(calls) == 1:
+                logger.warning(
+                    "Task %s was not queued (%s); the periodic sweep will queue it.",
+                    resolved.name,
+                    type(error).__name__,
+                )
+            else:
                 logger.warning(
                     "Task %s was not queued %d times (%s); the periodic sweep will queue them.",
                     resolved.name,
-                    len(args_list) - done,
+                    len(calls) - done,
                     type(error).__name__,
                 )
-                return
-
-    transaction.on_commit(send)
+            return
